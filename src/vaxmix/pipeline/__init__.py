@@ -1,0 +1,1 @@
+"""Orchestration of the stages: `vaxmix run` and `vaxmix demo`."""

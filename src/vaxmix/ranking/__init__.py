@@ -1,0 +1,1 @@
+"""vaxmix.ranking stage."""

@@ -1,0 +1,1 @@
+"""vaxmix.store stage."""

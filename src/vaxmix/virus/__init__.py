@@ -1,0 +1,1 @@
+"""vaxmix.virus stage."""

@@ -1,0 +1,23 @@
+import subprocess
+import sys
+
+from vaxmix.cli import main
+
+
+def test_help_lists_commands(capsys):
+    try:
+        main(["--help"])
+    except SystemExit as exc:
+        assert exc.code == 0
+    assert "COMMAND" in capsys.readouterr().out
+
+
+def test_no_command_is_usage_error():
+    assert main([]) == 2
+
+
+def test_python_m_vaxmix_version():
+    out = subprocess.run(
+        [sys.executable, "-m", "vaxmix", "--version"], capture_output=True, text=True, check=True
+    )
+    assert out.stdout.startswith("vaxmix ")
