@@ -1,0 +1,161 @@
+"""Held-out evaluation of the training recipe (trains fold models; use a GPU if there is one).
+
+Modes (both write an ``.npz``/print figures; none of these runs reads the evaluation files):
+
+``affinity``
+    5 peptide-cluster folds (peptides sharing an 8-mer stay on one side) and leave-allele-out
+    folds (every affinity row and ligand of the allele removed from training). Writes held-out
+    predictions (``heldout_affinity.npz``) that ``mhc_eval.py --heldout`` turns into AUC at
+    500 nM and Spearman.
+``ligands``
+    Internal validation of the presentation head on MAPTAC ligands: two folds, each removing the
+    ligands of four alleles from training (their affinity data stay, as for an allele without
+    eluted-ligand data); the held-out ligands (8–11-mers not in the affinity data) are scored
+    against 4 decoys per ligand, equal numbers per length, drawn from the shipped background
+    peptides (never used in training). Used to choose the recipe; prints AUC and PPV per allele.
+
+Usage::
+
+    python benchmarks/mhc_heldout.py --dataset .device/train_class1.npz --mode affinity --out DIR
+    python benchmarks/mhc_heldout.py --dataset ... --mode ligands --set presentation_weight=1.0
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+from vaxmix.mhc.calibration import background_peptides
+from vaxmix.mhc.model import load_ensemble, target_to_nm
+from vaxmix.mhc.training.train import TrainConfig, export_ensemble, load_dataset, train_member
+
+LEAVE_OUT = ["HLA-B*45:01", "HLA-C*06:02", "HLA-A*24:02", "HLA-B*27:05", "HLA-A*68:01",
+             "HLA-B*15:01"]
+LIGAND_FOLDS = [
+    ["HLA-A*11:01", "HLA-B*45:01", "HLA-C*06:02", "HLA-A*32:01"],
+    ["HLA-A*02:01", "HLA-B*07:02", "HLA-B*52:01", "HLA-C*03:03"],
+]
+
+
+def _fit(data: dict, config: TrainConfig, log: list[str]):  # noqa: ANN202
+    member = train_member(data, config, 0, log)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "m.npz"
+        export_ensemble([member], path, "fold", "0", config, {})
+        return load_ensemble(path)
+
+
+def _score(ensemble, peptides: np.ndarray, pseudo_rows: list[str]) -> tuple[np.ndarray, ...]:  # noqa: ANN001
+    unique_p, inv_p = np.unique(peptides, return_inverse=True)
+    unique_a, inv_a = np.unique(np.array(pseudo_rows), return_inverse=True)
+    return ensemble.score_pairs(ensemble.peptide_hidden(unique_p),
+                                ensemble.allele_hidden(list(unique_a)), inv_p, inv_a)
+
+
+def affinity_mode(data: dict, config: TrainConfig, out: Path, log: list[str]) -> None:
+    alleles = data["alleles"]
+    parts = {k: [] for k in ["fold_kind", "allele", "nm", "inequality", "predicted_nm"]}
+
+    def collect(kind: str, rows: np.ndarray, ensemble) -> None:  # noqa: ANN001
+        pseudos = [str(data["pseudos"][a]) for a in data["ba_allele"][rows]]
+        affinity, _ = _score(ensemble, data["ba_peptide"][rows], pseudos)
+        parts["fold_kind"].append(np.full(len(rows), kind))
+        parts["allele"].append(alleles[data["ba_allele"][rows]])
+        parts["nm"].append(data["ba_nm"][rows])
+        parts["inequality"].append(data["ba_inequality"][rows])
+        parts["predicted_nm"].append(target_to_nm(affinity))
+
+    for fold in range(5):
+        ensemble = _fit(data, replace(config, exclude_clusters_mod=(5, fold)), log)
+        collect("peptide-cluster 5-fold", np.flatnonzero(data["ba_cluster"] % 5 == fold),
+                ensemble)
+        print(f"cluster fold {fold} done", flush=True)
+    for allele in LEAVE_OUT:
+        ensemble = _fit(data, replace(config, exclude_alleles=[allele]), log)
+        index = int(np.flatnonzero(alleles == allele)[0])
+        collect("leave-allele-out", np.flatnonzero(data["ba_allele"] == index), ensemble)
+        print(f"leave-out {allele} done", flush=True)
+    np.savez_compressed(out / "heldout_affinity.npz",
+                        **{k: np.concatenate(v) for k, v in parts.items()})
+
+
+def _auc(scores: np.ndarray, labels: np.ndarray) -> float:
+    from scipy.stats import rankdata
+
+    ranks = rankdata(scores)
+    n_pos, n_neg = labels.sum(), (~labels).sum()
+    return float((ranks[labels].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
+
+
+def ligand_mode(data: dict, config: TrainConfig, out: Path, log: list[str]) -> dict:
+    rng = np.random.default_rng(5)
+    background = np.array(background_peptides())
+    bg_len = np.char.str_len(background)
+    alleles = data["alleles"]
+    affinity_pairs = set(zip(data["ba_allele"].tolist(), data["ba_peptide"].tolist(),
+                             strict=True))
+    results = {}
+    for fold in LIGAND_FOLDS:
+        ensemble = _fit(data, replace(config, exclude_ligand_alleles=fold), log)
+        for allele in fold:
+            index = int(np.flatnonzero(alleles == allele)[0])
+            ligands = [p for a, p in zip(data["el_allele"], data["el_peptide"], strict=True)
+                       if a == index and 8 <= len(p) <= 11 and (a, p) not in affinity_pairs]
+            per_length = int(np.ceil(4 * len(ligands) / 4))
+            decoys = np.concatenate([rng.choice(background[bg_len == n], per_length,
+                                                replace=False) for n in range(8, 12)])
+            peptides = np.concatenate([np.array(ligands), decoys])
+            labels = np.arange(len(peptides)) < len(ligands)
+            affinity, presentation = _score(ensemble, peptides,
+                                            [str(data["pseudos"][index])] * len(peptides))
+            top = np.argsort(-presentation, kind="stable")[: len(ligands)]
+            results[allele] = {
+                "ligands": len(ligands),
+                "AUC presentation": _auc(presentation, labels),
+                "PPV presentation": float(labels[top].mean()),
+                "AUC affinity": _auc(affinity, labels),
+            }
+            print(allele, json.dumps(results[allele]), flush=True)
+    means = {k: float(np.mean([r[k] for r in results.values()]))
+             for k in ["AUC presentation", "PPV presentation", "AUC affinity"]}
+    print("mean", json.dumps(means), flush=True)
+    return {"per_allele": results, "mean": means}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--dataset", type=Path, required=True)
+    parser.add_argument("--mode", choices=["affinity", "ligands"], required=True)
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--set", action="append", default=[],
+                        help="override a TrainConfig field, e.g. presentation_weight=1.0")
+    parser.add_argument("--tag", default="default")
+    args = parser.parse_args()
+    config = TrainConfig()
+    for item in args.set:
+        key, value = item.split("=", 1)
+        current = getattr(config, key)
+        config = replace(config, **{key: int(value) if current is None else type(current)(value)})
+    data = load_dataset(args.dataset)
+    args.out.mkdir(parents=True, exist_ok=True)
+    log: list[str] = []
+    started = time.time()
+    if args.mode == "affinity":
+        affinity_mode(data, config, args.out, log)
+        result = {}
+    else:
+        result = ligand_mode(data, config, args.out, log)
+    summary = {"mode": args.mode, "tag": args.tag, "overrides": args.set, "result": result,
+               "seconds": round(time.time() - started, 1), "log": log}
+    (args.out / f"heldout_{args.mode}_{args.tag}.json").write_text(json.dumps(summary, indent=1))
+    print(f"{args.mode} {args.tag}: {time.time() - started:.0f} s")
+
+
+if __name__ == "__main__":
+    main()

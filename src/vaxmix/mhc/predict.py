@@ -1,0 +1,143 @@
+"""The public predictor: ``predict(peptides, alleles)`` → one row per peptide × allele."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable, Sequence
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from vaxmix.common.errors import InputError
+from vaxmix.mhc.alleles import normalize_allele, pseudosequence_table
+from vaxmix.mhc.calibration import (
+    PERCENTILE_FILE,
+    background_peptides,
+    calibrate,
+    rank_from_table,
+)
+from vaxmix.mhc.encoding import ALPHABET, MAX_LENGTH, MIN_LENGTH
+from vaxmix.mhc.model import Ensemble, default_ensemble, load_ensemble, target_to_nm
+
+__all__ = ["COLUMNS", "predict", "validate_peptides"]
+
+COLUMNS = ["peptide", "allele", "affinity_nm", "percentile", "presentation_score", "model"]
+_VALID = frozenset(ALPHABET)
+
+
+def validate_peptides(peptides: Iterable[str], source: str | None = None) -> list[str]:
+    """Upper-case peptides; raise :class:`InputError` on lengths outside 8–15 or odd residues."""
+    cleaned = []
+    for number, peptide in enumerate(peptides, start=1):
+        text = str(peptide).strip().upper()
+        if not MIN_LENGTH <= len(text) <= MAX_LENGTH or not set(text) <= _VALID:
+            raise InputError(
+                f"peptide {peptide!r} must be {MIN_LENGTH}-{MAX_LENGTH} residues of the 20 "
+                "standard amino acids",
+                path=source,
+                line=number if source else None,
+                field="peptide",
+            )
+        cleaned.append(text)
+    return cleaned
+
+
+class _Calibrations:
+    """Percentile threshold tables: shipped ones for the default model, computed on demand."""
+
+    def __init__(self, ensemble: Ensemble, shipped: dict[str, np.ndarray]) -> None:
+        self.ensemble = ensemble
+        self.tables = dict(shipped)
+
+    def get(self, alleles: list[str]) -> dict[str, np.ndarray]:
+        missing = [a for a in alleles if a not in self.tables]
+        if missing:
+            table = pseudosequence_table()
+            computed = calibrate(self.ensemble, [table[a] for a in missing], background_peptides())
+            self.tables.update(zip(missing, computed, strict=True))
+        return {a: self.tables[a] for a in alleles}
+
+
+@functools.cache
+def _default_calibrations() -> _Calibrations:
+    ensemble = default_ensemble()
+    shipped: dict[str, np.ndarray] = {}
+    ref = resources.files("vaxmix.mhc").joinpath("data", PERCENTILE_FILE)
+    if ref.is_file():
+        with resources.as_file(ref) as path, np.load(path, allow_pickle=False) as data:
+            if str(data["model"]) == ensemble.name:
+                shipped = dict(zip(data["alleles"].tolist(), data["thresholds"], strict=True))
+    return _Calibrations(ensemble, shipped)
+
+
+@functools.cache
+def _calibrations_for(path: str) -> _Calibrations:
+    return _Calibrations(load_ensemble(path), {})
+
+
+def predict(
+    peptides: Sequence[str],
+    alleles: Sequence[str],
+    model: str | Path | None = None,
+) -> pd.DataFrame:
+    """Predict MHC class I binding and presentation for every peptide × allele.
+
+    Parameters
+    ----------
+    peptides
+        Peptides of 8–15 standard amino acids (case-insensitive); duplicates are kept.
+    alleles
+        HLA-A/B/C allele names in any spelling ``mhcgnomes`` reads (``HLA-A*02:01``, ``A0201``,
+        ``A*02:01:01:01``); reported under their two-field name ``HLA-A*02:01``.
+    model
+        Path of an exported ``.npz`` ensemble; ``None`` uses the ensemble shipped in the package.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Rows in peptide order, then allele order, with columns ``peptide``, ``allele``,
+        ``affinity_nm`` (predicted IC50, nM), ``percentile`` (rank of the presentation score
+        among the background peptides for that allele, %; lower is better),
+        ``presentation_score`` (predicted eluted-ligand score, 0–1) and ``model`` (name and
+        version of the predictor). All values are predictions.
+
+    Raises
+    ------
+    InputError
+        For a malformed peptide or an allele without a pseudosequence (the message names the
+        closest known alleles).
+    """
+    clean = validate_peptides(peptides)
+    names = [normalize_allele(a) for a in alleles]
+    calibrations = _default_calibrations() if model is None else _calibrations_for(str(model))
+    ensemble = calibrations.ensemble
+    if not clean or not names:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in COLUMNS})
+    unique_peptides, pep_inverse = np.unique(np.array(clean), return_inverse=True)
+    unique_alleles = list(dict.fromkeys(names))
+    allele_pos = {a: i for i, a in enumerate(unique_alleles)}
+    table = pseudosequence_table()
+    pep_hidden = ensemble.peptide_hidden(unique_peptides)
+    allele_hidden = ensemble.allele_hidden([table[a] for a in unique_alleles])
+    n_pep, n_all = len(clean), len(names)
+    allele_of_column = np.array([allele_pos[a] for a in names])
+    pep_index = np.repeat(pep_inverse, n_all)
+    allele_index = np.tile(allele_of_column, n_pep)
+    affinity, presentation = ensemble.score_pairs(pep_hidden, allele_hidden, pep_index, allele_index)
+    thresholds = calibrations.get(unique_alleles)
+    percentile = np.empty(len(pep_index), dtype=np.float64)
+    for allele, i in allele_pos.items():
+        rows = allele_index == i
+        percentile[rows] = rank_from_table(presentation[rows], thresholds[allele][1])
+    return pd.DataFrame(
+        {
+            "peptide": np.repeat(np.array(clean, dtype=object), n_all),
+            "allele": np.tile(np.array(names, dtype=object), n_pep),
+            "affinity_nm": target_to_nm(affinity),
+            "percentile": percentile,
+            "presentation_score": presentation.astype(np.float64),
+            "model": ensemble.name,
+        }
+    )

@@ -1,0 +1,160 @@
+"""Training data: IEDB affinities from the mhcnuggets 2.4.1 wheel, MAPTAC ligands, decoys.
+
+Affinity data
+    ``mhcnuggets/data/production/mhcI/curated_training_data.csv`` inside the mhcnuggets 2.4.1
+    wheel on PyPI (Apache-2.0; Shao XM et al., Cancer Immunol Res 2020;8:396,
+    doi:10.1158/2326-6066.CIR-19-0464). The file is read straight from the wheel, never vendored.
+    It encodes censored measurements as plain numbers, so they are turned into inequalities:
+    quantitative values below 20,000 nM are ``=``; any value ≥ 20,000 nM means "binds no better
+    than that" (``>``); qualitative values ≥ 5,000 nM are ``>``, qualitative values ≤ 1,000 nM
+    are ``<`` (the nominal nM of IEDB's positive categories); other qualitative values are
+    dropped. nM is clipped to [1, 50,000] and mapped to ``1 - log(nM)/log(50000)`` (the target
+    used by MHCflurry, O'Donnell et al., Cell Syst 2018;7:129).
+
+Eluted ligands
+    MAPTAC mono-allelic class I ligands (Abelin JG et al., Immunity 2019;51:766,
+    doi:10.1016/j.immuni.2019.08.012; via pirl-unc/hitlist, Apache-2.0).
+
+Natural decoys and background
+    No human proteome ships offline, so natural human peptide windows are cut from the MAPTAC
+    *class II* ligands (43,503 human peptides of 9–46 residues, same source and licence): every
+    8–15-mer window of each distinct ligand. Windows are split by a hash of their source ligand
+    into a *decoy* half (training negatives for the ligand head) and a *background* half
+    (percentile calibration), so the two never share a peptide.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from vaxmix.mhc.encoding import ALPHABET, MAX_LENGTH, MIN_LENGTH
+
+__all__ = [
+    "MHCNUGGETS_MEMBER",
+    "AffinityData",
+    "encode_inequalities",
+    "load_affinity_wheel",
+    "load_maptac_class1",
+    "natural_windows",
+    "to_target",
+]
+
+MHCNUGGETS_MEMBER = "mhcnuggets/data/production/mhcI/curated_training_data.csv"
+MAX_NM = 50_000.0
+_VALID = set(ALPHABET)
+
+
+def to_target(nm: np.ndarray) -> np.ndarray:
+    """Map nM to the regression target ``1 - log(nM)/log(50000)`` in [0, 1]."""
+    clipped = np.clip(np.asarray(nm, dtype=np.float64), 1.0, MAX_NM)
+    return (1.0 - np.log(clipped) / np.log(MAX_NM)).astype(np.float32)
+
+
+def from_target(y: np.ndarray) -> np.ndarray:
+    """Inverse of :func:`to_target`: regression target → nM."""
+    return np.power(MAX_NM, 1.0 - np.asarray(y, dtype=np.float64))
+
+
+def encode_inequalities(nm: np.ndarray, qualitative: np.ndarray) -> np.ndarray:
+    """Inequality code per row: 0 ``=``, 1 ``>`` (nM at least), 2 ``<`` (nM at most), -1 drop.
+
+    See the module docstring for the rules; targets use the *reverse* sense (``>`` nM means the
+    target is at most ``to_target(nM)``).
+    """
+    nm = np.asarray(nm, dtype=np.float64)
+    qualitative = np.asarray(qualitative, dtype=bool)
+    code = np.full(len(nm), -1, dtype=np.int8)
+    code[~qualitative & (nm < 20_000)] = 0
+    code[nm >= 20_000] = 1
+    code[qualitative & (nm >= 5_000)] = 1
+    code[qualitative & (nm <= 1_000)] = 2
+    return code
+
+
+@dataclass
+class AffinityData:
+    """Usable HLA-A/B/C affinity rows."""
+
+    frame: pd.DataFrame  # columns allele, peptide, nm, inequality (0 '=', 1 '>', 2 '<'), source
+    wheel_sha256: str
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _valid_peptide(peptides: pd.Series) -> np.ndarray:
+    lengths = peptides.str.len()
+    ok = (lengths >= MIN_LENGTH) & (lengths <= MAX_LENGTH)
+    return (ok & peptides.map(lambda p: set(p) <= _VALID)).to_numpy()
+
+
+def load_affinity_wheel(wheel: Path, known: dict[str, str]) -> AffinityData:
+    """Read the class I table from the mhcnuggets wheel and keep rows usable for training.
+
+    Keeps HLA-A/B/C alleles (``HLA-Cw`` spelling normalised) that have a pseudosequence in
+    ``known``, peptides of 8–15 standard residues, and rows with a defined inequality.
+    """
+    with zipfile.ZipFile(wheel) as archive, archive.open(MHCNUGGETS_MEMBER) as handle:
+        raw = pd.read_csv(handle)
+    allele = raw["mhc"].str.replace("HLA-CW*", "HLA-C*", regex=False)
+    peptide = raw["peptide"].astype(str).str.upper()
+    nm = raw["IC50(nM)"].to_numpy(dtype=np.float64)
+    code = encode_inequalities(nm, (raw["measurement_type"] == "qualitative").to_numpy())
+    keep = allele.isin(known.keys()).to_numpy() & _valid_peptide(peptide) & (code >= 0)
+    frame = pd.DataFrame(
+        {
+            "allele": allele[keep].to_numpy(),
+            "peptide": peptide[keep].to_numpy(),
+            "nm": np.clip(nm[keep], 1.0, MAX_NM),
+            "inequality": code[keep],
+            "source": raw["measurement_source"][keep].to_numpy(),
+        }
+    )
+    return AffinityData(frame.reset_index(drop=True), _sha256(wheel))
+
+
+def load_maptac_class1(path: Path, known: dict[str, str]) -> pd.DataFrame:
+    """MAPTAC class I ligands (allele, peptide) with 8–15 standard residues and a known allele."""
+    frame = pd.read_csv(path)
+    frame = frame[frame["mhc_class"] == "I"]
+    frame = frame.rename(columns={"mhc_restriction": "allele"})[["allele", "peptide"]]
+    frame = frame[frame["allele"].isin(known.keys())]
+    frame = frame[_valid_peptide(frame["peptide"])]
+    return frame.drop_duplicates().reset_index(drop=True)
+
+
+def natural_windows(class2_path: Path, half: str, lengths: range = range(8, 16)) -> np.ndarray:
+    """Distinct 8–15-mer windows of the MAPTAC class II ligands in one hash ``half``.
+
+    ``half`` is ``"decoy"`` or ``"background"``: a ligand goes to one half by the parity of the
+    first byte of the SHA-1 of its sequence, so the halves share no source ligand.
+    """
+    if half not in ("decoy", "background"):
+        raise ValueError(half)
+    with gzip.open(class2_path, "rt") if str(class2_path).endswith(".gz") else open(
+        class2_path
+    ) as handle:
+        ligands = pd.read_csv(handle)["peptide"].astype(str).str.upper().unique()
+    want = 0 if half == "decoy" else 1
+    windows: set[str] = set()
+    for ligand in sorted(ligands):
+        if not set(ligand) <= _VALID:
+            continue
+        if hashlib.sha1(ligand.encode()).digest()[0] % 2 != want:
+            continue
+        for length in lengths:
+            for start in range(len(ligand) - length + 1):
+                windows.add(ligand[start : start + length])
+    return np.array(sorted(windows))

@@ -1,0 +1,94 @@
+"""Assemble the training set once into a compact ``.npz`` (portable to a GPU machine).
+
+Contents: affinity rows (peptide, allele index, target, inequality, peptide cluster), ligand
+positives (MAPTAC mono-allelic class I ligands), the natural decoy pool, the allele names and
+pseudosequences, and provenance (sha256 of every input).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from vaxmix.common.provenance import sha256_file
+from vaxmix.mhc.alleles import pseudosequence_table
+from vaxmix.mhc.training.data import (
+    load_affinity_wheel,
+    load_maptac_class1,
+    natural_windows,
+    to_target,
+)
+
+__all__ = ["build_dataset", "peptide_clusters"]
+
+
+def peptide_clusters(peptides: np.ndarray, k: int = 8) -> np.ndarray:
+    """Cluster id per peptide: connected components of peptides sharing any ``k``-mer.
+
+    Keeps nested and overlapping peptides (common in IEDB scans) on one side of a split.
+    """
+    parent = list(range(len(peptides)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    first_seen: dict[str, int] = {}
+    for i, peptide in enumerate(peptides):
+        for start in range(len(peptide) - k + 1):
+            kmer = peptide[start : start + k]
+            j = first_seen.setdefault(kmer, i)
+            if j != i:
+                root_i, root_j = find(i), find(j)
+                if root_i != root_j:
+                    parent[root_i] = root_j
+    roots = np.fromiter((find(i) for i in range(len(peptides))), dtype=np.int64)
+    _, cluster = np.unique(roots, return_inverse=True)
+    return cluster
+
+
+def build_dataset(wheel: Path, maptac_dir: Path, out: Path) -> dict:
+    """Write the training ``.npz`` to ``out`` and return a summary dict."""
+    table = pseudosequence_table()
+    affinity = load_affinity_wheel(wheel, table).frame
+    class1 = maptac_dir / "abelin_2019_maptac_class1.csv.gz"
+    class2 = maptac_dir / "abelin_2019_maptac_class2.csv.gz"
+    ligands = load_maptac_class1(class1, table)
+    decoys = natural_windows(class2, "decoy", range(8, 15))
+    alleles = sorted(set(affinity["allele"]) | set(ligands["allele"]))
+    allele_index = {a: i for i, a in enumerate(alleles)}
+    unique_peptides, inverse = np.unique(affinity["peptide"].to_numpy(), return_inverse=True)
+    cluster = peptide_clusters(unique_peptides)[inverse]
+    provenance = {
+        "mhcnuggets_wheel": {"name": wheel.name, "sha256": sha256_file(wheel)},
+        "maptac_class1": {"name": class1.name, "sha256": sha256_file(class1)},
+        "maptac_class2": {"name": class2.name, "sha256": sha256_file(class2)},
+    }
+    out.parent.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(
+        out,
+        ba_peptide=affinity["peptide"].to_numpy().astype("U15"),
+        ba_allele=affinity["allele"].map(allele_index).to_numpy(np.int32),
+        ba_target=to_target(affinity["nm"].to_numpy()),
+        ba_nm=affinity["nm"].to_numpy(np.float32),
+        ba_inequality=affinity["inequality"].to_numpy(np.int8),
+        ba_cluster=cluster.astype(np.int32),
+        el_peptide=ligands["peptide"].to_numpy().astype("U15"),
+        el_allele=ligands["allele"].map(allele_index).to_numpy(np.int32),
+        decoy_peptide=decoys.astype("U15"),
+        alleles=np.array(alleles),
+        pseudos=np.array([table[a] for a in alleles]),
+        provenance=np.array(json.dumps(provenance)),
+    )
+    return {
+        "affinity_rows": len(affinity),
+        "affinity_alleles": int(affinity["allele"].nunique()),
+        "peptide_clusters": int(cluster.max() + 1),
+        "ligands": len(ligands),
+        "decoy_pool": len(decoys),
+        "alleles": len(alleles),
+    }

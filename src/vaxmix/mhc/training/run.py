@@ -1,0 +1,91 @@
+"""``vaxmix mhc train``: data → dataset → ensemble → numpy export → percentile tables."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from vaxmix.common.errors import InputError
+
+__all__ = ["download_mhcnuggets_wheel", "run_training"]
+
+MHCNUGGETS_REQUIREMENT = "mhcnuggets==2.4.1"
+
+
+def download_mhcnuggets_wheel(cache: Path) -> Path:
+    """Fetch the mhcnuggets 2.4.1 wheel with pip (no dependencies) into ``cache``."""
+    existing = sorted(cache.glob("mhcnuggets-2.4.1-*.whl"))
+    if existing:
+        return existing[0]
+    cache.mkdir(parents=True, exist_ok=True)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
+         MHCNUGGETS_REQUIREMENT, "-d", str(cache)],
+        check=True,
+    )
+    return sorted(cache.glob("mhcnuggets-2.4.1-*.whl"))[0]
+
+
+def run_training(args: argparse.Namespace) -> int:
+    """Train, export and calibrate; everything lands in ``args.out`` only on success."""
+    try:
+        import torch  # noqa: F401
+    except ModuleNotFoundError as exc:
+        raise InputError("training needs PyTorch: pip install 'vaxmix[train]'") from exc
+
+    from vaxmix.common.atomic import staged_output
+    from vaxmix.common.provenance import package_versions
+    from vaxmix.mhc.calibration import BACKGROUND_FILE, PERCENTILE_FILE, background_peptides
+    from vaxmix.mhc.model import MODEL_FILE
+    from vaxmix.mhc.training.calibration_build import build_percentiles
+    from vaxmix.mhc.training.dataset import build_dataset
+    from vaxmix.mhc.training.train import (
+        TrainConfig,
+        export_ensemble,
+        load_dataset,
+        train_ensemble,
+    )
+
+    started = time.time()
+    with staged_output(args.out) as stage:
+        if args.dataset is not None:
+            dataset_path = args.dataset
+            if not dataset_path.is_file():
+                raise InputError("training dataset not found", path=dataset_path)
+        else:
+            if args.maptac_dir is None or not args.maptac_dir.is_dir():
+                raise InputError("--maptac-dir (MAPTAC ligand folder) is required",
+                                 field="--maptac-dir")
+            wheel = args.mhcnuggets_wheel or download_mhcnuggets_wheel(args.out / ".cache")
+            if not wheel.is_file():
+                raise InputError("mhcnuggets wheel not found", path=wheel)
+            dataset_path = stage / "train_class1.npz"
+            print(json.dumps(build_dataset(wheel, args.maptac_dir, dataset_path)))
+        data = load_dataset(dataset_path)
+        config = TrainConfig(n_models=args.models, epochs=args.epochs, seed=args.seed,
+                             device=args.device, threads=args.threads)
+        log: list[str] = []
+        members = train_ensemble(data, config, log)
+        provenance = json.loads(str(data["provenance"]))
+        model_path = stage / MODEL_FILE
+        export_ensemble(members, model_path, "vaxmix-mhc1", args.version, config, provenance,
+                        {"versions": package_versions(("torch",))})
+        alleles = data["alleles"].tolist()
+        build_percentiles(model_path, background_peptides(), alleles, stage / PERCENTILE_FILE)
+        summary = {
+            "schema": "vaxmix.mhc-training/1",
+            "model": f"vaxmix-mhc1 {args.version}",
+            "dataset": str(dataset_path.name),
+            "training_data": provenance,
+            "config": config.__dict__,
+            "background": BACKGROUND_FILE,
+            "seconds": round(time.time() - started, 1),
+            "log": log,
+        }
+        (stage / "training.json").write_text(json.dumps(summary, indent=2))
+    print(f"model written to {args.out} ({time.time() - started:.0f} s)")
+    return 0

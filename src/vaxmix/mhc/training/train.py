@@ -1,0 +1,312 @@
+"""Train the ensemble with PyTorch and export it to numpy arrays.
+
+Each member sees, every epoch:
+
+* all affinity rows outside its validation clusters (inequality-aware squared loss on the
+  affinity head);
+* fresh synthetic random negatives (``random_negative_fraction`` × affinity rows; 8–11-mers
+  drawn with the amino-acid composition of the affinity peptides) labelled ``> 20,000 nM`` on
+  random alleles — composition-matched synthetic peptides rather than human peptides, so that
+  the affinity head does not learn "human peptide = non-binder";
+* presentation rows (binary cross-entropy on the presentation head): MAPTAC mono-allelic ligands
+  and measured strong binders (≤ 500 nM, ``=`` or ``<``) of every allele as positives, and, per
+  allele, ``decoy_ratio`` × positives natural decoys drawn fresh from the decoy pool with equal
+  numbers per length 8–14. Equal numbers per length follow NetMHCpan's eluted-ligand negatives
+  (Jurtz V et al., J Immunol 2017;199:3360), so that the head learns each allele's length
+  preference; decoys of exactly the ligands' lengths would hide it.
+
+Validation: clusters whose id falls in the member's 1/20 slice (peptides sharing an 8-mer stay
+together) and 5 % of the presentation positives; early stopping on the summed validation losses.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from vaxmix.mhc.encoding import ALPHABET, MIN_LENGTH, blosum_table, peptide_slots, slot_map
+from vaxmix.mhc.training.data import to_target
+from vaxmix.mhc.training.network import PanAlleleNet, inequality_mse
+
+__all__ = ["TrainConfig", "export_ensemble", "load_dataset", "train_ensemble", "train_member"]
+
+
+@dataclass
+class TrainConfig:
+    """Hyper-parameters of one training run (recorded in the exported model's metadata)."""
+
+    n_models: int = 4
+    epochs: int = 40
+    patience: int = 4
+    batch_size: int = 2048
+    hidden: int = 256
+    hidden2: int = 64
+    dropout: float = 0.2
+    learning_rate: float = 1e-3
+    random_negative_fraction: float = 0.2
+    decoy_ratio: float = 10.0
+    binder_nm: float = 500.0
+    presentation_weight: float = 0.5
+    seed: int = 20260101
+    device: str = "auto"
+    threads: int = 1
+    max_rows: int | None = None  # subsample affinity rows (quick CPU runs only)
+    exclude_alleles: list[str] = field(default_factory=list)  # leave-allele-out folds
+    exclude_ligand_alleles: list[str] = field(default_factory=list)  # hold out their ligands
+    exclude_clusters_mod: tuple[int, int] | None = None  # (k, fold): drop cluster % k == fold
+
+
+def load_dataset(path: Path) -> dict[str, np.ndarray]:
+    """Read the ``.npz`` written by :func:`vaxmix.mhc.training.dataset.build_dataset`."""
+    with np.load(path, allow_pickle=False) as data:
+        return {key: data[key] for key in data.files}
+
+
+def _device(name: str) -> torch.device:
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(name)
+
+
+class _Encoder:
+    """Peptide slots → features on the training device (BLOSUM rows + length one-hot)."""
+
+    def __init__(self, device: torch.device) -> None:
+        self.table = torch.tensor(blosum_table(), device=device)
+        self.device = device
+        self.slot_maps = {
+            length: torch.tensor(slot_map(length), device=device) for length in range(8, 16)
+        }
+
+    def slots(self, peptides: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
+        slots, lengths = peptide_slots(list(peptides))
+        return (
+            torch.tensor(slots, device=self.device),
+            torch.tensor(lengths - MIN_LENGTH, device=self.device),
+        )
+
+    def random_slots(
+        self, n: int, composition: torch.Tensor, generator: torch.Generator
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Slots of ``n`` random 8–11-mers with residues drawn from ``composition``."""
+        codes = torch.multinomial(composition, n * 11, replacement=True, generator=generator)
+        codes = codes.reshape(n, 11)
+        lengths = torch.randint(8, 12, (n,), device=self.device, generator=generator)
+        slots = torch.full((n, 15), len(ALPHABET), dtype=torch.long, device=self.device)
+        for length in range(8, 12):
+            rows = torch.nonzero(lengths == length).squeeze(1)
+            slot_map = self.slot_maps[length]
+            slots[rows[:, None], slot_map[None, :]] = codes[rows, :length]
+        return slots, lengths - MIN_LENGTH
+
+    def features(self, slots: torch.Tensor, length_index: torch.Tensor) -> torch.Tensor:
+        n = slots.shape[0]
+        residues = self.table[slots].reshape(n, -1)
+        length = torch.nn.functional.one_hot(length_index, 8).to(residues.dtype)
+        return torch.cat([residues, length], dim=1)
+
+
+def _composition(peptides: np.ndarray) -> np.ndarray:
+    counts = np.zeros(len(ALPHABET))
+    joined = "".join(peptides.tolist())
+    for i, aa in enumerate(ALPHABET):
+        counts[i] = joined.count(aa)
+    return counts / counts.sum()
+
+
+def _pseudo_features(pseudos: np.ndarray) -> np.ndarray:
+    from vaxmix.mhc.encoding import encode_pseudosequences
+
+    return encode_pseudosequences(list(pseudos), blosum_table())
+
+
+def train_member(
+    data: dict[str, np.ndarray], config: TrainConfig, member: int, log: list[str]
+) -> dict[str, np.ndarray]:
+    """Train ensemble member ``member``; return its weights as numpy arrays (export layout)."""
+    seed = config.seed + 1000 * member
+    rng = np.random.default_rng(seed)
+    torch.manual_seed(seed)
+    device = _device(config.device)
+    generator = torch.Generator(device=device)
+    generator.manual_seed(seed)
+    if device.type == "cpu":
+        torch.set_num_threads(config.threads)
+    encoder = _Encoder(device)
+    alleles = data["alleles"].tolist()
+    excluded = [alleles.index(a) for a in config.exclude_alleles if a in alleles]
+    el_excluded = [alleles.index(a) for a in config.exclude_ligand_alleles if a in alleles]
+
+    # --- affinity rows: training / validation split by peptide cluster
+    keep = ~np.isin(data["ba_allele"], excluded)
+    if config.exclude_clusters_mod is not None:
+        k, fold = config.exclude_clusters_mod
+        keep &= data["ba_cluster"] % k != fold
+    rows = np.flatnonzero(keep)
+    if config.max_rows is not None and len(rows) > config.max_rows:
+        rows = np.sort(rng.choice(rows, config.max_rows, replace=False))
+    val_mask = (data["ba_cluster"][rows] * 7919 + member) % 20 == 0
+    ba_train = torch.tensor(rows[~val_mask], device=device)
+    ba_val = torch.tensor(rows[val_mask], device=device)
+    ba_slots, ba_len = encoder.slots(data["ba_peptide"])
+    ba_allele = torch.tensor(data["ba_allele"], device=device, dtype=torch.long)
+    ba_target = torch.tensor(data["ba_target"], device=device)
+    ba_ineq = torch.tensor(data["ba_inequality"], device=device, dtype=torch.long)
+    composition = torch.tensor(_composition(data["ba_peptide"]), device=device, dtype=torch.float)
+    train_alleles = torch.tensor(
+        np.unique(data["ba_allele"][rows[~val_mask]]), device=device, dtype=torch.long
+    )
+    negative_target = float(to_target(np.array([20_000.0]))[0])
+
+    # --- presentation positives: mono-allelic ligands + measured strong binders
+    strong = rows[(data["ba_nm"][rows] <= config.binder_nm) & (data["ba_inequality"][rows] != 1)]
+    el_keep = ~np.isin(data["el_allele"], excluded + el_excluded)
+    pos_peptide = np.concatenate([data["el_peptide"][el_keep], data["ba_peptide"][strong]])
+    pos_allele = np.concatenate([data["el_allele"][el_keep], data["ba_allele"][strong]])
+    pos_val = rng.random(len(pos_peptide)) < 0.05
+    pos_slots, pos_len = encoder.slots(pos_peptide)
+    pos_allele_t = torch.tensor(pos_allele, device=device, dtype=torch.long)
+    decoy_slots, decoy_len = encoder.slots(data["decoy_peptide"])
+    decoy_by_length = [torch.nonzero(decoy_len == length - MIN_LENGTH).squeeze(1)
+                       for length in range(8, 15)]
+    allele_features = torch.tensor(_pseudo_features(data["pseudos"]), device=device)
+
+    def presentation_batch(positive_index: np.ndarray) -> tuple[torch.Tensor, ...]:
+        """Positives plus fresh natural decoys: ``decoy_ratio`` per positive and allele,
+        equal numbers per length 8–14."""
+        counts = np.bincount(pos_allele[positive_index], minlength=len(alleles))
+        per_length = np.ceil(config.decoy_ratio * counts / 7).astype(np.int64)
+        decoy_allele = torch.tensor(np.repeat(np.arange(len(alleles)), per_length * 7),
+                                    device=device)
+        picks = []
+        for allele in np.flatnonzero(per_length):
+            for pool in decoy_by_length:
+                picks.append(pool[torch.randint(0, len(pool), (int(per_length[allele]),),
+                                                device=device, generator=generator)])
+        decoy_index = torch.cat(picks)
+        index = torch.tensor(positive_index, device=device)
+        slots = torch.cat([pos_slots[index], decoy_slots[decoy_index]])
+        lengths = torch.cat([pos_len[index], decoy_len[decoy_index]])
+        allele_ids = torch.cat([pos_allele_t[index], decoy_allele])
+        labels = torch.cat([torch.ones(len(index), device=device),
+                            torch.zeros(len(decoy_index), device=device)])
+        return slots, lengths, allele_ids, labels
+
+    val_el = presentation_batch(np.flatnonzero(pos_val))
+    model = PanAlleleNet(
+        ba_slots.shape[1] * 21 + 8, allele_features.shape[1], config.hidden, config.hidden2,
+        config.dropout,
+    ).to(device)
+    optimizer = torch.optim.Adam(model.parameters(), lr=config.learning_rate)
+    bce = torch.nn.BCEWithLogitsLoss()
+    best, best_state, stale = np.inf, None, 0
+    for epoch in range(config.epochs):
+        started = time.time()
+        model.train()
+        n_neg = int(config.random_negative_fraction * len(ba_train))
+        neg_slots, neg_len = encoder.random_slots(n_neg, composition, generator)
+        neg_allele = train_alleles[
+            torch.randint(0, len(train_alleles), (n_neg,), device=device, generator=generator)
+        ]
+        a_slots = torch.cat([ba_slots[ba_train], neg_slots])
+        a_len = torch.cat([ba_len[ba_train], neg_len])
+        a_allele = torch.cat([ba_allele[ba_train], neg_allele])
+        a_target = torch.cat([ba_target[ba_train],
+                              torch.full((n_neg,), negative_target, device=device)])
+        a_ineq = torch.cat([ba_ineq[ba_train],
+                            torch.ones(n_neg, dtype=torch.long, device=device)])
+        p_slots, p_len, p_allele, p_label = presentation_batch(np.flatnonzero(~pos_val))
+        n_a, n_p = a_slots.shape[0], p_slots.shape[0]
+        steps = int(np.ceil(n_a / config.batch_size))
+        perm_a = torch.randperm(n_a, device=device, generator=generator)
+        perm_p = torch.randperm(n_p, device=device, generator=generator)
+        p_batch = int(np.ceil(n_p / steps))
+        for step in range(steps):
+            ia = perm_a[step * config.batch_size : (step + 1) * config.batch_size]
+            ip = perm_p[step * p_batch : (step + 1) * p_batch]
+            logits_a = model(encoder.features(a_slots[ia], a_len[ia]),
+                             allele_features[a_allele[ia]])
+            loss = inequality_mse(torch.sigmoid(logits_a[:, 0]), a_target[ia], a_ineq[ia])
+            if len(ip):
+                logits_p = model(encoder.features(p_slots[ip], p_len[ip]),
+                                 allele_features[p_allele[ip]])
+                loss = loss + config.presentation_weight * bce(logits_p[:, 1], p_label[ip])
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+        model.eval()
+        with torch.no_grad():
+            logits = model(encoder.features(ba_slots[ba_val], ba_len[ba_val]),
+                           allele_features[ba_allele[ba_val]])
+            loss_a = float(inequality_mse(torch.sigmoid(logits[:, 0]), ba_target[ba_val],
+                                          ba_ineq[ba_val]))
+            logits = model(encoder.features(val_el[0], val_el[1]), allele_features[val_el[2]])
+            loss_p = float(bce(logits[:, 1], val_el[3]))
+        total = loss_a + config.presentation_weight * loss_p
+        log.append(
+            f"member {member} epoch {epoch + 1}: val affinity {loss_a:.4f} presentation "
+            f"{loss_p:.4f} ({time.time() - started:.1f}s, {n_a} + {n_p} rows)"
+        )
+        print(log[-1], flush=True)
+        if total < best - 1e-4:
+            best, stale = total, 0
+            best_state = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
+        else:
+            stale += 1
+            if stale >= config.patience:
+                break
+    assert best_state is not None
+    return {
+        "wp": best_state["peptide.weight"].numpy().T.copy(),
+        "b1": best_state["peptide.bias"].numpy().copy(),
+        "wa": best_state["allele.weight"].numpy().T.copy(),
+        "w2": best_state["layer2.weight"].numpy().T.copy(),
+        "b2": best_state["layer2.bias"].numpy().copy(),
+        "wout": best_state["out.weight"].numpy().T.copy(),
+        "bout": best_state["out.bias"].numpy().copy(),
+    }
+
+
+def train_ensemble(
+    data: dict[str, np.ndarray], config: TrainConfig, log: list[str]
+) -> list[dict[str, np.ndarray]]:
+    """Train ``config.n_models`` members with seeds ``seed + 1000 * k``."""
+    return [train_member(data, config, k, log) for k in range(config.n_models)]
+
+
+def export_ensemble(
+    members: list[dict[str, np.ndarray]],
+    path: Path,
+    name: str,
+    version: str,
+    config: TrainConfig,
+    data_provenance: dict,
+    extra: dict | None = None,
+) -> None:
+    """Write the ensemble to ``path`` (``.npz``, float32) with its metadata."""
+    from vaxmix.common.atomic import atomic_write
+
+    metadata = {
+        "schema": "vaxmix.mhc-model/1",
+        "name": name,
+        "version": version,
+        "n_models": len(members),
+        "config": asdict(config),
+        "training_data": data_provenance,
+        "torch": torch.__version__,
+        **(extra or {}),
+    }
+    arrays: dict[str, np.ndarray] = {
+        "blosum": blosum_table(),
+        "metadata": np.array(json.dumps(metadata)),
+    }
+    for k, member in enumerate(members):
+        for key, value in member.items():
+            arrays[f"m{k}_{key}"] = value.astype(np.float32)
+    with atomic_write(path, "wb") as handle:
+        np.savez_compressed(handle, **arrays)

@@ -1,0 +1,676 @@
+"""Zuker-style folding dynamic program over a lattice of synonymous codons.
+
+Every position ``p`` of the RNA carries a small set of *states*: the synonymous codons of the
+codon (``unit``) it belongs to, or a single state for fixed nucleotides (UTRs, stop codon, tail).
+The program minimises ``free energy + Σ node costs`` over all codon choices and all secondary
+structures at once, where a node cost holds ``λ·(−ln w)/3`` per nucleotide of a codon with
+relative adaptiveness ``w`` (the CAI term) plus optional per-nucleotide GC and U penalties. This
+is the codon-lattice folding problem solved exactly for MFE by Cohen & Skiena (J Comput Biol
+2003;10:419) and CDSfold (Terai et al., Bioinformatics 2016;32:828); here it is written from the
+textbook Zuker recursions (Zuker & Stiegler, NAR 1981;9:133) with codon-consistency states.
+
+Codon consistency: DP cells ``X[i, j−i, s, t]`` carry the states of both ends. Two neighbouring
+positions of the same unit must share a state; across a unit boundary they are free. Unpaired
+stretches are charged with :func:`_gap`, which gives the partial units at both ends the states of
+their paired neighbours and every whole unit in between its cheapest codon (an unpaired codon has
+no energy term in this model, so its best choice is the cheapest one).
+
+Limits, all user-visible: base-pair span ≤ ``max_span`` (CDSfold's ``-w``; keeps time and memory
+linear in length), interior loops ≤ ``max_loop`` unpaired nucleotides, the simplified energy
+model of :mod:`vaxmix.mrna.energy_params`. The result is exact for that model and those limits;
+ViennaRNA re-scores the designed sequence without them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numba import njit
+
+from vaxmix.mrna.energy_params import PAIR_TYPE, LatticeEnergy
+
+__all__ = ["LatticeInput", "LatticeResult", "fold_lattice"]
+
+INF = 100_000_000
+
+
+@dataclass
+class LatticeInput:
+    """The lattice: per-position states, their nucleotides and node costs (dcal/mol).
+
+    Attributes
+    ----------
+    unit
+        Unit id of each position (non-decreasing, consecutive from 0).
+    n_states
+        Number of states of each position (equal within a unit).
+    nuc
+        ``nuc[p, s]``: nucleotide code (A0 C1 G2 U3) of state ``s`` at ``p``.
+    cost
+        ``cost[p, s]``: integer node cost of state ``s`` at ``p``.
+    pairable
+        False where the position must stay unpaired (e.g. the start-codon window).
+    """
+
+    unit: np.ndarray
+    n_states: np.ndarray
+    nuc: np.ndarray
+    cost: np.ndarray
+    pairable: np.ndarray
+
+
+@dataclass
+class LatticeResult:
+    """The optimum: chosen state per position, pair table and its objective (dcal/mol)."""
+
+    states: np.ndarray
+    pairs: np.ndarray
+    objective: int
+
+
+@njit(cache=True, inline="always")
+def _gap(i, j, a, b, unit, cost, head, tail, ubp):
+    """Node cost of positions i+1..j−1 left unpaired, given states a at i and b at j."""
+    if unit[i] == unit[j]:
+        if a != b:
+            return INF
+        return head[j, a] - head[i, a] - cost[i, a]
+    return tail[i, a] + ubp[unit[j]] - ubp[unit[i] + 1] + head[j, b]
+
+
+@njit(cache=True, inline="always")
+def _eint(pt, rpt, u1, u2, stack, bulge, interior, int11, mmi, mm1n, tau, ninio, maxninio):
+    """Model energy of the interior loop closed by pair type pt with inner reversed type rpt."""
+    if u1 == 0 and u2 == 0:
+        return stack[pt, rpt]
+    if u1 == 0 or u2 == 0:
+        u = u1 + u2
+        if u == 1:
+            return bulge[1] + stack[pt, rpt]
+        return bulge[u] + tau[pt] + tau[rpt]
+    if u1 == 1 and u2 == 1:
+        return int11[pt, rpt]
+    asym = abs(u1 - u2) * ninio
+    if asym > maxninio:
+        asym = maxninio
+    if u1 == 1 or u2 == 1:
+        return interior[u1 + u2] + asym + mm1n[pt] + mm1n[rpt]
+    return interior[u1 + u2] + asym + mmi[pt] + mmi[rpt]
+
+
+@njit(cache=True)
+def _fill(unit, nst, nuc, cost, pairable, head, tail, ubp, W, L, ptab,
+          stack, hairpin, bulge, interior, int11, mmh, mmi, mm1n, tau, ninio, maxninio,
+          mlc, mli):
+    n = unit.shape[0]
+    S = nuc.shape[1]
+    V = np.full((n, W + 1, S, S), INF, np.int32)
+    WM1 = np.full((n, W + 1, S, S), INF, np.int32)
+    WM = np.full((n, W + 1, S, S), INF, np.int32)
+    M2 = np.full((n, W + 1, S, S), INF, np.int32)
+    WMr = np.full((n, W + 1, S), INF, np.int32)   # min over right state
+    WM1l = np.full((n, W + 1, S), INF, np.int32)  # min over left state
+    M2r = np.full((n, W + 1, S), INF, np.int32)
+    M2l = np.full((n, W + 1, S), INF, np.int32)
+    M2b = np.full((n, W + 1), INF, np.int32)
+    WMl = np.full((n, W + 1, S), INF, np.int32)
+    WM1r = np.full((n, W + 1, S), INF, np.int32)
+    # VG[c, k, d]: min over inner states of V + class-c mismatch term + partial-unit costs
+    VG = np.full((3, n, W + 1), INF, np.int32)
+    sep = np.empty(3, np.int64)
+    for d in range(4, W + 1):
+        for i in range(0, n - d):
+            j = i + d
+            ui = unit[i]
+            uj = unit[j]
+            # ---------------- V ----------------
+            if pairable[i] and pairable[j]:
+                # separable interior loops whose inner pair shares no unit with i or j
+                sep[0] = INF
+                sep[1] = INF
+                sep[2] = INF
+                kmax = min(i + L + 2, j - 4)
+                for k in range(i + 1, kmax):
+                    if unit[k] == ui:
+                        continue
+                    u1 = k - i - 1
+                    left = ubp[unit[k]] - ubp[ui + 1]
+                    for l in range(j - 1, k + 3, -1):
+                        u2 = j - l - 1
+                        if u1 + u2 > L:
+                            break
+                        if unit[l] == uj:
+                            continue
+                        if u1 + u2 <= 1 or (u1 == 1 and u2 == 1):
+                            continue
+                        if u1 == 0 or u2 == 0:
+                            c = 0
+                            f = bulge[u1 + u2]
+                        else:
+                            asym = abs(u1 - u2) * ninio
+                            if asym > maxninio:
+                                asym = maxninio
+                            f = interior[u1 + u2] + asym
+                            c = 1 if (u1 == 1 or u2 == 1) else 2
+                        vg = VG[c, k, l - k]
+                        if vg >= INF:
+                            continue
+                        val = f + left + ubp[uj] - ubp[unit[l] + 1] + vg
+                        if val < sep[c]:
+                            sep[c] = val
+                tiedI = unit[i + 1] == ui
+                tiedJ = unit[j - 1] == uj
+                for a in range(nst[i]):
+                    for b in range(nst[j]):
+                        pt = ptab[nuc[i, a], nuc[j, b]]
+                        if pt == 0:
+                            continue
+                        best = INF
+                        u = d - 1
+                        g = _gap(i, j, a, b, unit, cost, head, tail, ubp)
+                        if g < INF:
+                            e = hairpin[u] + (tau[pt] if u == 3 else mmh[pt])
+                            best = e + g
+                        base_free = tail[i, a] + head[j, b]
+                        cand = base_free + sep[0] + tau[pt]
+                        if cand < best:
+                            best = cand
+                        cand = base_free + sep[1] + mm1n[pt]
+                        if cand < best:
+                            best = cand
+                        cand = base_free + sep[2] + mmi[pt]
+                        if cand < best:
+                            best = cand
+                        # explicit: inner pair tied to i or j, or stack / bulge-1 / 1x1
+                        for k in range(i + 1, kmax):
+                            tk = unit[k] == ui
+                            u1 = k - i - 1
+                            lmin = k + 4
+                            if k > i + 3:
+                                lmin = max(lmin, j - 3)
+                            for l in range(j - 1, lmin - 1, -1):
+                                u2 = j - l - 1
+                                if u1 + u2 > L:
+                                    break
+                                tl = unit[l] == uj
+                                small = (u1 + u2 <= 1) or (u1 == 1 and u2 == 1)
+                                if not (tk or tl or small):
+                                    continue
+                                for s in range(nst[k]):
+                                    if tk and s != a:
+                                        continue
+                                    gl = _gap(i, k, a, s, unit, cost, head, tail, ubp)
+                                    if gl >= INF:
+                                        continue
+                                    for t in range(nst[l]):
+                                        if tl and t != b:
+                                            continue
+                                        v = V[k, l - k, s, t]
+                                        if v >= INF:
+                                            continue
+                                        gr = _gap(l, j, t, b, unit, cost, head, tail, ubp)
+                                        if gr >= INF:
+                                            continue
+                                        rpt = ptab[nuc[l, t], nuc[k, s]]
+                                        e = _eint(pt, rpt, u1, u2, stack, bulge, interior,
+                                                  int11, mmi, mm1n, tau, ninio, maxninio)
+                                        cand = e + gl + gr + v
+                                        if cand < best:
+                                            best = cand
+                        # multiloop closed by (i, j)
+                        if d >= 11:
+                            p = i + 1
+                            dq = d - 2
+                            if tiedI and tiedJ:
+                                m2 = M2[p, dq, a, b]
+                            elif tiedI:
+                                m2 = M2r[p, dq, a]
+                            elif tiedJ:
+                                m2 = M2l[p, dq, b]
+                            else:
+                                m2 = M2b[p, dq]
+                            if m2 < INF:
+                                cand = m2 + mlc + mli + tau[pt]
+                                if cand < best:
+                                    best = cand
+                        if best < INF:
+                            V[i, d, a, b] = best + cost[i, a] + cost[j, b]
+                # separable summaries of V(i, j) for enclosing loops
+                for a in range(nst[i]):
+                    for b in range(nst[j]):
+                        v = V[i, d, a, b]
+                        if v >= INF:
+                            continue
+                        rpt = ptab[nuc[j, b], nuc[i, a]]
+                        extra = v + head[i, a] + tail[j, b]
+                        c0 = extra + tau[rpt]
+                        c1 = extra + mm1n[rpt]
+                        c2 = extra + mmi[rpt]
+                        if c0 < VG[0, i, d]:
+                            VG[0, i, d] = c0
+                        if c1 < VG[1, i, d]:
+                            VG[1, i, d] = c1
+                        if c2 < VG[2, i, d]:
+                            VG[2, i, d] = c2
+            # ---------------- WM1: branch starting at i, unpaired tail up to j ----------------
+            tiedj = unit[j - 1] == uj
+            for a in range(nst[i]):
+                for b in range(nst[j]):
+                    best = INF
+                    v = V[i, d, a, b]
+                    if v < INF:
+                        pt = ptab[nuc[i, a], nuc[j, b]]
+                        best = v + mli + tau[pt]
+                    prev = WM1[i, d - 1, a, b] if tiedj else WM1r[i, d - 1, a]
+                    if prev < INF:
+                        cand = prev + cost[j, b]
+                        if cand < best:
+                            best = cand
+                    WM1[i, d, a, b] = best
+            # ---------------- M2: at least two branches in [i, j] ----------------
+            for a in range(nst[i]):
+                for b in range(nst[j]):
+                    best = INF
+                    for u in range(i + 5, j - 3):
+                        if unit[u - 1] == unit[u]:
+                            for x in range(nst[u]):
+                                left = WM[i, u - 1 - i, a, x]
+                                if left >= INF:
+                                    continue
+                                right = WM1[u, j - u, x, b]
+                                if right >= INF:
+                                    continue
+                                if left + right < best:
+                                    best = left + right
+                        else:
+                            left = WMr[i, u - 1 - i, a]
+                            right = WM1l[u, j - u, b]
+                            if left < INF and right < INF and left + right < best:
+                                best = left + right
+                    M2[i, d, a, b] = best
+            # ---------------- WM: one or more branches in [i, j] ----------------
+            tiedi = unit[i + 1] == ui
+            for a in range(nst[i]):
+                for b in range(nst[j]):
+                    best = WM1[i, d, a, b]
+                    if M2[i, d, a, b] < best:
+                        best = M2[i, d, a, b]
+                    nxt = WM[i + 1, d - 1, a, b] if tiedi else WMl[i + 1, d - 1, b]
+                    if nxt < INF and nxt + cost[i, a] < best:
+                        best = nxt + cost[i, a]
+                    WM[i, d, a, b] = best
+            # marginals
+            for a in range(nst[i]):
+                for b in range(nst[j]):
+                    if WM[i, d, a, b] < WMr[i, d, a]:
+                        WMr[i, d, a] = WM[i, d, a, b]
+                    if WM[i, d, a, b] < WMl[i, d, b]:
+                        WMl[i, d, b] = WM[i, d, a, b]
+                    if WM1[i, d, a, b] < WM1l[i, d, b]:
+                        WM1l[i, d, b] = WM1[i, d, a, b]
+                    if WM1[i, d, a, b] < WM1r[i, d, a]:
+                        WM1r[i, d, a] = WM1[i, d, a, b]
+                    m = M2[i, d, a, b]
+                    if m < M2r[i, d, a]:
+                        M2r[i, d, a] = m
+                    if m < M2l[i, d, b]:
+                        M2l[i, d, b] = m
+                    if m < M2b[i, d]:
+                        M2b[i, d] = m
+    # ---------------- exterior loop ----------------
+    F = np.full((n + 1, S), INF, np.int64)
+    Fmin = np.full(n + 1, INF, np.int64)
+    Fmin[0] = 0
+    for j in range(n):
+        tied = j > 0 and unit[j - 1] == unit[j]
+        for t in range(nst[j]):
+            prev = F[j, t] if tied else Fmin[j]
+            best = prev + cost[j, t] if prev < INF else INF
+            for i in range(max(0, j - W), j - 3):
+                tiedi = i > 0 and unit[i - 1] == unit[i]
+                for s in range(nst[i]):
+                    v = V[i, j - i, s, t]
+                    if v >= INF:
+                        continue
+                    left = F[i, s] if tiedi else Fmin[i]
+                    if left >= INF:
+                        continue
+                    pt = ptab[nuc[i, s], nuc[j, t]]
+                    cand = left + v + tau[pt]
+                    if cand < best:
+                        best = cand
+            F[j + 1, t] = best
+            if best < Fmin[j + 1]:
+                Fmin[j + 1] = best
+    return V, WM1, WM, M2, WMr, WM1l, WMl, WM1r, M2r, M2l, VG, F, Fmin
+
+
+@njit(cache=True)
+def _fill_gap(x, y, sx, sy, unit, best_state, states):
+    for q in range(x + 1, y):
+        if unit[q] == unit[x]:
+            states[q] = sx
+        elif unit[q] == unit[y]:
+            states[q] = sy
+        else:
+            states[q] = best_state[unit[q]]
+
+
+@njit(cache=True)
+def _traceback(unit, nst, nuc, cost, head, tail, ubp, best_state, W, L, ptab,
+               stack, hairpin, bulge, interior, int11, mmh, mmi, mm1n, tau, ninio, maxninio,
+               mlc, mli, V, WM1, WM, M2, WMr, WM1l, WMl, WM1r, VG, F, Fmin):
+    n = unit.shape[0]
+    states = np.full(n, -1, np.int64)
+    pairs = np.full(n, -1, np.int64)
+    # stack entries: kind, i, j, a, b ; kinds 1=V 2=WM 3=WM1 4=M2 ; -1 in a/b = any state
+    stk = np.zeros((4 * n + 16, 5), np.int64)
+    top = 0
+    # exterior
+    j = n - 1
+    t = -1
+    for tt in range(nst[j]):
+        if F[n, tt] == Fmin[n]:
+            t = tt
+            break
+    while j >= 0:
+        target = F[j + 1, t]
+        tied = j > 0 and unit[j - 1] == unit[j]
+        prev = F[j, t] if tied else Fmin[j]
+        if prev < INF and prev + cost[j, t] == target:
+            states[j] = t
+            if j > 0:
+                if tied:
+                    nt = t
+                else:
+                    nt = 0
+                    for tt in range(nst[j - 1]):
+                        if F[j, tt] == Fmin[j]:
+                            nt = tt
+                            break
+                t = nt
+            j -= 1
+            continue
+        found = False
+        for i in range(max(0, j - W), j - 3):
+            tiedi = i > 0 and unit[i - 1] == unit[i]
+            for s in range(nst[i]):
+                v = V[i, j - i, s, t]
+                if v >= INF:
+                    continue
+                left = F[i, s] if tiedi else Fmin[i]
+                if left >= INF:
+                    continue
+                pt = ptab[nuc[i, s], nuc[j, t]]
+                if left + v + tau[pt] == target:
+                    stk[top, 0] = 1
+                    stk[top, 1] = i
+                    stk[top, 2] = j
+                    stk[top, 3] = s
+                    stk[top, 4] = t
+                    top += 1
+                    if i > 0:
+                        if tiedi:
+                            t = s
+                        else:
+                            t = 0
+                            for tt in range(nst[i - 1]):
+                                if F[i, tt] == Fmin[i]:
+                                    t = tt
+                                    break
+                    j = i - 1
+                    found = True
+                    break
+            if found:
+                break
+        if not found:
+            raise RuntimeError("exterior traceback failed")
+    while top > 0:
+        top -= 1
+        kind = stk[top, 0]
+        i = stk[top, 1]
+        j = stk[top, 2]
+        a = stk[top, 3]
+        b = stk[top, 4]
+        d = j - i
+        if kind == 1:  # V
+            states[i] = a
+            states[j] = b
+            pairs[i] = j
+            pairs[j] = i
+            pt = ptab[nuc[i, a], nuc[j, b]]
+            target = V[i, d, a, b] - cost[i, a] - cost[j, b]
+            u = d - 1
+            g = _gap(i, j, a, b, unit, cost, head, tail, ubp)
+            if g < INF and hairpin[u] + (tau[pt] if u == 3 else mmh[pt]) + g == target:
+                _fill_gap(i, j, a, b, unit, best_state, states)
+                continue
+            done = False
+            kmax = min(i + L + 2, j - 4)
+            for k in range(i + 1, kmax):
+                u1 = k - i - 1
+                tk = unit[k] == unit[i]
+                for l in range(j - 1, k + 3, -1):
+                    u2 = j - l - 1
+                    if u1 + u2 > L:
+                        break
+                    for s in range(nst[k]):
+                        if tk and s != a:
+                            continue
+                        gl = _gap(i, k, a, s, unit, cost, head, tail, ubp)
+                        if gl >= INF:
+                            continue
+                        for t in range(nst[l]):
+                            if unit[l] == unit[j] and t != b:
+                                continue
+                            v = V[k, l - k, s, t]
+                            if v >= INF:
+                                continue
+                            gr = _gap(l, j, t, b, unit, cost, head, tail, ubp)
+                            if gr >= INF:
+                                continue
+                            rpt = ptab[nuc[l, t], nuc[k, s]]
+                            e = _eint(pt, rpt, u1, u2, stack, bulge, interior, int11, mmi,
+                                      mm1n, tau, ninio, maxninio)
+                            if e + gl + gr + v == target:
+                                _fill_gap(i, k, a, s, unit, best_state, states)
+                                _fill_gap(l, j, t, b, unit, best_state, states)
+                                stk[top, 0] = 1
+                                stk[top, 1] = k
+                                stk[top, 2] = l
+                                stk[top, 3] = s
+                                stk[top, 4] = t
+                                top += 1
+                                done = True
+                                break
+                        if done:
+                            break
+                    if done:
+                        break
+                if done:
+                    break
+            if done:
+                continue
+            # multiloop
+            p = i + 1
+            q = j - 1
+            rem = target - mlc - mli - tau[pt]
+            found = False
+            s_lo = a if unit[p] == unit[i] else 0
+            s_hi = a + 1 if unit[p] == unit[i] else nst[p]
+            t_lo = b if unit[q] == unit[j] else 0
+            t_hi = b + 1 if unit[q] == unit[j] else nst[q]
+            for s in range(s_lo, s_hi):
+                for t in range(t_lo, t_hi):
+                    if M2[p, q - p, s, t] == rem:
+                        stk[top, 0] = 4
+                        stk[top, 1] = p
+                        stk[top, 2] = q
+                        stk[top, 3] = s
+                        stk[top, 4] = t
+                        top += 1
+                        found = True
+                        break
+                if found:
+                    break
+            if not found:
+                raise RuntimeError("V traceback failed")
+        elif kind == 4:  # M2
+            target = M2[i, d, a, b]
+            found = False
+            for u in range(i + 5, j - 3):
+                tiedu = unit[u - 1] == unit[u]
+                for x in range(nst[u - 1]):
+                    left = WM[i, u - 1 - i, a, x]
+                    if left >= INF:
+                        continue
+                    for y in range(nst[u]):
+                        if tiedu and y != x:
+                            continue
+                        right = WM1[u, j - u, y, b]
+                        if right < INF and left + right == target:
+                            stk[top, 0] = 2
+                            stk[top, 1] = i
+                            stk[top, 2] = u - 1
+                            stk[top, 3] = a
+                            stk[top, 4] = x
+                            top += 1
+                            stk[top, 0] = 3
+                            stk[top, 1] = u
+                            stk[top, 2] = j
+                            stk[top, 3] = y
+                            stk[top, 4] = b
+                            top += 1
+                            found = True
+                            break
+                    if found:
+                        break
+                if found:
+                    break
+            if not found:
+                raise RuntimeError("M2 traceback failed")
+        elif kind == 3:  # WM1
+            target = WM1[i, d, a, b]
+            v = V[i, d, a, b]
+            if v < INF and v + mli + tau[ptab[nuc[i, a], nuc[j, b]]] == target:
+                stk[top, 0] = 1
+                stk[top, 1] = i
+                stk[top, 2] = j
+                stk[top, 3] = a
+                stk[top, 4] = b
+                top += 1
+                continue
+            states[j] = b
+            tiedj = unit[j - 1] == unit[j]
+            nb = b
+            if not tiedj:
+                for tt in range(nst[j - 1]):
+                    if WM1[i, d - 1, a, tt] == WM1r[i, d - 1, a]:
+                        nb = tt
+                        break
+            stk[top, 0] = 3
+            stk[top, 1] = i
+            stk[top, 2] = j - 1
+            stk[top, 3] = a
+            stk[top, 4] = nb
+            top += 1
+        else:  # WM
+            target = WM[i, d, a, b]
+            if WM1[i, d, a, b] == target:
+                stk[top, 0] = 3
+            elif M2[i, d, a, b] == target:
+                stk[top, 0] = 4
+            else:
+                states[i] = a
+                tiedi = unit[i + 1] == unit[i]
+                na = a
+                if not tiedi:
+                    for ss in range(nst[i + 1]):
+                        if WM[i + 1, d - 1, ss, b] == WMl[i + 1, d - 1, b]:
+                            na = ss
+                            break
+                stk[top, 0] = 2
+                stk[top, 1] = i + 1
+                stk[top, 2] = j
+                stk[top, 3] = na
+                stk[top, 4] = b
+                top += 1
+                continue
+            stk[top, 1] = i
+            stk[top, 2] = j
+            stk[top, 3] = a
+            stk[top, 4] = b
+            top += 1
+    return states, pairs
+
+
+def _prefix_tables(lat: LatticeInput) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Within-unit head/tail sums, cheapest state per unit and prefix sums of unit optima."""
+    n, n_s = lat.cost.shape
+    unit = lat.unit
+    head = np.zeros((n, n_s), dtype=np.int64)
+    tail = np.zeros((n, n_s), dtype=np.int64)
+    for p in range(1, n):
+        if unit[p] == unit[p - 1]:
+            head[p] = head[p - 1] + lat.cost[p - 1]
+    for p in range(n - 2, -1, -1):
+        if unit[p] == unit[p + 1]:
+            tail[p] = tail[p + 1] + lat.cost[p + 1]
+    n_units = int(unit[-1]) + 1
+    unit_cost = np.full((n_units, n_s), 0, dtype=np.int64)
+    np.add.at(unit_cost, unit, lat.cost)
+    first = np.searchsorted(unit, np.arange(n_units))
+    counts = lat.n_states[first]
+    mask = np.arange(n_s)[None, :] < counts[:, None]
+    unit_cost = np.where(mask, unit_cost, INF)
+    best_state = unit_cost.argmin(axis=1).astype(np.int64)
+    ubp = np.zeros(n_units + 1, dtype=np.int64)
+    ubp[1:] = np.cumsum(unit_cost.min(axis=1))
+    return head, tail, ubp, best_state
+
+
+def fold_lattice(
+    lat: LatticeInput, energy: LatticeEnergy, max_span: int = 150, max_loop: int = 20
+) -> LatticeResult:
+    """Solve the codon-lattice folding problem; see the module docstring for the model.
+
+    Parameters
+    ----------
+    lat
+        The lattice (see :class:`LatticeInput`).
+    energy
+        Integer energy tables from :func:`vaxmix.mrna.energy_params.load_energy`.
+    max_span
+        Largest ``j − i`` of any base pair.
+    max_loop
+        Largest number of unpaired nucleotides in a bulge or interior loop (≤ 30).
+
+    Returns
+    -------
+    LatticeResult
+        Chosen state per position, pair partner per position (−1 unpaired) and the optimum.
+    """
+    n = len(lat.unit)
+    W = int(min(max_span, n - 1))
+    L = int(min(max_loop, 30))
+    head, tail, ubp, best_state = _prefix_tables(lat)
+    unit = lat.unit.astype(np.int64)
+    nst = lat.n_states.astype(np.int64)
+    nuc = lat.nuc.astype(np.int64)
+    cost = lat.cost.astype(np.int64)
+    pairable = lat.pairable.astype(np.bool_)
+    e = energy
+    params = (PAIR_TYPE, e.stack, e.hairpin, e.bulge, e.interior, e.int11, e.mismatch_hairpin,
+              e.mismatch_interior, e.mismatch_1n, e.terminal_au, int(e.ninio), int(e.max_ninio),
+              int(e.ml_closing), int(e.ml_intern))
+    if len(energy.hairpin) <= W:
+        raise ValueError("energy tables too short for max_span; load_energy(max_hairpin=...)")
+    if W < 4:
+        states = best_state[unit]
+        return LatticeResult(states, np.full(n, -1), int(ubp[-1]))
+    tables = _fill(unit, nst, nuc, cost, pairable, head, tail, ubp, W, L, *params)
+    V, WM1, WM, M2, WMr, WM1l, WMl, WM1r, _m2r, _m2l, VG, F, Fmin = tables
+    states, pairs = _traceback(unit, nst, nuc, cost, head, tail, ubp, best_state, W, L, *params,
+                               V, WM1, WM, M2, WMr, WM1l, WMl, WM1r, VG, F, Fmin)
+    return LatticeResult(states=states, pairs=pairs, objective=int(Fmin[n]))

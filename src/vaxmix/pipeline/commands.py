@@ -1,0 +1,149 @@
+"""``vaxmix run`` and ``vaxmix demo`` (argparse at import time; the work is imported lazily)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+__all__ = ["register"]
+
+_RANKING_OPTIONS: tuple[tuple[str, str, type, str], ...] = (
+    ("--binding-threshold", "binding_threshold", float, "IC50 cutoff, nM (500)"),
+    ("--percentile-threshold", "percentile_threshold", float, "percentile cutoff (2.0)"),
+    ("--minimum-fold-change", "minimum_fold_change", float, "minimum WT/MT fold change (0)"),
+    ("--normal-cov", "normal_cov", int, "minimum normal depth (5)"),
+    ("--tdna-cov", "tdna_cov", int, "minimum tumor DNA depth (10)"),
+    ("--trna-cov", "trna_cov", int, "minimum tumor RNA depth (10)"),
+    ("--normal-vaf", "normal_vaf", float, "maximum normal VAF (0.02)"),
+    ("--tdna-vaf", "tdna_vaf", float, "minimum tumor DNA VAF (0.25)"),
+    ("--trna-vaf", "trna_vaf", float, "minimum tumor RNA VAF (0.25)"),
+    ("--expn-val", "expn_val", float, "minimum gene/transcript expression (1.0)"),
+    ("--maximum-transcript-support-level", "maximum_transcript_support_level", int,
+     "largest passing TSL (1)"),
+    ("--aggregate-inclusion-binding-threshold", "aggregate_inclusion_binding_threshold", float,
+     "IC50 cutoff for peptides counted in aggregated.tsv (5000)"),
+    ("--aggregate-inclusion-count-limit", "aggregate_inclusion_count_limit", int,
+     "most peptides counted per variant (15)"),
+    ("--tumor-purity", "tumor_purity", float, "tumor purity 0–1 (default: estimate clonal VAF)"),
+)  # fmt: skip
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``run`` and ``demo``."""
+    run = subparsers.add_parser(
+        "run",
+        help="VEP VCF → neoantigen candidates → MHC predictions → ranked, tiered tables",
+        description="Run the core pipeline on one tumor sample (pVACseq-compatible outputs).",
+    )
+    run.add_argument("vcf", type=Path, help="VEP-annotated VCF (Wildtype + Frameshift plugins)")
+    run.add_argument("--sample", help="tumor sample name (required with several samples)")
+    run.add_argument("--normal-sample", help="matched normal sample name")
+    run.add_argument("--alleles", default="", help="comma-separated HLA alleles")
+    run.add_argument("--hla-file", type=Path, help="OptiType / arcasHLA / HLA-HD output")
+    run.add_argument("--lengths", default="8,9,10,11", help="epitope lengths (8,9,10,11)")
+    run.add_argument("--out", type=Path, required=True, help="output folder")
+    run.add_argument("--downstream-length", default="1000",
+                     help="frameshift residues kept past the variant, or 'full' (1000)")
+    run.add_argument("--pass-only", action="store_true", help="use only FILTER=PASS records")
+    run.add_argument("--allow-incomplete-transcripts", action="store_true",
+                     help="keep cds_start_NF / cds_end_NF transcripts")
+    run.add_argument("--biotypes", default="protein_coding", help="transcript biotypes to keep")
+    run.add_argument("--gene-expression-file", type=Path,
+                     help="gene expression table (kallisto/StringTie/RSEM/Cufflinks)")
+    run.add_argument("--transcript-expression-file", type=Path,
+                     help="transcript expression table (kallisto/RSEM/Cufflinks)")
+    run.add_argument("--model", type=Path, help="predictor model file (default: shipped)")
+    run.add_argument("--top-score-metric", choices=("median", "lowest"), default="median")
+    run.add_argument("--percentile-strategy", choices=("conservative", "exploratory"),
+                     default="conservative")
+    for flag, dest, kind, text in _RANKING_OPTIONS:
+        run.add_argument(flag, dest=dest, type=kind, default=None, help=text)
+    run.set_defaults(handler=_run)
+
+    demo = subparsers.add_parser(
+        "demo",
+        help="run the pipeline on the built-in example patient (offline, seconds)",
+        description="Run `vaxmix run` on the shipped HCC1395 subset (pVACtools example data).",
+    )
+    demo.add_argument("--out", type=Path, required=True, help="output folder")
+    demo.set_defaults(handler=_demo)
+
+
+def _parse_lengths(text: str) -> tuple[int, ...]:
+    from vaxmix.common.errors import InputError
+
+    try:
+        values = tuple(int(part) for part in text.split(",") if part.strip())
+    except ValueError as exc:
+        raise InputError(f"lengths must be integers, got {text!r}", field="--lengths") from exc
+    if not values:
+        raise InputError("no epitope length given", field="--lengths")
+    return values
+
+
+def _config_from_args(args: argparse.Namespace) -> object:
+    from vaxmix.common.errors import InputError
+    from vaxmix.pipeline.config import PipelineConfig
+    from vaxmix.ranking.config import RankingConfig
+
+    overrides = {dest: getattr(args, dest) for _, dest, _, _ in _RANKING_OPTIONS
+                 if getattr(args, dest) is not None}  # fmt: skip
+    ranking = RankingConfig(
+        top_score_metric=args.top_score_metric,
+        percentile_strategy=args.percentile_strategy,
+        **overrides,
+    )
+    if args.downstream_length == "full":
+        downstream: int | None = None
+    else:
+        try:
+            downstream = int(args.downstream_length)
+        except ValueError as exc:
+            raise InputError("must be an integer or 'full'", field="--downstream-length") from exc
+    return PipelineConfig(
+        vcf=args.vcf,
+        sample=args.sample,
+        normal_sample=args.normal_sample,
+        alleles=tuple(a for a in args.alleles.split(",") if a.strip()),
+        hla_file=args.hla_file,
+        lengths=_parse_lengths(args.lengths),
+        downstream_length=downstream,
+        biotypes=tuple(b for b in args.biotypes.split(",") if b),
+        allow_incomplete_transcripts=args.allow_incomplete_transcripts,
+        pass_only=args.pass_only,
+        gene_expression_file=args.gene_expression_file,
+        transcript_expression_file=args.transcript_expression_file,
+        model=args.model,
+        ranking=ranking,
+    )
+
+
+def _summary(result: object) -> str:
+    counts = result.counts  # type: ignore[attr-defined]
+    tiers = ", ".join(f"{k} {v}" for k, v in counts["tiers"].items())
+    return (
+        f"vaxmix: {counts['variants']} variants, {counts['candidate_peptides']} candidate "
+        f"peptides, {counts['predictions']} predictions ({', '.join(result.models)}); "  # type: ignore[attr-defined]
+        f"{counts['aggregated_rows']} aggregated rows (tiers: {tiers or 'none'}) → "
+        f"{result.out_dir}"  # type: ignore[attr-defined]
+    )
+
+
+def _run(args: argparse.Namespace) -> int:
+    import sys
+
+    from vaxmix.pipeline.run import run_pipeline
+
+    result = run_pipeline(_config_from_args(args), args.out)  # type: ignore[arg-type]
+    print(_summary(result), file=sys.stderr)
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    import sys
+
+    from vaxmix.pipeline.demo import run_demo
+
+    result = run_demo(args.out)
+    print(_summary(result), file=sys.stderr)
+    return 0

@@ -1,0 +1,47 @@
+"""The built-in example patient (a real HCC1395 subset from pVACtools' example) and ``run_demo``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from importlib import resources
+from pathlib import Path
+
+from vaxmix.pipeline.config import PipelineConfig
+from vaxmix.pipeline.run import PipelineResult, Predictor, run_pipeline
+
+__all__ = ["EXAMPLE_SAMPLE", "example_config", "example_patient_files", "run_demo"]
+
+EXAMPLE_SAMPLE = "HCC1395_TUMOR_DNA"
+EXAMPLE_NORMAL = "HCC1395_NORMAL_DNA"
+_PACKAGE = "vaxmix.pipeline"
+_FOLDER = ("data", "example_patient")
+
+
+@contextmanager
+def example_patient_files() -> Iterator[tuple[Path, Path]]:
+    """Paths of the example VCF and HLA list (valid inside the ``with`` block)."""
+    folder = resources.files(_PACKAGE).joinpath(*_FOLDER)
+    with resources.as_file(folder.joinpath("hcc1395_subset.vcf.gz")) as vcf, resources.as_file(
+        folder.joinpath("hla_alleles.txt")
+    ) as hla:
+        yield Path(vcf), Path(hla)
+
+
+def example_config(vcf: Path, hla_file: Path, lengths: tuple[int, ...] = (8, 9, 10, 11)) -> (
+    PipelineConfig
+):
+    """The demo's configuration: pVACseq defaults, tumor and normal samples of HCC1395."""
+    return PipelineConfig(
+        vcf=vcf,
+        sample=EXAMPLE_SAMPLE,
+        normal_sample=EXAMPLE_NORMAL,
+        hla_file=hla_file,
+        lengths=lengths,
+    )
+
+
+def run_demo(out_dir: str | Path, predict: Predictor | None = None) -> PipelineResult:
+    """Run the core pipeline on the example patient into ``out_dir`` (offline, seconds)."""
+    with example_patient_files() as (vcf, hla):
+        return run_pipeline(example_config(vcf, hla), out_dir, predict=predict)

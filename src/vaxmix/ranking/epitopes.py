@@ -1,0 +1,130 @@
+"""Build the all-epitopes table: candidates × alleles joined with variant data and predictions.
+
+Column names follow pVACseq's ``all_epitopes.tsv`` where the meaning is the same. The predictor
+(:func:`vaxmix.mhc.predict` by default) returns, per peptide × allele, a predicted IC50
+(``affinity_nm``), a presentation score and a percentile rank *of that presentation score*; they
+fill pVACseq's "IC50 Score" and "Presentation Percentile" families. With one predictor the
+Best and Median columns equal that predictor's values; every score is a prediction, and the
+``Prediction Model`` column names the model and version that made it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["VARIANT_COLUMN_MAP", "build_all_epitopes"]
+
+#: all-epitopes column ← parsed-VCF (variants.tsv) column.
+VARIANT_COLUMN_MAP: dict[str, str] = {
+    "Chromosome": "chromosome_name",
+    "Start": "start",
+    "Stop": "stop",
+    "Reference": "reference",
+    "Variant": "variant",
+    "Transcript": "transcript_name",
+    "Transcript Support Level": "transcript_support_level",
+    "Transcript Length": "transcript_length",
+    "Canonical": "canonical",
+    "MANE Select": "mane_select",
+    "Biotype": "biotype",
+    "Transcript CDS Flags": "transcript_cds_flags",
+    "Ensembl Gene ID": "ensembl_gene_id",
+    "Variant Type": "variant_type",
+    "Mutation": "amino_acid_change",
+    "Protein Position": "protein_position",
+    "Gene Name": "gene_name",
+    "HGVSc": "hgvsc",
+    "HGVSp": "hgvsp",
+}
+
+_READ_COLUMN_MAP: dict[str, str] = {
+    "Tumor DNA Depth": "tdna_depth",
+    "Tumor DNA VAF": "tdna_vaf",
+    "Tumor RNA Depth": "trna_depth",
+    "Tumor RNA VAF": "trna_vaf",
+    "Normal Depth": "normal_depth",
+    "Normal VAF": "normal_vaf",
+    "Gene Expression": "gene_expression",
+    "Transcript Expression": "transcript_expression",
+}
+
+
+def _fold_change(wt: pd.Series, mt: pd.Series) -> pd.Series:
+    """WT / MT IC50 (pVACseq: ``inf`` when MT is 0, NA when WT is NA)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        fold = wt.to_numpy(dtype=float) / mt.to_numpy(dtype=float)
+    fold = np.where(mt.to_numpy(dtype=float) == 0, np.inf, fold)
+    fold = np.where(np.isnan(wt.to_numpy(dtype=float)), np.nan, fold)
+    return pd.Series(np.round(fold, 3), index=wt.index)
+
+
+def build_all_epitopes(
+    variants: pd.DataFrame,
+    candidates: pd.DataFrame,
+    predictions: pd.DataFrame,
+    alleles: list[str],
+) -> pd.DataFrame:
+    """The all-epitopes table (numeric score columns; ``NaN`` = NA).
+
+    Parameters
+    ----------
+    variants
+        Parsed-VCF table (``index`` column joins ``candidates['Index']``).
+    candidates
+        Output of :func:`vaxmix.peptides.enumerate_epitopes`.
+    predictions
+        ``peptide, allele, affinity_nm, percentile, presentation_score, model`` for every MT and
+        WT peptide × allele.
+    alleles
+        Normalized allele names, in report order.
+    """
+    models = sorted(set(predictions["model"].astype(str))) if len(predictions) else ["none"]
+    method = models[0] if len(models) == 1 else "+".join(models)
+    n_cand = len(candidates)
+    frame = candidates.loc[np.repeat(np.arange(n_cand), len(alleles))].reset_index(drop=True)
+    frame.insert(0, "HLA Allele", np.tile(np.array(alleles, dtype=object), n_cand))
+    scores = predictions.set_index(["peptide", "allele"])[
+        ["affinity_nm", "presentation_score", "percentile"]
+    ]
+    scores = scores[~scores.index.duplicated()]
+    mt_key = pd.MultiIndex.from_arrays([frame["MT Epitope Seq"], frame["HLA Allele"]])
+    wt_key = pd.MultiIndex.from_arrays([frame["WT Epitope Seq"], frame["HLA Allele"]])
+    mt = scores.reindex(mt_key).reset_index(drop=True)
+    wt = scores.reindex(wt_key).reset_index(drop=True)
+    wt.loc[frame["WT Epitope Seq"].eq("NA").to_numpy()] = np.nan
+    var = variants.set_index("index")
+    joined = var.reindex(frame["Index"]).reset_index(drop=True)
+    out = pd.DataFrame({name: joined[col] for name, col in VARIANT_COLUMN_MAP.items()})
+    for name in ("HLA Allele", "Peptide Length", "Sub-peptide Position", "Mutation Position",
+                 "MT Epitope Seq", "WT Epitope Seq"):  # fmt: skip
+        out[name] = frame[name].to_numpy()
+    fold = _fold_change(wt["affinity_nm"], mt["affinity_nm"])
+    out["Best MT IC50 Score Method"] = method
+    out["Best MT IC50 Score"] = mt["affinity_nm"].round(3)
+    out["Corresponding WT IC50 Score"] = wt["affinity_nm"].round(3)
+    out["Corresponding Fold Change"] = fold
+    out["Best MT Percentile Method"] = method
+    out["Best MT Percentile"] = mt["percentile"].round(3)
+    out["Corresponding WT Percentile"] = wt["percentile"].round(3)
+    out["Best MT Presentation Percentile Method"] = method
+    out["Best MT Presentation Percentile"] = mt["percentile"].round(3)
+    out["Corresponding WT Presentation Percentile"] = wt["percentile"].round(3)
+    for name, col in _READ_COLUMN_MAP.items():
+        out[name] = pd.to_numeric(joined[col], errors="coerce")
+    out["Median MT IC50 Score"] = mt["affinity_nm"].round(3)
+    out["Median WT IC50 Score"] = wt["affinity_nm"].round(3)
+    out["Median Fold Change"] = fold
+    out["Median MT Percentile"] = mt["percentile"].round(3)
+    out["Median WT Percentile"] = wt["percentile"].round(3)
+    out["Median MT Presentation Percentile"] = mt["percentile"].round(3)
+    out["Median WT Presentation Percentile"] = wt["percentile"].round(3)
+    out[f"{method} WT IC50 Score"] = wt["affinity_nm"].round(3)
+    out[f"{method} MT IC50 Score"] = mt["affinity_nm"].round(3)
+    out[f"{method} WT Presentation Score"] = wt["presentation_score"].round(4)
+    out[f"{method} MT Presentation Score"] = mt["presentation_score"].round(4)
+    out[f"{method} WT Percentile"] = wt["percentile"].round(3)
+    out[f"{method} MT Percentile"] = mt["percentile"].round(3)
+    out["Index"] = frame["Index"].to_numpy()
+    out["Prediction Model"] = method
+    return out

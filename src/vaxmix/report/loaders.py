@@ -1,0 +1,297 @@
+"""Read a vaxmix run folder into plain records for the report and the registry.
+
+Every file of the run folder (docs/architecture.md) is read by one small function here, so the
+exact file and column names live in one place. Optional parts (the vaccine design, the mRNA
+design, the virus panel) load as ``None`` when absent, and each report section is shown only when
+its part is present.
+
+Column names follow pVACseq's report columns (pvactools ``aggregate_all_epitopes.py`` and
+``OutputParser``), which the vaxmix ranking stage keeps where the meaning is the same.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from vaxmix.common.errors import InputError
+from vaxmix.common.provenance import sha256_file
+
+__all__ = [
+    "AGGREGATED_FIELDS",
+    "EPITOPE_FIELDS",
+    "RunFolder",
+    "candidate_records",
+    "epitope_records",
+    "load_run",
+    "run_alleles",
+    "run_identity",
+]
+
+# Report field -> aggregated.tsv column (pVACseq names).
+AGGREGATED_FIELDS: dict[str, str] = {
+    "variant_id": "ID",
+    "index": "Index",
+    "gene": "Gene",
+    "aa_change": "AA Change",
+    "transcript": "Best Transcript",
+    "best_peptide": "Best Peptide",
+    "allele": "Allele",
+    "num_passing_peptides": "Num Passing Peptides",
+    "ic50_mt": "IC50 MT",
+    "ic50_wt": "IC50 WT",
+    "percentile_mt": "%ile MT",
+    "percentile_wt": "%ile WT",
+    "rna_expr": "RNA Expr",
+    "rna_vaf": "RNA VAF",
+    "allele_expr": "Allele Expr",
+    "rna_depth": "RNA Depth",
+    "dna_vaf": "DNA VAF",
+    "tier": "Tier",
+    "evaluation": "Evaluation",
+}
+NUMERIC_CANDIDATE_FIELDS = frozenset(
+    {
+        "num_passing_peptides",
+        "ic50_mt",
+        "ic50_wt",
+        "percentile_mt",
+        "percentile_wt",
+        "rna_expr",
+        "rna_vaf",
+        "allele_expr",
+        "rna_depth",
+        "dna_vaf",
+    }
+)
+
+# Report field -> all_epitopes.tsv column; the first present column of each tuple is used.
+EPITOPE_FIELDS: dict[str, tuple[str, ...]] = {
+    "index": ("Index",),
+    "allele": ("HLA Allele",),
+    "length": ("Peptide Length",),
+    "mutation_position": ("Mutation Position",),
+    "mt_peptide": ("MT Epitope Seq",),
+    "wt_peptide": ("WT Epitope Seq",),
+    "ic50_mt": ("Median MT IC50 Score", "Best MT IC50 Score"),
+    "ic50_wt": ("Median WT IC50 Score", "Corresponding WT IC50 Score"),
+    "percentile_mt": ("Median MT Percentile", "Best MT Percentile"),
+    "percentile_wt": ("Median WT Percentile", "Corresponding WT Percentile"),
+    "fold_change": ("Median Fold Change", "Corresponding Fold Change"),
+    "tumor_dna_vaf": ("Tumor DNA VAF",),
+    "tumor_rna_vaf": ("Tumor RNA VAF",),
+    "gene_expression": ("Gene Expression",),
+    "transcript_expression": ("Transcript Expression",),
+}
+NUMERIC_EPITOPE_FIELDS = frozenset(
+    {
+        "length",
+        "ic50_mt",
+        "ic50_wt",
+        "percentile_mt",
+        "percentile_wt",
+        "fold_change",
+        "tumor_dna_vaf",
+        "tumor_rna_vaf",
+        "gene_expression",
+        "transcript_expression",
+    }
+)
+
+# Optional parts of the run folder, relative paths.
+TABLE_FILES = {
+    "aggregated": "aggregated.tsv",
+    "filtered": "filtered.tsv",
+    "variants": "variants.tsv",
+    "selection": "vaccine/selection.tsv",
+    "junctions": "vaccine/junctions.tsv",
+    "mrna_qc": "mrna/qc.tsv",
+}
+JSON_FILES = {
+    "run": "run.json",
+    "construct": "vaccine/construct.json",
+    "mrna": "mrna/mrna.json",
+    "virus_panel": "virus/panel.json",
+}
+EPITOPES_FILE = "all_epitopes.tsv"
+
+
+@dataclass
+class RunFolder:
+    """Everything the report reads from one run folder; absent optional parts are ``None``."""
+
+    path: Path
+    run: dict[str, Any]
+    aggregated: pd.DataFrame | None = None
+    filtered: pd.DataFrame | None = None
+    variants: pd.DataFrame | None = None
+    epitopes: pd.DataFrame | None = None
+    selection: pd.DataFrame | None = None
+    junctions: pd.DataFrame | None = None
+    mrna_qc: pd.DataFrame | None = None
+    construct: dict[str, Any] | None = None
+    mrna: dict[str, Any] | None = None
+    virus_panel: dict[str, Any] | None = None
+    checksums: dict[str, str] = field(default_factory=dict)
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            data = json.load(handle)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"not valid JSON: {exc.msg}", path=path, line=exc.lineno) from exc
+    if not isinstance(data, dict):
+        raise InputError("expected a JSON object at the top level", path=path)
+    return data
+
+
+def _read_tsv(path: Path, usecols: Any = None) -> pd.DataFrame:
+    try:
+        return pd.read_csv(
+            path, sep="\t", dtype=str, keep_default_na=False, usecols=usecols, low_memory=False
+        )
+    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise InputError(f"not a readable TSV table: {exc}", path=path) from exc
+
+
+def _read_table(path: Path, usecols: Any = None) -> pd.DataFrame | None:
+    """Read ``path`` (TSV) or its Parquet twin; ``None`` when neither exists."""
+    if path.is_file():
+        return _read_tsv(path, usecols)
+    parquet = path.with_suffix(".parquet")
+    if parquet.is_file():
+        frame = pd.read_parquet(parquet)
+        if usecols is not None:
+            frame = frame[[c for c in frame.columns if usecols(c)]]
+        return frame.astype(str).replace({"nan": "", "None": "NA"})
+    return None
+
+
+def _epitope_columns(column: str) -> bool:
+    wanted = {name for names in EPITOPE_FIELDS.values() for name in names}
+    return column in wanted
+
+
+def load_run(run_dir: str | Path) -> RunFolder:
+    """Load a run folder; ``run.json`` is required, every other part is optional.
+
+    Raises
+    ------
+    InputError
+        When the folder or its ``run.json`` is missing, or a file cannot be parsed.
+    """
+    root = Path(run_dir)
+    if not root.is_dir():
+        raise InputError("run folder not found", path=root)
+    run_json = root / JSON_FILES["run"]
+    if not run_json.is_file():
+        raise InputError("not a vaxmix run folder: run.json is missing", path=root)
+    folder = RunFolder(path=root, run=_read_json(run_json))
+    schema = str(folder.run.get("schema", ""))
+    if schema and not schema.startswith("vaxmix.run/"):
+        raise InputError(f"unexpected schema {schema!r}", path=run_json, field="schema")
+    for attribute, relative in TABLE_FILES.items():
+        setattr(folder, attribute, _read_table(root / relative))
+    for attribute, relative in JSON_FILES.items():
+        if attribute != "run" and (root / relative).is_file():
+            setattr(folder, attribute, _read_json(root / relative))
+    folder.epitopes = _read_table(root / EPITOPES_FILE, usecols=_epitope_columns)
+    for relative in [*TABLE_FILES.values(), *JSON_FILES.values(), EPITOPES_FILE]:
+        if (root / relative).is_file():
+            folder.checksums[relative] = sha256_file(root / relative)
+    if folder.aggregated is not None:
+        _require_columns(folder.aggregated, ("ID", "Index", "Gene", "Tier"), root / "aggregated.tsv")
+    return folder
+
+
+def _require_columns(frame: pd.DataFrame, columns: tuple[str, ...], path: Path) -> None:
+    for column in columns:
+        if column not in frame.columns:
+            raise InputError("required column is missing", path=path, line=1, field=column)
+
+
+def to_number(value: Any) -> float | None:
+    """Parse a table cell as a float; ``None`` for blank, NA or non-finite values."""
+    if value is None:
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def candidate_records(folder: RunFolder) -> list[dict[str, Any]]:
+    """One record per aggregated row (a candidate variant), in file order, with ``rank``."""
+    if folder.aggregated is None:
+        return []
+    frame = folder.aggregated
+    allele_columns = [c for c in frame.columns if "*" in c and c != "Allele"]
+    records = []
+    for rank, row in enumerate(frame.to_dict("records"), start=1):
+        record: dict[str, Any] = {"rank": rank}
+        for key, column in AGGREGATED_FIELDS.items():
+            raw = row.get(column, "")
+            record[key] = to_number(raw) if key in NUMERIC_CANDIDATE_FIELDS else str(raw)
+        record["good_binders_per_allele"] = {
+            column: int(n) for column in allele_columns if (n := to_number(row[column])) is not None
+        }
+        records.append(record)
+    return records
+
+
+def epitope_records(folder: RunFolder, per_variant: int = 15) -> dict[str, list[dict[str, Any]]]:
+    """MT peptides per candidate (by ``Index``), the best ``per_variant`` by MT IC50 each.
+
+    The cap mirrors pVACseq's ``--aggregate-inclusion-count-limit`` (15) so that the report of
+    a large run stays small.
+    """
+    frame = folder.epitopes
+    if frame is None or frame.empty:
+        return {}
+    columns = {}
+    for key, names in EPITOPE_FIELDS.items():
+        present = next((name for name in names if name in frame.columns), None)
+        if present is not None:
+            columns[key] = present
+    if "index" not in columns:
+        return {}
+    table = frame[list(columns.values())].rename(columns={v: k for k, v in columns.items()})
+    for key in NUMERIC_EPITOPE_FIELDS & set(table.columns):
+        table[key] = pd.to_numeric(table[key], errors="coerce")
+    if "ic50_mt" in table.columns:
+        table = table.sort_values(["index", "ic50_mt"], kind="stable", na_position="last")
+    table = table.groupby("index", sort=False).head(per_variant)
+    table = table.astype(object).where(table.notna(), None)
+    grouped: dict[str, list[dict[str, Any]]] = {}
+    for record in table.to_dict("records"):
+        grouped.setdefault(str(record["index"]), []).append(record)
+    return grouped
+
+
+def run_identity(folder: RunFolder) -> dict[str, str]:
+    """Patient and sample names from ``run.json`` (several spellings accepted)."""
+    run = folder.run
+    parameters = run.get("parameters") or {}
+    sample = str(run.get("sample") or run.get("sample_name") or parameters.get("sample_name") or "")
+    patient = str(run.get("patient") or run.get("patient_id") or sample or folder.path.name)
+    return {"patient": patient, "sample": sample or patient}
+
+
+def run_alleles(folder: RunFolder) -> list[str]:
+    """HLA alleles of the run: ``run.json`` when it lists them, else those in the tables."""
+    run = folder.run
+    for candidate in (run.get("alleles"), (run.get("parameters") or {}).get("alleles")):
+        if isinstance(candidate, list) and candidate:
+            return [str(a) for a in candidate]
+        if isinstance(candidate, str) and candidate:
+            return [a.strip() for a in candidate.split(",") if a.strip()]
+    if folder.epitopes is not None and "HLA Allele" in folder.epitopes.columns:
+        return sorted(set(folder.epitopes["HLA Allele"]))
+    return []

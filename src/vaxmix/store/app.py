@@ -1,0 +1,504 @@
+"""The review web app (FastAPI, server-rendered Jinja2 pages, a small JSON API).
+
+Pages: patients, a patient, a run's candidates with review forms, a candidate's decision history,
+two runs compared, designs (edit, approve), the audit log, and the run's report and files.
+
+Access: every page needs a signed-in user (viewer, reviewer or admin). Writes need the
+reviewer role and the session's CSRF token; an unauthenticated write gets 401, a missing or
+wrong CSRF token or too low a role gets 403. Every write goes through :mod:`vaxmix.store.service`,
+which audits it in the same transaction.
+"""
+
+from __future__ import annotations
+
+import json
+import mimetypes
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import Depends, FastAPI, Form, HTTPException, Request
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from sqlalchemy import func, select
+
+from vaxmix import __version__
+from vaxmix.common.errors import InputError
+from vaxmix.store import service
+from vaxmix.store.audit import append_audit, verify_chain
+from vaxmix.store.db import Registry
+from vaxmix.store.models import DECISIONS, AuditEntry, Candidate, Design, Patient, ReviewDecision, Run
+from vaxmix.store.security import (
+    LOGIN_COOKIE,
+    SESSION_COOKIE,
+    SESSION_MAX_AGE_S,
+    SessionUser,
+    Signer,
+    has_role,
+    load_user,
+    safe_child,
+    session_secret,
+    tokens_match,
+)
+
+__all__ = ["create_app"]
+
+PAGE_CSP = (
+    "default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+)
+# Served run files (the report has inline script) run sandboxed, in an opaque origin.
+FILE_CSP = (
+    "sandbox allow-scripts; default-src 'none'; style-src 'unsafe-inline'; "
+    "script-src 'unsafe-inline'; img-src data:"
+)
+SERVED_SUFFIXES = {".html", ".tsv", ".json", ".fasta", ".faa", ".gb", ".txt", ".svg", ".png"}
+
+
+class LoginRequired(Exception):
+    """Raised by page dependencies when nobody is signed in (redirect to the login page)."""
+
+
+def create_app(registry: Registry, secure_cookies: bool = False) -> FastAPI:
+    """Build the app for an open registry.
+
+    Parameters
+    ----------
+    registry
+        The open registry (migrated).
+    secure_cookies
+        Mark cookies ``Secure`` (set when the app is served over HTTPS behind a proxy).
+    """
+    app = FastAPI(title="vaxmix review", version=__version__, docs_url=None, redoc_url=None)
+    signer = Signer(session_secret(registry))
+    templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+    templates.env.autoescape = True  # templates end in .j2, which select_autoescape misses
+    templates.env.filters["num"] = _num
+    app.state.registry = registry
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next: Callable) -> Response:
+        response = await call_next(request)
+        response.headers.setdefault("Content-Security-Policy", PAGE_CSP)
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["X-Frame-Options"] = "DENY"
+        response.headers["Referrer-Policy"] = "no-referrer"
+        response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    @app.exception_handler(LoginRequired)
+    async def _login_required(request: Request, _exc: LoginRequired) -> Response:
+        target = quote(request.url.path)
+        return RedirectResponse(f"/login?next={target}", status_code=303)
+
+    @app.exception_handler(service.RegistryError)
+    async def _registry_error(request: Request, exc: service.RegistryError) -> Response:
+        return _error(request, exc.status, str(exc))
+
+    @app.exception_handler(InputError)
+    async def _input_error(request: Request, exc: InputError) -> Response:
+        return _error(request, 400, str(exc))
+
+    def _error(request: Request, status: int, message: str) -> Response:
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"detail": message}, status_code=status)
+        return templates.TemplateResponse(
+            request, "error.html.j2", {"user": None, "status": status, "message": message}, status_code=status
+        )
+
+    # -- dependencies ------------------------------------------------------------------------
+
+    def optional_user(request: Request) -> SessionUser | None:
+        return load_user(registry, signer.read_session(request.cookies.get(SESSION_COOKIE)))
+
+    def page_user(user: SessionUser | None = Depends(optional_user)) -> SessionUser:
+        if user is None:
+            raise LoginRequired()
+        return user
+
+    def api_user(user: SessionUser | None = Depends(optional_user)) -> SessionUser:
+        if user is None:
+            raise HTTPException(status_code=401, detail="sign in first")
+        return user
+
+    def writer(role: str) -> Callable:
+        async def check(request: Request) -> SessionUser:
+            user = optional_user(request)
+            if user is None:
+                raise HTTPException(status_code=401, detail="sign in first")
+            token = request.headers.get("X-CSRF-Token")
+            if token is None and request.headers.get("content-type", "").startswith(
+                ("application/x-www-form-urlencoded", "multipart/form-data")
+            ):
+                token = str((await request.form()).get("csrf_token", ""))
+            if not tokens_match(user.csrf, token):
+                raise HTTPException(status_code=403, detail="missing or invalid CSRF token")
+            if not has_role(user.role, role):
+                raise HTTPException(status_code=403, detail=f"needs the {role} role")
+            return user
+
+        return check
+
+    reviewer = writer("reviewer")
+
+    def render(request: Request, name: str, user: SessionUser | None, **context: Any) -> Response:
+        return templates.TemplateResponse(
+            request, name, {"user": user, "decisions": DECISIONS, **context}
+        )
+
+    # -- sign in / out -----------------------------------------------------------------------
+
+    @app.get("/login", response_class=HTMLResponse)
+    def login_page(request: Request, next: str = "/") -> Response:
+        cookie, token = signer.new_login_token()
+        response = render(request, "login.html.j2", None, csrf=token, next=_local(next), failed=False)
+        _set_cookie(response, LOGIN_COOKIE, cookie, LOGIN_COOKIE_AGE, secure_cookies)
+        return response
+
+    @app.post("/login")
+    def login(
+        request: Request,
+        username: str = Form(...),
+        password: str = Form(...),
+        csrf_token: str = Form(""),
+        next: str = Form("/"),
+    ) -> Response:
+        expected = signer.read_login_token(request.cookies.get(LOGIN_COOKIE))
+        if not tokens_match(expected, csrf_token):
+            raise HTTPException(status_code=403, detail="missing or invalid CSRF token")
+        user_id = _sign_in(username, password)
+        if user_id is None:
+            cookie, token = signer.new_login_token()
+            response = render(request, "login.html.j2", None, csrf=token, next=_local(next), failed=True)
+            response.status_code = 401
+            _set_cookie(response, LOGIN_COOKIE, cookie, LOGIN_COOKIE_AGE, secure_cookies)
+            return response
+        cookie, _csrf = signer.new_session(user_id)
+        response = RedirectResponse(_local(next), status_code=303)
+        _set_cookie(response, SESSION_COOKIE, cookie, SESSION_MAX_AGE_S, secure_cookies)
+        response.delete_cookie(LOGIN_COOKIE)
+        return response
+
+    def _sign_in(username: str, password: str) -> int | None:
+        with registry.read() as session:
+            user = service.authenticate(session, username, password)
+            user_id = user.id if user else None
+        with registry.write() as session:
+            append_audit(
+                session,
+                username[:64],
+                "login.success" if user_id else "login.failure",
+                "user",
+                user_id or "",
+                {},
+            )
+        return user_id
+
+    @app.post("/logout")
+    def logout(user: SessionUser = Depends(writer("viewer"))) -> Response:
+        response = RedirectResponse("/login", status_code=303)
+        response.delete_cookie(SESSION_COOKIE)
+        return response
+
+    # -- pages -------------------------------------------------------------------------------
+
+    @app.get("/", response_class=HTMLResponse)
+    def patients_page(request: Request, user: SessionUser = Depends(page_user)) -> Response:
+        with registry.read() as session:
+            rows = session.execute(
+                select(Patient, func.count(Run.id))
+                .outerjoin(Run, Run.patient_id == Patient.id)
+                .group_by(Patient.id)
+                .order_by(Patient.external_id)
+            ).all()
+            runs = session.scalars(select(Run).order_by(Run.id)).all()
+            return render(request, "patients.html.j2", user, patients=rows, runs=runs)
+
+    @app.get("/patients/{patient_id}", response_class=HTMLResponse)
+    def patient_page(
+        request: Request, patient_id: int, user: SessionUser = Depends(page_user)
+    ) -> Response:
+        with registry.read() as session:
+            patient = session.get(Patient, patient_id)
+            if patient is None:
+                raise service.NotFound(f"no patient {patient_id}")
+            return render(request, "patient.html.j2", user, patient=patient)
+
+    @app.get("/runs/{run_id}", response_class=HTMLResponse)
+    def run_page(request: Request, run_id: int, user: SessionUser = Depends(page_user)) -> Response:
+        with registry.read() as session:
+            run = session.get(Run, run_id)
+            if run is None:
+                raise service.NotFound(f"no run {run_id}")
+            current = service.current_decisions(session, [c.id for c in run.candidates])
+            has_report = (Path(run.path) / "report.html").is_file()
+            others = session.scalars(select(Run).where(Run.id != run_id).order_by(Run.id)).all()
+            return render(
+                request,
+                "run.html.j2",
+                user,
+                run=run,
+                current=current,
+                has_report=has_report,
+                others=others,
+            )
+
+    @app.get("/candidates/{candidate_id}", response_class=HTMLResponse)
+    def candidate_page(
+        request: Request, candidate_id: int, user: SessionUser = Depends(page_user)
+    ) -> Response:
+        with registry.read() as session:
+            candidate = session.get(Candidate, candidate_id)
+            if candidate is None:
+                raise service.NotFound(f"no candidate {candidate_id}")
+            history = session.scalars(
+                select(ReviewDecision)
+                .where(ReviewDecision.candidate_id == candidate_id)
+                .order_by(ReviewDecision.id.desc())
+            ).all()
+            return render(
+                request, "candidate.html.j2", user, candidate=candidate, run=candidate.run, history=history
+            )
+
+    @app.post("/candidates/{candidate_id}/review")
+    def review_form(
+        candidate_id: int,
+        decision: str = Form(...),
+        comment: str = Form(""),
+        user: SessionUser = Depends(reviewer),
+    ) -> Response:
+        service.record_decision(registry, candidate_id, decision, comment, user.username)
+        with registry.read() as session:
+            run_id = session.scalar(select(Candidate.run_id).where(Candidate.id == candidate_id))
+        return RedirectResponse(f"/runs/{run_id}#candidate-{candidate_id}", status_code=303)
+
+    @app.get("/compare", response_class=HTMLResponse)
+    def compare_page(
+        request: Request, a: int, b: int, user: SessionUser = Depends(page_user)
+    ) -> Response:
+        with registry.read() as session:
+            rows = service.compare_runs(session, a, b)
+            run_a, run_b = session.get(Run, a), session.get(Run, b)
+            return render(request, "compare.html.j2", user, rows=rows, run_a=run_a, run_b=run_b)
+
+    @app.post("/runs/{run_id}/designs")
+    def new_design(
+        run_id: int, note: str = Form(""), user: SessionUser = Depends(reviewer)
+    ) -> Response:
+        with registry.read() as session:
+            run = session.get(Run, run_id)
+            if run is None:
+                raise service.NotFound(f"no run {run_id}")
+            current = service.current_decisions(session, [c.id for c in run.candidates])
+            accepted = [c.index_key for c in run.candidates if _decided(current, c.id) == "Accept"]
+        design_id = service.create_design(
+            registry, run_id, accepted, note or "from accepted candidates", user.username
+        )
+        return RedirectResponse(f"/designs/{design_id}", status_code=303)
+
+    @app.get("/designs/{design_id}", response_class=HTMLResponse)
+    def design_page(
+        request: Request, design_id: int, user: SessionUser = Depends(page_user)
+    ) -> Response:
+        with registry.read() as session:
+            design = session.get(Design, design_id)
+            if design is None:
+                raise service.NotFound(f"no design {design_id}")
+            run = session.get(Run, design.run_id)
+            current = service.current_decisions(session, [c.id for c in run.candidates])
+            versions = session.scalars(
+                select(Design).where(Design.run_id == design.run_id).order_by(Design.version)
+            ).all()
+            return render(
+                request,
+                "design.html.j2",
+                user,
+                design=design,
+                run=run,
+                current=current,
+                versions=versions,
+                selected=set(design.content.get("candidates", [])),
+            )
+
+    @app.post("/designs/{design_id}/edit")
+    async def edit_design_form(
+        request: Request, design_id: int, user: SessionUser = Depends(reviewer)
+    ) -> Response:
+        form = await request.form()
+        candidates = [str(v) for v in form.getlist("candidate")]
+        note = str(form.get("note", ""))
+        new_id = service.edit_design(registry, design_id, candidates, note, user.username)
+        return RedirectResponse(f"/designs/{new_id}", status_code=303)
+
+    @app.post("/designs/{design_id}/approve")
+    def approve_form(design_id: int, user: SessionUser = Depends(reviewer)) -> Response:
+        service.approve_design(registry, design_id, user.username)
+        return RedirectResponse(f"/designs/{design_id}", status_code=303)
+
+    @app.get("/audit", response_class=HTMLResponse)
+    def audit_page(
+        request: Request, limit: int = 200, user: SessionUser = Depends(page_user)
+    ) -> Response:
+        with registry.read() as session:
+            entries = session.scalars(
+                select(AuditEntry).order_by(AuditEntry.id.desc()).limit(max(1, min(limit, 5000)))
+            ).all()
+            chain = verify_chain(session)
+            return render(request, "audit.html.j2", user, entries=entries, chain=chain)
+
+    @app.get("/runs/{run_id}/report")
+    def run_report(run_id: int, user: SessionUser = Depends(page_user)) -> Response:
+        return _serve_run_file(run_id, "report.html")
+
+    @app.get("/runs/{run_id}/files/{relative:path}")
+    def run_file(run_id: int, relative: str, user: SessionUser = Depends(page_user)) -> Response:
+        return _serve_run_file(run_id, relative)
+
+    def _serve_run_file(run_id: int, relative: str) -> Response:
+        with registry.read() as session:
+            run = session.get(Run, run_id)
+            if run is None:
+                raise service.NotFound(f"no run {run_id}")
+            root = run.path
+        target = safe_child(root, relative)
+        if target is None or target.suffix.lower() not in SERVED_SUFFIXES:
+            raise HTTPException(status_code=404, detail="no such file in this run")
+        media = mimetypes.guess_type(target.name)[0] or "text/plain"
+        if target.suffix.lower() in {".tsv", ".fasta", ".faa", ".gb", ".txt"}:
+            media = "text/plain; charset=utf-8"
+        response = FileResponse(target, media_type=media)
+        response.headers["Content-Security-Policy"] = FILE_CSP
+        return response
+
+    # -- JSON API ----------------------------------------------------------------------------
+
+    @app.post("/api/login")
+    async def api_login(request: Request) -> Response:
+        if not request.headers.get("content-type", "").startswith("application/json"):
+            raise HTTPException(status_code=415, detail="send JSON")
+        body = await request.json()
+        if not isinstance(body, dict):
+            raise HTTPException(status_code=400, detail="send a JSON object")
+        user_id = _sign_in(str(body.get("username", "")), str(body.get("password", "")))
+        if user_id is None:
+            raise HTTPException(status_code=401, detail="wrong user name or password")
+        cookie, csrf = signer.new_session(user_id)
+        response = JSONResponse({"csrf_token": csrf})
+        _set_cookie(response, SESSION_COOKIE, cookie, SESSION_MAX_AGE_S, secure_cookies)
+        return response
+
+    @app.get("/api/session")
+    def api_session(user: SessionUser = Depends(api_user)) -> dict[str, Any]:
+        return {"username": user.username, "role": user.role, "csrf_token": user.csrf}
+
+    @app.get("/api/runs")
+    def api_runs(user: SessionUser = Depends(api_user)) -> list[dict[str, Any]]:
+        with registry.read() as session:
+            return [
+                {"id": r.id, "patient": r.patient.external_id, "status": r.status, "path": r.path}
+                for r in session.scalars(select(Run).order_by(Run.id))
+            ]
+
+    @app.get("/api/runs/{run_id}/candidates")
+    def api_candidates(run_id: int, user: SessionUser = Depends(api_user)) -> list[dict[str, Any]]:
+        with registry.read() as session:
+            run = session.get(Run, run_id)
+            if run is None:
+                raise service.NotFound(f"no run {run_id}")
+            current = service.current_decisions(session, [c.id for c in run.candidates])
+            return [
+                {
+                    "id": c.id,
+                    "variant_id": c.variant_id,
+                    "gene": c.gene,
+                    "aa_change": c.aa_change,
+                    "best_peptide": c.best_peptide,
+                    "tier": c.tier,
+                    "decision": _decided(current, c.id),
+                }
+                for c in run.candidates
+            ]
+
+    @app.post("/api/candidates/{candidate_id}/review")
+    async def api_review(
+        request: Request, candidate_id: int, user: SessionUser = Depends(reviewer)
+    ) -> dict[str, Any]:
+        body = await request.json()
+        if not isinstance(body, dict):
+            raise HTTPException(status_code=400, detail="send a JSON object")
+        decision_id = service.record_decision(
+            registry, candidate_id, str(body.get("decision", "")), str(body.get("comment", "")), user.username
+        )
+        return {"decision_id": decision_id}
+
+    @app.get("/api/candidates/{candidate_id}/decisions")
+    def api_decisions(candidate_id: int, user: SessionUser = Depends(api_user)) -> list[dict[str, Any]]:
+        with registry.read() as session:
+            rows = session.scalars(
+                select(ReviewDecision)
+                .where(ReviewDecision.candidate_id == candidate_id)
+                .order_by(ReviewDecision.id)
+            ).all()
+            return [
+                {"id": d.id, "decision": d.decision, "comment": d.comment, "username": d.username, "at": d.created_at}
+                for d in rows
+            ]
+
+    @app.post("/api/designs/{design_id}/approve")
+    def api_approve(design_id: int, user: SessionUser = Depends(reviewer)) -> dict[str, Any]:
+        service.approve_design(registry, design_id, user.username)
+        return {"design_id": design_id, "status": "approved"}
+
+    @app.get("/api/audit")
+    def api_audit(user: SessionUser = Depends(api_user)) -> dict[str, Any]:
+        with registry.read() as session:
+            chain = verify_chain(session)
+            entries = session.scalars(select(AuditEntry).order_by(AuditEntry.id)).all()
+            return {
+                "ok": chain.ok,
+                "records": chain.records,
+                "entries": [
+                    {
+                        "id": e.id,
+                        "at": e.at,
+                        "username": e.username,
+                        "action": e.action,
+                        "entity": e.entity,
+                        "entity_id": e.entity_id,
+                        "details": json.loads(e.details),
+                    }
+                    for e in entries
+                ],
+            }
+
+    return app
+
+
+LOGIN_COOKIE_AGE = 3600
+
+
+def _set_cookie(response: Response, name: str, value: str, max_age: int, secure: bool) -> None:
+    response.set_cookie(
+        name, value, max_age=max_age, httponly=True, samesite="strict", secure=secure, path="/"
+    )
+
+
+def _local(target: str) -> str:
+    """Only same-site paths as redirect targets (no open redirect)."""
+    if not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/"
+    return target
+
+
+def _decided(current: dict[int, ReviewDecision], candidate_id: int) -> str:
+    row = current.get(candidate_id)
+    return row.decision if row else "Pending"
+
+
+def _num(value: Any, digits: int = 3) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.0f}" if abs(value) >= 1000 else f"{value:.{digits}f}".rstrip("0").rstrip(".")
+    return str(value)

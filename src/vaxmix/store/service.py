@@ -1,0 +1,480 @@
+"""Registry operations shared by the CLI and the web app; every write is audited.
+
+Each write function opens one write transaction, makes its change, appends the audit record in
+the same transaction and commits, so a change and its audit record are stored together or not at
+all. All SQL goes through SQLAlchemy constructs with bound parameters.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from vaxmix.common.errors import InputError, VaxmixError
+from vaxmix.store.audit import append_audit, now_iso
+from vaxmix.store.db import Registry
+from vaxmix.store.models import (
+    DECISIONS,
+    ROLES,
+    AuditEntry,
+    Candidate,
+    Design,
+    HlaType,
+    Patient,
+    ReviewDecision,
+    Run,
+    Sample,
+    User,
+)
+
+__all__ = [
+    "NotFound",
+    "PermissionDenied",
+    "RegistryError",
+    "add_user",
+    "approve_design",
+    "authenticate",
+    "compare_runs",
+    "create_design",
+    "current_decisions",
+    "edit_design",
+    "export_run",
+    "import_run",
+    "record_decision",
+]
+
+_HASHER = PasswordHasher()  # argon2id with argon2-cffi's RFC 9106 low-memory defaults
+_DUMMY_HASH = _HASHER.hash("vaxmix-timing-equaliser")
+USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9_.@-]{1,64}$")
+MIN_PASSWORD_LENGTH = 8
+MAX_COMMENT_LENGTH = 4000
+
+
+class RegistryError(VaxmixError):
+    """A refused registry operation; ``status`` is the matching HTTP status."""
+
+    status = 409
+
+
+class NotFound(RegistryError):
+    status = 404
+
+
+class PermissionDenied(RegistryError):
+    status = 403
+
+
+# -- users ---------------------------------------------------------------------------------
+
+
+def add_user(registry: Registry, username: str, password: str, role: str, actor: str) -> int:
+    """Create a local account with an argon2id password hash; returns its id."""
+    if not USERNAME_PATTERN.match(username):
+        raise InputError("use 1-64 letters, digits or . _ @ -", field="username")
+    if role not in ROLES:
+        raise InputError(f"role must be one of {', '.join(ROLES)}", field="role")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InputError(f"password needs at least {MIN_PASSWORD_LENGTH} characters", field="password")
+    with registry.write() as session:
+        if session.scalar(select(User.id).where(User.username == username)) is not None:
+            raise InputError(f"user {username!r} already exists", field="username")
+        user = User(
+            username=username,
+            password_hash=_HASHER.hash(password),
+            role=role,
+            active=True,
+            created_at=now_iso(),
+        )
+        session.add(user)
+        session.flush()
+        append_audit(session, actor, "user.create", "user", user.id, {"username": username, "role": role})
+        return user.id
+
+
+def authenticate(session: Session, username: str, password: str) -> User | None:
+    """The active user whose password matches, else ``None`` (same work either way)."""
+    user = session.scalar(select(User).where(User.username == username, User.active.is_(True)))
+    try:
+        _HASHER.verify(user.password_hash if user else _DUMMY_HASH, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return None
+    return user
+
+
+# -- import --------------------------------------------------------------------------------
+
+
+def _mhc_class(allele: str) -> str:
+    name = allele.upper().removeprefix("HLA-")
+    return "II" if name.startswith(("D", "H2-I")) else "I"
+
+
+def _get_or_create_patient(session: Session, external_id: str) -> Patient:
+    patient = session.scalar(select(Patient).where(Patient.external_id == external_id))
+    if patient is None:
+        patient = Patient(external_id=external_id, created_at=now_iso())
+        session.add(patient)
+        session.flush()
+    return patient
+
+
+def _get_or_create_sample(session: Session, patient: Patient, name: str, kind: str) -> Sample:
+    sample = session.scalar(
+        select(Sample).where(Sample.patient_id == patient.id, Sample.name == name)
+    )
+    if sample is None:
+        sample = Sample(patient_id=patient.id, name=name, kind=kind)
+        session.add(sample)
+        session.flush()
+    return sample
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _inputs(value: Any) -> list[Any]:
+    if isinstance(value, list):
+        return value
+    if isinstance(value, dict):
+        return [{"role": k, **(v if isinstance(v, dict) else {"path": v})} for k, v in value.items()]
+    return []
+
+
+def import_run(
+    registry: Registry,
+    run_dir: str | Path,
+    actor: str,
+    patient_id: str | None = None,
+    sample_name: str | None = None,
+) -> tuple[int, bool]:
+    """Import a run folder: patient, samples, HLA types, run, candidates and its design.
+
+    Returns
+    -------
+    (run id, created)
+        ``created`` is False when the same ``run.json`` was imported before (nothing changes).
+    """
+    from vaxmix.report.loaders import candidate_records, load_run, run_alleles, run_identity
+
+    folder = load_run(run_dir)
+    uid = hashlib.sha256((Path(run_dir) / "run.json").read_bytes()).hexdigest()
+    identity = run_identity(folder)
+    run_json = folder.run
+    with registry.write() as session:
+        existing = session.scalar(select(Run.id).where(Run.uid == uid))
+        if existing is not None:
+            return existing, False
+        patient = _get_or_create_patient(session, patient_id or identity["patient"])
+        sample = _get_or_create_sample(session, patient, sample_name or identity["sample"], "tumor")
+        if run_json.get("normal_sample"):
+            _get_or_create_sample(session, patient, str(run_json["normal_sample"]), "normal")
+        known = {h.allele for h in session.scalars(select(HlaType).where(HlaType.patient_id == patient.id))}
+        for allele in run_alleles(folder):
+            if allele not in known:
+                session.add(
+                    HlaType(
+                        patient_id=patient.id,
+                        allele=allele,
+                        mhc_class=_mhc_class(allele),
+                        source=f"run.json of {Path(run_dir).name}",
+                    )
+                )
+                known.add(allele)
+        run = Run(
+            uid=uid,
+            patient_id=patient.id,
+            sample_id=sample.id,
+            path=str(Path(run_dir).resolve()),
+            status=str(run_json.get("status", "completed")),
+            parameters=_dict(run_json.get("parameters")),
+            versions=_dict(run_json.get("versions")),
+            inputs=_inputs(run_json.get("inputs")),
+            models=_dict(run_json.get("models")),
+            timings=_dict(run_json.get("timings")),
+            counts=_dict(run_json.get("counts")),
+            started_at=run_json.get("started_at"),
+            finished_at=run_json.get("finished_at"),
+            imported_at=now_iso(),
+            imported_by=actor,
+        )
+        session.add(run)
+        session.flush()
+        records = candidate_records(folder)
+        session.add_all(
+            Candidate(
+                run_id=run.id,
+                rank=r["rank"],
+                variant_id=r["variant_id"],
+                index_key=r["index"],
+                gene=r["gene"],
+                aa_change=r["aa_change"],
+                transcript=r["transcript"],
+                best_peptide=r["best_peptide"],
+                allele=r["allele"],
+                ic50_mt=r["ic50_mt"],
+                ic50_wt=r["ic50_wt"],
+                percentile_mt=r["percentile_mt"],
+                rna_expr=r["rna_expr"],
+                rna_vaf=r["rna_vaf"],
+                dna_vaf=r["dna_vaf"],
+                allele_expr=r["allele_expr"],
+                tier=r["tier"],
+            )
+            for r in records
+        )
+        append_audit(
+            session,
+            actor,
+            "run.import",
+            "run",
+            run.id,
+            {"path": run.path, "uid": uid, "patient": patient.external_id, "candidates": len(records)},
+        )
+        if folder.construct is not None:
+            selected = []
+            if folder.selection is not None and "Index" in folder.selection.columns:
+                selected = [str(i) for i in folder.selection["Index"]]
+            _new_design(
+                session,
+                run.id,
+                {"construct": folder.construct, "candidates": selected, "source": "vaccine/construct.json"},
+                note="imported from the run folder",
+                username=actor,
+                parent_id=None,
+            )
+        return run.id, True
+
+
+# -- review --------------------------------------------------------------------------------
+
+
+def record_decision(
+    registry: Registry, candidate_id: int, decision: str, comment: str, username: str
+) -> int:
+    """Append a review decision (Accept/Reject/Pending with a comment); returns its id."""
+    if decision not in DECISIONS:
+        raise InputError(f"decision must be one of {', '.join(DECISIONS)}", field="decision")
+    if len(comment) > MAX_COMMENT_LENGTH:
+        raise InputError(f"comment is longer than {MAX_COMMENT_LENGTH} characters", field="comment")
+    with registry.write() as session:
+        candidate = session.get(Candidate, candidate_id)
+        if candidate is None:
+            raise NotFound(f"no candidate {candidate_id}")
+        row = ReviewDecision(
+            candidate_id=candidate_id,
+            decision=decision,
+            comment=comment,
+            username=username,
+            created_at=now_iso(),
+        )
+        session.add(row)
+        session.flush()
+        append_audit(
+            session,
+            username,
+            "candidate.review",
+            "candidate",
+            candidate_id,
+            {"decision_id": row.id, "decision": decision, "comment": comment, "run_id": candidate.run_id},
+        )
+        return row.id
+
+
+def current_decisions(session: Session, candidate_ids: list[int]) -> dict[int, ReviewDecision]:
+    """The newest decision of each candidate (candidates without one are absent)."""
+    if not candidate_ids:
+        return {}
+    newest = (
+        select(func.max(ReviewDecision.id))
+        .where(ReviewDecision.candidate_id.in_(candidate_ids))
+        .group_by(ReviewDecision.candidate_id)
+    )
+    rows = session.scalars(select(ReviewDecision).where(ReviewDecision.id.in_(newest)))
+    return {row.candidate_id: row for row in rows}
+
+
+# -- designs -------------------------------------------------------------------------------
+
+
+def _new_design(
+    session: Session,
+    run_id: int,
+    content: dict[str, Any],
+    note: str,
+    username: str,
+    parent_id: int | None,
+) -> Design:
+    # Lock the run row so that two editors cannot take the same next version (PostgreSQL);
+    # SQLite's write transaction is already exclusive.
+    session.execute(select(Run.id).where(Run.id == run_id).with_for_update())
+    latest = session.scalar(select(func.max(Design.version)).where(Design.run_id == run_id)) or 0
+    design = Design(
+        run_id=run_id,
+        version=latest + 1,
+        parent_id=parent_id,
+        status="draft",
+        content=content,
+        note=note,
+        created_by=username,
+        created_at=now_iso(),
+    )
+    session.add(design)
+    session.flush()
+    append_audit(
+        session,
+        username,
+        "design.create",
+        "design",
+        design.id,
+        {"run_id": run_id, "version": design.version, "parent_id": parent_id, "note": note},
+    )
+    return design
+
+
+def create_design(
+    registry: Registry, run_id: int, candidates: list[str], note: str, username: str
+) -> int:
+    """A new draft design of ``run_id`` holding the given candidate ``Index`` keys."""
+    with registry.write() as session:
+        if session.get(Run, run_id) is None:
+            raise NotFound(f"no run {run_id}")
+        design = _new_design(
+            session, run_id, {"candidates": list(candidates)}, note, username, parent_id=None
+        )
+        return design.id
+
+
+def edit_design(
+    registry: Registry, design_id: int, candidates: list[str], note: str, username: str
+) -> int:
+    """Change a design's candidates and note; an approved design yields a new draft version.
+
+    Returns the id of the edited design (the same id for a draft, a new id otherwise).
+    """
+    with registry.write() as session:
+        design = session.scalar(select(Design).where(Design.id == design_id).with_for_update())
+        if design is None:
+            raise NotFound(f"no design {design_id}")
+        content = dict(design.content)
+        content["candidates"] = list(candidates)
+        if design.status == "approved":
+            new = _new_design(session, design.run_id, content, note, username, parent_id=design.id)
+            return new.id
+        before = list(design.content.get("candidates", []))
+        design.content = content
+        design.note = note
+        append_audit(
+            session,
+            username,
+            "design.edit",
+            "design",
+            design.id,
+            {"before": before, "after": list(candidates), "note": note},
+        )
+        return design.id
+
+
+def approve_design(registry: Registry, design_id: int, username: str) -> None:
+    """Approve (sign off and freeze) a draft design."""
+    with registry.write() as session:
+        design = session.scalar(select(Design).where(Design.id == design_id).with_for_update())
+        if design is None:
+            raise NotFound(f"no design {design_id}")
+        if design.status == "approved":
+            raise RegistryError(f"design {design_id} is already approved")
+        design.status = "approved"
+        design.approved_by = username
+        design.approved_at = now_iso()
+        append_audit(
+            session,
+            username,
+            "design.approve",
+            "design",
+            design.id,
+            {"run_id": design.run_id, "version": design.version},
+        )
+
+
+# -- reading -------------------------------------------------------------------------------
+
+
+def compare_runs(session: Session, run_a: int, run_b: int) -> list[dict[str, Any]]:
+    """Candidates of two runs matched by variant ID, with what changed between them."""
+    by_run = {}
+    for run_id in (run_a, run_b):
+        if session.get(Run, run_id) is None:
+            raise NotFound(f"no run {run_id}")
+        by_run[run_id] = {
+            c.variant_id: c
+            for c in session.scalars(select(Candidate).where(Candidate.run_id == run_id))
+        }
+    a, b = by_run[run_a], by_run[run_b]
+    decisions = current_decisions(session, [c.id for c in (*a.values(), *b.values())])
+    rows = []
+    for variant in sorted(set(a) | set(b)):
+        ca, cb = a.get(variant), b.get(variant)
+        if ca and cb:
+            status = "changed" if (ca.tier, ca.best_peptide) != (cb.tier, cb.best_peptide) else "same"
+        else:
+            status = "only in A" if ca else "only in B"
+        rows.append(
+            {
+                "variant_id": variant,
+                "gene": (ca or cb).gene,
+                "aa_change": (ca or cb).aa_change,
+                "status": status,
+                "a": ca,
+                "b": cb,
+                "decision_a": decisions.get(ca.id) if ca else None,
+                "decision_b": decisions.get(cb.id) if cb else None,
+            }
+        )
+    order = {"changed": 0, "only in A": 1, "only in B": 2, "same": 3}
+    rows.sort(key=lambda r: (order[r["status"]], r["gene"], r["variant_id"]))
+    return rows
+
+
+def _row(obj: Any) -> dict[str, Any]:
+    return {c.key: getattr(obj, c.key) for c in obj.__table__.columns}
+
+
+def export_run(session: Session, run_id: int) -> dict[str, Any]:
+    """A run with its patient, candidates, full decision history, designs and audit trail."""
+    run = session.get(Run, run_id)
+    if run is None:
+        raise NotFound(f"no run {run_id}")
+    candidate_ids = [c.id for c in run.candidates]
+    decisions = session.scalars(
+        select(ReviewDecision)
+        .where(ReviewDecision.candidate_id.in_(candidate_ids))
+        .order_by(ReviewDecision.id)
+    ).all()
+    design_ids = [str(d.id) for d in run.designs]
+    audit = session.scalars(
+        select(AuditEntry)
+        .where(
+            ((AuditEntry.entity == "run") & (AuditEntry.entity_id == str(run_id)))
+            | ((AuditEntry.entity == "candidate") & AuditEntry.entity_id.in_([str(i) for i in candidate_ids]))
+            | ((AuditEntry.entity == "design") & AuditEntry.entity_id.in_(design_ids))
+        )
+        .order_by(AuditEntry.id)
+    ).all()
+    return {
+        "schema": "vaxmix.registry_export/1",
+        "patient": _row(run.patient),
+        "hla_types": [_row(h) for h in run.patient.hla_types],
+        "samples": [_row(s) for s in run.patient.samples],
+        "run": _row(run),
+        "candidates": [_row(c) for c in run.candidates],
+        "decisions": [_row(d) for d in decisions],
+        "designs": [_row(d) for d in run.designs],
+        "audit": [_row(a) for a in audit],
+    }

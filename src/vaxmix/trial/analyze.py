@@ -1,0 +1,405 @@
+"""End-to-end trial analysis: read → derive RECIST responses → endpoints → report and files.
+
+``analyze_trial`` returns every table (ADaM-like) and the report dict; ``write_outputs`` writes
+them under ``OUT/trial/`` atomically (a failed run leaves nothing partial).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from vaxmix.common.atomic import staged_output
+from vaxmix.common.errors import InputError
+from vaxmix.common.provenance import package_versions, sha256_file
+from vaxmix.trial.bor import best_overall_response
+from vaxmix.trial.dates import parse_iso_dates
+from vaxmix.trial.io import TrialData, read_trial_folders
+from vaxmix.trial.lesions import (
+    SdtmLesionMapping,
+    lesions_from_csv,
+    lesions_from_sdtm,
+    validate_lesions,
+)
+from vaxmix.trial.recist import RecistConfig, timepoint_responses
+from vaxmix.trial.report import Claim, build_report, rate_endpoint, render_html
+from vaxmix.trial.stats import kaplan_meier
+from vaxmix.trial.tte import CENSORING_RULES, time_to_event
+
+__all__ = ["AnalysisOptions", "TrialResults", "analyze_trial", "write_outputs"]
+
+
+@dataclass
+class AnalysisOptions:
+    """Everything that shapes the analysis, recorded in the provenance."""
+
+    evaluator: str = "INVESTIGATOR"
+    start_ref: str = "auto"
+    recist: RecistConfig = field(default_factory=RecistConfig)
+    irecist: bool = False
+    data_cut: str | None = None
+    dor_basis: str = "confirmed"
+    skip_bad_subjects: bool = False
+    small_n: int = 30
+    level: float = 0.95
+    claims: list[Claim] = field(default_factory=list)
+    elispot_rule: str = "dfr_eq"
+
+
+@dataclass
+class TrialResults:
+    """All derived tables and the report."""
+
+    tables: dict[str, pd.DataFrame]
+    report: dict
+    inputs: list[Path]
+    skipped: list[dict]
+
+
+def _date_series(frame: pd.DataFrame | None, column: str) -> pd.Series:
+    if frame is None or column not in frame.columns:
+        return pd.Series(dtype="datetime64[ns]")
+    dates, _, _ = parse_iso_dates(frame[column])
+    return pd.Series(dates.to_numpy(), index=frame["USUBJID"].astype(str)).dropna()
+
+
+def _start_dates(data: TrialData, start_ref: str) -> tuple[pd.Series, str]:
+    adsl, dm = data.get("adsl"), data.sdtm.get("dm")
+    order = {"auto": [("adsl", "RANDDT"), ("adsl", "TRTSDT"), ("dm", "RFXSTDTC"),
+                      ("dm", "RFSTDTC")],
+             "RANDDT": [("adsl", "RANDDT")], "TRTSDT": [("adsl", "TRTSDT"), ("dm", "RFXSTDTC")]}
+    if start_ref not in order:
+        raise InputError(f"unknown start reference {start_ref!r}", field="--start-ref")
+    for domain, column in order[start_ref]:
+        series = _date_series(adsl if domain == "adsl" else dm, column)
+        if not series.empty:
+            return series, f"{domain.upper()}.{column}"
+    return pd.Series(dtype="datetime64[ns]"), "baseline tumour assessment date"
+
+
+def _lesions_by_subject(lesions: pd.DataFrame, skip: bool) -> tuple[pd.DataFrame, list[dict]]:
+    """Validate; with ``skip`` drop faulty subjects one at a time and list them."""
+    skipped: list[dict] = []
+    while True:
+        try:
+            validate_lesions(lesions)
+            return lesions, skipped
+        except InputError as exc:
+            if not skip:
+                raise
+            subject = str(exc.message).split(",")[0].removeprefix("subject ").strip()
+            if subject not in set(lesions["subject"]):
+                raise
+            skipped.append({"subject": subject, "reason": str(exc)})
+            lesions = lesions[lesions["subject"] != subject]
+
+
+def analyze_trial(
+    sdtm_dir: Path | None = None, adam_dir: Path | None = None,
+    lesions_csv: Path | None = None, elispot_csv: Path | None = None,
+    options: AnalysisOptions | None = None,
+) -> TrialResults:
+    """Run the whole trial analysis on whatever inputs are given."""
+    options = options or AnalysisOptions()
+    t0 = time.perf_counter()
+    data = read_trial_folders(sdtm_dir, adam_dir)
+    inputs = list(data.paths)
+    tables: dict[str, pd.DataFrame] = {}
+    endpoints: list[dict] = []
+    survival: list[dict] = []
+    notes: list[str] = []
+    skipped: list[dict] = []
+    start, start_source = _start_dates(data, options.start_ref)
+    cut = options.data_cut
+
+    lesions = None
+    if lesions_csv is not None:
+        lesions = lesions_from_csv(lesions_csv)
+        inputs.append(Path(lesions_csv))
+    elif "tu" in data.sdtm and "tr" in data.sdtm:
+        lesions = lesions_from_sdtm(
+            data.sdtm["tu"], data.sdtm["tr"], SdtmLesionMapping(evaluator=options.evaluator)
+        )
+    if lesions is not None:
+        lesions, skipped = _lesions_by_subject(lesions, options.skip_bad_subjects)
+        if cut:
+            lesions = lesions[lesions["date"] <= pd.Timestamp(cut)]
+        timepoints = timepoint_responses(lesions, options.recist)
+        tables["adtr"] = timepoints
+        base_dates = timepoints[timepoints["is_baseline"]].set_index("subject")["date"]
+        start = start.combine_first(base_dates) if not start.empty else base_dates
+        ovr = timepoints[~timepoints["is_baseline"]].rename(
+            columns={"overall_response": "response"})
+        response_source = "derived from lesion measurements (RECIST 1.1)"
+        evaluable = sorted(timepoints["subject"].unique())
+        measurable = sorted(timepoints.loc[timepoints["n_target"] > 0, "subject"].unique())
+        if options.irecist:
+            from vaxmix.trial.irecist import irecist_best_response, irecist_timepoints
+
+            timepoints = irecist_timepoints(timepoints, options.recist)
+            tables["adtr"] = timepoints
+            tables["ibor"] = irecist_best_response(timepoints, start, options.recist)
+    elif "rs" in data.sdtm or "adrs" in data.adam:
+        ovr, evaluable = _ovr_from_rs(data, options.evaluator)
+        measurable = evaluable
+        response_source = "investigator-recorded overall responses (RS/ADRS), not re-derived"
+        timepoints = None
+    else:
+        ovr, evaluable, measurable, timepoints, response_source = None, [], [], None, ""
+
+    if ovr is not None:
+        if cut:
+            ovr = ovr[ovr["date"] <= pd.Timestamp(cut)]
+        bor = best_overall_response(ovr, start, evaluable, options.recist)
+        tables["adrs_bor"] = bor
+        tables["adrs_ovr"] = ovr[["subject", "date", "response"]]
+        endpoints.extend(_response_endpoints(bor, evaluable, measurable, timepoints, options,
+                                             response_source))
+        death = _date_series(data.get("adsl"), "DTHDT").combine_first(
+            _date_series(data.sdtm.get("dm"), "DTHDTC"))
+        last_alive = _date_series(data.get("adsl"), "LSTALVDT")
+        tte = time_to_event(bor, start, death, last_alive, options.dor_basis)
+        tables["adtte"] = tte
+        for param, label in (("PFS", "Progression-free survival"),
+                             ("OS", "Overall survival"),
+                             ("DOR", f"Duration of response ({options.dor_basis} responders)")):
+            rows = tte[tte["param"] == param]
+            km = kaplan_meier(rows["days"], rows["event"], options.level, param)
+            survival.append({"id": param, "label": label, "censoring": CENSORING_RULES[param],
+                             "start": f"{start_source}" if param != "DOR" else
+                             "first CR/PR date", "data_cut": cut,
+                             **{k: v for k, v in km.items() if k != "curve"}})
+            tables[f"km_{param.lower()}"] = pd.DataFrame(km["curve"])
+
+    if "ae" in data.sdtm or "adae" in data.adam:
+        endpoints.extend(_safety(data, tables, options, notes))
+    if elispot_csv is not None:
+        endpoints.extend(_immune(elispot_csv, tables, options))
+        inputs.append(Path(elispot_csv))
+    for claim in options.claims:
+        endpoints.append(rate_endpoint(
+            f"claim_{len(endpoints)}", claim.label,
+            "a rate stated elsewhere, shown with its exact interval; its assay, target and "
+            "positivity rule are not stated", claim.x, claim.n,
+            "claim_immune" if claim.kind == "immune" else "claim", "as stated", cut,
+            options.level))
+    if skipped:
+        notes.append(f"{len(skipped)} subject(s) excluded for invalid lesion data; see "
+                     "skipped_subjects in provenance.")
+    provenance = {
+        "schema": "vaxmix.trial_provenance/1",
+        "inputs": [{"path": str(p), "sha256": sha256_file(p)} for p in inputs],
+        "parameters": {**{k: v for k, v in asdict(options).items() if k not in ("recist",
+                                                                                 "claims")},
+                       "recist": asdict(options.recist),
+                       "claims": [asdict(c) for c in options.claims],
+                       "start_date_source": start_source,
+                       "response_source": response_source},
+        "versions": package_versions(("lifelines", "statsmodels", "matplotlib")),
+        "skipped_subjects": skipped,
+        "seconds": round(time.perf_counter() - t0, 3),
+    }
+    report = build_report(endpoints, cut, provenance, survival, notes=notes,
+                          small_n=options.small_n)
+    return TrialResults(tables, report, inputs, skipped)
+
+
+def _ovr_from_rs(data: TrialData, evaluator: str) -> tuple[pd.DataFrame, list[str]]:
+    adrs = data.adam.get("adrs")
+    if adrs is not None and "PARAMCD" in adrs.columns:
+        rows = adrs[adrs["PARAMCD"] == "OVR"]
+        if "ANL01FL" in rows.columns:
+            rows = rows[rows["ANL01FL"] == "Y"]
+        date_col, resp_col = "ADT", "AVALC"
+    else:
+        rs = data.sdtm["rs"]
+        rows = rs[rs["RSTESTCD"].str.upper() == "OVRLRESP"]
+        if "RSEVAL" in rows.columns:
+            rows = rows[rows["RSEVAL"].str.upper() == evaluator.upper()]
+        if "RSCAT" in rows.columns:
+            rows = rows[~rows["RSCAT"].fillna("").str.upper().str.contains("IRECIST")]
+        date_col, resp_col = "RSDTC", "RSSTRESC"
+    dates, _, _ = parse_iso_dates(rows[date_col])
+    ovr = pd.DataFrame({"subject": rows["USUBJID"].astype(str).to_numpy(),
+                        "date": dates.to_numpy(), "response": rows[resp_col].to_numpy()})
+    return ovr, sorted(ovr["subject"].unique())
+
+
+def _response_endpoints(bor: pd.DataFrame, evaluable: list[str], measurable: list[str],
+                        timepoints: pd.DataFrame | None, options: AnalysisOptions,
+                        source: str) -> list[dict]:
+    cut = options.data_cut
+    cfg = options.recist
+    sub = bor[bor["subject"].isin(evaluable)]
+    n = len(sub)
+    denom = (f"subjects with a baseline tumour assessment (n = {n}); {source}; evaluator "
+             f"{options.evaluator}")
+    confirmed = int(sub["cbor"].isin(["CR", "PR"]).sum())
+    unconfirmed = int(sub["bor"].isin(["CR", "PR"]).sum())
+    dcr = int(sub["cbor"].isin(["CR", "PR", "SD", "NON-CR/NON-PD"]).sum())
+    out = [
+        rate_endpoint("orr_confirmed", "Confirmed ORR (RECIST 1.1)",
+                      f"confirmed CR or PR (repeat assessment ≥ {cfg.confirm_days} days later, "
+                      f"≤ {cfg.max_ne_between} NE between) / evaluable", confirmed, n,
+                      "tumor_response", denom, cut, options.level, confirmed=True),
+        rate_endpoint("orr_unconfirmed", "ORR including unconfirmed responses",
+                      "CR or PR at any assessment, not confirmed / evaluable", unconfirmed, n,
+                      "tumor_response", denom, cut, options.level, confirmed=False,
+                      n_unconfirmed_responders=unconfirmed - confirmed),
+        rate_endpoint("dcr", "Disease control rate",
+                      f"confirmed CR/PR, or SD / NON-CR/NON-PD assessed ≥ {cfg.sd_min_days} days "
+                      "after start / evaluable", dcr, n, "tumor_response", denom, cut,
+                      options.level, confirmed=True),
+    ]
+    if timepoints is not None:
+        post = timepoints[~timepoints["is_baseline"] & timepoints["subject"].isin(measurable)]
+        best = post.groupby("subject")["pchg_baseline"].min()
+        shrink = int((best < 0).sum())
+        out.append(rate_endpoint(
+            "any_shrinkage", "Any target-lesion shrinkage",
+            "best % change in sum of diameters from baseline < 0 (not a RECIST response)",
+            shrink, len(measurable), "tumor_burden",
+            f"subjects with measurable disease at baseline (n = {len(measurable)})", cut,
+            options.level))
+    return out
+
+
+def _safety(data: TrialData, tables: dict, options: AnalysisOptions, notes: list[str]
+            ) -> list[dict]:
+    from vaxmix.trial.safety import (
+        ae_by_term,
+        dlt_summary,
+        max_grade_per_subject,
+        normalise_ae,
+    )
+
+    first_dose = _first_dose(data)
+    raw = data.adam.get("adae") if "adae" in data.adam else data.sdtm["ae"]
+    ae, grade_source = normalise_ae(raw, first_dose if not first_dose.empty else None)
+    adsl = data.get("adsl")
+    if adsl is not None and "SAFFL" in adsl.columns:
+        safety_set = sorted(adsl.loc[adsl["SAFFL"] == "Y", "USUBJID"].astype(str))
+        set_def = "ADSL.SAFFL = Y"
+    elif not first_dose.empty:
+        safety_set = sorted(first_dose.index)
+        set_def = "subjects with a first-dose date (EX / DM.RFXSTDTC)"
+    else:
+        safety_set = sorted(ae["subject"].unique())
+        set_def = "subjects with an AE record (no exposure data given)"
+    ae = ae[ae["subject"].isin(safety_set)]
+    tables["ae_max_grade"] = max_grade_per_subject(ae, safety_set)
+    tables["ae_by_term"] = ae_by_term(ae, len(safety_set))
+    teae = ae[ae["treatment_emergent"]]
+    n = len(safety_set)
+    g3 = teae[teae["grade"] >= 3]["subject"].nunique()
+    g3r = teae[(teae["grade"] >= 3) & teae["related"]]["subject"].nunique()
+    denom = f"safety set: {set_def} (n = {n})"
+    out = [
+        rate_endpoint("teae_grade3", "Grade ≥ 3 TEAE", "subjects with a treatment-emergent AE "
+                      "of maximum grade ≥ 3", int(g3), n, "safety", denom, options.data_cut,
+                      options.level, grade_source=grade_source),
+        rate_endpoint("teae_grade3_related", "Grade ≥ 3 treatment-related TEAE",
+                      "subjects with a related treatment-emergent AE of grade ≥ 3", int(g3r), n,
+                      "safety", denom, options.data_cut, options.level,
+                      grade_source=grade_source),
+    ]
+    dose = _dose_levels(data)
+    if not first_dose.empty and not dose.empty:
+        dlt = dlt_summary(ae, first_dose.reindex(safety_set).dropna(), dose)
+        tables["dlt_by_dose"] = dlt
+        out.append(rate_endpoint(
+            "dlt", "Dose-limiting toxicity", "protocol DLT rule: related grade ≥ 3 non-"
+            "haematological or ≥ 4 haematological AE within 28 days of the first dose (or "
+            "DLTFL = Y)", int(dlt["n_dlt"].sum()), int(dlt["n_evaluable"].sum()), "safety",
+            "DLT-evaluable: dosed subjects", options.data_cut, options.level,
+            grade_source=grade_source))
+    notes.append(f"AE grades: {grade_source}.")
+    return out
+
+
+def _first_dose(data: TrialData) -> pd.Series:
+    ex = data.sdtm.get("ex")
+    if ex is not None and "EXSTDTC" in ex.columns:
+        dates, _, _ = parse_iso_dates(ex["EXSTDTC"])
+        frame = pd.DataFrame({"s": ex["USUBJID"].astype(str), "d": dates})
+        return frame.dropna().groupby("s")["d"].min()
+    for domain, col in (("adsl", "TRTSDT"), ("dm", "RFXSTDTC")):
+        series = _date_series(data.get(domain), col)
+        if not series.empty:
+            return series
+    return pd.Series(dtype="datetime64[ns]")
+
+
+def _dose_levels(data: TrialData) -> pd.Series:
+    ex = data.sdtm.get("ex")
+    if ex is None or "EXDOSE" not in ex.columns:
+        return pd.Series(dtype=str)
+    frame = ex.sort_values("_line")
+    first = frame.groupby("USUBJID").first()
+    unit = first["EXDOSU"].fillna("") if "EXDOSU" in first.columns else ""
+    return (first["EXDOSE"].astype(str) + " " + unit).str.strip()
+
+
+def _immune(path: Path, tables: dict, options: AnalysisOptions) -> list[dict]:
+    from vaxmix.trial.immune import (
+        PositivityRule,
+        call_antigen_responses,
+        immune_response_rates,
+        read_elispot,
+    )
+
+    rule = PositivityRule(method=options.elispot_rule)
+    wells = read_elispot(path)
+    calls = call_antigen_responses(wells, rule)
+    tables["elispot_calls"] = calls
+    out = []
+    for rate in immune_response_rates(calls, rule):
+        out.append(rate_endpoint(
+            f"immune_{rate['target']}", f"ELISpot response: {rate['target'].replace('_', ' ')}",
+            rate["definition"], rate["x"], rate["n"], "immune",
+            "subjects with baseline and post-treatment wells for this target", options.data_cut,
+            options.level, target=rate["target"], rule=rate["rule"],
+            n_de_novo=rate["n_de_novo"], n_boosted=rate["n_boosted"], assay="IFN-γ ELISpot"))
+    return out
+
+
+def write_outputs(results: TrialResults, out_dir: Path, plot_format: str = "png",
+                  plots: bool = True) -> Path:
+    """Write ``OUT/trial/``: report.json, report.html, TSV tables and figures."""
+    with staged_output(out_dir) as stage:
+        folder = stage / "trial"
+        folder.mkdir()
+        for name, table in results.tables.items():
+            table.to_csv(folder / f"{name}.tsv", sep="\t", index=False)
+        figures: dict[str, str] = {}
+        if plots:
+            figures = _write_plots(results.tables, folder / "plots", plot_format)
+        report = results.report
+        (folder / "report.json").write_text(json.dumps(report, indent=2, default=str) + "\n")
+        (folder / "report.html").write_text(render_html(report, figures) + "\n")
+    return out_dir / "trial"
+
+
+def _write_plots(tables: dict, folder: Path, fmt: str) -> dict[str, str]:
+    from vaxmix.trial import plots
+
+    figures = {}
+    if "adtr" in tables and "adrs_bor" in tables:
+        tp, bor = tables["adtr"], tables["adrs_bor"]
+        if tp["pchg_baseline"].notna().any():
+            plots.plot_waterfall(tp, bor, folder / f"waterfall.{fmt}")
+            figures["Waterfall: best % change in sum of diameters"] = f"plots/waterfall.{fmt}"
+            plots.plot_spider(tp, folder / f"spider.{fmt}")
+            figures["Spider: % change over time"] = f"plots/spider.{fmt}"
+    if "adtte" in tables and not tables["adtte"].empty:
+        plots.plot_swimmer(tables["adrs_bor"], tables["adtte"], folder / f"swimmer.{fmt}")
+        figures["Swimmer: time on study"] = f"plots/swimmer.{fmt}"
+        for param in ("PFS", "OS", "DOR"):
+            if (tables["adtte"]["param"] == param).any():
+                plots.plot_km(tables["adtte"], param, folder / f"km_{param.lower()}.{fmt}")
+                figures[f"Kaplan–Meier: {param}"] = f"plots/km_{param.lower()}.{fmt}"
+    return figures

@@ -1,0 +1,142 @@
+"""Readers for trial data: SDTM / ADaM domains as CSV or SAS XPORT, one file per domain.
+
+A trial team usually hands over a folder with one file per domain (``dm.csv``, ``tu.xpt`` ...),
+SDTMIG variable names (any case) and ISO 8601 dates. Every table read here keeps the file it
+came from (``df.attrs["path"]``) and each row's 1-based line number (column ``_line``; for XPT
+the record number) so that later validation errors can point at the exact row.
+
+SAS XPORT v5 files, which sponsors submit to the FDA, are read with ``pandas.read_sas``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from vaxmix.common.errors import InputError
+
+__all__ = [
+    "ADAM_DOMAINS",
+    "SDTM_DOMAINS",
+    "TrialData",
+    "find_domain_file",
+    "read_domain",
+    "read_table",
+    "read_trial_folders",
+    "require_columns",
+]
+
+SDTM_DOMAINS = ("dm", "ex", "ae", "tu", "tr", "rs")
+ADAM_DOMAINS = ("adsl", "adrs", "adtte", "adae", "adtr")
+_SUFFIXES = (".csv", ".csv.gz", ".xpt", ".tsv")
+_MISSING = ["", "NA", "NaN", "nan", "."]
+
+
+@dataclass
+class TrialData:
+    """The domains found in an SDTM folder and an optional ADaM folder (absent ones are None)."""
+
+    sdtm: dict[str, pd.DataFrame] = field(default_factory=dict)
+    adam: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+    def get(self, name: str) -> pd.DataFrame | None:
+        """Return a domain by lower-case name from ADaM or SDTM, or ``None``."""
+        return self.adam.get(name, self.sdtm.get(name))
+
+    @property
+    def paths(self) -> list[Path]:
+        """All files read, for provenance."""
+        frames = [*self.sdtm.values(), *self.adam.values()]
+        return [Path(f.attrs["path"]) for f in frames]
+
+
+def read_table(path: str | Path) -> pd.DataFrame:
+    """Read one CSV/TSV/XPT table with upper-case column names, strings kept as strings.
+
+    Values ``""``, ``NA`` and ``.`` are missing (R writes ``NA``; SAS writes ``.``). A column
+    ``_line`` holds the 1-based line number of each row (header is line 1).
+    """
+    path = Path(path)
+    name = path.name.lower()
+    try:
+        if name.endswith(".xpt"):
+            frame = pd.read_sas(path, format="xport", encoding="latin-1")
+            for column in frame.columns:
+                if frame[column].dtype == object:
+                    frame[column] = frame[column].replace({"": None})
+            frame.insert(0, "_line", range(1, len(frame) + 1))
+        else:
+            sep = "\t" if name.endswith(".tsv") else ","
+            frame = pd.read_csv(
+                path, sep=sep, dtype=str, keep_default_na=False, na_values=_MISSING
+            )
+            frame.insert(0, "_line", range(2, len(frame) + 2))
+    except (OSError, ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+        raise InputError(f"cannot read table: {exc}", path=path) from exc
+    frame.columns = ["_line", *[str(c).strip().upper() for c in frame.columns[1:]]]
+    frame.attrs["path"] = str(path)
+    return frame
+
+
+def find_domain_file(folder: str | Path, domain: str) -> Path | None:
+    """Find the file of ``domain`` in ``folder``: ``dm.csv``, ``DM.xpt``, ``tu_onco.csv`` ...
+
+    Raises
+    ------
+    InputError
+        If two different files could hold the same domain.
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise InputError("not a folder", path=folder)
+    candidates = []
+    for path in sorted(folder.iterdir()):
+        lower = path.name.lower()
+        suffix = next((s for s in _SUFFIXES if lower.endswith(s)), None)
+        if suffix is None or not path.is_file():
+            continue
+        stem = lower[: -len(suffix)]
+        if stem == domain or stem.startswith(domain + "_"):
+            candidates.append(path)
+    if len(candidates) > 1:
+        names = ", ".join(p.name for p in candidates)
+        raise InputError(
+            f"several files could hold domain {domain.upper()} ({names}); keep one", path=folder
+        )
+    return candidates[0] if candidates else None
+
+
+def read_domain(folder: str | Path, domain: str) -> pd.DataFrame | None:
+    """Read ``domain`` from ``folder`` (``None`` if the folder has no file for it)."""
+    path = find_domain_file(folder, domain)
+    return None if path is None else read_table(path)
+
+
+def require_columns(frame: pd.DataFrame, columns: Iterable[str], what: str) -> None:
+    """Raise an :class:`InputError` naming the first required column that is missing."""
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise InputError(
+            f"{what} lacks required column(s) {', '.join(missing)}",
+            path=frame.attrs.get("path"),
+            field=missing[0],
+        )
+
+
+def read_trial_folders(sdtm_dir: str | Path | None, adam_dir: str | Path | None) -> TrialData:
+    """Read every known SDTM and ADaM domain present in the given folders."""
+    data = TrialData()
+    if sdtm_dir is not None:
+        for domain in SDTM_DOMAINS:
+            frame = read_domain(sdtm_dir, domain)
+            if frame is not None:
+                data.sdtm[domain] = frame
+    if adam_dir is not None:
+        for domain in ADAM_DOMAINS:
+            frame = read_domain(adam_dir, domain)
+            if frame is not None:
+                data.adam[domain] = frame
+    return data

@@ -1,0 +1,145 @@
+"""``vaxmix design``: choose, order and link the vaccine peptides and assemble the construct."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+__all__ = ["register"]
+
+
+def _csv(text: str) -> list[str]:
+    return [t.strip() for t in text.split(",") if t.strip() or t == ""]
+
+
+def _lengths(text: str) -> tuple[int, ...]:
+    out: list[int] = []
+    for part in text.split(","):
+        part = part.strip()
+        if "-" in part:
+            a, b = part.split("-", 1)
+            out.extend(range(int(a), int(b) + 1))
+        elif part:
+            out.append(int(part))
+    return tuple(out)
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``vaxmix design``."""
+    p = subparsers.add_parser(
+        "design",
+        help="design the vaccine protein from a run folder (or order given peptides)",
+        description=(
+            "Select up to N long peptides (exact MILP with HLA coverage), order them and choose "
+            "per-junction linkers so that no junction peptide is predicted to bind (exact "
+            "Held-Karp up to 16 peptides), and assemble signal peptide + peptides + MITD. "
+            "Writes DIR/vaccine/{selection.tsv,junctions.tsv,construct.faa,construct.json,"
+            "design.json}. With --peptides-fasta: pVACvector-style ordering of given peptides."
+        ),
+    )
+    src = p.add_mutually_exclusive_group(required=True)
+    src.add_argument("--run-dir", type=Path, help="a `vaxmix run` (or pVACseq result) folder")
+    src.add_argument(
+        "--peptides-fasta", type=Path, help="FASTA of peptides to order (needs --alleles, --out)"
+    )
+    p.add_argument("--out", type=Path, help="output folder (default: the run folder)")
+    p.add_argument(
+        "--config", type=Path, help="TOML file with a [design] table of the options below"
+    )
+    p.add_argument("--alleles", help="comma-separated HLA alleles (default: the run's)")
+    p.add_argument(
+        "-n", "--n-peptides", type=int, help="maximum number of long peptides (1-34, default 20)"
+    )
+    p.add_argument(
+        "--length", help="long-peptide length or range, e.g. 27 or 25-29 (default 25-29)"
+    )
+    p.add_argument(
+        "--mode", choices=("long", "minimal"), help="long peptides (default) or minimal epitopes"
+    )
+    p.add_argument(
+        "--preset", help="ranking preset: tesla (default), tesla-strict, binding, or a .toml path"
+    )
+    p.add_argument(
+        "--linkers",
+        help="comma-separated linker names or sequences (default none,AAY,GGS,HHHH,GPGPG,GS10)",
+    )
+    p.add_argument(
+        "--signal-peptide", help="signal peptide name from the element catalogue, or none"
+    )
+    p.add_argument("--trafficking", help="trafficking domain name (MITD_BNT122) or none")
+    p.add_argument("--elements", type=Path, help="element catalogue TOML (default: shipped)")
+    p.add_argument("--junction-lengths", help="k-mer lengths checked at junctions, e.g. 8-11")
+    p.add_argument("--purity", type=float, help="tumour purity for clonality (default: estimated)")
+    p.add_argument(
+        "--max-total-cysteines", type=int, help="cap on cysteines over the chosen peptides"
+    )
+    p.set_defaults(handler=_handle)
+
+
+def _handle(args: argparse.Namespace) -> int:
+    from vaxmix.common.errors import InputError
+    from vaxmix.vaccine.config import DesignConfig, load_config
+    from vaxmix.vaccine.design import design_from_peptides, design_vaccine, write_design
+    from vaxmix.vaccine.sequences import read_protein_fasta
+
+    overrides: dict[str, object] = {
+        "n_peptides": args.n_peptides,
+        "mode": args.mode,
+        "preset": args.preset,
+        "signal_peptide": args.signal_peptide,
+        "trafficking": args.trafficking,
+        "elements": str(args.elements) if args.elements else None,
+        "purity": args.purity,
+        "max_total_cysteines": args.max_total_cysteines,
+    }
+    if args.alleles:
+        overrides["alleles"] = tuple(_csv(args.alleles))
+    if args.linkers is not None:
+        overrides["linkers"] = tuple(t.strip() for t in args.linkers.split(","))
+    try:
+        if args.length:
+            lengths = _lengths(args.length)
+            overrides["min_length"], overrides["max_length"] = min(lengths), max(lengths)
+        if args.junction_lengths:
+            overrides["junction_lengths"] = _lengths(args.junction_lengths)
+    except ValueError as exc:
+        raise InputError(
+            f"not a length or range: {exc}", field="--length/--junction-lengths"
+        ) from exc
+    if args.peptides_fasta is not None:
+        overrides.setdefault("signal_peptide", None)
+        if overrides["signal_peptide"] is None:
+            overrides["signal_peptide"] = "none"
+        if overrides["trafficking"] is None:
+            overrides["trafficking"] = "none"
+    if args.config:
+        config = load_config(args.config, **overrides)
+    else:
+        config = DesignConfig(**{k: v for k, v in overrides.items() if v is not None}).validate()
+    if args.peptides_fasta is not None:
+        if not args.alleles:
+            raise InputError("--peptides-fasta needs --alleles", field="--alleles")
+        if args.out is None:
+            raise InputError("--peptides-fasta needs --out", field="--out")
+        records = read_protein_fasta(args.peptides_fasta)
+        result = design_from_peptides(
+            records, list(config.alleles or ()), config, source=args.peptides_fasta
+        )
+        out = args.out
+    else:
+        result = design_vaccine(args.run_dir, config)
+        out = args.out or args.run_dir
+    folder = write_design(result, out, config)
+    for warning in result.warnings:
+        print(f"vaxmix: warning: {warning}", file=sys.stderr)
+    order = result.order
+    print(
+        f"{len(result.selection)} peptides, construct {len(result.construct.protein)} aa; "
+        f"alleles covered {len(result.covered_alleles)}/{len(result.alleles)}; "
+        f"junction binders (re-predicted) {result.verification['binders']} of "
+        f"{result.verification['junction_peptides']} junction peptides; ordering "
+        f"{order.method}{'' if order.proven_optimal else f', gap to bound {order.cost - order.lower_bound}'}"
+        f"{'; PARTIAL design, see warnings' if result.partial else ''}\n-> {folder}"
+    )
+    return 0

@@ -1,0 +1,663 @@
+"""``design_vaccine``: run folder → selected long peptides → junction-safe order → construct.
+
+Steps (each its own module): read the run's tables (:mod:`.tables`), derive features and score
+every predicted epitope with a transparent preset (:mod:`.presets`), enumerate and prune the
+long-peptide windows of each mutation (:mod:`.windows`), choose up to N of them exactly
+(:mod:`.selection`), choose per-junction linkers and the order (:mod:`.junctions`,
+:mod:`.ordering`), assemble the protein (:mod:`.construct`), and finally **re-predict every
+junction-spanning peptide of the finished protein** so that the junction count written to the
+outputs is a check of the result, not a by-product of the search.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from vaxmix.common.atomic import atomic_write, staged_output
+from vaxmix.common.errors import InputError, VaxmixError
+from vaxmix.common.provenance import package_versions, sha256_file
+from vaxmix.vaccine.config import DesignConfig
+from vaxmix.vaccine.construct import (
+    Construct,
+    assemble,
+    load_elements,
+    resolve_linkers,
+    write_construct,
+)
+from vaxmix.vaccine.features import (
+    clonal_vaf_estimate,
+    processing_proxy,
+    tcr_contact_hydrophobic_fraction,
+)
+from vaxmix.vaccine.junctions import BindingCache, Predictor, choose_linkers
+from vaxmix.vaccine.ordering import OrderResult, order
+from vaxmix.vaccine.presets import epitope_features, load_preset, score_epitopes
+from vaxmix.vaccine.selection import select_windows
+from vaxmix.vaccine.sequences import FastaRecord
+from vaxmix.vaccine.tables import RunTables, read_run_folder
+from vaxmix.vaccine.windows import candidate_windows, mutant_region
+
+__all__ = [
+    "DesignResult",
+    "design_from_peptides",
+    "design_vaccine",
+    "normalize_alleles",
+    "verify_junctions",
+    "write_design",
+]
+
+SCHEMA = "vaxmix.vaccine_design/1"
+
+
+@dataclass
+class DesignResult:
+    """Everything one design produced; :func:`write_design` writes it to ``vaccine/``."""
+
+    construct: Construct
+    selection: pd.DataFrame
+    junctions: pd.DataFrame
+    order: OrderResult
+    alleles: list[str]
+    covered_alleles: list[str]
+    uncovered_alleles: list[str]
+    warnings: list[str]
+    verification: dict
+    summary: dict = field(default_factory=dict)
+    inputs: dict[str, Path] = field(default_factory=dict)
+
+    @property
+    def partial(self) -> bool:
+        """True when fewer peptides than requested, or some allele is uncovered."""
+        return bool(self.summary.get("partial"))
+
+
+def normalize_alleles(
+    alleles: list[str] | tuple[str, ...], field_name: str = "--alleles"
+) -> list[str]:
+    """Parse allele names with mhcgnomes into ``HLA-A*02:01`` form; reject what is not an allele."""
+    import mhcgnomes
+
+    out = []
+    for name in alleles:
+        text = name.strip()
+        if not text:
+            continue
+        try:
+            parsed = mhcgnomes.parse(text)
+        except Exception as exc:  # mhcgnomes raises its own ParseError subclasses
+            raise InputError(
+                f"{text!r} is not an MHC allele name ({exc})", field=field_name
+            ) from exc
+        if type(parsed).__name__ != "Allele":
+            raise InputError(
+                f"{text!r} is a {type(parsed).__name__}, not a specific allele (e.g. HLA-A*02:01)",
+                field=field_name,
+            )
+        out.append(parsed.to_string())
+    if not out:
+        raise InputError("no alleles given", field=field_name)
+    return list(dict.fromkeys(out))
+
+
+def _default_predict() -> Predictor:
+    try:
+        from vaxmix.mhc import predict
+    except ImportError as exc:  # pragma: no cover - depends on the mhc stage being installed
+        raise VaxmixError(f"no MHC predictor available (vaxmix.mhc.predict: {exc})") from exc
+    return predict
+
+
+# --------------------------------------------------------------------------------- candidates
+def _mutation_keys(epitopes: pd.DataFrame) -> pd.Series:
+    cols = ["chromosome", "start", "stop", "reference", "alt"]
+    if all(c in epitopes for c in cols):
+        return epitopes[cols].astype(str).agg("-".join, axis=1)
+    return epitopes["variant_index"]
+
+
+def build_candidates(
+    tables: RunTables, config: DesignConfig, alleles: list[str]
+) -> tuple[pd.DataFrame, pd.DataFrame, list[str], dict]:
+    """Score the run's epitopes and enumerate the candidate windows of every mutation.
+
+    Returns
+    -------
+    (windows, scored, warnings, info)
+    """
+    preset = load_preset(config.preset)
+    epitopes = tables.epitopes
+    source = tables.paths.get("all_epitopes")
+    per_variant_vaf = (
+        epitopes.drop_duplicates("variant_index")["dna_vaf"] if "dna_vaf" in epitopes else []
+    )
+    clonal_vaf = clonal_vaf_estimate(per_variant_vaf, config.purity)
+    featured = epitope_features(epitopes, clonal_vaf)
+    scored, warnings = score_epitopes(featured, preset, source)
+    scored = scored[scored["allele"].isin(alleles) & (scored["value"] > 0)].copy()
+    scored["mutation"] = _mutation_keys(scored)
+    scored["tcr_hydrophobic_fraction"] = [
+        tcr_contact_hydrophobic_fraction(p) for p in scored["peptide"]
+    ]
+    variants = tables.variants
+    vpath = str(tables.paths.get("variants", ""))
+    lengths = range(config.min_length, config.max_length + 1)
+    frames = []
+    unknown_index = 0
+    seen_contexts: set[tuple] = set()
+    for (mutation, vindex), group in scored.groupby(["mutation", "variant_index"], sort=True):
+        if vindex not in variants.index:
+            unknown_index += 1
+            continue
+        region = mutant_region(variants.loc[vindex], vpath)
+        if region is None:
+            continue
+        lo = max(0, region.start - config.max_length)
+        context = (
+            mutation,
+            region.sequence[lo : region.end + config.max_length],
+            region.start - lo,
+            region.end - lo,
+            tuple(sorted(zip(group["peptide"], group["allele"], group["value"].round(9), strict=True))),
+        )
+        if context in seen_contexts:  # another transcript with the same protein context
+            continue
+        seen_contexts.add(context)
+        if config.mode == "minimal":
+            windows = _epitope_windows(region.sequence, group, alleles, config)
+        else:
+            windows = candidate_windows(
+                region, group, alleles, lengths,
+                max_cysteines=config.max_cysteines_per_peptide,
+                forbid_n_terminal_qec=config.forbid_n_terminal_qec,
+            )  # fmt: skip
+        if windows.empty:
+            continue
+        windows.insert(0, "mutation", mutation)
+        windows.insert(1, "variant_index", vindex)
+        windows.insert(2, "protein_start", windows["start"] + 1)
+        frames.append(windows.drop(columns=["start"]))
+    if unknown_index:
+        warnings.append(
+            f"{unknown_index} epitope group(s) name an Index absent from the variants table; skipped"
+        )
+    if not frames:
+        return pd.DataFrame(), scored, warnings, {"clonal_vaf": clonal_vaf, "preset": preset}
+    windows = pd.concat(frames, ignore_index=True)
+    # identical windows from several transcripts of one mutation: keep one
+    windows = windows.drop_duplicates(["mutation", "sequence"], keep="first").reset_index(drop=True)
+    return windows, scored, warnings, {"clonal_vaf": clonal_vaf, "preset": preset}
+
+
+def _epitope_windows(
+    sequence: str, group: pd.DataFrame, alleles: list[str], config: DesignConfig
+) -> pd.DataFrame:
+    """Minimal-epitope mode: each distinct eligible MT epitope is its own candidate."""
+    from vaxmix.vaccine.features import manufacturability
+
+    rows = []
+    for peptide, sub in group.groupby("peptide", sort=True):
+        at = sequence.find(peptide)
+        if at < 0:
+            continue
+        best = sub.groupby("allele")["value"].max()
+        flags = manufacturability(peptide)
+        if (
+            config.max_cysteines_per_peptide is not None
+            and flags["cysteine_count"] > config.max_cysteines_per_peptide
+        ):
+            continue
+        rows.append({
+            "start": at, "length": len(peptide), "sequence": peptide,
+            **{f"value:{a}": float(best.get(a, 0.0)) for a in alleles},
+            "value": float(best.sum()),
+            "epitopes": ";".join(f"{peptide}|{a}" for a in sorted(best.index)),
+            **flags, "_flags": 0,
+        })  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+# ----------------------------------------------------------------------------------- ordering
+def order_and_link(
+    peptides: list[tuple[str, str, str]],
+    alleles: list[str],
+    config: DesignConfig,
+    predict: Predictor,
+    lengths: list[int],
+    cache: BindingCache | None = None,
+) -> tuple[Construct, pd.DataFrame, OrderResult, BindingCache]:
+    """Choose linkers and order for ``(name, sequence, source)`` peptides; assemble the protein.
+
+    ``junctions.attrs["unavoidable"]`` lists the peptides whose N- or C-terminal junction holds
+    a predicted binder with every possible neighbour and every linker: no order can fix those.
+    """
+    catalogue = load_elements(config.elements)
+    linkers = resolve_linkers(list(config.linkers), catalogue)
+    linker_seqs = {name: seq for name, (seq, _) in linkers.items()}
+    signal = _element(catalogue.signal_peptides, config.signal_peptide, "signal_peptide")
+    traffic = _element(catalogue.trafficking, config.trafficking, "trafficking")
+    if cache is None:
+        cache = BindingCache(
+            predict, alleles, config.junction_max_affinity_nm, config.junction_max_percentile
+        )
+    n = len(peptides)
+    seqs = [p[1] for p in peptides]
+    pairs: list[tuple[str, str]] = []
+    keys: list[tuple[str, int, int]] = []
+    for i in range(n):
+        for j in range(n):
+            if i != j:
+                pairs.append((seqs[i], seqs[j]))
+                keys.append(("pp", i, j))
+    if signal is not None:
+        for j in range(n):
+            pairs.append((signal[1], seqs[j]))
+            keys.append(("s", -1, j))
+    if traffic is not None:
+        for i in range(n):
+            pairs.append((seqs[i], traffic[1]))
+            keys.append(("e", i, -1))
+    choices = choose_linkers(pairs, linker_seqs, cache, lengths)
+    max_link = max(len(s) for s in linker_seqs.values())
+    big = max_link * (n + 1) + 1
+    cost = np.zeros((n, n), dtype=np.int64)
+    start = np.zeros(n, dtype=np.int64)
+    end = np.zeros(n, dtype=np.int64)
+    chosen = {}
+    for key, choice in zip(keys, choices, strict=True):
+        c = choice.n_binders * big + len(choice.linker_sequence)
+        chosen[key] = choice
+        if key[0] == "pp":
+            cost[key[1], key[2]] = c
+        elif key[0] == "s":
+            start[key[2]] = c
+        else:
+            end[key[1]] = c
+    result = order(
+        cost, start, end, exact_limit=config.exact_limit, time_limit_s=config.order_time_limit_s
+    )
+    path = list(result.order)
+    junction_keys: list[tuple[str, int, int]] = []
+    if signal is not None:
+        junction_keys.append(("s", -1, path[0]))
+    junction_keys += [("pp", a, b) for a, b in zip(path[:-1], path[1:], strict=True)]
+    if traffic is not None:
+        junction_keys.append(("e", path[-1], -1))
+    construct = assemble(
+        "vaxmix_vaccine",
+        [peptides[i] for i in path],
+        [(chosen[k].linker, chosen[k].linker_sequence) for k in junction_keys],
+        signal,
+        traffic,
+    )
+    rows = []
+    for number, key in enumerate(junction_keys, start=1):
+        c = chosen[key]
+        left = signal[0] if key[0] == "s" and signal else peptides[key[1]][0]
+        right = traffic[0] if key[0] == "e" and traffic else peptides[key[2]][0]
+        rows.append({
+            "junction": number, "left": left, "right": right, "linker": c.linker,
+            "linker_sequence": c.linker_sequence, "junction_peptides": c.n_peptides,
+            "predicted_binders": c.n_binders, "worst_peptide": c.worst_peptide,
+            "worst_allele": c.worst_allele, "worst_affinity_nm": round(c.worst_affinity_nm, 2),
+            "worst_percentile": c.worst_percentile,
+        })  # fmt: skip
+    junctions = pd.DataFrame(rows)
+    n_side = np.full(n, np.iinfo(np.int64).max)
+    c_side = np.full(n, np.iinfo(np.int64).max)
+    for key, choice in chosen.items():
+        if key[2] >= 0:
+            n_side[key[2]] = min(n_side[key[2]], choice.n_binders)
+        if key[1] >= 0:
+            c_side[key[1]] = min(c_side[key[1]], choice.n_binders)
+    unavoidable = [
+        peptides[i][0] for i in range(n) if n > 1 and (n_side[i] > 0 or c_side[i] > 0)
+    ]
+    junctions.attrs["unavoidable"] = unavoidable
+    result_cost_binders = result.cost // big
+    junctions.attrs.update({"big": big, "binders": int(result_cost_binders)})
+    return construct, junctions, result, cache
+
+
+def _element(
+    table: dict[str, tuple[str, str]], name: str, kind: str
+) -> tuple[str, str, str] | None:
+    if name.lower() == "none":
+        return None
+    if name not in table:
+        raise InputError(
+            f"unknown {kind} {name!r}; known: {', '.join(sorted(table))}",
+            field=f"--{kind.replace('_', '-')}",
+        )
+    seq, source = table[name]
+    return (name, seq, source) if seq else None
+
+
+def verify_junctions(
+    construct: Construct,
+    alleles: list[str],
+    lengths: list[int],
+    predict: Predictor,
+    max_affinity_nm: float = 500.0,
+    max_percentile: float = 2.0,
+) -> dict:
+    """Re-predict every k-mer of the protein not wholly inside one non-linker element.
+
+    This is independent of the search's cache: a fresh predictor call on the finished protein.
+    """
+    protein = construct.protein
+    spans = [(e.start - 1, e.end) for e in construct.elements if e.kind != "linker"]
+    peptides = set()
+    for k in sorted(set(lengths)):
+        for i in range(len(protein) - k + 1):
+            if not any(s <= i and i + k <= e for s, e in spans):
+                peptides.add(protein[i : i + k])
+    if not peptides:
+        return {"junction_peptides": 0, "predictions": 0, "binders": 0, "binder_peptides": []}
+    table = predict(sorted(peptides), alleles)
+    aff = pd.to_numeric(table["affinity_nm"], errors="coerce")
+    pct = pd.to_numeric(
+        table.get("percentile", pd.Series(np.nan, index=table.index)), errors="coerce"
+    )
+    binds = table[(aff <= max_affinity_nm) | (pct <= max_percentile)]
+    models = sorted(str(m) for m in table["model"].dropna().unique()) if "model" in table else []
+    return {
+        "junction_peptides": len(peptides),
+        "predictions": len(table),
+        "binders": int(binds["peptide"].nunique()),
+        "binder_peptides": sorted(binds["peptide"].unique().tolist()),
+        "rule": f"affinity <= {max_affinity_nm:g} nM or percentile <= {max_percentile:g} (any allele)",
+        "model": models,
+    }
+
+
+# ------------------------------------------------------------------------------- public API
+def _peptide_name(row: pd.Series, scored: pd.DataFrame, used: set[str]) -> str:
+    sub = scored[scored["variant_index"] == row["variant_index"]]
+    gene = str(sub["gene"].iloc[0]) if "gene" in sub and len(sub) else "var"
+    change = str(row["variant_index"]).rsplit(".", 1)[-1]  # e.g. "1255D/N" of pVACseq's Index
+    base = f"{gene}_{change}".replace("/", "-").replace(" ", "")
+    name, k = base, 2
+    while name in used:
+        name, k = f"{base}_{k}", k + 1
+    used.add(name)
+    return name
+
+
+def _describe_selection(
+    selected: pd.DataFrame, scored: pd.DataFrame, alleles: list[str]
+) -> pd.DataFrame:
+    """Add the evidence of each chosen window's best epitope, for the designer to check."""
+    rows = []
+    used: set[str] = set()
+    for _, w in selected.iterrows():
+        labels = [x.split("|") for x in w["epitopes"].split(";") if x]
+        sub = scored[(scored["variant_index"] == w["variant_index"])]
+        sub = sub[
+            [
+                (p, a) in {(x[0], x[1]) for x in labels}
+                for p, a in zip(sub["peptide"], sub["allele"], strict=True)
+            ]
+        ]
+        best = sub.sort_values(["value", "affinity_nm"], ascending=[False, True]).iloc[0]
+        at = w["sequence"].find(best["peptide"])
+        after = w["sequence"][at + len(best["peptide"]) : at + len(best["peptide"]) + 1]
+        processing = best.get("processing_score", np.nan)
+        rows.append({
+            "name": _peptide_name(w, scored, used),
+            "best_epitope": best["peptide"], "best_allele": best["allele"],
+            "best_affinity_nm": best["affinity_nm"], "best_percentile": best.get("percentile", np.nan),
+            "agretopicity": best.get("agretopicity", np.nan),
+            "tumor_abundance_tpm": best.get("tumor_abundance_tpm", np.nan),
+            "gene_expression_tpm": best.get("gene_expression_tpm", np.nan),
+            "rna_vaf": best.get("rna_vaf", np.nan), "dna_vaf": best.get("dna_vaf", np.nan),
+            "clonality": best.get("clonality", np.nan),
+            "processing": processing if pd.notna(processing) else processing_proxy(best["peptide"], after),
+            "processing_source": "MHCflurryEL processing score" if pd.notna(processing) else "C-terminal heuristic proxy",
+            "tcr_hydrophobic_fraction": round(best["tcr_hydrophobic_fraction"], 3),
+            "alleles_covered": ",".join(a for a in alleles if w[f"value:{a}"] > 0),
+            "n_epitopes": len(labels),
+        })  # fmt: skip
+    extra = pd.DataFrame(rows, index=selected.index)
+    return pd.concat([extra, selected.drop(columns=["_flags"], errors="ignore")], axis=1)
+
+
+def design_vaccine(
+    run: str | Path | RunTables,
+    config: DesignConfig | None = None,
+    predict: Predictor | None = None,
+) -> DesignResult:
+    """Design one patient's vaccine from a run folder (or its already-read tables).
+
+    Parameters
+    ----------
+    run
+        A ``vaxmix run`` folder, a pVACseq result folder, or :class:`RunTables`.
+    config
+        Design parameters (defaults: 20 long peptides of 25-29 aa, TESLA preset, BNT122-style
+        signal peptide and MITD).
+    predict
+        ``predict(peptides, alleles) -> DataFrame``; default ``vaxmix.mhc.predict``. Used for
+        junction peptides only; selection uses the run's own predictions.
+    """
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    config = (config or DesignConfig()).validate()
+    predict = predict or _default_predict()
+    tables = run if isinstance(run, RunTables) else read_run_folder(run)
+    alleles = normalize_alleles(config.alleles or tables.alleles)
+    timings["read"] = time.perf_counter() - t0
+    t = time.perf_counter()
+    windows, scored, warnings, info = build_candidates(tables, config, alleles)
+    timings["candidates"] = time.perf_counter() - t
+    if windows.empty:
+        raise InputError(
+            f"no candidate long peptide: no epitope of alleles {', '.join(alleles)} is eligible "
+            f"under preset {info['preset'].name!r} with positive value"
+            + (f" ({'; '.join(warnings)})" if warnings else ""),
+            path=tables.paths.get("all_epitopes"),
+        )
+    t = time.perf_counter()
+    lengths = [
+        int(k) for k in (config.junction_lengths or tables.epitopes["peptide"].str.len().unique())
+    ]
+    cache = BindingCache(
+        predict, alleles, config.junction_max_affinity_nm, config.junction_max_percentile
+    )
+    forbidden: set[tuple[str, str]] = set()
+    replaced: list[str] = []
+    timings["selection"] = timings["ordering"] = 0.0
+    for _round in range(config.repair_rounds + 1):
+        t = time.perf_counter()
+        pool = windows
+        if forbidden:
+            keys = list(zip(windows["mutation"], windows["sequence"], strict=True))
+            pool = windows[[k not in forbidden for k in keys]].reset_index(drop=True)
+        selection = select_windows(
+            pool, alleles, config.n_peptides, max_total_cysteines=config.max_total_cysteines
+        )
+        timings["selection"] += time.perf_counter() - t
+        described = _describe_selection(selection.selected, scored, alleles)
+        peptides = [
+            (r["name"], r["sequence"], f"{r['variant_index']} residues {r['protein_start']}-"
+             f"{r['protein_start'] + r['length'] - 1} of the mutant protein")
+            for _, r in described.iterrows()
+        ]  # fmt: skip
+        t = time.perf_counter()
+        construct, junctions, result, cache = order_and_link(
+            peptides, alleles, config, predict, lengths, cache
+        )
+        timings["ordering"] += time.perf_counter() - t
+        unavoidable = set(junctions.attrs["unavoidable"])
+        if junctions["predicted_binders"].sum() == 0 or not unavoidable:
+            break
+        if _round == config.repair_rounds:
+            break
+        for _, r in described.iterrows():
+            if r["name"] in unavoidable:
+                forbidden.add((r["mutation"], r["sequence"]))
+                replaced.append(f"{r['name']} ({r['sequence']})")
+    if replaced:
+        warnings.append(
+            f"{len(replaced)} selected window(s) were replaced because one of their ends forms a "
+            f"predicted junction binder with every neighbour and linker: {', '.join(replaced)}"
+        )
+    warnings += selection.warnings
+    t = time.perf_counter()
+    verification = verify_junctions(
+        construct,
+        alleles,
+        lengths,
+        predict,
+        config.junction_max_affinity_nm,
+        config.junction_max_percentile,
+    )
+    timings["verification"] = time.perf_counter() - t
+    position = {e.name: i for i, e in enumerate(construct.elements, start=1) if e.kind == "peptide"}
+    described.insert(0, "order", [position[n] for n in described["name"]])
+    described = described.sort_values("order", kind="stable")
+    described["order"] = range(1, len(described) + 1)
+    preset = info["preset"]
+    partial = len(described) < config.n_peptides or bool(selection.uncovered_alleles)
+    summary = {
+        "preset": {"name": preset.name, "source": preset.source, "path": preset.path},
+        "clonal_vaf": info["clonal_vaf"],
+        "candidates": {"mutations": int(windows["mutation"].nunique()), "windows": len(windows)},
+        "selection": {"status": selection.status, "objective": selection.objective,
+                      "solver": "scipy.optimize.milp (HiGHS), two stages: coverage, then value"},
+        "partial": partial,
+        "replaced_windows": replaced,
+        "junction_search_predictions": cache.n_predicted,
+        "junction_lengths": lengths,
+        "timings_s": {k: round(v, 3) for k, v in timings.items()},
+        "predictor_models": sorted(cache.models),
+    }  # fmt: skip
+    inputs = {k: Path(v) for k, v in tables.paths.items()}
+    return DesignResult(
+        construct, described, junctions, result, alleles, selection.covered_alleles,
+        selection.uncovered_alleles, warnings, verification, summary, inputs,
+    )  # fmt: skip
+
+
+def design_from_peptides(
+    records: list[FastaRecord],
+    alleles: list[str],
+    config: DesignConfig | None = None,
+    predict: Predictor | None = None,
+    source: Path | None = None,
+) -> DesignResult:
+    """pVACvector-style: order given peptides and choose linkers (no selection)."""
+    config = (config or DesignConfig(signal_peptide="none", trafficking="none")).validate()
+    predict = predict or _default_predict()
+    alleles = normalize_alleles(alleles)
+    if len(records) > 34:
+        raise InputError(f"{len(records)} peptides given; at most 34 are supported", path=source)
+    lengths = list(config.junction_lengths or range(8, 12))
+    t = time.perf_counter()
+    peptides = [(r.identifier, r.sequence, f"{source}:{r.line}" if source else "") for r in records]
+    construct, junctions, result, cache = order_and_link(
+        peptides, alleles, config, predict, lengths
+    )
+    ordering_s = time.perf_counter() - t
+    t = time.perf_counter()
+    verification = verify_junctions(
+        construct,
+        alleles,
+        lengths,
+        predict,
+        config.junction_max_affinity_nm,
+        config.junction_max_percentile,
+    )
+    selection = pd.DataFrame(
+        {"order": range(1, len(result.order) + 1),
+         "name": [records[i].identifier for i in result.order],
+         "sequence": [records[i].sequence for i in result.order]}
+    )  # fmt: skip
+    summary = {
+        "partial": False,
+        "junction_search_predictions": cache.n_predicted,
+        "junction_lengths": lengths,
+        "timings_s": {
+            "ordering": round(ordering_s, 3),
+            "verification": round(time.perf_counter() - t, 3),
+        },
+        "predictor_models": sorted(cache.models),
+    }
+    inputs = {"peptides_fasta": source} if source else {}
+    return DesignResult(
+        construct,
+        selection,
+        junctions,
+        result,
+        alleles,
+        alleles,
+        [],
+        [],
+        verification,
+        summary,
+        inputs,
+    )
+
+
+def write_design(result: DesignResult, out_dir: str | Path, config: DesignConfig) -> Path:
+    """Write ``vaccine/`` (selection, junctions, construct, design.json) atomically."""
+    out_dir = Path(out_dir)
+    with staged_output(out_dir / "vaccine") as stage:
+        result.selection.to_csv(stage / "selection.tsv", sep="\t", index=False, float_format="%.6g")
+        result.junctions.to_csv(stage / "junctions.tsv", sep="\t", index=False, float_format="%.6g")
+        write_construct(result.construct, stage)
+        order_info = result.order
+        doc = {
+            "schema": SCHEMA,
+            "inputs": {
+                k: {"path": str(p), "sha256": sha256_file(p)} for k, p in result.inputs.items()
+            },
+            "parameters": config.to_dict(),
+            "alleles": result.alleles,
+            "covered_alleles": result.covered_alleles,
+            "uncovered_alleles": result.uncovered_alleles,
+            "warnings": result.warnings,
+            "n_peptides": len(result.selection),
+            "construct_length": len(result.construct.protein),
+            "ordering": {
+                "method": order_info.method,
+                "cost": order_info.cost,
+                "lower_bound": order_info.lower_bound,
+                "proven_optimal": order_info.proven_optimal,
+                "junction_binders": int(result.junctions["predicted_binders"].sum()),
+                "total_linker_length": int(result.junctions["linker_sequence"].str.len().sum()),
+            },
+            "verification": result.verification,
+            "predictions_note": "binding values are predictions by the model(s) named in "
+            "verification.model / predictor_models; selection uses the run's own predictions",
+            **result.summary,
+            "versions": package_versions(),
+        }
+        with atomic_write(stage / "design.json") as handle:
+            json.dump(_finite(doc), handle, indent=2, default=_json_default, allow_nan=False)
+            handle.write("\n")
+    return out_dir / "vaccine"
+
+
+def _finite(value: object) -> object:
+    """Replace NaN/inf floats by None so the JSON is strict."""
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    if isinstance(value, float | np.floating) and not np.isfinite(value):
+        return None
+    return value
+
+
+def _json_default(value: object) -> object:
+    if isinstance(value, np.integer | np.floating):
+        return value.item()
+    if isinstance(value, Path):
+        return str(value)
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")

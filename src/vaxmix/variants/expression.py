@@ -1,0 +1,132 @@
+"""Gene / transcript expression tables from common quantifiers, and attaching them to variants.
+
+Supported (detected from the header, as vcf-expression-annotator does per format):
+
+========== ============================================== ============ =========
+format     file                                           id column    value
+========== ============================================== ============ =========
+kallisto   ``abundance.tsv``                              target_id    tpm
+StringTie  gene abundance (``-A``)                        Gene ID      TPM
+RSEM       ``*.genes.results`` / ``*.isoforms.results``   gene_id /    TPM
+                                                          transcript_id
+Cufflinks  ``genes.fpkm_tracking`` / ``isoforms...``      tracking_id  FPKM
+custom     any TSV with ``--expression-id-column``/``--expression-value-column``
+========== ============================================== ============ =========
+
+Identifiers are matched exactly, then without the Ensembl version suffix (``ENST…​.4``), and
+GENCODE-style ``ENST…|ENSG…|…`` kallisto targets are cut at the first ``|``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from vaxmix.common.errors import InputError
+
+__all__ = ["attach_expression", "read_expression_table"]
+
+_FORMATS: tuple[tuple[str, str, str], ...] = (
+    ("kallisto", "target_id", "tpm"),
+    ("stringtie", "Gene ID", "TPM"),
+    ("rsem", "transcript_id", "TPM"),
+    ("rsem", "gene_id", "TPM"),
+    ("cufflinks", "tracking_id", "FPKM"),
+)
+
+
+def read_expression_table(
+    path: str | Path,
+    level: str,
+    id_column: str | None = None,
+    value_column: str | None = None,
+) -> tuple[dict[str, float], str]:
+    """Read ``{identifier: value}`` from a quantifier's table.
+
+    Parameters
+    ----------
+    path
+        The table (tab-separated, with a header).
+    level
+        ``gene`` or ``transcript`` (RSEM ``*.results`` files have both id columns; the first
+        column is the level's own id).
+    id_column, value_column
+        Override detection for a custom table.
+
+    Returns
+    -------
+    (values, format_name)
+    """
+    path = Path(path)
+    if not path.exists():
+        raise InputError("expression table not found", path=path)
+    try:
+        table = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False)
+    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
+        raise InputError(f"not a tab-separated table ({exc})", path=path) from exc
+    columns = list(table.columns)
+    if id_column or value_column:
+        if id_column not in columns or value_column not in columns:
+            raise InputError(
+                f"columns {id_column!r} and {value_column!r} must be in the header "
+                f"({', '.join(columns)})", path=path, line=1,
+            )  # fmt: skip
+        found = ("custom", id_column, value_column)
+    else:
+        candidates = [f for f in _FORMATS if f[1] in columns and f[2] in columns]
+        if candidates and candidates[0][0] == "rsem":
+            first = columns[0]
+            candidates = [f for f in candidates if f[1] == first] or candidates
+        if not candidates:
+            raise InputError(
+                "unrecognized expression table (expected kallisto, StringTie, RSEM or "
+                f"Cufflinks columns); header: {', '.join(columns)}", path=path, line=1,
+            )  # fmt: skip
+        found = candidates[0]
+    name, id_col, value_col = found
+    values: dict[str, float] = {}
+    for number, (ident, raw) in enumerate(zip(table[id_col], table[value_col], strict=True), 2):
+        try:
+            value = float(raw)
+        except ValueError as exc:
+            raise InputError(
+                f"expression value {raw!r} is not a number", path=path, line=number,
+                field=value_col,
+            ) from exc  # fmt: skip
+        key = ident.split("|", 1)[0] if name == "kallisto" else ident
+        values[key] = values.get(key, 0.0) + value
+    del level  # both levels read the same way; kept for the caller's clarity
+    return values, name
+
+
+def _lookup(values: dict[str, float], *keys: str) -> str:
+    for key in keys:
+        if not key:
+            continue
+        if key in values:
+            return str(values[key])
+        bare = key.split(".", 1)[0]
+        if bare in values:
+            return str(values[bare])
+    return "NA"
+
+
+def attach_expression(
+    variants: pd.DataFrame,
+    gene_values: dict[str, float] | None,
+    transcript_values: dict[str, float] | None,
+) -> pd.DataFrame:
+    """Replace ``gene_expression`` / ``transcript_expression`` with table values (``NA`` when an
+    identifier is absent), leaving the VCF's GX/TX values when no table is given."""
+    out = variants.copy()
+    if gene_values is not None:
+        out["gene_expression"] = [
+            _lookup(gene_values, gid, name)
+            for gid, name in zip(out["ensembl_gene_id"], out["gene_name"], strict=True)
+        ]
+    if transcript_values is not None:
+        out["transcript_expression"] = [
+            _lookup(transcript_values, tid) for tid in out["transcript_name"]
+        ]
+    return out

@@ -1,0 +1,82 @@
+"""The HCC1395 report opens offline in headless Chromium and its table and detail work."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+from vaxmix.report import write_report
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="headless Chromium (/usr/bin/chromium) is not installed"),
+]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def test_report_renders_offline_with_working_table(browser, hcc1395_run: Path, tmp_path: Path) -> None:
+    report = write_report(hcc1395_run)
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, offline=True)
+    page = context.new_page()
+    requests: list[str] = []
+    errors: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(report.as_uri())
+    assert requests == [report.as_uri()]  # nothing else fetched
+    assert errors == []
+
+    assert page.locator("#patient-id").inner_text() == "HCC1395"
+    for selector in ("#tier-plot svg", "#ic50-plot svg", "#construct-map svg", "#structure-plot svg", "#virus-table"):
+        assert page.locator(selector).is_visible()
+    rows = page.locator("#candidate-table tbody tr")
+    assert rows.count() == 23
+    assert page.locator("#construct-map rect.element").count() == 12
+
+    # Filter to tier Pass: the fixture holds all 11 Pass variants.
+    page.select_option("#tier-filter", "Pass")
+    assert page.locator("#candidate-table tbody tr:visible").count() == 11
+    page.select_option("#tier-filter", "")
+
+    # Sort by IC50 MT (7th column): expected order from the TSV, computed here.
+    with open(hcc1395_run / "aggregated.tsv", newline="") as handle:
+        agg = list(csv.DictReader(handle, delimiter="\t"))
+    expected = [r["Best Peptide"] for r in sorted(agg, key=lambda r: float(r["IC50 MT"]))]
+    page.click("#candidate-table thead th:nth-child(7)")
+    shown = page.locator("#candidate-table tbody tr td:nth-child(5)").all_inner_texts()
+    assert shown == expected
+
+    # Detail of MSH6 D1255N: peptides grouped per allele, best binder first.
+    page.click('#candidate-table tbody tr[data-index="117.MSH6.ENST00000234420.11.missense.1255D/N"]')
+    detail = page.locator("#detail")
+    assert detail.is_visible()
+    assert "MSH6 D1255N" in detail.locator("h3").first.inner_text()
+    b45 = detail.locator('table[data-allele="HLA-B*45:01"] tbody tr').first
+    assert b45.locator("td").first.inner_text() == "VENYSQNVA"
+
+    shot = tmp_path / "report.png"
+    page.screenshot(path=str(shot), full_page=True)
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 50_000
+    context.close()

@@ -1,0 +1,100 @@
+"""Registry fixtures parametrized over SQLite (WAL file) and PostgreSQL.
+
+PostgreSQL runs when ``VAXMIX_TEST_POSTGRES_URL`` points at a server (``.ci/run`` starts one);
+each test gets a fresh database created on that server and dropped afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from vaxmix.store.db import Registry, open_registry
+from vaxmix.store.service import add_user, import_run
+
+from store_helpers import PASSWORDS, ROLES, build_run_folder, free_port
+
+POSTGRES_URL = os.environ.get("VAXMIX_TEST_POSTGRES_URL")
+
+
+@pytest.fixture
+def hcc1395_run(tmp_path: Path) -> Path:
+    return build_run_folder(tmp_path / "HCC1395_run")
+
+
+@pytest.fixture(
+    params=[
+        "sqlite",
+        pytest.param(
+            "postgres",
+            marks=[
+                pytest.mark.postgres,
+                pytest.mark.skipif(POSTGRES_URL is None, reason="VAXMIX_TEST_POSTGRES_URL is not set"),
+            ],
+        ),
+    ]
+)
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'registry.sqlite'}"
+        return
+    name = f"vaxmix_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as conn:
+        conn.execute(
+            text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"),
+            {"n": name},
+        )
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"')
+    admin.dispose()
+
+
+@pytest.fixture
+def registry(db_url: str) -> Iterator[Registry]:
+    reg = open_registry(db_url)
+    yield reg
+    reg.close()
+
+
+@pytest.fixture
+def loaded(registry: Registry, hcc1395_run: Path) -> Registry:
+    """A registry with the HCC1395 run imported and three users (admin, reviewer, viewer)."""
+    import_run(registry, hcc1395_run, actor="test")
+    for name, password in PASSWORDS.items():
+        add_user(registry, name, password, ROLES[name], actor="test")
+    return registry
+
+
+@pytest.fixture
+def live_server(loaded: Registry) -> Iterator[str]:
+    """The app served by uvicorn on 127.0.0.1 in a thread; stopped at the end of the test."""
+    import uvicorn
+
+    from vaxmix.store.app import create_app
+
+    port = free_port()
+    config = uvicorn.Config(
+        create_app(loaded), host="127.0.0.1", port=port, log_level="warning", access_log=False
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=20)

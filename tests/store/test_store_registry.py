@@ -1,0 +1,192 @@
+"""Registry: import, decisions, versioned designs, append-only tables, hash-chained audit log."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import DBAPIError
+
+from vaxmix.cli import main
+from vaxmix.common.errors import InputError
+from vaxmix.store.audit import verify_chain
+from vaxmix.store.db import Registry, open_registry
+from vaxmix.store.models import AuditEntry, Candidate, Design, HlaType, Run
+from vaxmix.store.service import (
+    RegistryError,
+    approve_design,
+    authenticate,
+    current_decisions,
+    edit_design,
+    export_run,
+    import_run,
+    record_decision,
+)
+
+
+def _aggregated(run: Path) -> list[dict[str, str]]:
+    with open(run / "aggregated.tsv", newline="") as handle:
+        return list(csv.DictReader(handle, delimiter="\t"))
+
+
+def test_import_records_run_candidates_hla_and_design(registry: Registry, hcc1395_run: Path) -> None:
+    run_id, created = import_run(registry, hcc1395_run, actor="test")
+    assert created
+    assert import_run(registry, hcc1395_run, actor="test") == (run_id, False)
+    rows = _aggregated(hcc1395_run)
+    with registry.read() as session:
+        run = session.get(Run, run_id)
+        assert run.patient.external_id == "HCC1395"
+        assert run.sample.name == "HCC1395_TUMOR_DNA"
+        assert {s.name for s in run.patient.samples} == {"HCC1395_TUMOR_DNA", "HCC1395_NORMAL_DNA"}
+        assert run.inputs[0]["sha256"].startswith("8904b3c0")
+        assert run.parameters["binding_threshold"] == 500
+        alleles = session.scalars(select(HlaType.allele).order_by(HlaType.allele)).all()
+        assert alleles == ["HLA-A*29:02", "HLA-B*45:01", "HLA-B*82:02"]
+        candidates = run.candidates
+        assert [c.index_key for c in candidates] == [r["Index"] for r in rows]
+        msh6 = next(c for c in candidates if c.gene == "MSH6")
+        assert (msh6.best_peptide, msh6.allele, msh6.ic50_mt) == ("VENYSQNVA", "HLA-B*45:01", 66.513)
+        (design,) = run.designs
+        assert design.version == 1 and design.status == "draft"
+        with open(hcc1395_run / "vaccine" / "selection.tsv", newline="") as handle:
+            selected = [r["Index"] for r in csv.DictReader(handle, delimiter="\t")]
+        assert design.content["candidates"] == selected
+        actions = session.scalars(select(AuditEntry.action).order_by(AuditEntry.id)).all()
+        assert actions == ["run.import", "design.create"]
+
+
+def test_decision_history_and_current_decision(loaded: Registry) -> None:
+    first = record_decision(loaded, 1, "Accept", "strong binder", "rita")
+    second = record_decision(loaded, 1, "Reject", "WT binds too", "admin")
+    record_decision(loaded, 2, "Pending", "", "rita")
+    with loaded.read() as session:
+        current = current_decisions(session, [1, 2, 3])
+        assert current[1].id == second and current[1].decision == "Reject"
+        assert current[2].decision == "Pending" and 3 not in current
+    assert second > first
+    with pytest.raises(InputError):
+        record_decision(loaded, 1, "Maybe", "", "rita")
+    with pytest.raises(RegistryError):
+        record_decision(loaded, 99999, "Accept", "", "rita")
+
+
+def test_approved_design_is_frozen_and_edit_makes_a_new_version(loaded: Registry) -> None:
+    edit_id = edit_design(loaded, 1, ["a"], "draft edit", "rita")
+    assert edit_id == 1  # a draft is edited in place
+    approve_design(loaded, 1, "rita")
+    with pytest.raises(RegistryError, match="already approved"):
+        approve_design(loaded, 1, "admin")
+    new_id = edit_design(loaded, 1, ["a", "b"], "after sign-off", "admin")
+    assert new_id != 1
+    with loaded.read() as session:
+        old, new = session.get(Design, 1), session.get(Design, new_id)
+        assert (old.status, old.version, old.content["candidates"]) == ("approved", 1, ["a"])
+        assert (new.status, new.version, new.parent_id) == ("draft", 2, 1)
+        assert new.content["candidates"] == ["a", "b"]
+        assert new.content["construct"] == old.content["construct"]
+    # The database itself refuses to change an approved design (trigger), whatever the client.
+    with pytest.raises(DBAPIError, match="frozen"), loaded.write() as session:
+        session.execute(text("UPDATE design SET note = :n WHERE id = :i"), {"n": "x", "i": 1})
+
+
+@pytest.mark.parametrize("table", ["audit_log", "review_decision"])
+def test_append_only_tables_refuse_update_and_delete(loaded: Registry, table: str) -> None:
+    record_decision(loaded, 1, "Accept", "ok", "rita")
+    with pytest.raises(DBAPIError, match="append-only"), loaded.write() as session:
+        session.execute(text(f"UPDATE {table} SET id = id"))  # noqa: S608 - fixed table names
+    with pytest.raises(DBAPIError, match="append-only"), loaded.write() as session:
+        session.execute(text(f"DELETE FROM {table}"))  # noqa: S608
+
+
+def test_audit_chain_detects_tampering(loaded: Registry) -> None:
+    record_decision(loaded, 1, "Accept", "ok", "rita")
+    record_decision(loaded, 2, "Reject", "no", "rita")
+    with loaded.read() as session:
+        report = verify_chain(session)
+        assert report.ok and report.records == 7  # import, design, 3 users, 2 reviews
+        target = session.scalars(select(AuditEntry.id).where(AuditEntry.action == "candidate.review")).first()
+    # Bypass the trigger as a database owner could, and change one comment.
+    with loaded.write() as session:
+        if loaded.dialect == "sqlite":
+            session.execute(text("DROP TRIGGER audit_log_no_update"))
+        else:
+            session.execute(text("ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only"))
+        session.execute(
+            text("UPDATE audit_log SET details = :d WHERE id = :i"),
+            {"d": json.dumps({"decision": "Reject"}), "i": target},
+        )
+    with loaded.read() as session:
+        report = verify_chain(session)
+    assert not report.ok and report.first_bad_id == target
+
+
+def test_passwords_are_argon2_hashed(loaded: Registry) -> None:
+    with loaded.read() as session:
+        user = authenticate(session, "rita", "reviewer-pass-1")
+        assert user is not None and user.password_hash.startswith("$argon2id$")
+        assert "reviewer-pass-1" not in user.password_hash
+        assert authenticate(session, "rita", "wrong-password") is None
+        assert authenticate(session, "nobody", "reviewer-pass-1") is None
+
+
+def test_export_has_history_designs_and_audit(loaded: Registry) -> None:
+    record_decision(loaded, 3, "Accept", "first", "rita")
+    record_decision(loaded, 3, "Reject", "second", "admin")
+    with loaded.read() as session:
+        data = export_run(session, 1)
+    assert data["schema"] == "vaxmix.registry_export/1"
+    assert [(d["decision"], d["username"]) for d in data["decisions"]] == [
+        ("Accept", "rita"),
+        ("Reject", "admin"),
+    ]
+    assert len(data["candidates"]) == 23 and len(data["designs"]) == 1
+    assert [a["action"] for a in data["audit"]] == [
+        "run.import",
+        "design.create",
+        "candidate.review",
+        "candidate.review",
+    ]
+
+
+def test_schema_is_created_by_alembic(registry: Registry) -> None:
+    with registry.read() as session:
+        assert session.scalar(text("SELECT version_num FROM alembic_version")) == "0001"
+        assert session.scalar(select(func.count()).select_from(Candidate)) == 0
+    if registry.dialect == "sqlite":
+        with registry.read() as session:
+            assert session.scalar(text("PRAGMA journal_mode")) == "wal"
+
+
+def test_registry_cli_round_trip(tmp_path: Path, hcc1395_run: Path, capsys, monkeypatch) -> None:
+    db = str(tmp_path / "cli.sqlite")
+    assert main(["registry", "init", "--db", db]) == 0
+    assert main(["registry", "import", str(hcc1395_run), "--db", db, "--patient", "P-001"]) == 0
+    assert "run 1 imported" in capsys.readouterr().out
+    monkeypatch.setattr("sys.stdin", __import__("io").StringIO("s3cret-pass\n"))
+    assert main(["registry", "add-user", "ann", "--role", "reviewer", "--password-stdin", "--db", db]) == 0
+    assert main(["registry", "list", "runs", "--db", db]) == 0
+    listing = capsys.readouterr().out
+    assert "P-001" in listing and "\t23\t" in listing
+    out = tmp_path / "export.json"
+    assert main(["registry", "export", "1", "--db", db, "-o", str(out)]) == 0
+    assert json.loads(out.read_text())["patient"]["external_id"] == "P-001"
+    assert main(["registry", "audit", "--db", db]) == 0
+    assert main(["registry", "export", "7", "--db", db]) == 2
+    monkeypatch.setattr("sys.stdin", __import__("io").StringIO("short\n"))
+    assert main(["registry", "add-user", "bob", "--password-stdin", "--db", db]) == 2
+    assert main(["registry", "list", "--db", "notadriver://x"]) == 2
+
+
+def test_open_registry_twice_keeps_data(tmp_path: Path, hcc1395_run: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'r.sqlite'}"
+    first = open_registry(url)
+    import_run(first, hcc1395_run, actor="t")
+    first.close()
+    second = open_registry(url)
+    with second.read() as session:
+        assert session.scalar(select(func.count()).select_from(Run)) == 1
+    second.close()
