@@ -86,7 +86,8 @@ def ligand_benchmark(model: str | None) -> pd.DataFrame:
         row["vaxmix-BA AUC"], row["vaxmix-BA PPV"] = auc(-ba, labels), ppv_top_n(-ba, labels)
         for anchor in ANCHORS:
             score = -frame[anchor].to_numpy(dtype=float)
-            row[f"{anchor} AUC"], row[f"{anchor} PPV"] = auc(score, labels), ppv_top_n(score, labels)
+            row[f"{anchor} AUC"] = auc(score, labels)
+            row[f"{anchor} PPV"] = ppv_top_n(score, labels)
         rows.append(row)
         print(f"  {name}: vaxmix AUC {row['vaxmix AUC']:.4f} PPV {row['vaxmix PPV']:.4f} | "
               f"NetMHCpan4.1 {row['NetMHCpan4.1 AUC']:.4f}/{row['NetMHCpan4.1 PPV']:.4f}",
@@ -130,7 +131,7 @@ def heldout_report(path: Path) -> pd.DataFrame:
                                                     "predicted_nm"]})
     rows = []
     for kind, part in frame.groupby("fold_kind"):
-        nm, ineq, pred = part["nm"].to_numpy(), part["inequality"].to_numpy(), part["predicted_nm"]
+        nm, ineq = part["nm"].to_numpy(), part["inequality"].to_numpy()
         binder = np.where(ineq == 0, nm < 500, np.where(ineq == 2, nm <= 500, False))
         defined = (ineq == 0) | ((ineq == 1) & (nm >= 500)) | ((ineq == 2) & (nm <= 500))
         part = part.assign(binder=binder, defined=defined)

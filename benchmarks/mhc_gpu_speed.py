@@ -42,7 +42,7 @@ def main() -> None:
     print(f"model {ensemble.name}, {ensemble.n_models} members, device "
           f"{torch.cuda.get_device_name(0)}")
 
-    def run_scoring(slots, lens):  # noqa: ANN001
+    def run_scoring(slots, lens):
         ph = gpu.peptide_hidden_from_slots(slots, lens)
         ah = gpu.allele_hidden(allele_features)
         return gpu.score_cross(ph, ah)
@@ -55,14 +55,14 @@ def main() -> None:
     best = np.inf
     for _ in range(3):
         started = time.perf_counter()
-        affinity, presentation = run_scoring(slots, lens)
+        run_scoring(slots, lens)
         torch.cuda.synchronize()
         best = min(best, time.perf_counter() - started)
     pairs = args.peptides * args.alleles
     print(f"GPU scoring only: {pairs / best:,.0f} predictions/s ({pairs:,} pairs in {best:.3f} s)")
     started = time.perf_counter()
     slots, lens = gpu.encode(peptides)
-    affinity, presentation = run_scoring(slots, lens)
+    _, presentation = run_scoring(slots, lens)
     out = presentation.cpu().numpy()
     seconds = time.perf_counter() - started
     print(f"GPU end to end from strings: {pairs / seconds:,.0f} predictions/s ({seconds:.3f} s)")
@@ -73,7 +73,7 @@ def main() -> None:
     ph = ensemble.peptide_hidden(sub)
     ah = ensemble.allele_hidden([table[a] for a in alleles])
     n = len(sub)
-    aff_np, pres_np = ensemble.score_pairs(ph, ah, np.repeat(np.arange(n), len(alleles)),
+    _, pres_np = ensemble.score_pairs(ph, ah, np.repeat(np.arange(n), len(alleles)),
                                            np.tile(np.arange(len(alleles)), n))
     cpu_seconds = time.perf_counter() - started
     print(f"numpy (this machine's default threads) scoring: {n * len(alleles) / cpu_seconds:,.0f} "

@@ -43,7 +43,7 @@ LIGAND_FOLDS = [
 ]
 
 
-def _fit(data: dict, config: TrainConfig, log: list[str]):  # noqa: ANN202
+def _fit(data: dict, config: TrainConfig, log: list[str]):
     member = train_member(data, config, 0, log)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "m.npz"
@@ -51,7 +51,7 @@ def _fit(data: dict, config: TrainConfig, log: list[str]):  # noqa: ANN202
         return load_ensemble(path)
 
 
-def _score(ensemble, peptides: np.ndarray, pseudo_rows: list[str]) -> tuple[np.ndarray, ...]:  # noqa: ANN001
+def _score(ensemble, peptides: np.ndarray, pseudo_rows: list[str]) -> tuple[np.ndarray, ...]:
     unique_p, inv_p = np.unique(peptides, return_inverse=True)
     unique_a, inv_a = np.unique(np.array(pseudo_rows), return_inverse=True)
     return ensemble.score_pairs(ensemble.peptide_hidden(unique_p),
@@ -62,7 +62,7 @@ def affinity_mode(data: dict, config: TrainConfig, out: Path, log: list[str]) ->
     alleles = data["alleles"]
     parts = {k: [] for k in ["fold_kind", "allele", "nm", "inequality", "predicted_nm"]}
 
-    def collect(kind: str, rows: np.ndarray, ensemble) -> None:  # noqa: ANN001
+    def collect(kind: str, rows: np.ndarray, ensemble) -> None:
         pseudos = [str(data["pseudos"][a]) for a in data["ba_allele"][rows]]
         affinity, _ = _score(ensemble, data["ba_peptide"][rows], pseudos)
         parts["fold_kind"].append(np.full(len(rows), kind))

@@ -37,9 +37,15 @@ LAYOUT = {
     "A": [("PT01-tumor", "CVA21", range(1, 7), "1"), ("PT01-tumor", "CVA21", range(7, 13), "2")],
     "B": [("PT01-tumor", "E7", range(1, 7), "1"), ("PT01-tumor", "E7", range(7, 13), "2")],
     "C": [("PT01-tumor", "EVB75", range(1, 7), "1"), ("PT01-tumor", "EVB75", range(7, 13), "2")],
-    "D": [("PT01-tumor", "PVSRIPO", range(1, 7), "1"), ("PT01-tumor", "PVSRIPO", range(7, 13), "2")],
+    "D": [
+        ("PT01-tumor", "PVSRIPO", range(1, 7), "1"),
+        ("PT01-tumor", "PVSRIPO", range(7, 13), "2"),
+    ],
     "E": [("PT01-tumor", "CVB3", range(1, 7), "1"), ("PT01-tumor", "CVB3", range(7, 13), "2")],
-    "F": [("PT01-normal", "CVA21", range(1, 7), "1"), ("PT01-normal", "PVSRIPO", range(7, 13), "1")],
+    "F": [
+        ("PT01-normal", "CVA21", range(1, 7), "1"),
+        ("PT01-normal", "PVSRIPO", range(7, 13), "1"),
+    ],
     "G": [("Vero", "CVA21", range(1, 7), "1"), ("Vero", "EVB75", range(7, 13), "1")],
 }
 CONTROL_ROW = ["blank"] * 3 + ["mock|PT01-tumor"] * 3 + ["mock|PT01-normal"] * 3 + ["mock|Vero"] * 3

@@ -66,7 +66,14 @@ def test_report_has_every_section_and_no_external_reference(hcc1395_run: Path) -
     html = _parse(path)
     for section in ("summary", "candidates", "vaccine", "mrna", "virus", "provenance"):
         assert section in html.ids
-    for element in ("candidate-table", "tier-plot", "ic50-plot", "construct-map", "mrna-qc", "structure-plot"):
+    for element in (
+        "candidate-table",
+        "tier-plot",
+        "ic50-plot",
+        "construct-map",
+        "mrna-qc",
+        "structure-plot",
+    ):
         assert element in html.ids
     # Only in-page anchors: nothing to fetch from a network or the disk.
     assert html.refs and all(ref.startswith("#") for ref in html.refs)
@@ -96,7 +103,8 @@ def test_detail_json_holds_peptides_per_candidate_sorted_by_ic50(hcc1395_run: Pa
     expected = sorted(
         (r for r in epitopes if r["Index"] == msh6), key=lambda r: float(r["Median MT IC50 Score"])
     )
-    got = data["epitopes"][msh6]
+    columns = data["epitopes"]["columns"]
+    got = [dict(zip(columns, row, strict=True)) for row in data["epitopes"]["rows"][msh6]]
     assert [p["mt_peptide"] for p in got] == [r["MT Epitope Seq"] for r in expected][:15]
     # The aggregated best peptide of MSH6 D1255N is VENYSQNVA on HLA-B*45:01 (pVACseq's table).
     assert got[0]["mt_peptide"] == "VENYSQNVA"
@@ -145,7 +153,9 @@ def test_user_text_is_escaped(hcc1395_run: Path) -> None:
     run = json.loads((hcc1395_run / "run.json").read_text())
     run["patient"] = "<script>alert(1)</script>"
     (hcc1395_run / "run.json").write_text(json.dumps(run))
-    agg = (hcc1395_run / "aggregated.tsv").read_text().replace("\tMSH6\t", "\t</script><b>MSH6\t", 1)
+    agg = (
+        (hcc1395_run / "aggregated.tsv").read_text().replace("\tMSH6\t", "\t</script><b>MSH6\t", 1)
+    )
     (hcc1395_run / "aggregated.tsv").write_text(agg)
     text = write_report(hcc1395_run).read_text(encoding="utf-8")
     assert "<script>alert(1)</script>" not in text
@@ -155,7 +165,7 @@ def test_user_text_is_escaped(hcc1395_run: Path) -> None:
 
 
 def test_bad_run_folder_is_an_input_error(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
-    with pytest.raises(InputError, match="run.json is missing"):
+    with pytest.raises(InputError, match=r"run\.json is missing"):
         write_report(tmp_path)
     (tmp_path / "run.json").write_text("{not json")
     assert main(["report", str(tmp_path)]) == 2
@@ -171,7 +181,9 @@ def test_missing_required_column_names_file_and_field(hcc1395_run: Path) -> None
     assert info.value.field == "Tier" and str(agg) in str(info.value)
 
 
-def test_cli_writes_to_out(hcc1395_run: Path, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+def test_cli_writes_to_out(
+    hcc1395_run: Path, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
     out = tmp_path / "elsewhere" / "r.html"
     assert main(["report", str(hcc1395_run), "--out", str(out)]) == 0
     assert out.is_file() and str(out) in capsys.readouterr().out

@@ -23,7 +23,9 @@ CHROMIUM_ARGS = [
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="headless Chromium (/usr/bin/chromium) is not installed"),
+    pytest.mark.skipif(
+        not CHROMIUM.exists(), reason="headless Chromium (/usr/bin/chromium) is not installed"
+    ),
 ]
 
 
@@ -36,7 +38,9 @@ def browser():
         chromium.close()
 
 
-def test_report_renders_offline_with_working_table(browser, hcc1395_run: Path, tmp_path: Path) -> None:
+def test_report_renders_offline_with_working_table(
+    browser, hcc1395_run: Path, tmp_path: Path
+) -> None:
     report = write_report(hcc1395_run)
     context = browser.new_context(viewport={"width": 1400, "height": 1000}, offline=True)
     page = context.new_page()
@@ -49,7 +53,13 @@ def test_report_renders_offline_with_working_table(browser, hcc1395_run: Path, t
     assert errors == []
 
     assert page.locator("#patient-id").inner_text() == "HCC1395"
-    for selector in ("#tier-plot svg", "#ic50-plot svg", "#construct-map svg", "#structure-plot svg", "#virus-table"):
+    for selector in (
+        "#tier-plot svg",
+        "#ic50-plot svg",
+        "#construct-map svg",
+        "#structure-plot svg",
+        "#virus-table",
+    ):
         assert page.locator(selector).is_visible()
     rows = page.locator("#candidate-table tbody tr")
     assert rows.count() == 23
@@ -69,7 +79,9 @@ def test_report_renders_offline_with_working_table(browser, hcc1395_run: Path, t
     assert shown == expected
 
     # Detail of MSH6 D1255N: peptides grouped per allele, best binder first.
-    page.click('#candidate-table tbody tr[data-index="117.MSH6.ENST00000234420.11.missense.1255D/N"]')
+    page.click(
+        '#candidate-table tbody tr[data-index="117.MSH6.ENST00000234420.11.missense.1255D/N"]'
+    )
     detail = page.locator("#detail")
     assert detail.is_visible()
     assert "MSH6 D1255N" in detail.locator("h3").first.inner_text()

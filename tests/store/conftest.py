@@ -16,13 +16,25 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from store_helpers import PASSWORDS, ROLES, build_run_folder, free_port
 
 from vaxmix.store.db import Registry, open_registry
 from vaxmix.store.service import add_user, import_run
 
-from store_helpers import PASSWORDS, ROLES, build_run_folder, free_port
-
 POSTGRES_URL = os.environ.get("VAXMIX_TEST_POSTGRES_URL")
+
+
+@pytest.fixture(autouse=True)
+def cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """argon2-cffi's CHEAPEST profile (meant for tests) instead of ~0.2 s per hash here.
+
+    ``test_store_registry.py::test_production_hasher_parameters`` checks the real settings.
+    """
+    from argon2 import PasswordHasher, profiles
+
+    from vaxmix.store import service
+
+    monkeypatch.setattr(service, "_HASHER", PasswordHasher.from_parameters(profiles.CHEAPEST))
 
 
 @pytest.fixture
@@ -37,7 +49,9 @@ def hcc1395_run(tmp_path: Path) -> Path:
             "postgres",
             marks=[
                 pytest.mark.postgres,
-                pytest.mark.skipif(POSTGRES_URL is None, reason="VAXMIX_TEST_POSTGRES_URL is not set"),
+                pytest.mark.skipif(
+                    POSTGRES_URL is None, reason="VAXMIX_TEST_POSTGRES_URL is not set"
+                ),
             ],
         ),
     ]

@@ -32,7 +32,9 @@ def _aggregated(run: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(handle, delimiter="\t"))
 
 
-def test_import_records_run_candidates_hla_and_design(registry: Registry, hcc1395_run: Path) -> None:
+def test_import_records_run_candidates_hla_and_design(
+    registry: Registry, hcc1395_run: Path
+) -> None:
     run_id, created = import_run(registry, hcc1395_run, actor="test")
     assert created
     assert import_run(registry, hcc1395_run, actor="test") == (run_id, False)
@@ -49,7 +51,11 @@ def test_import_records_run_candidates_hla_and_design(registry: Registry, hcc139
         candidates = run.candidates
         assert [c.index_key for c in candidates] == [r["Index"] for r in rows]
         msh6 = next(c for c in candidates if c.gene == "MSH6")
-        assert (msh6.best_peptide, msh6.allele, msh6.ic50_mt) == ("VENYSQNVA", "HLA-B*45:01", 66.513)
+        assert (msh6.best_peptide, msh6.allele, msh6.ic50_mt) == (
+            "VENYSQNVA",
+            "HLA-B*45:01",
+            66.513,
+        )
         (design,) = run.designs
         assert design.version == 1 and design.status == "draft"
         with open(hcc1395_run / "vaccine" / "selection.tsv", newline="") as handle:
@@ -93,13 +99,17 @@ def test_approved_design_is_frozen_and_edit_makes_a_new_version(loaded: Registry
         session.execute(text("UPDATE design SET note = :n WHERE id = :i"), {"n": "x", "i": 1})
 
 
-@pytest.mark.parametrize("table", ["audit_log", "review_decision"])
-def test_append_only_tables_refuse_update_and_delete(loaded: Registry, table: str) -> None:
+def test_append_only_tables_refuse_update_and_delete(loaded: Registry) -> None:
     record_decision(loaded, 1, "Accept", "ok", "rita")
+    for table in ("audit_log", "review_decision"):
+        _refuses_change(loaded, table)
+
+
+def _refuses_change(loaded: Registry, table: str) -> None:
     with pytest.raises(DBAPIError, match="append-only"), loaded.write() as session:
-        session.execute(text(f"UPDATE {table} SET id = id"))  # noqa: S608 - fixed table names
+        session.execute(text(f"UPDATE {table} SET id = id"))
     with pytest.raises(DBAPIError, match="append-only"), loaded.write() as session:
-        session.execute(text(f"DELETE FROM {table}"))  # noqa: S608
+        session.execute(text(f"DELETE FROM {table}"))
 
 
 def test_audit_chain_detects_tampering(loaded: Registry) -> None:
@@ -108,7 +118,9 @@ def test_audit_chain_detects_tampering(loaded: Registry) -> None:
     with loaded.read() as session:
         report = verify_chain(session)
         assert report.ok and report.records == 7  # import, design, 3 users, 2 reviews
-        target = session.scalars(select(AuditEntry.id).where(AuditEntry.action == "candidate.review")).first()
+        target = session.scalars(
+            select(AuditEntry.id).where(AuditEntry.action == "candidate.review")
+        ).first()
     # Bypass the trigger as a database owner could, and change one comment.
     with loaded.write() as session:
         if loaded.dialect == "sqlite":
@@ -131,6 +143,17 @@ def test_passwords_are_argon2_hashed(loaded: Registry) -> None:
         assert "reviewer-pass-1" not in user.password_hash
         assert authenticate(session, "rita", "wrong-password") is None
         assert authenticate(session, "nobody", "reviewer-pass-1") is None
+
+
+def test_production_hasher_parameters() -> None:
+    """The shipped hasher: argon2id with RFC 9106's low-memory profile (t=3, 64 MiB, p=4)."""
+    from argon2 import PasswordHasher, profiles
+
+    from vaxmix.store import service
+
+    assert service.HASHER_PARAMETERS == profiles.RFC_9106_LOW_MEMORY
+    encoded = PasswordHasher.from_parameters(service.HASHER_PARAMETERS).hash("correct horse")
+    assert encoded.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
 
 
 def test_export_has_history_designs_and_audit(loaded: Registry) -> None:
@@ -167,13 +190,34 @@ def test_registry_cli_round_trip(tmp_path: Path, hcc1395_run: Path, capsys, monk
     assert main(["registry", "import", str(hcc1395_run), "--db", db, "--patient", "P-001"]) == 0
     assert "run 1 imported" in capsys.readouterr().out
     monkeypatch.setattr("sys.stdin", __import__("io").StringIO("s3cret-pass\n"))
-    assert main(["registry", "add-user", "ann", "--role", "reviewer", "--password-stdin", "--db", db]) == 0
+    assert (
+        main(["registry", "add-user", "ann", "--role", "reviewer", "--password-stdin", "--db", db])
+        == 0
+    )
     assert main(["registry", "list", "runs", "--db", db]) == 0
     listing = capsys.readouterr().out
     assert "P-001" in listing and "\t23\t" in listing
     out = tmp_path / "export.json"
     assert main(["registry", "export", "1", "--db", db, "-o", str(out)]) == 0
     assert json.loads(out.read_text())["patient"]["external_id"] == "P-001"
+    evaluated = tmp_path / "evaluated.tsv"
+    assert (
+        main(
+            [
+                "registry",
+                "export",
+                "1",
+                "--db",
+                db,
+                "-o",
+                str(out),
+                "--evaluated-tsv",
+                str(evaluated),
+            ]
+        )
+        == 0
+    )
+    assert evaluated.read_text().splitlines()[0].endswith("\tEvaluation")
     assert main(["registry", "audit", "--db", db]) == 0
     assert main(["registry", "export", "7", "--db", db]) == 2
     monkeypatch.setattr("sys.stdin", __import__("io").StringIO("short\n"))
@@ -190,3 +234,44 @@ def test_open_registry_twice_keeps_data(tmp_path: Path, hcc1395_run: Path) -> No
     with second.read() as session:
         assert session.scalar(select(func.count()).select_from(Run)) == 1
     second.close()
+
+
+def test_import_reads_the_run_json_of_vaxmix_run(registry: Registry, hcc1395_run: Path) -> None:
+    run_json = json.loads((hcc1395_run / "run.json").read_text())
+    run_json["inputs"] = {"vcf": {"path": "/d/p.vcf.gz", "sha256": "cd" * 32}, "hla_file": None}
+    run_json["timings_s"] = run_json.pop("timings")
+    run_json["prediction"] = {"models": ["vaxmix-mhc1-baseline 0.1.1"]}
+    del run_json["models"], run_json["patient"]
+    (hcc1395_run / "run.json").write_text(json.dumps(run_json))
+    selection = hcc1395_run / "vaccine" / "selection.tsv"
+    selection.write_text(selection.read_text().replace("\tIndex\t", "\tvariant_index\t", 1))
+    run_id, _ = import_run(registry, hcc1395_run, actor="test")
+    with registry.read() as session:
+        run = session.get(Run, run_id)
+        assert run.patient.external_id == "HCC1395_TUMOR_DNA"  # no patient: the sample name
+        assert run.inputs == [{"role": "vcf", "path": "/d/p.vcf.gz", "sha256": "cd" * 32}]
+        assert run.timings["predict_s"] == 240.3
+        assert run.models == {"models": ["vaxmix-mhc1-baseline 0.1.1"]}
+        assert len(run.designs[0].content["candidates"]) == 5
+
+
+def test_evaluated_aggregated_table_for_pvacview(
+    loaded: Registry, hcc1395_run: Path, tmp_path
+) -> None:
+    from vaxmix.store.service import write_evaluated_aggregated
+
+    record_decision(loaded, 1, "Reject", "", "rita")
+    record_decision(loaded, 1, "Accept", "", "rita")
+    record_decision(loaded, 3, "Reject", "", "rita")
+    out = tmp_path / "evaluated.tsv"
+    with loaded.read() as session:
+        assert write_evaluated_aggregated(session, 1, out) == 2
+    original = _aggregated(hcc1395_run)
+    with open(out, newline="") as handle:
+        written = list(csv.DictReader(handle, delimiter="\t"))
+    assert [r["Evaluation"] for r in written] == ["Accept", "Pending", "Reject"] + ["Pending"] * 20
+    # Every other cell is unchanged.
+    for before, after in zip(original, written, strict=True):
+        assert {k: v for k, v in before.items() if k != "Evaluation"} == {
+            k: v for k, v in after.items() if k != "Evaluation"
+        }

@@ -115,6 +115,13 @@ def test_sdtm_visit_dates_out_of_order(tmp_path):
     code = main(["trial", "analyze", "--sdtm", str(sdtm), "--out", str(out), "--plots", "none"])
     assert code == 2
     assert not out.exists()  # nothing partial
+    # with --skip-bad-subjects the faulty subject is excluded and listed, the rest analysed
+    results = analyze_trial(sdtm, options=AnalysisOptions(skip_bad_subjects=True))
+    assert [s["subject"] for s in results.skipped] == ["01-701-1130"]
+    assert "TRDTC" in results.skipped[0]["reason"]
+    bor = results.tables["adrs_bor"]
+    assert "01-701-1130" not in set(bor["subject"]) and len(bor) == 7
+    assert results.report["provenance"]["skipped_subjects"] == results.skipped
 
 
 def test_cli_error_message(tmp_path, capsys):
@@ -172,3 +179,31 @@ def test_read_table_line_numbers(tmp_path):
     assert list(frame.columns) == ["_line", "USUBJID", "AGE"]
     assert frame["_line"].tolist() == [2, 3]
     assert frame["AGE"].isna().tolist() == [True, False]
+
+
+def test_xpt_folder_gives_the_same_answers_as_csv(tmp_path):
+    """SAS XPORT v5 (read with pandas.read_sas) and CSV give identical BOR/CBOR."""
+    import pandas as pd
+    from xport_writer import write_xport
+
+    source = DATA / "pharmaverse" / "sdtm"
+    sdtm = tmp_path / "sdtm"
+    sdtm.mkdir()
+    for name, domain in (("tu_onco_recist.csv", "TU"), ("tr_onco_recist.csv", "TR"),
+                         ("dm.csv", "DM")):
+        frame = pd.read_csv(source / name, dtype=str, keep_default_na=False,
+                            na_values=["", "NA"])
+        for column in ("TRSTRESN", "VISITNUM", "TUSEQ", "TRSEQ", "AGE"):
+            if column in frame.columns:
+                frame[column] = pd.to_numeric(frame[column])
+        frame = frame.astype({c: object for c in frame.columns
+                              if not pd.api.types.is_numeric_dtype(frame[c])})
+        write_xport(frame, sdtm / f"{domain.lower()}.xpt", domain)
+    from_xpt = analyze_trial(sdtm).tables["adrs_bor"]
+    csv_dir = tmp_path / "csv"
+    csv_dir.mkdir()
+    for name in ("tu_onco_recist.csv", "tr_onco_recist.csv", "dm.csv"):
+        (csv_dir / name).write_bytes((source / name).read_bytes())
+    from_csv = analyze_trial(csv_dir).tables["adrs_bor"]
+    assert from_xpt[["subject", "bor", "cbor"]].equals(from_csv[["subject", "bor", "cbor"]])
+    assert from_xpt.set_index("subject").loc["01-701-1118", "cbor"] == "PR"

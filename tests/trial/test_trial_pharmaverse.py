@@ -14,7 +14,7 @@ import pytest
 
 from vaxmix.trial.bor import best_overall_response
 from vaxmix.trial.io import read_trial_folders
-from vaxmix.trial.lesions import lesions_from_sdtm, validate_lesions
+from vaxmix.trial.lesions import SdtmLesionMapping, lesions_from_sdtm, validate_lesions
 from vaxmix.trial.recist import timepoint_responses
 from vaxmix.trial.tte import time_to_event
 
@@ -113,3 +113,49 @@ def test_pfs_and_os_match_adtte(derived):
             assert int(ours.loc[subject, "days"]) == int(float(ref.loc[subject, "AVAL"])), (
                 param, subject)
             assert int(ours.loc[subject, "cnsr"]) == int(float(ref.loc[subject, "CNSR"]))
+
+
+def test_independent_review_matches_accepted_rs_reads():
+    """With the independent assessor's accepted reads (TRACPTFL = Y), the derived time-point
+    responses equal RS OVRLRESP with RSACPTFL = Y for all 22 assessments."""
+    data = read_trial_folders(DATA / "sdtm", None)
+    lesions = lesions_from_sdtm(data.sdtm["tu"], data.sdtm["tr"],
+                                SdtmLesionMapping(evaluator="INDEPENDENT ASSESSOR"))
+    validate_lesions(lesions)
+    post = timepoint_responses(lesions)
+    post = post[~post["is_baseline"]]
+    rs = data.sdtm["rs"]
+    rs = rs[(rs["RSEVAL"] == "INDEPENDENT ASSESSOR") & (rs["RSACPTFL"] == "Y")]
+    recorded = dict(zip(zip(rs["USUBJID"], rs["VISIT"], strict=True), rs["RSSTRESC"],
+                        strict=True))
+    derived_map = dict(zip(zip(post["subject"], post["visit"], strict=True),
+                           post["overall_response"], strict=True))
+    assert len(recorded) == 22
+    assert derived_map == recorded
+
+
+def test_adam_only_mode_reproduces_adrs_bor_and_cbor(tmp_path):
+    """Analysis-only mode: BOR/CBOR re-derived from ADRS OVR records equal the ADRS BOR/CBOR
+    parameters {admiralonco} wrote."""
+    from vaxmix.trial.analyze import analyze_trial
+
+    results = analyze_trial(adam_dir=DATA / "adam")
+    bor = results.tables["adrs_bor"].set_index("subject")
+    adrs = pd.read_csv(DATA / "adam" / "adrs.csv", dtype=str)
+    for param, column in (("BOR", "bor"), ("CBOR", "cbor")):
+        ref = adrs[adrs["PARAMCD"] == param].set_index("USUBJID")["AVALC"]
+        assert len(ref) == 8
+        assert bor.loc[ref.index, column].tolist() == ref.tolist()
+
+
+def test_data_cut_drops_later_assessments():
+    from vaxmix.trial.analyze import AnalysisOptions, analyze_trial
+
+    # cut the day before 01-701-1118's confirming PR (2014-06-04): its PR is no longer confirmed
+    results = analyze_trial(DATA / "sdtm", DATA / "adam",
+                            options=AnalysisOptions(data_cut="2014-06-03"))
+    bor = results.tables["adrs_bor"].set_index("subject")
+    assert bor.loc["01-701-1118", "bor"] == "PR"
+    assert bor.loc["01-701-1118", "cbor"] == "SD"
+    assert results.report["data_cut"] == "2014-06-03"
+    assert all(e["data_cut"] == "2014-06-03" for e in results.report["endpoints"])

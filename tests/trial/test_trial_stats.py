@@ -10,9 +10,9 @@ from statsmodels.stats.proportion import proportion_confint
 
 from vaxmix.trial.stats import binomial_ci, kaplan_meier, proportion
 
-GRID = [(x, n) for n in (1, 2, 3, 5, 8, 12, 20, 48, 100, 250) for x in range(0, n + 1,
-                                                                            max(1, n // 12))]
-GRID += [(n, n) for n in (1, 2, 3, 5, 8, 12, 20, 48, 100, 250)]
+NS = (1, 2, 3, 5, 8, 12, 20, 48, 100, 250)
+GRID = sorted({(x, n) for n in NS for x in range(0, n + 1, max(1, n // 12))}
+              | {(n, n) for n in NS} | {(1, n) for n in NS} | {(n - 1, n) for n in NS})
 
 
 @pytest.mark.parametrize(("x", "n"), GRID)

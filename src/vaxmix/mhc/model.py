@@ -56,33 +56,70 @@ class Ensemble:
         """First-layer allele contribution (m, K*H)."""
         return encode_pseudosequences(pseudos, self.blosum) @ self.w_allele
 
+    def split_models(self, hidden: np.ndarray) -> np.ndarray:
+        """(n, K*H) first-layer contributions → contiguous (K, n, H)."""
+        k, h, _ = self.w2.shape
+        return np.ascontiguousarray(hidden.reshape(len(hidden), k, h).transpose(1, 0, 2))
+
+    def score_cross(
+        self, pep_hidden: np.ndarray, allele_hidden: np.ndarray, chunk: int = 4096
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Scores of every peptide × allele, shape (n_peptides, n_alleles) each.
+
+        ``pep_hidden`` and ``allele_hidden`` come from :meth:`peptide_hidden` and
+        :meth:`allele_hidden`. Loops over alleles and members and processes peptides in
+        cache-sized chunks, so every step is a contiguous broadcast add and one small matrix
+        product.
+        """
+        k, h, h2 = self.w2.shape
+        n_pep, n_all = len(pep_hidden), len(allele_hidden)
+        pep = self.split_models(pep_hidden)  # (K, n, H)
+        alle = self.split_models(allele_hidden)  # (K, m, H)
+        logits = np.zeros((n_all, n_pep, 2), dtype=np.float32)
+        probs_sum = np.zeros((n_all, n_pep, 2), dtype=np.float32)
+        buffer = np.empty((chunk, h), dtype=np.float32)
+        upper = np.empty((chunk, h2), dtype=np.float32)
+        for a in range(n_all):
+            for m in range(k):
+                for start in range(0, n_pep, chunk):
+                    stop = min(n_pep, start + chunk)
+                    rows = stop - start
+                    hidden = buffer[:rows]
+                    np.add(pep[m, start:stop], alle[m, a], out=hidden)
+                    np.maximum(hidden, 0.0, out=hidden)
+                    out2 = upper[:rows]
+                    np.matmul(hidden, self.w2[m], out=out2)
+                    out2 += self.b2[m]
+                    np.maximum(out2, 0.0, out=out2)
+                    np.matmul(out2, self.w_out[m], out=logits[a, start:stop])
+                logits[a] += self.b_out[m]
+                np.negative(logits[a], out=logits[a])
+                np.exp(logits[a], out=logits[a])
+                logits[a] += 1.0
+                np.reciprocal(logits[a], out=logits[a])
+                probs_sum[a] += logits[a]
+        probs_sum /= k
+        return probs_sum[:, :, 0].T.copy(), probs_sum[:, :, 1].T.copy()
+
     def score_pairs(
         self,
         pep_hidden: np.ndarray,
         allele_hidden: np.ndarray,
         pep_index: np.ndarray,
         allele_index: np.ndarray,
-        chunk: int = 8192,
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Affinity target (0..1) and presentation score (0..1) per (peptide, allele) pair."""
-        k, h, _ = self.w2.shape
+        """Affinity target (0..1) and presentation score (0..1) per (peptide, allele) pair.
+
+        Pairs are grouped by allele and scored with :meth:`score_cross`.
+        """
         n = len(pep_index)
         affinity = np.empty(n, dtype=np.float32)
         presentation = np.empty(n, dtype=np.float32)
-        for start in range(0, n, chunk):
-            stop = min(n, start + chunk)
-            hidden = pep_hidden[pep_index[start:stop]]
-            hidden += allele_hidden[allele_index[start:stop]]
-            np.maximum(hidden, 0.0, out=hidden)
-            hidden = hidden.reshape(stop - start, k, h).transpose(1, 0, 2)  # (K, n, H)
-            upper = np.matmul(hidden, self.w2)
-            upper += self.b2
-            np.maximum(upper, 0.0, out=upper)
-            logits = np.matmul(upper, self.w_out) + self.b_out  # (K, n, 2)
-            probs = 1.0 / (1.0 + np.exp(-logits))
-            mean = probs.mean(axis=0)
-            affinity[start:stop] = mean[:, 0]
-            presentation[start:stop] = mean[:, 1]
+        for a in np.unique(allele_index):
+            rows = np.flatnonzero(allele_index == a)
+            aff, pres = self.score_cross(pep_hidden[pep_index[rows]], allele_hidden[a : a + 1])
+            affinity[rows] = aff[:, 0]
+            presentation[rows] = pres[:, 0]
         return affinity, presentation
 
 

@@ -72,6 +72,31 @@ def _default_calibrations() -> _Calibrations:
     return _Calibrations(ensemble, shipped)
 
 
+def _score_cross(
+    ensemble: Ensemble,
+    peptides: np.ndarray,
+    allele_hidden: np.ndarray,
+    pep_hidden: np.ndarray | None,
+    pseudos: list[str],
+    device: str,
+) -> tuple[np.ndarray, np.ndarray]:
+    """(n_peptides, n_alleles) affinity targets and presentation scores, numpy or torch."""
+    if device == "cpu":
+        assert pep_hidden is not None
+        return ensemble.score_cross(pep_hidden, allele_hidden)
+    from vaxmix.mhc.encoding import encode_pseudosequences
+    from vaxmix.mhc.gpu import TorchEnsemble
+
+    gpu = TorchEnsemble(ensemble, device)
+    slots, lengths = gpu.encode(list(peptides))
+    affinity, presentation = gpu.score_cross(
+        gpu.peptide_hidden_from_slots(slots, lengths),
+        gpu.allele_hidden(encode_pseudosequences(pseudos, ensemble.blosum)),
+    )
+    shape = (len(peptides), len(pseudos))
+    return affinity.cpu().numpy().reshape(shape), presentation.cpu().numpy().reshape(shape)
+
+
 @functools.cache
 def _calibrations_for(path: str) -> _Calibrations:
     return _Calibrations(load_ensemble(path), {})
@@ -81,6 +106,7 @@ def predict(
     peptides: Sequence[str],
     alleles: Sequence[str],
     model: str | Path | None = None,
+    device: str = "cpu",
 ) -> pd.DataFrame:
     """Predict MHC class I binding and presentation for every peptide × allele.
 
@@ -93,6 +119,10 @@ def predict(
         ``A*02:01:01:01``); reported under their two-field name ``HLA-A*02:01``.
     model
         Path of an exported ``.npz`` ensemble; ``None`` uses the ensemble shipped in the package.
+    device
+        ``"cpu"`` (numpy, the default) or a torch device such as ``"cuda"`` for the optional
+        GPU path (:mod:`vaxmix.mhc.gpu`; needs PyTorch). Both give the same numbers up to
+        float32 rounding.
 
     Returns
     -------
@@ -119,13 +149,16 @@ def predict(
     unique_alleles = list(dict.fromkeys(names))
     allele_pos = {a: i for i, a in enumerate(unique_alleles)}
     table = pseudosequence_table()
-    pep_hidden = ensemble.peptide_hidden(unique_peptides)
+    pep_hidden = ensemble.peptide_hidden(unique_peptides) if device == "cpu" else None
     allele_hidden = ensemble.allele_hidden([table[a] for a in unique_alleles])
     n_pep, n_all = len(clean), len(names)
     allele_of_column = np.array([allele_pos[a] for a in names])
     pep_index = np.repeat(pep_inverse, n_all)
     allele_index = np.tile(allele_of_column, n_pep)
-    affinity, presentation = ensemble.score_pairs(pep_hidden, allele_hidden, pep_index, allele_index)
+    cross_aff, cross_pres = _score_cross(ensemble, unique_peptides, allele_hidden, pep_hidden,
+                                         [table[a] for a in unique_alleles], device)
+    affinity = cross_aff[pep_index, allele_index]
+    presentation = cross_pres[pep_index, allele_index]
     thresholds = calibrations.get(unique_alleles)
     percentile = np.empty(len(pep_index), dtype=np.float64)
     for allele, i in allele_pos.items():

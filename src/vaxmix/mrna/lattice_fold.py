@@ -26,7 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 from vaxmix.mrna.energy_params import PAIR_TYPE, LatticeEnergy
 
@@ -99,7 +99,7 @@ def _eint(pt, rpt, u1, u2, stack, bulge, interior, int11, mmi, mm1n, tau, ninio,
     return interior[u1 + u2] + asym + mmi[pt] + mmi[rpt]
 
 
-@njit(cache=True)
+@njit(cache=True, parallel=True)
 def _fill(unit, nst, nuc, cost, pairable, head, tail, ubp, W, L, ptab,
           stack, hairpin, bulge, interior, int11, mmh, mmi, mm1n, tau, ninio, maxninio,
           mlc, mli):
@@ -118,18 +118,17 @@ def _fill(unit, nst, nuc, cost, pairable, head, tail, ubp, W, L, ptab,
     WM1r = np.full((n, W + 1, S), INF, np.int32)
     # VG[c, k, d]: min over inner states of V + class-c mismatch term + partial-unit costs
     VG = np.full((3, n, W + 1), INF, np.int32)
-    sep = np.empty(3, np.int64)
     for d in range(4, W + 1):
-        for i in range(0, n - d):
+        for i in prange(0, n - d):
             j = i + d
             ui = unit[i]
             uj = unit[j]
             # ---------------- V ----------------
             if pairable[i] and pairable[j]:
                 # separable interior loops whose inner pair shares no unit with i or j
-                sep[0] = INF
-                sep[1] = INF
-                sep[2] = INF
+                sep0 = INF
+                sep1 = INF
+                sep2 = INF
                 kmax = min(i + L + 2, j - 4)
                 for k in range(i + 1, kmax):
                     if unit[k] == ui:
@@ -157,8 +156,14 @@ def _fill(unit, nst, nuc, cost, pairable, head, tail, ubp, W, L, ptab,
                         if vg >= INF:
                             continue
                         val = f + left + ubp[uj] - ubp[unit[l] + 1] + vg
-                        if val < sep[c]:
-                            sep[c] = val
+                        if c == 0:
+                            if val < sep0:
+                                sep0 = val
+                        elif c == 1:
+                            if val < sep1:
+                                sep1 = val
+                        elif val < sep2:
+                            sep2 = val
                 tiedI = unit[i + 1] == ui
                 tiedJ = unit[j - 1] == uj
                 for a in range(nst[i]):
@@ -173,13 +178,13 @@ def _fill(unit, nst, nuc, cost, pairable, head, tail, ubp, W, L, ptab,
                             e = hairpin[u] + (tau[pt] if u == 3 else mmh[pt])
                             best = e + g
                         base_free = tail[i, a] + head[j, b]
-                        cand = base_free + sep[0] + tau[pt]
+                        cand = base_free + sep0 + tau[pt]
                         if cand < best:
                             best = cand
-                        cand = base_free + sep[1] + mm1n[pt]
+                        cand = base_free + sep1 + mm1n[pt]
                         if cand < best:
                             best = cand
-                        cand = base_free + sep[2] + mmi[pt]
+                        cand = base_free + sep2 + mmi[pt]
                         if cand < best:
                             best = cand
                         # explicit: inner pair tied to i or j, or stack / bulge-1 / 1x1
@@ -344,6 +349,9 @@ def _fill(unit, nst, nuc, cost, pairable, head, tail, ubp, W, L, ptab,
             if best < Fmin[j + 1]:
                 Fmin[j + 1] = best
     return V, WM1, WM, M2, WMr, WM1l, WMl, WM1r, M2r, M2l, VG, F, Fmin
+
+
+_fill_serial = njit(cache=True)(_fill.py_func)
 
 
 @njit(cache=True)
@@ -669,7 +677,8 @@ def fold_lattice(
     if W < 4:
         states = best_state[unit]
         return LatticeResult(states, np.full(n, -1), int(ubp[-1]))
-    tables = _fill(unit, nst, nuc, cost, pairable, head, tail, ubp, W, L, *params)
+    filler = _fill if n >= 400 else _fill_serial  # threads only pay off on long inputs
+    tables = filler(unit, nst, nuc, cost, pairable, head, tail, ubp, W, L, *params)
     V, WM1, WM, M2, WMr, WM1l, WMl, WM1r, _m2r, _m2l, VG, F, Fmin = tables
     states, pairs = _traceback(unit, nst, nuc, cost, head, tail, ubp, best_state, W, L, *params,
                                V, WM1, WM, M2, WMr, WM1l, WMl, WM1r, VG, F, Fmin)

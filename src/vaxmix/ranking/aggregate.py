@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from vaxmix.ranking.config import RankingConfig
-from vaxmix.ranking.tiers import TIER_ORDER, assign_tier, estimate_vaf_clonal, transcript_passes
+from vaxmix.ranking.tiers import TIER_ORDER, assign_tier, estimate_vaf_clonal
 
 __all__ = ["AGGREGATED_FIXED_COLUMNS", "aggregate_epitopes", "best_row_order", "metric_columns"]
 
@@ -61,71 +61,92 @@ def _numeric(frame: pd.DataFrame, column: str) -> pd.Series:
     return pd.to_numeric(frame[column], errors="coerce")
 
 
-def _anchor_ok(frame: pd.DataFrame, wt_ic50: pd.Series, config: RankingConfig) -> pd.Series:
-    """Rows whose mutation is not only at anchor positions 1, 2, n−1, n (or whose WT binds
-    poorly), pVACseq's default (non-allele-specific) anchor test."""
-    out = []
-    for positions, peptide, wt in zip(
-        frame["Mutation Position"].astype(str), frame["MT Epitope Seq"], wt_ic50, strict=True
-    ):
-        if positions in ("NA", "nan", "None", ""):
-            out.append(True)
-            continue
-        pos = {int(p) for p in positions.replace(" ", "").split(",") if p}
-        n = len(peptide)
-        only_anchor = 0 < len(pos) <= 2 and pos <= {1, 2, n - 1, n}
-        out.append(not (only_anchor and (np.isnan(wt) or wt < config.binding_threshold)))
-    return pd.Series(out, index=frame.index)
+_NA_TEXT = frozenset({"NA", "nan", "None", ""})
 
 
-def _narrow(frame: pd.DataFrame, mask: pd.Series) -> pd.DataFrame:
-    return frame[mask] if bool(mask.any()) else frame
+def _only_anchor(positions: str, length: int) -> bool:
+    """1 or 2 mutated positions, all at default anchors 1, 2, n−1, n."""
+    if positions in _NA_TEXT:
+        return False
+    pos = {int(p) for p in positions.replace(" ", "").split(",") if p}
+    return 0 < len(pos) <= 2 and pos <= {1, 2, length - 1, length}
+
+
+def _rank_keys(frame: pd.DataFrame, config: RankingConfig) -> pd.DataFrame:
+    """Per-row inputs of the best-candidate choice, computed once, vectorized."""
+    cols = metric_columns(config)
+    mane = frame["MANE Select"].astype(str)
+    canonical = frame["Canonical"].astype(str)
+    tsl_text = frame["Transcript Support Level"].astype(str)
+    tsl = pd.to_numeric(tsl_text, errors="coerce")
+    prio = config.transcript_prioritization
+    transcript_ok = pd.Series(not prio, index=frame.index)
+    if "mane_select" in prio:
+        transcript_ok |= mane.isin(["True", "Not Run"])
+    if "canonical" in prio:
+        transcript_ok |= canonical.eq("True")
+    if "tsl" in prio:
+        transcript_ok |= tsl_text.eq("Not Supported") | (
+            tsl <= config.maximum_transcript_support_level
+        )
+    combos = pd.Series(
+        list(zip(frame["Mutation Position"].astype(str), frame["MT Epitope Seq"].str.len(),
+                 strict=True)), index=frame.index,
+    )  # fmt: skip
+    only_anchor = combos.map({c: _only_anchor(*c) for c in set(combos)}).astype(bool)
+    wt_ic50 = _numeric(frame, cols["IC50 WT"])
+    anchor_ok = ~(only_anchor & (wt_ic50.isna() | (wt_ic50 < config.binding_threshold)))
+    return pd.DataFrame(
+        {
+            "protein_coding": frame["Biotype"].astype(str).eq("protein_coding"),
+            "transcript_ok": transcript_ok,
+            "anchor_ok": anchor_ok,
+            "ic50": _numeric(frame, cols["IC50 MT"]),
+            "pct": _numeric(frame, cols["%ile MT"]),
+            "mane": ~mane.eq("True"),
+            "canonical": ~canonical.eq("True"),
+            "tsl": tsl.fillna(np.inf),
+            "length": -_numeric(frame, "Transcript Length").fillna(0),
+            "expression": -_numeric(frame, "Transcript Expression").fillna(-np.inf),
+            "position": np.arange(len(frame)),
+        },
+        index=frame.index,
+    )
+
+
+def _ordered(keys: pd.DataFrame, groups: pd.Series) -> pd.DataFrame:
+    """Eligible rows of each group, best first (pVACseq's best-candidate order).
+
+    Per group, rows are narrowed to protein-coding, then preferred transcripts, then rows that
+    pass the anchor test — a step is skipped when it would leave no row in that group. Rows are
+    then sorted by the sum of the dense ranks of MT IC50 and MT percentile (within the group),
+    the IC50 rank, MANE Select, canonical, TSL, longer transcript, higher transcript expression
+    and finally input order.
+    """
+    eligible = pd.Series(True, index=keys.index)
+    for step in ("protein_coding", "transcript_ok", "anchor_ok"):
+        hit = eligible & keys[step]
+        group_has = hit.groupby(groups, sort=False).transform("any")
+        eligible &= keys[step] | ~group_has
+    work = keys[eligible].copy()
+    work["group"] = groups[eligible]
+    grouped = work.groupby("group", sort=False)
+    work["ic50_rank"] = grouped["ic50"].rank(method="dense", na_option="bottom")
+    work["rank_sum"] = work["ic50_rank"] + grouped["pct"].rank(method="dense", na_option="bottom")
+    order = ["group", "rank_sum", "ic50_rank", "mane", "canonical", "tsl", "length", "expression",
+             "position"]  # fmt: skip
+    return work.sort_values(order, kind="stable")
 
 
 def best_row_order(frame: pd.DataFrame, config: RankingConfig) -> pd.DataFrame:
     """``frame`` narrowed and sorted so that its first row is pVACseq's best candidate."""
-    cols = metric_columns(config)
-    work = _narrow(frame, frame["Biotype"].astype(str) == "protein_coding")
-    transcript_ok = pd.Series(
-        [
-            transcript_passes(m, c, t, config)
-            for m, c, t in zip(work["MANE Select"], work["Canonical"],
-                               work["Transcript Support Level"], strict=True)
-        ],
-        index=work.index,
-    )  # fmt: skip
-    work = _narrow(work, transcript_ok)
-    work = _narrow(work, _anchor_ok(work, _numeric(work, cols["IC50 WT"]), config))
-    ic50_rank = _numeric(work, cols["IC50 MT"]).rank(method="dense", na_option="bottom")
-    pct_rank = _numeric(work, cols["%ile MT"]).rank(method="dense", na_option="bottom")
-    tsl = _numeric(work, "Transcript Support Level").fillna(np.inf)
-    key = pd.DataFrame(
-        {
-            "rank_sum": ic50_rank + pct_rank,
-            "ic50_rank": ic50_rank,
-            "mane": work["MANE Select"].astype(str) != "True",
-            "canonical": work["Canonical"].astype(str) != "True",
-            "tsl": tsl,
-            "length": -_numeric(work, "Transcript Length").fillna(0),
-            "expression": -_numeric(work, "Transcript Expression").fillna(-np.inf),
-        },
-        index=work.index,
-    )
-    order = key.sort_values(list(key.columns), kind="stable").index
-    return work.loc[order]
+    keys = _rank_keys(frame, config)
+    ordered = _ordered(keys, pd.Series(0, index=frame.index))
+    return frame.loc[ordered.index]
 
 
 def _fmt(value: float) -> str:
-    return "NA" if value is None or (isinstance(value, float) and np.isnan(value)) else (
-        f"{value:.3f}"
-    )
-
-
-def _aa_change(row: pd.Series) -> str:
-    if row["Variant Type"] == "FS":
-        return f"FS{row['Protein Position']}"
-    ref, _, alt = str(row["Mutation"]).partition("/")
-    return f"{ref}{row['Protein Position']}{alt}"
+    return "NA" if value is None or np.isnan(value) else f"{value:.3f}"
 
 
 def _short_allele(allele: str) -> str:
@@ -150,6 +171,13 @@ def aggregate_epitopes(
         Thresholds.
     vaf_clonal
         Clonal VAF for the Subclonal test; estimated from ``Tumor DNA VAF`` when ``None``.
+
+    Notes
+    -----
+    The best row of a variant is chosen among *all* its rows; the counted ("included") peptides
+    are those with MT IC50 < ``aggregate_inclusion_binding_threshold`` plus the best one, at most
+    ``aggregate_inclusion_count_limit`` peptides (best first); "passing" peptides also have MT
+    IC50 < ``binding_threshold``; an allele column counts passing peptides for that allele.
     """
     cols = metric_columns(config)
     if vaf_clonal is None:
@@ -159,69 +187,82 @@ def aggregate_epitopes(
     columns = ["ID", "Index", *allele_columns, *AGGREGATED_FIXED_COLUMNS]
     if all_epitopes.empty:
         return pd.DataFrame(columns=columns)
+    frame = all_epitopes
     ids = (
-        all_epitopes["Chromosome"].astype(str) + "-" + all_epitopes["Start"].astype(str) + "-"
-        + all_epitopes["Stop"].astype(str) + "-" + all_epitopes["Reference"].astype(str) + "-"
-        + all_epitopes["Variant"].astype(str)
+        frame["Chromosome"].astype(str) + "-" + frame["Start"].astype(str) + "-"
+        + frame["Stop"].astype(str) + "-" + frame["Reference"].astype(str) + "-"
+        + frame["Variant"].astype(str)
     )  # fmt: skip
-    ic50_all = _numeric(all_epitopes, cols["IC50 MT"])
-    rows = []
-    for variant_id, group in all_epitopes.groupby(ids, sort=False):
-        ic50 = ic50_all.loc[group.index]
-        best = best_row_order(group, config).iloc[0]
-        included = group[
-            (ic50 < config.aggregate_inclusion_binding_threshold) | (group.index == best.name)
-        ]
-        peptides = list(dict.fromkeys(best_row_order(included, config)["MT Epitope Seq"]))
-        if len(peptides) > config.aggregate_inclusion_count_limit:
-            keep = {best["MT Epitope Seq"]}
-            for peptide in peptides:
+    keys = _rank_keys(frame, config)
+    ordered_all = _ordered(keys, ids)
+    best_rows = ordered_all.drop_duplicates("group")
+    best_of_group = pd.Series(best_rows.index, index=best_rows["group"].to_numpy())
+    is_best = pd.Series(False, index=frame.index)
+    is_best[best_of_group.to_numpy()] = True
+    included = (keys["ic50"] < config.aggregate_inclusion_binding_threshold) | is_best
+    peptides = frame["MT Epitope Seq"]
+    unique_counts = peptides[included].groupby(ids[included], sort=False).nunique()
+    crowded = unique_counts[unique_counts > config.aggregate_inclusion_count_limit].index
+    if len(crowded):
+        in_crowded = included & ids.isin(crowded)
+        ordered_inc = _ordered(keys[in_crowded], ids[in_crowded])
+        for group, rows in ordered_inc.groupby("group", sort=False):
+            keep = {peptides[best_of_group[group]]}
+            for peptide in dict.fromkeys(peptides[rows.index]):
                 if len(keep) >= config.aggregate_inclusion_count_limit:
                     break
                 keep.add(peptide)
-            included = included[included["MT Epitope Seq"].isin(keep)]
-        inc_ic50 = ic50_all.loc[included.index]
-        good = included[inc_ic50 < config.binding_threshold]
-        counts = good.groupby("HLA Allele")["MT Epitope Seq"].nunique().to_dict()
-        row: dict[str, object] = {"ID": variant_id, "Index": best["Index"]}
-        for allele, short in zip(alleles, allele_columns, strict=True):
-            row[short] = counts.get(allele, "")
-        gene_expr = pd.to_numeric(pd.Series([best.get("Gene Expression")]), errors="coerce")[0]
-        rna_vaf = pd.to_numeric(pd.Series([best.get("Tumor RNA VAF")]), errors="coerce")[0]
-        rna_depth = pd.to_numeric(pd.Series([best.get("Tumor RNA Depth")]), errors="coerce")[0]
-        dna_vaf = pd.to_numeric(pd.Series([best.get("Tumor DNA VAF")]), errors="coerce")[0]
-        row.update(
-            {
-                "Gene": best["Gene Name"],
-                "AA Change": _aa_change(best),
-                "Num Passing Transcripts": included["Transcript"].nunique(),
-                "Best Peptide": best["MT Epitope Seq"],
-                "Best Transcript": best["Transcript"],
-                "MANE Select": best["MANE Select"],
-                "Canonical": best["Canonical"],
-                "TSL": best["Transcript Support Level"],
-                "Allele": best["HLA Allele"],
-                "Pos": best["Mutation Position"],
-                "Prob Pos": best.get("Problematic Positions", "None") or "None",
-                "Num Included Peptides": included["MT Epitope Seq"].nunique(),
-                "Num Passing Peptides": good["MT Epitope Seq"].nunique(),
-            }
-        )
-        for out_col, in_col in cols.items():
-            value = pd.to_numeric(pd.Series([best.get(in_col, np.nan)]), errors="coerce")[0]
-            row[out_col] = _fmt(value)
-        row["RNA Expr"] = _fmt(gene_expr)
-        row["RNA VAF"] = _fmt(rna_vaf)
-        row["Allele Expr"] = _fmt(gene_expr * rna_vaf)
-        row["RNA Depth"] = _fmt(rna_depth)
-        row["DNA VAF"] = _fmt(dna_vaf)
-        tier, reasons = assign_tier(row, config, vaf_clonal)
-        row["Tier"] = tier
-        row["Tier Reasons"] = reasons
-        row["Evaluation"] = "Pending"
-        rows.append(row)
-    table = pd.DataFrame(rows, columns=columns)
-    return _sort_aggregated(table)
+            drop = (ids == group) & included & ~peptides.isin(keep)
+            included &= ~drop
+    good = included & (keys["ic50"] < config.binding_threshold)
+    inc_ids = ids[included]
+    n_transcripts = frame["Transcript"][included].groupby(inc_ids, sort=False).nunique()
+    n_included = peptides[included].groupby(inc_ids, sort=False).nunique()
+    n_good = peptides[good].groupby(ids[good], sort=False).nunique()
+    per_allele = (
+        peptides[good].groupby([ids[good], frame["HLA Allele"][good]], sort=False).nunique()
+    )
+    best = frame.loc[best_of_group.to_numpy()]
+    group_ids = best_of_group.index
+    out = pd.DataFrame({"ID": group_ids, "Index": best["Index"].to_numpy()})
+    for allele, short in zip(alleles, allele_columns, strict=True):
+        counts = [per_allele.get((g, allele), "") for g in group_ids]
+        out[short] = counts
+    aa_change = np.where(
+        best["Variant Type"].astype(str).eq("FS"),
+        "FS" + best["Protein Position"].astype(str),
+        best["Mutation"].astype(str).str.split("/").str[0]
+        + best["Protein Position"].astype(str)
+        + best["Mutation"].astype(str).str.split("/").str[1].fillna(""),
+    )
+    prob = best["Problematic Positions"] if "Problematic Positions" in best else None
+    out["Gene"] = best["Gene Name"].to_numpy()
+    out["AA Change"] = aa_change
+    out["Num Passing Transcripts"] = n_transcripts.reindex(group_ids).fillna(0).astype(int).values
+    out["Best Peptide"] = best["MT Epitope Seq"].to_numpy()
+    out["Best Transcript"] = best["Transcript"].to_numpy()
+    out["MANE Select"] = best["MANE Select"].to_numpy()
+    out["Canonical"] = best["Canonical"].to_numpy()
+    out["TSL"] = best["Transcript Support Level"].to_numpy()
+    out["Allele"] = best["HLA Allele"].to_numpy()
+    out["Pos"] = best["Mutation Position"].to_numpy()
+    out["Prob Pos"] = "None" if prob is None else prob.replace("", "None").to_numpy()
+    out["Num Included Peptides"] = n_included.reindex(group_ids).fillna(0).astype(int).values
+    out["Num Passing Peptides"] = n_good.reindex(group_ids).fillna(0).astype(int).values
+    for out_col, in_col in cols.items():
+        out[out_col] = [_fmt(v) for v in _numeric(best, in_col)]
+    gene_expr = _numeric(best, "Gene Expression").to_numpy()
+    rna_vaf = _numeric(best, "Tumor RNA VAF").to_numpy()
+    out["RNA Expr"] = [_fmt(v) for v in gene_expr]
+    out["RNA VAF"] = [_fmt(v) for v in rna_vaf]
+    out["Allele Expr"] = [_fmt(v) for v in gene_expr * rna_vaf]
+    out["RNA Depth"] = [_fmt(v) for v in _numeric(best, "Tumor RNA Depth")]
+    out["DNA VAF"] = [_fmt(v) for v in _numeric(best, "Tumor DNA VAF")]
+    tiers = [assign_tier(row, config, vaf_clonal) for row in out.to_dict("records")]
+    out["Tier"] = [t for t, _ in tiers]
+    out["Tier Reasons"] = [r for _, r in tiers]
+    out["Evaluation"] = "Pending"
+    return _sort_aggregated(out[columns])
 
 
 def _sort_aggregated(table: pd.DataFrame) -> pd.DataFrame:

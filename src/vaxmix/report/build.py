@@ -27,6 +27,8 @@ from vaxmix.report.loaders import (
     load_run,
     run_alleles,
     run_identity,
+    run_inputs,
+    run_section,
     to_number,
 )
 
@@ -52,7 +54,7 @@ def _json_for_script(data: Any) -> Markup:
     """JSON safe inside ``<script type="application/json">`` (no ``</script>`` break-out)."""
     text = json.dumps(data, separators=(",", ":"), allow_nan=False, default=str)
     text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-    return Markup(text)  # noqa: S704 - escaped above
+    return Markup(text)
 
 
 def _tier_counts(candidates: list[dict[str, Any]]) -> list[tuple[str, int]]:
@@ -62,11 +64,12 @@ def _tier_counts(candidates: list[dict[str, Any]]) -> list[tuple[str, int]]:
     return ordered
 
 
-def _variant_details(folder: RunFolder) -> dict[str, dict[str, str]]:
-    """Read depths, VAFs and expression of each variant from ``variants.tsv`` by ``index``."""
+def _variant_details(folder: RunFolder, indexes: set[str]) -> dict[str, dict[str, str]]:
+    """Depths, VAFs and expression of each candidate from ``variants.tsv`` (by ``index``)."""
     frame = folder.variants
     if frame is None or "index" not in frame.columns:
         return {}
+    frame = frame[frame["index"].isin(indexes)]
     columns = [c for c in VARIANT_DETAIL_COLUMNS if c in frame.columns]
     details = {}
     for row in frame[["index", *columns]].drop_duplicates("index").to_dict("records"):
@@ -74,22 +77,83 @@ def _variant_details(folder: RunFolder) -> dict[str, dict[str, str]]:
     return details
 
 
-def _construct_section(construct: dict[str, Any]) -> dict[str, Any]:
-    elements = [dict(e) for e in construct.get("elements", []) if "start" in e and "end" in e]
-    if elements and min(int(e["start"]) for e in elements) == 1:
-        # 1-based inclusive coordinates: convert to 0-based end-exclusive for drawing.
-        for element in elements:
+EPITOPE_DETAIL_FIELDS = (
+    "allele",
+    "mt_peptide",
+    "wt_peptide",
+    "length",
+    "mutation_position",
+    "ic50_mt",
+    "ic50_wt",
+    "percentile_mt",
+    "percentile_wt",
+    "fold_change",
+)
+
+
+def _columnar(grouped: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
+    """Peptide rows as lists under one header, to keep the embedded JSON small."""
+    return {
+        "columns": list(EPITOPE_DETAIL_FIELDS),
+        "rows": {
+            index: [[row.get(field) for field in EPITOPE_DETAIL_FIELDS] for row in rows]
+            for index, rows in grouped.items()
+        },
+    }
+
+
+def _zero_based(elements: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Copies of the elements with 0-based, end-exclusive ``start``/``end``.
+
+    ``construct.json`` and ``mrna.json`` segments may be 1-based inclusive (the first element
+    starts at 1) or 0-based end-exclusive (it starts at 0); both are accepted.
+    """
+    kept = [dict(e) for e in elements if isinstance(e, dict) and "start" in e and "end" in e]
+    if kept and min(int(e["start"]) for e in kept) == 1:
+        for element in kept:
             element["start"] = int(element["start"]) - 1
+    for element in kept:
+        element["start"], element["end"] = int(element["start"]), int(element["end"])
+        element.setdefault("kind", "")
+        element.setdefault("name", "")
+    return kept
+
+
+def _construct_section(construct: dict[str, Any]) -> dict[str, Any]:
+    elements = _zero_based(list(construct.get("elements", [])))
     protein = str(construct.get("protein") or construct.get("sequence") or "")
-    length = len(protein) or max((int(e["end"]) for e in elements), default=0)
+    length = len(protein) or max((e["end"] for e in elements), default=0)
     return {
         "elements": elements,
         "length": length,
         "protein": protein,
-        "map": Markup(svg.construct_map(elements, length)) if elements else None,  # noqa: S704
+        "map": Markup(svg.construct_map(elements, length)) if elements else None,
         "kinds": sorted({str(e.get("kind", "")) for e in elements}),
         "colours": svg.KIND_COLOURS,
     }
+
+
+def _mrna_map(mrna: dict[str, Any]) -> Markup | None:
+    segments = _zero_based(list(mrna.get("segments") or []))
+    if not segments:
+        return None
+    sequence = mrna.get("mrna") or mrna.get("sequence") or ""
+    length = len(sequence) if isinstance(sequence, str) and sequence else segments[-1]["end"]
+    drawing = svg.construct_map(segments, length, title="mRNA map", unit="nt")
+    return Markup(drawing)  # built with escaped text
+
+
+def _mrna_structure(mrna: dict[str, Any]) -> tuple[str, str] | None:
+    """The predicted structure to draw and what it is, from the fields mrna.json may hold."""
+    qc = mrna.get("qc") if isinstance(mrna.get("qc"), dict) else {}
+    for label, value in (
+        ("full mRNA, MFE structure (dangles=2)", qc.get("mrna_structure_d2")),
+        ("predicted structure", mrna.get("structure")),
+        ("design DP structure", mrna.get("dp_structure")),
+    ):
+        if isinstance(value, str) and value and set(value) <= set("().[]{}<>"):
+            return label, value
+    return None
 
 
 def _scalars(data: dict[str, Any]) -> list[tuple[str, Any]]:
@@ -104,6 +168,30 @@ def _scalars(data: dict[str, Any]) -> list[tuple[str, Any]]:
     return rows
 
 
+def _design_facts(design: dict[str, Any]) -> list[tuple[str, Any]]:
+    """The headline fields of ``vaccine/design.json`` that exist in this file."""
+    wanted = (
+        ("n_peptides", "Long peptides"),
+        ("construct_length", "Construct length (aa)"),
+        ("covered_alleles", "Alleles covered"),
+        ("uncovered_alleles", "Alleles not covered"),
+        ("partial", "Partial design"),
+        ("predictor_models", "Predictor models"),
+        ("predictions_note", "Note"),
+    )
+    facts = []
+    for key, label in wanted:
+        if key in design:
+            value = design[key]
+            facts.append((label, ", ".join(map(str, value)) if isinstance(value, list) else value))
+    return facts
+
+
+def _mrna_scalars(mrna: dict[str, Any]) -> list[tuple[str, Any]]:
+    qc = mrna.get("qc") if isinstance(mrna.get("qc"), dict) else {}
+    return _scalars(mrna) + [(f"qc.{k}", v) for k, v in _scalars(qc)]
+
+
 def _table(frame: Any) -> dict[str, Any] | None:
     if frame is None:
         return None
@@ -113,8 +201,9 @@ def _table(frame: Any) -> dict[str, Any] | None:
 def build_context(folder: RunFolder) -> dict[str, Any]:
     """Everything the template shows, computed from the loaded run folder."""
     candidates = candidate_records(folder)
-    epitopes = epitope_records(folder)
-    details = _variant_details(folder)
+    indexes = {c["index"] for c in candidates}
+    epitopes = _columnar(epitope_records(folder, indexes=indexes))
+    details = _variant_details(folder, indexes)
     tiers = _tier_counts(candidates)
     points = [
         (c["ic50_wt"], c["ic50_mt"], c["tier"], f"{c['gene']} {c['aa_change']} {c['best_peptide']}")
@@ -127,14 +216,14 @@ def build_context(folder: RunFolder) -> dict[str, Any]:
         "identity": identity,
         "alleles": run_alleles(folder),
         "run": run,
-        "status": run.get("status", "unknown"),
+        "status": run.get("status", "completed"),  # run.json is written only when a run succeeds
         "candidates": candidates,
         "n_candidates": len(candidates),
         "n_epitopes": None if folder.epitopes is None else len(folder.epitopes),
         "n_filtered": None if folder.filtered is None else len(folder.filtered),
         "tiers": tiers,
-        "tier_plot": Markup(svg.bar_chart(tiers, "Candidates per tier")) if tiers else None,  # noqa: S704
-        "ic50_plot": Markup(  # noqa: S704
+        "tier_plot": Markup(svg.bar_chart(tiers, "Candidates per tier")) if tiers else None,
+        "ic50_plot": Markup(
             svg.scatter_loglog(
                 points,
                 "WT IC50 (nM, predicted)",
@@ -152,21 +241,40 @@ def build_context(folder: RunFolder) -> dict[str, Any]:
         "construct": _construct_section(folder.construct) if folder.construct else None,
         "mrna_qc": _table(folder.mrna_qc),
         "mrna": folder.mrna,
-        "mrna_scalars": _scalars(folder.mrna) if folder.mrna else [],
+        "mrna_scalars": _mrna_scalars(folder.mrna) if folder.mrna else [],
+        "mrna_map": _mrna_map(folder.mrna) if folder.mrna else None,
         "structure_plot": None,
+        "structure_label": "",
         "virus": folder.virus_panel,
         "virus_rows": (folder.virus_panel or {}).get("viruses")
         or (folder.virus_panel or {}).get("panel")
         or [],
         "checksums": folder.checksums,
+        "inputs": run_inputs(run),
+        "provenance": [
+            (title, section)
+            for title, section in (
+                ("Parameters", run_section(run, "parameters")),
+                ("Models", run_section(run, "models", "prediction")),
+                ("Versions", run_section(run, "versions")),
+                ("Timings (s)", run_section(run, "timings", "timings_s")),
+                ("Counts", run_section(run, "counts")),
+                ("Skipped", run_section(run, "skipped")),
+            )
+            if section
+        ],
+        "run_warnings": [str(w) for w in run.get("warnings") or []],
+        "design": folder.design,
+        "design_facts": _design_facts(folder.design) if folder.design else [],
         "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "vaxmix_version": __version__,
         "tier_colours": svg.TIER_COLOURS,
         "number": to_number,
     }
-    structure = (folder.mrna or {}).get("structure")
-    if isinstance(structure, str) and structure and set(structure) <= set("().[]{}<>"):
-        context["structure_plot"] = Markup(svg.arc_diagram(structure))  # noqa: S704
+    structure = _mrna_structure(folder.mrna) if folder.mrna else None
+    if structure is not None:
+        context["structure_label"] = structure[0]
+        context["structure_plot"] = Markup(svg.arc_diagram(structure[1]))
     return context
 
 
@@ -179,6 +287,7 @@ def _environment() -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters["num"] = _format_number
+    env.filters["short"] = _short
     env.filters["tojson_compact"] = lambda v: json.dumps(v, sort_keys=True, default=str)
     return env
 
@@ -194,15 +303,29 @@ def _format_number(value: Any, digits: int = 3) -> str:
     return f"{number:.{digits}f}".rstrip("0").rstrip(".")
 
 
+def _short(value: Any) -> str:
+    """A table cell: numbers to 4 significant digits (integers kept whole), text unchanged."""
+    if isinstance(value, bool) or value is None:
+        return "" if value is None else str(value)
+    number = to_number(value)
+    if number is None or isinstance(value, int):
+        return str(value)
+    if number == int(number) and abs(number) < 1e12:
+        return str(int(number))
+    return f"{number:.0f}" if abs(number) >= 1000 else f"{number:.4g}"
+
+
 def _static(name: str) -> Markup:
     text = resources.files("vaxmix.report").joinpath("static", name).read_text(encoding="utf-8")
-    return Markup(text)  # noqa: S704 - our own packaged file
+    return Markup(text)
 
 
 def render_report(folder: RunFolder) -> str:
     """Render the report HTML of a loaded run folder."""
     template = _environment().get_template("report.html.j2")
-    return template.render(css=_static("report.css"), js=_static("report.js"), **build_context(folder))
+    return template.render(
+        css=_static("report.css"), js=_static("report.js"), **build_context(folder)
+    )
 
 
 def write_report(run_dir: str | Path, out: str | Path | None = None) -> Path:

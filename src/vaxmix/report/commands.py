@@ -16,7 +16,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "panel and provenance, with inline CSS/JS/SVG so it opens without a network.",
     )
     parser.add_argument("run_dir", metavar="RUN_DIR", help="a vaxmix run folder (with run.json)")
-    parser.add_argument("-o", "--out", default=None, help="output file (default RUN_DIR/report.html)")
+    parser.add_argument(
+        "-o", "--out", default=None, help="output file (default RUN_DIR/report.html)"
+    )
     parser.set_defaults(handler=_run)
 
 

@@ -31,6 +31,9 @@ __all__ = [
     "load_run",
     "run_alleles",
     "run_identity",
+    "run_inputs",
+    "run_section",
+    "selected_indexes",
 ]
 
 # Report field -> aggregated.tsv column (pVACseq names).
@@ -53,6 +56,7 @@ AGGREGATED_FIELDS: dict[str, str] = {
     "rna_depth": "RNA Depth",
     "dna_vaf": "DNA VAF",
     "tier": "Tier",
+    "tier_reasons": "Tier Reasons",
     "evaluation": "Evaluation",
 }
 NUMERIC_CANDIDATE_FIELDS = frozenset(
@@ -115,6 +119,7 @@ TABLE_FILES = {
 JSON_FILES = {
     "run": "run.json",
     "construct": "vaccine/construct.json",
+    "design": "vaccine/design.json",
     "mrna": "mrna/mrna.json",
     "virus_panel": "virus/panel.json",
 }
@@ -135,6 +140,7 @@ class RunFolder:
     junctions: pd.DataFrame | None = None
     mrna_qc: pd.DataFrame | None = None
     construct: dict[str, Any] | None = None
+    design: dict[str, Any] | None = None
     mrna: dict[str, Any] | None = None
     virus_panel: dict[str, Any] | None = None
     checksums: dict[str, str] = field(default_factory=dict)
@@ -206,7 +212,9 @@ def load_run(run_dir: str | Path) -> RunFolder:
         if (root / relative).is_file():
             folder.checksums[relative] = sha256_file(root / relative)
     if folder.aggregated is not None:
-        _require_columns(folder.aggregated, ("ID", "Index", "Gene", "Tier"), root / "aggregated.tsv")
+        _require_columns(
+            folder.aggregated, ("ID", "Index", "Gene", "Tier"), root / "aggregated.tsv"
+        )
     return folder
 
 
@@ -246,15 +254,20 @@ def candidate_records(folder: RunFolder) -> list[dict[str, Any]]:
     return records
 
 
-def epitope_records(folder: RunFolder, per_variant: int = 15) -> dict[str, list[dict[str, Any]]]:
+def epitope_records(
+    folder: RunFolder, per_variant: int = 15, indexes: set[str] | None = None
+) -> dict[str, list[dict[str, Any]]]:
     """MT peptides per candidate (by ``Index``), the best ``per_variant`` by MT IC50 each.
 
     The cap mirrors pVACseq's ``--aggregate-inclusion-count-limit`` (15) so that the report of
-    a large run stays small.
+    a large run stays small. ``indexes`` keeps only those candidates (all_epitopes also holds
+    rows of the variants' other transcripts, each with its own ``Index``).
     """
     frame = folder.epitopes
     if frame is None or frame.empty:
         return {}
+    if indexes is not None and "Index" in frame.columns:
+        frame = frame[frame["Index"].isin(indexes)]
     columns = {}
     for key, names in EPITOPE_FIELDS.items():
         present = next((name for name in names if name in frame.columns), None)
@@ -294,4 +307,49 @@ def run_alleles(folder: RunFolder) -> list[str]:
             return [a.strip() for a in candidate.split(",") if a.strip()]
     if folder.epitopes is not None and "HLA Allele" in folder.epitopes.columns:
         return sorted(set(folder.epitopes["HLA Allele"]))
+    return []
+
+
+def run_inputs(run: dict[str, Any]) -> list[dict[str, Any]]:
+    """Inputs of ``run.json`` as ``[{role, path, sha256}]``.
+
+    Accepts a list of records or a mapping ``role -> {path, sha256}``; entries without a path
+    (optional inputs not given) are left out.
+    """
+    raw = run.get("inputs")
+    items: list[tuple[str, Any]]
+    if isinstance(raw, dict):
+        items = list(raw.items())
+    elif isinstance(raw, list):
+        items = [(str(i.get("role", "")) if isinstance(i, dict) else "", i) for i in raw]
+    else:
+        items = []
+    inputs = []
+    for role, value in items:
+        if isinstance(value, dict) and value.get("path"):
+            inputs.append(
+                {"role": role, "path": str(value["path"]), "sha256": value.get("sha256", "")}
+            )
+        elif isinstance(value, str) and value:
+            inputs.append({"role": role, "path": value, "sha256": ""})
+    return inputs
+
+
+def run_section(run: dict[str, Any], *names: str) -> dict[str, Any]:
+    """The first of ``names`` that ``run.json`` holds as an object (e.g. timings, timings_s)."""
+    for name in names:
+        value = run.get(name)
+        if isinstance(value, dict):
+            return value
+    return {}
+
+
+def selected_indexes(folder: RunFolder) -> list[str]:
+    """``Index`` keys of the candidates in ``vaccine/selection.tsv``, in construct order."""
+    frame = folder.selection
+    if frame is None:
+        return []
+    for column in ("Index", "variant_index", "index"):
+        if column in frame.columns:
+            return [str(v) for v in frame[column] if str(v)]
     return []

@@ -36,10 +36,15 @@ TIER_COLOURS: dict[str, str] = {
 KIND_COLOURS: dict[str, str] = {
     "signal_peptide": "#2166ac",
     "neoantigen": "#b2182b",
+    "peptide": "#b2182b",
     "epitope": "#b2182b",
     "linker": "#bdbdbd",
     "mitd": "#4d9221",
+    "trafficking": "#4d9221",
 }
+
+
+FALLBACK_COLOURS = ("#8c510a", "#01665e", "#5ab4ac", "#d8b365", "#762a83", "#1b7837", "#9970ab")
 
 
 def _fmt(value: float) -> str:
@@ -132,7 +137,11 @@ def scatter_loglog(
 
 
 def construct_map(
-    elements: Sequence[dict], length: int, title: str = "Construct map", width: int = 900
+    elements: Sequence[dict],
+    length: int,
+    title: str = "Construct map",
+    width: int = 900,
+    unit: str = "aa",
 ) -> str:
     """Elements of a protein construct drawn to scale on one track (0-based, end-exclusive).
 
@@ -147,15 +156,16 @@ def construct_map(
         f'width="{width}" height="{height}" viewBox="0 0 {width} {height}">'
         f"<title>{escape(title)}</title>"
     ]
-    for element in elements:
+    for number, element in enumerate(elements):
         start, end = int(element["start"]), int(element["end"])
         x, w = left + start * scale, max((end - start) * scale, 1.0)
         kind = str(element.get("kind", ""))
         name = str(element.get("name", ""))
-        hover = f"{name} ({kind}) {start + 1}-{end} aa, {end - start} aa"
+        colour = KIND_COLOURS.get(kind, FALLBACK_COLOURS[number % len(FALLBACK_COLOURS)])
+        hover = f"{name} ({kind}) {start + 1}-{end}, {end - start} {unit}"
         parts.append(
             f'<rect class="element" data-kind="{escape(kind)}" x="{_fmt(x)}" y="{track_y}" '
-            f'width="{_fmt(w)}" height="{track_h}" fill="{KIND_COLOURS.get(kind, "#737373")}" '
+            f'width="{_fmt(w)}" height="{track_h}" fill="{colour}" '
             f'stroke="#fff" stroke-width="0.5"><title>{escape(hover)}</title></rect>'
         )
         if kind not in ("linker",) and w > 6.5 * len(name):
@@ -172,12 +182,14 @@ def construct_map(
         )
     parts.append(
         f'<text x="{width - right}" y="{height - 4}" text-anchor="end" class="tick">'
-        f"{length} aa</text></svg>"
+        f"{length} {unit}</text></svg>"
     )
     return "".join(parts)
 
 
-def arc_diagram(structure: str, title: str = "Predicted secondary structure", width: int = 900) -> str:
+def arc_diagram(
+    structure: str, title: str = "Predicted secondary structure", width: int = 900
+) -> str:
     """Base pairs of a dot-bracket structure as arcs over the sequence axis."""
     stack: list[int] = []
     pairs: list[tuple[int, int]] = []
@@ -200,7 +212,9 @@ def arc_diagram(structure: str, title: str = "Predicted secondary structure", wi
     for i, j in pairs:
         x1, x2 = 10 + i * scale, 10 + j * scale
         r = (x2 - x1) / 2
-        path.append(f"M{_fmt(x1)} {base}A{_fmt(r)} {_fmt(min(r, base - 10))} 0 0 1 {_fmt(x2)} {base}")
+        path.append(
+            f"M{_fmt(x1)} {base}A{_fmt(r)} {_fmt(min(r, base - 10))} 0 0 1 {_fmt(x2)} {base}"
+        )
     parts.append("".join(path))
     parts.append(
         f'"/><text x="10" y="{height - 4}" class="tick">1</text><text x="{width - 10}" '

@@ -9,13 +9,11 @@ wrong CSRF token or too low a role gets 403. Every write goes through :mod:`vaxm
 which audits it in the same transaction.
 """
 
-from __future__ import annotations
-
 import json
 import mimetypes
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import Depends, FastAPI, Form, HTTPException, Request
@@ -28,7 +26,15 @@ from vaxmix.common.errors import InputError
 from vaxmix.store import service
 from vaxmix.store.audit import append_audit, verify_chain
 from vaxmix.store.db import Registry
-from vaxmix.store.models import DECISIONS, AuditEntry, Candidate, Design, Patient, ReviewDecision, Run
+from vaxmix.store.models import (
+    DECISIONS,
+    AuditEntry,
+    Candidate,
+    Design,
+    Patient,
+    ReviewDecision,
+    Run,
+)
 from vaxmix.store.security import (
     LOGIN_COOKIE,
     SESSION_COOKIE,
@@ -104,7 +110,10 @@ def create_app(registry: Registry, secure_cookies: bool = False) -> FastAPI:
         if request.url.path.startswith("/api/"):
             return JSONResponse({"detail": message}, status_code=status)
         return templates.TemplateResponse(
-            request, "error.html.j2", {"user": None, "status": status, "message": message}, status_code=status
+            request,
+            "error.html.j2",
+            {"user": None, "status": status, "message": message},
+            status_code=status,
         )
 
     # -- dependencies ------------------------------------------------------------------------
@@ -112,12 +121,12 @@ def create_app(registry: Registry, secure_cookies: bool = False) -> FastAPI:
     def optional_user(request: Request) -> SessionUser | None:
         return load_user(registry, signer.read_session(request.cookies.get(SESSION_COOKIE)))
 
-    def page_user(user: SessionUser | None = Depends(optional_user)) -> SessionUser:
+    def page_user(user: Annotated[SessionUser | None, Depends(optional_user)]) -> SessionUser:
         if user is None:
             raise LoginRequired()
         return user
 
-    def api_user(user: SessionUser | None = Depends(optional_user)) -> SessionUser:
+    def api_user(user: Annotated[SessionUser | None, Depends(optional_user)]) -> SessionUser:
         if user is None:
             raise HTTPException(status_code=401, detail="sign in first")
         return user
@@ -141,6 +150,10 @@ def create_app(registry: Registry, secure_cookies: bool = False) -> FastAPI:
         return check
 
     reviewer = writer("reviewer")
+    PageUser = Annotated[SessionUser, Depends(page_user)]
+    ApiUser = Annotated[SessionUser, Depends(api_user)]
+    Reviewer = Annotated[SessionUser, Depends(reviewer)]
+    Viewer = Annotated[SessionUser, Depends(writer("viewer"))]
 
     def render(request: Request, name: str, user: SessionUser | None, **context: Any) -> Response:
         return templates.TemplateResponse(
@@ -152,17 +165,19 @@ def create_app(registry: Registry, secure_cookies: bool = False) -> FastAPI:
     @app.get("/login", response_class=HTMLResponse)
     def login_page(request: Request, next: str = "/") -> Response:
         cookie, token = signer.new_login_token()
-        response = render(request, "login.html.j2", None, csrf=token, next=_local(next), failed=False)
+        response = render(
+            request, "login.html.j2", None, csrf=token, next=_local(next), failed=False
+        )
         _set_cookie(response, LOGIN_COOKIE, cookie, LOGIN_COOKIE_AGE, secure_cookies)
         return response
 
     @app.post("/login")
     def login(
         request: Request,
-        username: str = Form(...),
-        password: str = Form(...),
-        csrf_token: str = Form(""),
-        next: str = Form("/"),
+        username: Annotated[str, Form()],
+        password: Annotated[str, Form()],
+        csrf_token: Annotated[str, Form()] = "",
+        next: Annotated[str, Form()] = "/",
     ) -> Response:
         expected = signer.read_login_token(request.cookies.get(LOGIN_COOKIE))
         if not tokens_match(expected, csrf_token):
@@ -170,7 +185,9 @@ def create_app(registry: Registry, secure_cookies: bool = False) -> FastAPI:
         user_id = _sign_in(username, password)
         if user_id is None:
             cookie, token = signer.new_login_token()
-            response = render(request, "login.html.j2", None, csrf=token, next=_local(next), failed=True)
+            response = render(
+                request, "login.html.j2", None, csrf=token, next=_local(next), failed=True
+            )
             response.status_code = 401
             _set_cookie(response, LOGIN_COOKIE, cookie, LOGIN_COOKIE_AGE, secure_cookies)
             return response
@@ -196,7 +213,7 @@ def create_app(registry: Registry, secure_cookies: bool = False) -> FastAPI:
         return user_id
 
     @app.post("/logout")
-    def logout(user: SessionUser = Depends(writer("viewer"))) -> Response:
+    def logout(user: Viewer) -> Response:
         response = RedirectResponse("/login", status_code=303)
         response.delete_cookie(SESSION_COOKIE)
         return response
@@ -204,7 +221,7 @@ def create_app(registry: Registry, secure_cookies: bool = False) -> FastAPI:
     # -- pages -------------------------------------------------------------------------------
 
     @app.get("/", response_class=HTMLResponse)
-    def patients_page(request: Request, user: SessionUser = Depends(page_user)) -> Response:
+    def patients_page(request: Request, user: PageUser) -> Response:
         with registry.read() as session:
             rows = session.execute(
                 select(Patient, func.count(Run.id))
@@ -216,9 +233,7 @@ def create_app(registry: Registry, secure_cookies: bool = False) -> FastAPI:
             return render(request, "patients.html.j2", user, patients=rows, runs=runs)
 
     @app.get("/patients/{patient_id}", response_class=HTMLResponse)
-    def patient_page(
-        request: Request, patient_id: int, user: SessionUser = Depends(page_user)
-    ) -> Response:
+    def patient_page(request: Request, patient_id: int, user: PageUser) -> Response:
         with registry.read() as session:
             patient = session.get(Patient, patient_id)
             if patient is None:
@@ -226,7 +241,7 @@ def create_app(registry: Registry, secure_cookies: bool = False) -> FastAPI:
             return render(request, "patient.html.j2", user, patient=patient)
 
     @app.get("/runs/{run_id}", response_class=HTMLResponse)
-    def run_page(request: Request, run_id: int, user: SessionUser = Depends(page_user)) -> Response:
+    def run_page(request: Request, run_id: int, user: PageUser) -> Response:
         with registry.read() as session:
             run = session.get(Run, run_id)
             if run is None:
@@ -245,9 +260,7 @@ def create_app(registry: Registry, secure_cookies: bool = False) -> FastAPI:
             )
 
     @app.get("/candidates/{candidate_id}", response_class=HTMLResponse)
-    def candidate_page(
-        request: Request, candidate_id: int, user: SessionUser = Depends(page_user)
-    ) -> Response:
+    def candidate_page(request: Request, candidate_id: int, user: PageUser) -> Response:
         with registry.read() as session:
             candidate = session.get(Candidate, candidate_id)
             if candidate is None:
@@ -258,15 +271,20 @@ def create_app(registry: Registry, secure_cookies: bool = False) -> FastAPI:
                 .order_by(ReviewDecision.id.desc())
             ).all()
             return render(
-                request, "candidate.html.j2", user, candidate=candidate, run=candidate.run, history=history
+                request,
+                "candidate.html.j2",
+                user,
+                candidate=candidate,
+                run=candidate.run,
+                history=history,
             )
 
     @app.post("/candidates/{candidate_id}/review")
     def review_form(
         candidate_id: int,
-        decision: str = Form(...),
-        comment: str = Form(""),
-        user: SessionUser = Depends(reviewer),
+        user: Reviewer,
+        decision: Annotated[str, Form()],
+        comment: Annotated[str, Form()] = "",
     ) -> Response:
         service.record_decision(registry, candidate_id, decision, comment, user.username)
         with registry.read() as session:
@@ -274,18 +292,14 @@ def create_app(registry: Registry, secure_cookies: bool = False) -> FastAPI:
         return RedirectResponse(f"/runs/{run_id}#candidate-{candidate_id}", status_code=303)
 
     @app.get("/compare", response_class=HTMLResponse)
-    def compare_page(
-        request: Request, a: int, b: int, user: SessionUser = Depends(page_user)
-    ) -> Response:
+    def compare_page(request: Request, a: int, b: int, user: PageUser) -> Response:
         with registry.read() as session:
             rows = service.compare_runs(session, a, b)
             run_a, run_b = session.get(Run, a), session.get(Run, b)
             return render(request, "compare.html.j2", user, rows=rows, run_a=run_a, run_b=run_b)
 
     @app.post("/runs/{run_id}/designs")
-    def new_design(
-        run_id: int, note: str = Form(""), user: SessionUser = Depends(reviewer)
-    ) -> Response:
+    def new_design(run_id: int, user: Reviewer, note: Annotated[str, Form()] = "") -> Response:
         with registry.read() as session:
             run = session.get(Run, run_id)
             if run is None:
@@ -298,9 +312,7 @@ def create_app(registry: Registry, secure_cookies: bool = False) -> FastAPI:
         return RedirectResponse(f"/designs/{design_id}", status_code=303)
 
     @app.get("/designs/{design_id}", response_class=HTMLResponse)
-    def design_page(
-        request: Request, design_id: int, user: SessionUser = Depends(page_user)
-    ) -> Response:
+    def design_page(request: Request, design_id: int, user: PageUser) -> Response:
         with registry.read() as session:
             design = session.get(Design, design_id)
             if design is None:
@@ -322,9 +334,7 @@ def create_app(registry: Registry, secure_cookies: bool = False) -> FastAPI:
             )
 
     @app.post("/designs/{design_id}/edit")
-    async def edit_design_form(
-        request: Request, design_id: int, user: SessionUser = Depends(reviewer)
-    ) -> Response:
+    async def edit_design_form(request: Request, design_id: int, user: Reviewer) -> Response:
         form = await request.form()
         candidates = [str(v) for v in form.getlist("candidate")]
         note = str(form.get("note", ""))
@@ -332,14 +342,12 @@ def create_app(registry: Registry, secure_cookies: bool = False) -> FastAPI:
         return RedirectResponse(f"/designs/{new_id}", status_code=303)
 
     @app.post("/designs/{design_id}/approve")
-    def approve_form(design_id: int, user: SessionUser = Depends(reviewer)) -> Response:
+    def approve_form(design_id: int, user: Reviewer) -> Response:
         service.approve_design(registry, design_id, user.username)
         return RedirectResponse(f"/designs/{design_id}", status_code=303)
 
     @app.get("/audit", response_class=HTMLResponse)
-    def audit_page(
-        request: Request, limit: int = 200, user: SessionUser = Depends(page_user)
-    ) -> Response:
+    def audit_page(request: Request, user: PageUser, limit: int = 200) -> Response:
         with registry.read() as session:
             entries = session.scalars(
                 select(AuditEntry).order_by(AuditEntry.id.desc()).limit(max(1, min(limit, 5000)))
@@ -348,11 +356,11 @@ def create_app(registry: Registry, secure_cookies: bool = False) -> FastAPI:
             return render(request, "audit.html.j2", user, entries=entries, chain=chain)
 
     @app.get("/runs/{run_id}/report")
-    def run_report(run_id: int, user: SessionUser = Depends(page_user)) -> Response:
+    def run_report(run_id: int, user: PageUser) -> Response:
         return _serve_run_file(run_id, "report.html")
 
     @app.get("/runs/{run_id}/files/{relative:path}")
-    def run_file(run_id: int, relative: str, user: SessionUser = Depends(page_user)) -> Response:
+    def run_file(run_id: int, relative: str, user: PageUser) -> Response:
         return _serve_run_file(run_id, relative)
 
     def _serve_run_file(run_id: int, relative: str) -> Response:
@@ -389,11 +397,11 @@ def create_app(registry: Registry, secure_cookies: bool = False) -> FastAPI:
         return response
 
     @app.get("/api/session")
-    def api_session(user: SessionUser = Depends(api_user)) -> dict[str, Any]:
+    def api_session(user: ApiUser) -> dict[str, Any]:
         return {"username": user.username, "role": user.role, "csrf_token": user.csrf}
 
     @app.get("/api/runs")
-    def api_runs(user: SessionUser = Depends(api_user)) -> list[dict[str, Any]]:
+    def api_runs(user: ApiUser) -> list[dict[str, Any]]:
         with registry.read() as session:
             return [
                 {"id": r.id, "patient": r.patient.external_id, "status": r.status, "path": r.path}
@@ -401,7 +409,7 @@ def create_app(registry: Registry, secure_cookies: bool = False) -> FastAPI:
             ]
 
     @app.get("/api/runs/{run_id}/candidates")
-    def api_candidates(run_id: int, user: SessionUser = Depends(api_user)) -> list[dict[str, Any]]:
+    def api_candidates(run_id: int, user: ApiUser) -> list[dict[str, Any]]:
         with registry.read() as session:
             run = session.get(Run, run_id)
             if run is None:
@@ -421,19 +429,21 @@ def create_app(registry: Registry, secure_cookies: bool = False) -> FastAPI:
             ]
 
     @app.post("/api/candidates/{candidate_id}/review")
-    async def api_review(
-        request: Request, candidate_id: int, user: SessionUser = Depends(reviewer)
-    ) -> dict[str, Any]:
+    async def api_review(request: Request, candidate_id: int, user: Reviewer) -> dict[str, Any]:
         body = await request.json()
         if not isinstance(body, dict):
             raise HTTPException(status_code=400, detail="send a JSON object")
         decision_id = service.record_decision(
-            registry, candidate_id, str(body.get("decision", "")), str(body.get("comment", "")), user.username
+            registry,
+            candidate_id,
+            str(body.get("decision", "")),
+            str(body.get("comment", "")),
+            user.username,
         )
         return {"decision_id": decision_id}
 
     @app.get("/api/candidates/{candidate_id}/decisions")
-    def api_decisions(candidate_id: int, user: SessionUser = Depends(api_user)) -> list[dict[str, Any]]:
+    def api_decisions(candidate_id: int, user: ApiUser) -> list[dict[str, Any]]:
         with registry.read() as session:
             rows = session.scalars(
                 select(ReviewDecision)
@@ -441,17 +451,23 @@ def create_app(registry: Registry, secure_cookies: bool = False) -> FastAPI:
                 .order_by(ReviewDecision.id)
             ).all()
             return [
-                {"id": d.id, "decision": d.decision, "comment": d.comment, "username": d.username, "at": d.created_at}
+                {
+                    "id": d.id,
+                    "decision": d.decision,
+                    "comment": d.comment,
+                    "username": d.username,
+                    "at": d.created_at,
+                }
                 for d in rows
             ]
 
     @app.post("/api/designs/{design_id}/approve")
-    def api_approve(design_id: int, user: SessionUser = Depends(reviewer)) -> dict[str, Any]:
+    def api_approve(design_id: int, user: Reviewer) -> dict[str, Any]:
         service.approve_design(registry, design_id, user.username)
         return {"design_id": design_id, "status": "approved"}
 
     @app.get("/api/audit")
-    def api_audit(user: SessionUser = Depends(api_user)) -> dict[str, Any]:
+    def api_audit(user: ApiUser) -> dict[str, Any]:
         with registry.read() as session:
             chain = verify_chain(session)
             entries = session.scalars(select(AuditEntry).order_by(AuditEntry.id)).all()
@@ -500,5 +516,7 @@ def _num(value: Any, digits: int = 3) -> str:
     if value is None:
         return ""
     if isinstance(value, float):
-        return f"{value:.0f}" if abs(value) >= 1000 else f"{value:.{digits}f}".rstrip("0").rstrip(".")
+        return (
+            f"{value:.0f}" if abs(value) >= 1000 else f"{value:.{digits}f}".rstrip("0").rstrip(".")
+        )
     return str(value)

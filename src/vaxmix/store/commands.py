@@ -38,14 +38,25 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     imp.set_defaults(handler=_import)
 
     lst = actions.add_parser("list", help="list patients, runs, designs or users")
-    lst.add_argument("what", choices=("patients", "runs", "designs", "users"), nargs="?", default="runs")
+    lst.add_argument(
+        "what", choices=("patients", "runs", "designs", "users"), nargs="?", default="runs"
+    )
     lst.add_argument("--db", default=None, help=DB_HELP)
     lst.set_defaults(handler=_list)
 
-    exp = actions.add_parser("export", help="export one run with decisions, designs and audit as JSON")
+    exp = actions.add_parser(
+        "export", help="export one run with decisions, designs and audit as JSON"
+    )
     exp.add_argument("run_id", type=int, metavar="RUN_ID")
     exp.add_argument("--db", default=None, help=DB_HELP)
     exp.add_argument("-o", "--out", default=None, help="output file (default: stdout)")
+    exp.add_argument(
+        "--evaluated-tsv",
+        default=None,
+        metavar="FILE",
+        help="also write the run's aggregated.tsv with Evaluation set from the reviews "
+        "(opens in pVACview)",
+    )
     exp.set_defaults(handler=_export)
 
     user = actions.add_parser("add-user", help="create a local account")
@@ -134,13 +145,16 @@ def _list(args: argparse.Namespace) -> int:
 def _export(args: argparse.Namespace) -> int:
     from vaxmix.common.atomic import atomic_write
     from vaxmix.store.db import open_registry
-    from vaxmix.store.service import NotFound, export_run
+    from vaxmix.store.service import NotFound, export_run, write_evaluated_aggregated
 
     registry = open_registry(args.db)
     try:
         with registry.read() as session:
             try:
                 data = export_run(session, args.run_id)
+                if args.evaluated_tsv:
+                    decided = write_evaluated_aggregated(session, args.run_id, args.evaluated_tsv)
+                    print(f"{args.evaluated_tsv}: {decided} reviewed rows", file=sys.stderr)
             except NotFound as exc:
                 print(f"vaxmix: error: {exc}", file=sys.stderr)
                 return 2

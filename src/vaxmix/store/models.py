@@ -8,7 +8,7 @@ is frozen (a trigger refuses any change to it): an edit creates a new design ver
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -36,7 +36,7 @@ DECISIONS: tuple[str, ...] = ("Accept", "Reject", "Pending")
 class Base(DeclarativeBase):
     """Declarative base; ``type_annotation_map`` keeps dicts as portable JSON."""
 
-    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+    type_annotation_map: ClassVar[dict] = {dict[str, Any]: JSON, list[Any]: JSON}
 
 
 class Setting(Base):
@@ -119,7 +119,10 @@ class Candidate(Base):
     """One aggregated row (a variant with its best peptide) of a run."""
 
     __tablename__ = "candidate"
-    __table_args__ = (UniqueConstraint("run_id", "index_key"), Index("ix_candidate_variant", "variant_id"))
+    __table_args__ = (
+        UniqueConstraint("run_id", "index_key"),
+        Index("ix_candidate_variant", "variant_id"),
+    )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     run_id: Mapped[int] = mapped_column(ForeignKey("run.id"))
     rank: Mapped[int] = mapped_column(Integer)

@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -48,9 +48,12 @@ __all__ = [
     "export_run",
     "import_run",
     "record_decision",
+    "write_evaluated_aggregated",
 ]
 
-_HASHER = PasswordHasher()  # argon2id with argon2-cffi's RFC 9106 low-memory defaults
+# argon2id, RFC 9106 "second recommended option" (t=3, 64 MiB, p=4): argon2-cffi's default.
+HASHER_PARAMETERS = profiles.RFC_9106_LOW_MEMORY
+_HASHER = PasswordHasher.from_parameters(HASHER_PARAMETERS)
 _DUMMY_HASH = _HASHER.hash("vaxmix-timing-equaliser")
 USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9_.@-]{1,64}$")
 MIN_PASSWORD_LENGTH = 8
@@ -81,7 +84,9 @@ def add_user(registry: Registry, username: str, password: str, role: str, actor:
     if role not in ROLES:
         raise InputError(f"role must be one of {', '.join(ROLES)}", field="role")
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise InputError(f"password needs at least {MIN_PASSWORD_LENGTH} characters", field="password")
+        raise InputError(
+            f"password needs at least {MIN_PASSWORD_LENGTH} characters", field="password"
+        )
     with registry.write() as session:
         if session.scalar(select(User.id).where(User.username == username)) is not None:
             raise InputError(f"user {username!r} already exists", field="username")
@@ -94,7 +99,9 @@ def add_user(registry: Registry, username: str, password: str, role: str, actor:
         )
         session.add(user)
         session.flush()
-        append_audit(session, actor, "user.create", "user", user.id, {"username": username, "role": role})
+        append_audit(
+            session, actor, "user.create", "user", user.id, {"username": username, "role": role}
+        )
         return user.id
 
 
@@ -136,18 +143,6 @@ def _get_or_create_sample(session: Session, patient: Patient, name: str, kind: s
     return sample
 
 
-def _dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _inputs(value: Any) -> list[Any]:
-    if isinstance(value, list):
-        return value
-    if isinstance(value, dict):
-        return [{"role": k, **(v if isinstance(v, dict) else {"path": v})} for k, v in value.items()]
-    return []
-
-
 def import_run(
     registry: Registry,
     run_dir: str | Path,
@@ -162,7 +157,15 @@ def import_run(
     (run id, created)
         ``created`` is False when the same ``run.json`` was imported before (nothing changes).
     """
-    from vaxmix.report.loaders import candidate_records, load_run, run_alleles, run_identity
+    from vaxmix.report.loaders import (
+        candidate_records,
+        load_run,
+        run_alleles,
+        run_identity,
+        run_inputs,
+        run_section,
+        selected_indexes,
+    )
 
     folder = load_run(run_dir)
     uid = hashlib.sha256((Path(run_dir) / "run.json").read_bytes()).hexdigest()
@@ -176,7 +179,10 @@ def import_run(
         sample = _get_or_create_sample(session, patient, sample_name or identity["sample"], "tumor")
         if run_json.get("normal_sample"):
             _get_or_create_sample(session, patient, str(run_json["normal_sample"]), "normal")
-        known = {h.allele for h in session.scalars(select(HlaType).where(HlaType.patient_id == patient.id))}
+        known = {
+            h.allele
+            for h in session.scalars(select(HlaType).where(HlaType.patient_id == patient.id))
+        }
         for allele in run_alleles(folder):
             if allele not in known:
                 session.add(
@@ -194,12 +200,12 @@ def import_run(
             sample_id=sample.id,
             path=str(Path(run_dir).resolve()),
             status=str(run_json.get("status", "completed")),
-            parameters=_dict(run_json.get("parameters")),
-            versions=_dict(run_json.get("versions")),
-            inputs=_inputs(run_json.get("inputs")),
-            models=_dict(run_json.get("models")),
-            timings=_dict(run_json.get("timings")),
-            counts=_dict(run_json.get("counts")),
+            parameters=run_section(run_json, "parameters"),
+            versions=run_section(run_json, "versions"),
+            inputs=run_inputs(run_json),
+            models=run_section(run_json, "models", "prediction"),
+            timings=run_section(run_json, "timings", "timings_s"),
+            counts=run_section(run_json, "counts"),
             started_at=run_json.get("started_at"),
             finished_at=run_json.get("finished_at"),
             imported_at=now_iso(),
@@ -236,16 +242,23 @@ def import_run(
             "run.import",
             "run",
             run.id,
-            {"path": run.path, "uid": uid, "patient": patient.external_id, "candidates": len(records)},
+            {
+                "path": run.path,
+                "uid": uid,
+                "patient": patient.external_id,
+                "candidates": len(records),
+            },
         )
         if folder.construct is not None:
-            selected = []
-            if folder.selection is not None and "Index" in folder.selection.columns:
-                selected = [str(i) for i in folder.selection["Index"]]
+            selected = selected_indexes(folder)
             _new_design(
                 session,
                 run.id,
-                {"construct": folder.construct, "candidates": selected, "source": "vaccine/construct.json"},
+                {
+                    "construct": folder.construct,
+                    "candidates": selected,
+                    "source": "vaccine/construct.json",
+                },
                 note="imported from the run folder",
                 username=actor,
                 parent_id=None,
@@ -283,7 +296,12 @@ def record_decision(
             "candidate.review",
             "candidate",
             candidate_id,
-            {"decision_id": row.id, "decision": decision, "comment": comment, "run_id": candidate.run_id},
+            {
+                "decision_id": row.id,
+                "decision": decision,
+                "comment": comment,
+                "run_id": candidate.run_id,
+            },
         )
         return row.id
 
@@ -422,7 +440,9 @@ def compare_runs(session: Session, run_a: int, run_b: int) -> list[dict[str, Any
     for variant in sorted(set(a) | set(b)):
         ca, cb = a.get(variant), b.get(variant)
         if ca and cb:
-            status = "changed" if (ca.tier, ca.best_peptide) != (cb.tier, cb.best_peptide) else "same"
+            status = (
+                "changed" if (ca.tier, ca.best_peptide) != (cb.tier, cb.best_peptide) else "same"
+            )
         else:
             status = "only in A" if ca else "only in B"
         rows.append(
@@ -462,7 +482,10 @@ def export_run(session: Session, run_id: int) -> dict[str, Any]:
         select(AuditEntry)
         .where(
             ((AuditEntry.entity == "run") & (AuditEntry.entity_id == str(run_id)))
-            | ((AuditEntry.entity == "candidate") & AuditEntry.entity_id.in_([str(i) for i in candidate_ids]))
+            | (
+                (AuditEntry.entity == "candidate")
+                & AuditEntry.entity_id.in_([str(i) for i in candidate_ids])
+            )
             | ((AuditEntry.entity == "design") & AuditEntry.entity_id.in_(design_ids))
         )
         .order_by(AuditEntry.id)
@@ -478,3 +501,38 @@ def export_run(session: Session, run_id: int) -> dict[str, Any]:
         "designs": [_row(d) for d in run.designs],
         "audit": [_row(a) for a in audit],
     }
+
+
+def write_evaluated_aggregated(session: Session, run_id: int, out: str | Path) -> int:
+    """Write the run's ``aggregated.tsv`` with its ``Evaluation`` column set from the reviews.
+
+    pVACview reads and writes the same column (Accept/Reject/Pending), so the file can be opened
+    there. Returns the number of rows with a decision other than Pending.
+    """
+    import csv
+
+    from vaxmix.common.atomic import atomic_write
+
+    run = session.get(Run, run_id)
+    if run is None:
+        raise NotFound(f"no run {run_id}")
+    source = Path(run.path) / "aggregated.tsv"
+    if not source.is_file():
+        raise InputError("the run folder has no aggregated.tsv any more", path=source)
+    current = current_decisions(session, [c.id for c in run.candidates])
+    by_index = {c.index_key: current[c.id].decision for c in run.candidates if c.id in current}
+    decided = 0
+    with open(source, newline="", encoding="utf-8") as handle:
+        reader = csv.DictReader(handle, delimiter="\t")
+        fields = list(reader.fieldnames or [])
+        rows = list(reader)
+    if "Evaluation" not in fields:
+        fields.append("Evaluation")
+    for row in rows:
+        row["Evaluation"] = by_index.get(row.get("Index", ""), "Pending")
+        decided += row["Evaluation"] != "Pending"
+    with atomic_write(out, newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=fields, delimiter="\t", lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    return decided

@@ -20,6 +20,7 @@ from vaxmix.trial.bor import best_overall_response
 from vaxmix.trial.dates import parse_iso_dates
 from vaxmix.trial.io import TrialData, read_trial_folders
 from vaxmix.trial.lesions import (
+    LesionDataError,
     SdtmLesionMapping,
     lesions_from_csv,
     lesions_from_sdtm,
@@ -48,6 +49,8 @@ class AnalysisOptions:
     level: float = 0.95
     claims: list[Claim] = field(default_factory=list)
     elispot_rule: str = "dfr_eq"
+    boin_target: float = 0.30
+    ctcae_version: str = "5.0"
 
 
 @dataclass
@@ -88,12 +91,10 @@ def _lesions_by_subject(lesions: pd.DataFrame, skip: bool) -> tuple[pd.DataFrame
         try:
             validate_lesions(lesions)
             return lesions, skipped
-        except InputError as exc:
-            if not skip:
+        except LesionDataError as exc:
+            if not skip or exc.subject is None:
                 raise
-            subject = str(exc.message).split(",")[0].removeprefix("subject ").strip()
-            if subject not in set(lesions["subject"]):
-                raise
+            subject = exc.subject
             skipped.append({"subject": subject, "reason": str(exc)})
             lesions = lesions[lesions["subject"] != subject]
 
@@ -101,7 +102,7 @@ def _lesions_by_subject(lesions: pd.DataFrame, skip: bool) -> tuple[pd.DataFrame
 def analyze_trial(
     sdtm_dir: Path | None = None, adam_dir: Path | None = None,
     lesions_csv: Path | None = None, elispot_csv: Path | None = None,
-    options: AnalysisOptions | None = None,
+    options: AnalysisOptions | None = None, titers_csv: Path | None = None,
 ) -> TrialResults:
     """Run the whole trial analysis on whatever inputs are given."""
     options = options or AnalysisOptions()
@@ -163,13 +164,20 @@ def analyze_trial(
             _date_series(data.sdtm.get("dm"), "DTHDTC"))
         last_alive = _date_series(data.get("adsl"), "LSTALVDT")
         tte = time_to_event(bor, start, death, last_alive, options.dor_basis)
+        censoring = dict(CENSORING_RULES)
+        dor_label = f"Duration of response ({options.dor_basis} responders)"
+        if lesions is None and "adtte" in data.adam:
+            tte = _tte_from_adtte(data.adam["adtte"])
+            censoring = {k: f"as derived in the supplied ADTTE ({v})"
+                         for k, v in censoring.items()}
+            dor_label = "Duration of response (supplied ADTTE)"
+            notes.append("Time-to-event endpoints taken from the supplied ADTTE, not re-derived.")
         tables["adtte"] = tte
         for param, label in (("PFS", "Progression-free survival"),
-                             ("OS", "Overall survival"),
-                             ("DOR", f"Duration of response ({options.dor_basis} responders)")):
+                             ("OS", "Overall survival"), ("DOR", dor_label)):
             rows = tte[tte["param"] == param]
             km = kaplan_meier(rows["days"], rows["event"], options.level, param)
-            survival.append({"id": param, "label": label, "censoring": CENSORING_RULES[param],
+            survival.append({"id": param, "label": label, "censoring": censoring[param],
                              "start": f"{start_source}" if param != "DOR" else
                              "first CR/PR date", "data_cut": cut,
                              **{k: v for k, v in km.items() if k != "curve"}})
@@ -180,6 +188,9 @@ def analyze_trial(
     if elispot_csv is not None:
         endpoints.extend(_immune(elispot_csv, tables, options))
         inputs.append(Path(elispot_csv))
+    if titers_csv is not None:
+        endpoints.extend(_serology(titers_csv, tables, options))
+        inputs.append(Path(titers_csv))
     for claim in options.claims:
         endpoints.append(rate_endpoint(
             f"claim_{len(endpoints)}", claim.label,
@@ -208,6 +219,35 @@ def analyze_trial(
     return TrialResults(tables, report, inputs, skipped)
 
 
+_ADTTE_PARAMS = {"PFS": "PFS", "OS": "OS", "RSD": "DOR", "DOR": "DOR", "DURRSP": "DOR"}
+
+
+def _tte_from_adtte(adtte: pd.DataFrame) -> pd.DataFrame:
+    """PFS/OS/DOR rows from a sponsor's ADTTE (PARAMCD, AVAL in days, CNSR, STARTDT, ADT)."""
+    from vaxmix.trial.io import require_columns
+
+    require_columns(adtte, ["USUBJID", "PARAMCD", "AVAL", "CNSR"], "ADTTE")
+    rows = adtte[adtte["PARAMCD"].str.upper().isin(_ADTTE_PARAMS)]
+    days = pd.to_numeric(rows["AVAL"], errors="coerce")
+    cnsr = pd.to_numeric(rows["CNSR"], errors="coerce")
+    bad = days.isna() | cnsr.isna() | (days < 0)
+    if bad.any():
+        row = rows[bad].iloc[0]
+        raise InputError(f"subject {row['USUBJID']}, parameter {row['PARAMCD']}: AVAL/CNSR "
+                         "missing or negative", path=adtte.attrs.get("path"),
+                         line=int(row["_line"]), field="AVAL")
+    start = parse_iso_dates(rows["STARTDT"])[0] if "STARTDT" in rows.columns else pd.NaT
+    end = parse_iso_dates(rows["ADT"])[0] if "ADT" in rows.columns else pd.NaT
+    return pd.DataFrame({
+        "subject": rows["USUBJID"].astype(str).to_numpy(),
+        "param": rows["PARAMCD"].str.upper().map(_ADTTE_PARAMS).to_numpy(),
+        "start_date": start, "end_date": end,
+        "days": days.to_numpy(), "cnsr": cnsr.astype(int).to_numpy(),
+        "event": (cnsr == 0).astype(int).to_numpy(),
+        "description": rows["EVNTDESC"].to_numpy() if "EVNTDESC" in rows.columns else "",
+    })
+
+
 def _ovr_from_rs(data: TrialData, evaluator: str) -> tuple[pd.DataFrame, list[str]]:
     adrs = data.adam.get("adrs")
     if adrs is not None and "PARAMCD" in adrs.columns:
@@ -220,6 +260,8 @@ def _ovr_from_rs(data: TrialData, evaluator: str) -> tuple[pd.DataFrame, list[st
         rows = rs[rs["RSTESTCD"].str.upper() == "OVRLRESP"]
         if "RSEVAL" in rows.columns:
             rows = rows[rows["RSEVAL"].str.upper() == evaluator.upper()]
+            if evaluator.upper() != "INVESTIGATOR" and "RSACPTFL" in rows.columns:
+                rows = rows[rows["RSACPTFL"] == "Y"]
         if "RSCAT" in rows.columns:
             rows = rows[~rows["RSCAT"].fillna("").str.upper().str.contains("IRECIST")]
         date_col, resp_col = "RSDTC", "RSSTRESC"
@@ -279,7 +321,8 @@ def _safety(data: TrialData, tables: dict, options: AnalysisOptions, notes: list
 
     first_dose = _first_dose(data)
     raw = data.adam.get("adae") if "adae" in data.adam else data.sdtm["ae"]
-    ae, grade_source = normalise_ae(raw, first_dose if not first_dose.empty else None)
+    ae, grade_source = normalise_ae(raw, first_dose if not first_dose.empty else None,
+                                    options.ctcae_version)
     adsl = data.get("adsl")
     if adsl is not None and "SAFFL" in adsl.columns:
         safety_set = sorted(adsl.loc[adsl["SAFFL"] == "Y", "USUBJID"].astype(str))
@@ -310,7 +353,7 @@ def _safety(data: TrialData, tables: dict, options: AnalysisOptions, notes: list
     dose = _dose_levels(data)
     if not first_dose.empty and not dose.empty:
         dlt = dlt_summary(ae, first_dose.reindex(safety_set).dropna(), dose)
-        tables["dlt_by_dose"] = dlt
+        tables["dlt_by_dose"] = _with_boin_decisions(dlt, options.boin_target)
         out.append(rate_endpoint(
             "dlt", "Dose-limiting toxicity", "protocol DLT rule: related grade ≥ 3 non-"
             "haematological or ≥ 4 haematological AE within 28 days of the first dose (or "
@@ -318,6 +361,26 @@ def _safety(data: TrialData, tables: dict, options: AnalysisOptions, notes: list
             "DLT-evaluable: dosed subjects", options.data_cut, options.level,
             grade_source=grade_source))
     notes.append(f"AE grades: {grade_source}.")
+    return out
+
+
+def _with_boin_decisions(dlt: pd.DataFrame, target: float) -> pd.DataFrame:
+    """Add the BOIN decision each dose level's observed DLT rate implies (Liu & Yuan 2015)."""
+    from scipy.stats import beta
+
+    from vaxmix.trial.dose_finding import boin_boundaries
+
+    bounds = boin_boundaries(target)
+    out = dlt.copy()
+    rate = out["n_dlt"] / out["n_evaluable"]
+    out["dlt_rate"] = rate
+    out["boin_decision"] = [
+        "eliminate" if n >= 3 and beta.sf(target, 1 + x, 1 + n - x) > 0.95
+        else "escalate" if r <= bounds.lambda_e
+        else "de-escalate" if r >= bounds.lambda_d else "stay"
+        for n, x, r in zip(out["n_evaluable"], out["n_dlt"], rate, strict=True)
+    ]
+    out["boin_target"] = target
     return out
 
 
@@ -365,6 +428,21 @@ def _immune(path: Path, tables: dict, options: AnalysisOptions) -> list[dict]:
             options.level, target=rate["target"], rule=rate["rule"],
             n_de_novo=rate["n_de_novo"], n_boosted=rate["n_boosted"], assay="IFN-γ ELISpot"))
     return out
+
+
+def _serology(path: Path, tables: dict, options: AnalysisOptions) -> list[dict]:
+    from vaxmix.trial.immune import read_titers, seroconversion_rates
+
+    titers = read_titers(path)
+    tables["nab_titers"] = titers.drop(columns="_line")
+    return [
+        rate_endpoint(
+            f"nab_{rate['virus']}", f"Anti-{rate['virus']} nAb seroconversion",
+            rate["definition"], rate["x"], rate["n"], "immune",
+            "subjects with baseline and post-treatment titres", options.data_cut,
+            options.level, target="viral", assay="neutralising antibody titre")
+        for rate in seroconversion_rates(titers)
+    ]
 
 
 def write_outputs(results: TrialResults, out_dir: Path, plot_format: str = "png",

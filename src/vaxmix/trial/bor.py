@@ -44,7 +44,8 @@ def prepare_assessments(ovr: pd.DataFrame, start: pd.Series) -> pd.DataFrame:
     frame["response"] = frame["response"].astype(str).str.strip().str.upper()
     frame = frame[frame["response"].isin(_WORST_RANK)]
     frame["start"] = frame["subject"].map(start)
-    frame = frame[frame["date"].notna() & (frame["start"].isna() | (frame["date"] >= frame["start"]))]
+    on_or_after = frame["start"].isna() | (frame["date"] >= frame["start"])
+    frame = frame[frame["date"].notna() & on_or_after]
     frame["rank"] = frame["response"].map(_WORST_RANK)
     frame = frame.sort_values(["subject", "date", "rank"]).drop_duplicates(
         ["subject", "date"], keep="last"

@@ -45,8 +45,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     analyze.add_argument("--adam", type=Path, help="folder of ADaM datasets (ADSL, ADAE, ...)")
     analyze.add_argument("--lesions", type=Path, help="minimal lesion CSV instead of TU/TR")
     analyze.add_argument("--elispot", type=Path, help="ELISpot wells CSV")
+    analyze.add_argument("--titers", type=Path,
+                         help="neutralising-antibody titres CSV (subject, virus, timepoint, "
+                              "titer)")
     analyze.add_argument("--elispot-rule", choices=("dfr_eq", "dfr_2x", "empirical"),
                          default="dfr_eq")
+    analyze.add_argument("--ctcae-version", choices=("5.0", "6.0"), default="5.0",
+                         help="CTCAE version the recorded AE grades follow (default 5.0)")
+    analyze.add_argument("--boin-target", type=float, default=0.30,
+                         help="target DLT rate for the BOIN decision per dose level (0.30)")
     analyze.add_argument("--start-ref", choices=("auto", "RANDDT", "TRTSDT"), default="auto")
     analyze.add_argument("--claim", action="append", default=[], metavar="LABEL=X/N",
                          help="a stated immune-response rate to show in context, e.g. "
@@ -78,7 +85,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     tpt.set_defaults(handler=_tpt)
 
 
-def _options(args: argparse.Namespace):  # noqa: ANN202 - lazy import of the dataclass
+def _options(args: argparse.Namespace):
     from vaxmix.common.errors import InputError
     from vaxmix.trial.analyze import AnalysisOptions
     from vaxmix.trial.recist import RecistConfig
@@ -91,6 +98,8 @@ def _options(args: argparse.Namespace):  # noqa: ANN202 - lazy import of the dat
             raise InputError(f"bad claim {text!r}: expected LABEL=X/N with 0 <= X <= N, N > 0",
                              field="--claim")
         claims.append(Claim(match.group(1).strip(), int(match.group(2)), int(match.group(3))))
+    if not 0 < getattr(args, "boin_target", 0.30) < 1:
+        raise InputError("BOIN target must be between 0 and 1", field="--boin-target")
     if args.data_cut and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", args.data_cut):
         raise InputError("data cut must be YYYY-MM-DD", field="--data-cut")
     return AnalysisOptions(
@@ -100,6 +109,8 @@ def _options(args: argparse.Namespace):  # noqa: ANN202 - lazy import of the dat
         irecist=args.irecist, data_cut=args.data_cut, dor_basis=args.dor_basis,
         skip_bad_subjects=args.skip_bad_subjects, claims=claims,
         elispot_rule=getattr(args, "elispot_rule", "dfr_eq"),
+        ctcae_version=getattr(args, "ctcae_version", "5.0"),
+        boin_target=getattr(args, "boin_target", 0.30),
     )
 
 
@@ -119,9 +130,11 @@ def _analyze(args: argparse.Namespace) -> int:
     from vaxmix.common.errors import InputError
     from vaxmix.trial.analyze import analyze_trial, write_outputs
 
-    if args.sdtm is None and args.adam is None and args.lesions is None:
-        raise InputError("give --sdtm, --adam or --lesions", field="--sdtm")
-    results = analyze_trial(args.sdtm, args.adam, args.lesions, args.elispot, _options(args))
+    if all(v is None for v in (args.sdtm, args.adam, args.lesions, args.elispot, args.titers)):
+        raise InputError("give --sdtm, --adam, --lesions, --elispot or --titers",
+                         field="--sdtm")
+    results = analyze_trial(args.sdtm, args.adam, args.lesions, args.elispot, _options(args),
+                            titers_csv=args.titers)
     folder = write_outputs(results, args.out, args.plots, plots=args.plots != "none")
     _summarise(results, folder)
     return 0

@@ -181,6 +181,8 @@ def immune_response_rates(calls: pd.DataFrame, rule: PositivityRule) -> list[dic
     post = calls[~is_base]
     results = []
     for target in ("viral", "tumor_antigen", "non_specific"):
+        if not (calls["target"] == target).any():
+            continue  # not measured: no endpoint rather than an empty one
         sub = post[post["target"] == target]
         evaluable, induced, de_novo, boosted = set(), set(), set(), set()
         for rec in sub.itertuples(index=False):
@@ -207,9 +209,53 @@ def immune_response_rates(calls: pd.DataFrame, rule: PositivityRule) -> list[dic
             "rule": rule.describe(),
             "definition": f"vaccine-induced {target.replace('_', ' ')} ELISpot response in any "
                           "antigen: positive after treatment and negative at baseline (de novo) "
-                          f"or ≥ {rule.boost_fold:g}× rise in net spots (boosted)",
+                          f"or ≥ {rule.boost_fold:g}× rise in net spots (boosted); positivity "
+                          f"rule: {rule.describe()}",
             "n_de_novo": len(de_novo),
             "n_boosted": len(boosted),
+            **rate.as_dict(),
+        })
+    return results
+
+
+def read_titers(path: str | Path) -> pd.DataFrame:
+    """Read neutralising-antibody titres: ``subject, virus, timepoint, titer`` (reciprocal
+    dilution; values such as ``<8`` mean below the lower limit of quantification)."""
+    frame = read_table(path)
+    frame.columns = ["_line", *[c.lower() for c in frame.columns[1:]]]
+    require_columns(frame, ["subject", "virus", "timepoint", "titer"], "titre CSV")
+    text = frame["titer"].astype("string").str.strip()
+    below = text.str.startswith("<").fillna(False)
+    value = pd.to_numeric(text.str.lstrip("<"), errors="coerce")
+    bad = value.isna() | (value <= 0)
+    if bad.any():
+        row = frame[bad].iloc[0]
+        raise InputError(f"subject {row['subject']}, virus {row['virus']}, timepoint "
+                         f"{row['timepoint']}: titre {row['titer']!r} is not a positive number "
+                         "(or <LLOQ)", path=path, line=int(row["_line"]), field="titer")
+    frame["titer_value"] = value
+    frame["below_lloq"] = below
+    frame["subject"] = frame["subject"].astype(str)
+    return frame
+
+
+def seroconversion_rates(titers: pd.DataFrame, fold: float = 4.0,
+                         baseline_label: str = "baseline") -> list[dict]:
+    """Per-virus seroconversion: post-treatment titre ≥ ``fold`` × baseline (a baseline below
+    the LLOQ counts as the LLOQ, which is conservative). Evaluable: baseline and ≥ 1 post value.
+    """
+    is_base = titers["timepoint"].astype(str).str.lower() == baseline_label.lower()
+    base = titers[is_base].groupby(["subject", "virus"])["titer_value"].max()
+    post = titers[~is_base].groupby(["subject", "virus"])["titer_value"].max()
+    joined = pd.concat({"base": base, "post": post}, axis=1).dropna()
+    results = []
+    for virus, frame in joined.groupby(level="virus", sort=True):
+        converted = int((frame["post"] >= fold * frame["base"]).sum())
+        rate = proportion(converted, len(frame))
+        results.append({
+            "virus": virus,
+            "definition": f"anti-{virus} neutralising-antibody seroconversion: peak post-"
+                          f"treatment titre ≥ {fold:g}× baseline (baseline < LLOQ taken as LLOQ)",
             **rate.as_dict(),
         })
     return results

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from vaxmix.common.errors import InputError
@@ -63,10 +64,7 @@ def read_table(path: str | Path) -> pd.DataFrame:
     name = path.name.lower()
     try:
         if name.endswith(".xpt"):
-            frame = pd.read_sas(path, format="xport", encoding="latin-1")
-            for column in frame.columns:
-                if frame[column].dtype == object:
-                    frame[column] = frame[column].replace({"": None})
+            frame = _xport_as_text(pd.read_sas(path, format="xport", encoding="latin-1"))
             frame.insert(0, "_line", range(1, len(frame) + 1))
         else:
             sep = "\t" if name.endswith(".tsv") else ","
@@ -79,6 +77,28 @@ def read_table(path: str | Path) -> pd.DataFrame:
     frame.columns = ["_line", *[str(c).strip().upper() for c in frame.columns[1:]]]
     frame.attrs["path"] = str(path)
     return frame
+
+
+def _xport_as_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """Make an XPT table look like its CSV twin: text everywhere, ISO dates for ADaM dates.
+
+    SAS stores ADaM dates (``*DT``) as days since 1960-01-01; they become ``YYYY-MM-DD``.
+    Other numbers become their shortest exact decimal text (``21.0`` -> ``21``).
+    """
+    out = pd.DataFrame(index=frame.index)
+    for column in frame.columns:
+        values = frame[column]
+        if pd.api.types.is_numeric_dtype(values):
+            if str(column).upper().endswith("DT"):
+                dates = pd.Timestamp("1960-01-01") + pd.to_timedelta(values, unit="D")
+                out[column] = dates.dt.strftime("%Y-%m-%d").where(values.notna(), None)
+            else:
+                out[column] = values.map(
+                    lambda v: None if pd.isna(v) else np.format_float_positional(v, trim="-")
+                )
+        else:
+            out[column] = values.astype(object).where(values.notna() & (values != ""), None)
+    return out
 
 
 def find_domain_file(folder: str | Path, domain: str) -> Path | None:

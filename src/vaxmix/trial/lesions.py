@@ -33,6 +33,7 @@ from vaxmix.trial.io import read_table, require_columns
 
 __all__ = [
     "LESION_COLUMNS",
+    "LesionDataError",
     "SdtmLesionMapping",
     "lesions_from_csv",
     "lesions_from_sdtm",
@@ -66,7 +67,9 @@ class SdtmLesionMapping:
     evaluator
         ``TREVAL`` value to analyse (``INVESTIGATOR`` or ``INDEPENDENT ASSESSOR``).
     accepted_only
-        For independent review, keep only rows with ``TRACPTFL == "Y"`` (the adjudicated read).
+        Keep only rows with ``TRACPTFL == "Y"`` (the accepted/adjudicated read of an
+        independent review). ``None`` = automatic: on for any evaluator other than
+        ``INVESTIGATOR`` when the column exists.
     long_diameter_codes
         ``TRTESTCD`` values holding a non-nodal longest diameter, first found wins.
     short_axis_codes
@@ -77,10 +80,17 @@ class SdtmLesionMapping:
     """
 
     evaluator: str = "INVESTIGATOR"
-    accepted_only: bool = False
+    accepted_only: bool | None = None
     long_diameter_codes: tuple[str, ...] = ("LDIAM", "DIAMETER")
     short_axis_codes: tuple[str, ...] = ("SAXIS", "LPERP", "DIAMETER")
     node_location: str = r"LYMPH\s*NODE|\bNODE\b|NODAL"
+
+
+@dataclass
+class LesionDataError(InputError):
+    """An :class:`InputError` in one subject's lesion data (``subject`` says whose)."""
+
+    subject: str | None = None
 
 
 def _upper(series: pd.Series) -> pd.Series:
@@ -104,7 +114,10 @@ def lesions_from_sdtm(
     tr = tr.copy()
     if "TREVAL" in tr.columns:
         tr = tr[_upper(tr["TREVAL"]).fillna("") == mapping.evaluator.upper()]
-        if mapping.accepted_only and "TRACPTFL" in tr.columns:
+        accepted = mapping.accepted_only
+        if accepted is None:
+            accepted = mapping.evaluator.upper() != "INVESTIGATOR"
+        if accepted and "TRACPTFL" in tr.columns:
             tr = tr[_upper(tr["TRACPTFL"]) == "Y"]
     if tr.empty:
         raise InputError(
@@ -363,29 +376,30 @@ def validate_lesions(lesions: pd.DataFrame) -> None:
     negative = lesions["diameter_mm"] < 0
     if negative.any():
         row = lesions[negative].iloc[0]
-        raise InputError(
+        raise LesionDataError(
             f"subject {row['subject']}, visit {_visit_label(row)}, lesion {row['lesion_id']}: "
             f"negative diameter {row['diameter_mm']} mm",
-            path=row["path"], line=int(row["line"]), field=_diameter_field(row),
+            subject=str(row["subject"]), path=row["path"], line=int(row["line"]),
+            field=_diameter_field(row),
         )
     roles = lesions.groupby(["subject", "evaluator", "lesion_id"])["role"].nunique()
     if (roles > 1).any():
         subject, _, lesion_id = roles[roles > 1].index[0]
         row = lesions[(lesions["subject"] == subject) & (lesions["lesion_id"] == lesion_id)]
         row = row.iloc[-1]
-        raise InputError(
+        raise LesionDataError(
             f"subject {subject}, visit {_visit_label(row)}: duplicate lesion ID {lesion_id} "
             "used with two roles (target / non-target / new)",
-            path=row["path"], line=int(row["line"]), field="lesion_id",
+            subject=str(subject), path=row["path"], line=int(row["line"]), field="lesion_id",
         )
     key = ["subject", "evaluator", "date", "visitnum", "lesion_id"]
     conflict = lesions.duplicated(key, keep="first")
     if conflict.any():
         row = lesions[conflict].iloc[0]
-        raise InputError(
+        raise LesionDataError(
             f"subject {row['subject']}, visit {_visit_label(row)}: duplicate lesion ID "
             f"{row['lesion_id']} with conflicting values at one assessment",
-            path=row["path"], line=int(row["line"]), field="lesion_id",
+            subject=str(row["subject"]), path=row["path"], line=int(row["line"]), field="lesion_id",
         )
     if lesions["visitnum"].notna().any():
         _check_visit_dates(lesions)
@@ -411,48 +425,61 @@ def _check_visit_dates(lesions: pd.DataFrame) -> None:
     backwards = same_subject & (visits["date"] < visits["previous"])
     if backwards.any():
         row = visits[backwards].iloc[0]
-        raise InputError(
+        raise LesionDataError(
             f"subject {row['subject']}, visit {_visit_label(row)}: assessment date "
             f"{row['date'].date()} is earlier than an earlier visit's date "
             f"({row['previous'].date()}); dates out of order",
-            path=row["path"], line=int(row["line"]), field="TRDTC",
+            subject=str(row["subject"]), path=row["path"], line=int(row["line"]), field="TRDTC",
         )
 
 
+def _baseline_mask(lesions: pd.DataFrame) -> pd.Series:
+    """True for rows of each subject's first assessment (by date, then visit number)."""
+    order = lesions.sort_values(["date", "visitnum"], kind="stable")
+    first = order.groupby(["subject", "evaluator"], sort=False)[["date", "visitnum"]].first()
+    first.columns = ["base_date", "base_visitnum"]
+    joined = lesions[["subject", "evaluator", "date", "visitnum"]].join(
+        first, on=["subject", "evaluator"])
+    by_visit = joined["base_visitnum"].notna()
+    return (by_visit & (joined["visitnum"] == joined["base_visitnum"])) | (
+        ~by_visit & (joined["date"] == joined["base_date"]))
+
+
 def _check_baseline(lesions: pd.DataFrame) -> None:
-    order = ["date", "visitnum"]
-    for (subject, _evaluator), rows in lesions.groupby(["subject", "evaluator"], sort=False):
-        rows = rows.sort_values(order, kind="stable")
-        first_date = rows["date"].iloc[0]
-        first_visitnum = rows["visitnum"].iloc[0]
-        at_base = rows["date"] == first_date
-        if pd.notna(first_visitnum):
-            at_base = rows["visitnum"] == first_visitnum
-        base = rows[at_base]
-        followup = rows[~at_base]
-        base_targets = set(base.loc[base["role"] == "target", "lesion_id"])
-        base_nontargets = set(base.loc[base["role"] == "non_target", "lesion_id"])
-        if not base_targets and not base_nontargets:
-            row = rows.iloc[0]
-            raise InputError(
-                f"subject {subject}, visit {_visit_label(row)}: missing baseline — the first "
-                "assessment has no target or non-target lesion",
-                path=row["path"], line=int(row["line"]), field="role",
-            )
-        unmeasured = base[(base["role"] == "target") & base["diameter_mm"].isna()]
-        if not unmeasured.empty:
-            row = unmeasured.iloc[0]
-            raise InputError(
-                f"subject {subject}, visit {_visit_label(row)}, lesion {row['lesion_id']}: "
-                "missing baseline measurement of a target lesion",
-                path=row["path"], line=int(row["line"]), field=_diameter_field(row),
-            )
-        late = followup[(followup["role"] == "target") & ~followup["lesion_id"].isin(base_targets)]
-        if not late.empty:
-            row = late.iloc[0]
-            raise InputError(
-                f"subject {subject}, visit {_visit_label(row)}, lesion {row['lesion_id']}: "
-                "target lesion has no baseline measurement (missing baseline; targets are "
-                "chosen at baseline — record new disease with role 'new')",
-                path=row["path"], line=int(row["line"]), field="lesion_id",
-            )
+    at_base = _baseline_mask(lesions)
+    base = lesions[at_base]
+    has_disease = base[base["role"].isin(["target", "non_target"])]
+    key = ["subject", "evaluator"]
+    with_disease = set(map(tuple, has_disease[key].drop_duplicates().to_numpy()))
+    everyone = lesions[key].drop_duplicates()
+    lacking = [tuple(k) for k in everyone.to_numpy() if tuple(k) not in with_disease]
+    if lacking:
+        subject, evaluator = lacking[0]
+        rows = lesions[(lesions["subject"] == subject) & (lesions["evaluator"] == evaluator)]
+        row = rows.sort_values(["date", "visitnum"]).iloc[0]
+        raise LesionDataError(
+            f"subject {subject}, visit {_visit_label(row)}: missing baseline — the first "
+            "assessment has no target or non-target lesion",
+            subject=str(subject), path=row["path"], line=int(row["line"]), field="role",
+        )
+    unmeasured = base[(base["role"] == "target") & base["diameter_mm"].isna()]
+    if not unmeasured.empty:
+        row = unmeasured.iloc[0]
+        raise LesionDataError(
+            f"subject {row['subject']}, visit {_visit_label(row)}, lesion {row['lesion_id']}: "
+            "missing baseline measurement of a target lesion",
+            subject=str(row["subject"]), path=row["path"], line=int(row["line"]),
+            field=_diameter_field(row),
+        )
+    base_targets = base.loc[base["role"] == "target", [*key, "lesion_id"]].drop_duplicates()
+    followup = lesions[~at_base & (lesions["role"] == "target")]
+    joined = followup.merge(base_targets, on=[*key, "lesion_id"], how="left", indicator=True)
+    late = joined[joined["_merge"] == "left_only"]
+    if not late.empty:
+        row = late.iloc[0]
+        raise LesionDataError(
+            f"subject {row['subject']}, visit {_visit_label(row)}, lesion {row['lesion_id']}: "
+            "target lesion has no baseline measurement (missing baseline; targets are "
+            "chosen at baseline — record new disease with role 'new')",
+            subject=str(row["subject"]), path=row["path"], line=int(row["line"]), field="lesion_id",
+        )

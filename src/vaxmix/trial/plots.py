@@ -17,7 +17,7 @@ BOR_COLOURS = {"CR": "#1a9850", "PR": "#91cf60", "SD": "#fee08b", "NON-CR/NON-PD
                "PD": "#d73027", "NE": "#969696", "MISSING": "#ffffff"}
 
 
-def _figure():  # noqa: ANN202 - matplotlib types
+def _figure():
     import matplotlib
 
     matplotlib.use("Agg")
@@ -44,12 +44,16 @@ def plot_waterfall(timepoints: pd.DataFrame, bor: pd.DataFrame, path: Path,
     best = post.groupby("subject")["pchg_baseline"].min().sort_values(ascending=False)
     colours = [BOR_COLOURS.get(bor.set_index("subject")[bor_column].get(s, "NE"), "#969696")
                for s in best.index]
-    fig, ax = plt.subplots(figsize=(max(4, 0.35 * len(best) + 2), 4))
+    fig, ax = plt.subplots(figsize=(min(12, max(4, 0.35 * len(best) + 2)), 4))
     ax.bar(range(len(best)), best.to_numpy(), color=colours, edgecolor="black", linewidth=0.4)
     ax.axhline(-30, ls="--", color="grey", lw=0.8)
     ax.axhline(20, ls="--", color="grey", lw=0.8)
-    ax.set_xticks(range(len(best)))
-    ax.set_xticklabels(best.index, rotation=90, fontsize=6)
+    if len(best) <= 60:
+        ax.set_xticks(range(len(best)))
+        ax.set_xticklabels(best.index, rotation=90, fontsize=6)
+    else:
+        ax.set_xticks([])
+        ax.set_xlabel(f"{len(best)} subjects (labels omitted; see adtr.tsv)")
     ax.set_ylabel("best % change in sum of diameters")
     ax.set_title(f"Waterfall (colour = {bor_column.upper()}; n = {len(best)} with a measurable "
                  "post-baseline sum)", fontsize=8)
@@ -62,7 +66,7 @@ def plot_spider(timepoints: pd.DataFrame, path: Path) -> Path:
     """% change of SOD from baseline against weeks since baseline."""
     plt = _figure()
     fig, ax = plt.subplots(figsize=(6, 4))
-    for subject, rows in timepoints.groupby("subject"):
+    for _subject, rows in timepoints.groupby("subject"):
         rows = rows[rows["pchg_baseline"].notna() | rows["is_baseline"]].sort_values("date")
         if len(rows) < 2:
             continue
@@ -85,8 +89,8 @@ def plot_swimmer(bor: pd.DataFrame, tte: pd.DataFrame, path: Path) -> Path:
     pfs = tte[tte["param"] == "OS"].set_index("subject")
     frame = bor.set_index("subject").join(pfs[["start_date", "days", "event"]], how="inner")
     frame = frame.sort_values("days")
-    fig, ax = plt.subplots(figsize=(6, max(3, 0.18 * len(frame) + 1)))
-    for i, (subject, rec) in enumerate(frame.iterrows()):
+    fig, ax = plt.subplots(figsize=(6, min(14, max(3, 0.18 * len(frame) + 1))))
+    for i, (_subject, rec) in enumerate(frame.iterrows()):
         ax.barh(i, rec["days"] / 7.0, color=BOR_COLOURS.get(rec["cbor"], "#969696"),
                 edgecolor="black", linewidth=0.3)
         if pd.notna(rec["first_response_date"]):
@@ -98,8 +102,12 @@ def plot_swimmer(bor: pd.DataFrame, tte: pd.DataFrame, path: Path) -> Path:
                         arrowprops={"arrowstyle": "->", "lw": 0.6})
     if len(frame):
         ax.set_xlim(0, frame["days"].max() / 7.0 * 1.1 + 2)
-    ax.set_yticks(range(len(frame)))
-    ax.set_yticklabels(frame.index, fontsize=5)
+    if len(frame) <= 60:
+        ax.set_yticks(range(len(frame)))
+        ax.set_yticklabels(frame.index, fontsize=5)
+    else:
+        ax.set_yticks([])
+        ax.set_ylabel(f"{len(frame)} subjects (labels omitted)")
     ax.set_xlabel("weeks on study (arrow = alive at last contact)")
     ax.set_title("Swimmer plot (colour = confirmed BOR; ▲ first response, x PD)", fontsize=8)
     return _save(fig, path)

@@ -124,114 +124,131 @@ def overall_response(target: str, nontarget: str, new_lesion: bool) -> str:
 
 
 def timepoint_responses(lesions: pd.DataFrame, config: RecistConfig | None = None) -> pd.DataFrame:
-    """Derive RECIST 1.1 responses at every assessment of every subject.
+    """Derive RECIST 1.1 responses at every assessment of every subject (vectorised).
 
     Parameters
     ----------
     lesions
-        Canonical lesion table (see :mod:`vaxmix.trial.lesions`), already validated.
+        Canonical lesion table (see :mod:`vaxmix.trial.lesions`), already validated. The first
+        assessment of each subject (by date, then visit number) is its baseline; assessments
+        are grouped by visit number, or by date when a subject lacks visit numbers.
 
     Returns
     -------
     DataFrame
         One row per subject × evaluator × assessment (baseline included, ``is_baseline``):
-        ``sum_mm``, ``baseline_sum_mm``, ``nadir_mm`` (smallest SOD before this assessment),
-        ``pchg_baseline``, ``chg_nadir_mm``, ``pchg_nadir``, ``n_target_measured``,
-        ``n_target``, ``target_response``, ``nontarget_response``, ``new_lesion``,
-        ``new_equivocal``, ``n_new``, ``new_sum_mm``, ``overall_response``.
+        ``sum_mm``, ``baseline_sum_mm``, ``nadir_mm`` (smallest complete SOD before this
+        assessment), ``pchg_baseline``, ``chg_nadir_mm``, ``pchg_nadir``,
+        ``n_target_measured``, ``n_target``, ``target_response``, ``nontarget_response``,
+        ``new_lesion``, ``new_equivocal``, ``n_new``, ``new_sum_mm``, ``overall_response``.
     """
     config = config or RecistConfig()
-    rows: list[dict] = []
-    for (subject, evaluator), sub in lesions.groupby(["subject", "evaluator"], sort=True):
-        rows.extend(_subject_timepoints(str(subject), str(evaluator), sub, config))
-    return pd.DataFrame(rows)
-
-
-def _pivot(rows: pd.DataFrame, key: str, value: str, index: pd.Index, columns: list[str]
-           ) -> np.ndarray:
-    """Assessments × lesions matrix of ``value`` (NaN where a lesion was not recorded)."""
-    if rows.empty or not columns:
-        return np.full((len(index), len(columns)), np.nan, dtype=object)
-    first = rows.drop_duplicates([key, "lesion_id"])
-    table = first.pivot(index=key, columns="lesion_id", values=value)
-    return table.reindex(index=index, columns=columns).to_numpy(dtype=object)
-
-
-def _subject_timepoints(
-    subject: str, evaluator: str, sub: pd.DataFrame, config: RecistConfig
-) -> list[dict]:
-    key = "visitnum" if sub["visitnum"].notna().all() else "date"
-    assess = sub.groupby(key, sort=True).agg(
+    subj = ["subject", "evaluator"]
+    frame = lesions.copy()
+    has_visitnum = frame["visitnum"].notna().groupby([frame[c] for c in subj]).transform("all")
+    frame["_key"] = np.where(has_visitnum, frame["visitnum"],
+                             frame["date"].astype("int64").astype(float))
+    assess = frame.groupby([*subj, "_key"], sort=False).agg(
         date=("date", "min"), visitnum=("visitnum", "min"), visit=("visit", "first"),
         date_flag=("date_flag", "first"),
-    ).sort_values(["date", "visitnum"], kind="stable")
-    keys = assess.index
-    targets = sub[sub["role"] == "target"]
-    base_targets = targets[targets[key] == keys[0]].drop_duplicates("lesion_id")
-    target_ids = base_targets["lesion_id"].tolist()
-    node_flags = base_targets["is_node"].to_numpy(dtype=bool)
-    nontargets = sub[sub["role"] == "non_target"]
-    nontarget_ids = nontargets.loc[nontargets[key] == keys[0], "lesion_id"].unique().tolist()
-    diam = _pivot(targets, key, "diameter_mm", keys, target_ids).astype(float)
-    states = _pivot(nontargets, key, "state", keys, nontarget_ids)
-    new = sub[sub["role"] == "new"]
+    ).reset_index().sort_values([*subj, "date", "visitnum"], kind="stable")
+    assess["order"] = assess.groupby(subj).cumcount()
+    frame = frame.merge(assess[[*subj, "_key", "order"]], on=[*subj, "_key"])
+    grid = assess[[*subj, "order"]]
+
+    # target lesions chosen at baseline, measured (or not) at every assessment
+    targets = frame[frame["role"] == "target"]
+    base_targets = targets[targets["order"] == 0].drop_duplicates([*subj, "lesion_id"])[
+        [*subj, "lesion_id", "is_node"]]
+    measured = targets.drop_duplicates([*subj, "order", "lesion_id"])[
+        [*subj, "order", "lesion_id", "diameter_mm"]]
+    cells = grid.merge(base_targets, on=subj).merge(
+        measured, on=[*subj, "order", "lesion_id"], how="left")
+    d = cells["diameter_mm"]
+    node = cells["is_node"].astype(bool)
+    cells["nonnode_positive"] = (~node & ~(d <= _EPS)).astype(int)
+    cells["node_abnormal"] = (node & ~(d < config.node_normal_mm)).astype(int)
+    target_agg = cells.groupby([*subj, "order"]).agg(
+        n_target=("lesion_id", "size"), n_target_measured=("diameter_mm", "count"),
+        sum_mm=("diameter_mm", "sum"), nonnode_positive=("nonnode_positive", "sum"),
+        node_abnormal=("node_abnormal", "sum"),
+    )
+    out = grid.join(target_agg, on=[*subj, "order"])
+    out[["n_target", "n_target_measured", "nonnode_positive", "node_abnormal"]] = out[
+        ["n_target", "n_target_measured", "nonnode_positive", "node_abnormal"]
+    ].fillna(0).astype(int)
+    has_targets = out["n_target"] > 0
+    out["sum_mm"] = out["sum_mm"].where(has_targets)
+    complete = has_targets & (out["n_target_measured"] == out["n_target"])
+    base_sum = out["sum_mm"].where(out["order"] == 0).groupby([out[c] for c in subj]).transform(
+        "max")
+    out["baseline_sum_mm"] = base_sum
+    complete_sum = out["sum_mm"].where(complete, np.inf)
+    running = complete_sum.groupby([out[c] for c in subj]).cummin()
+    nadir = running.groupby([out[c] for c in subj]).shift(1)
+    out["nadir_mm"] = nadir.fillna(base_sum).where(has_targets)
+    total, nad = out["sum_mm"], out["nadir_mm"]
+    is_pd = ((total - nad) >= config.pd_absolute_mm - _EPS) & (
+        total >= nad * (1.0 + config.pd_increase) - _EPS)
+    is_cr = (out["nonnode_positive"] == 0) & (out["node_abnormal"] == 0)
+    is_pr = total <= base_sum * (1.0 - config.pr_decrease) + _EPS
+    out["target_response"] = np.select(
+        [~has_targets, ~complete & is_pd, ~complete, is_cr, is_pd, is_pr],
+        ["NA", "PD", "NE", "CR", "PD", "PR"], default="SD")
+
+    # non-target lesions present at baseline, judged qualitatively
+    nontargets = frame[frame["role"] == "non_target"]
+    base_nt = nontargets[nontargets["order"] == 0].drop_duplicates([*subj, "lesion_id"])[
+        [*subj, "lesion_id"]]
+    states = nontargets.drop_duplicates([*subj, "order", "lesion_id"])[
+        [*subj, "order", "lesion_id", "state"]]
+    nt = grid.merge(base_nt, on=subj).merge(states, on=[*subj, "order", "lesion_id"],
+                                            how="left")
+    nt["state"] = nt["state"].fillna("not_evaluated")
+    nt["pd"] = (nt["state"] == "unequivocal_pd").astype(int)
+    nt["ne"] = nt["state"].isin(["not_evaluated", "equivocal"]).astype(int)
+    nt["present"] = (nt["state"] != "absent").astype(int)
+    nt_agg = nt.groupby([*subj, "order"]).agg(
+        nt_n=("lesion_id", "size"), nt_pd=("pd", "sum"), nt_ne=("ne", "sum"),
+        nt_present=("present", "sum"))
+    out = out.join(nt_agg, on=[*subj, "order"])
+    nt_n = out["nt_n"].fillna(0)
+    out["nontarget_response"] = np.select(
+        [nt_n == 0, out["nt_pd"] > 0, out["nt_ne"] > 0, out["nt_present"] == 0],
+        ["NA", "PD", "NE", "CR"], default="NON-CR/NON-PD")
+
+    # new lesions
+    new = frame[frame["role"] == "new"]
     unequivocal = new[new["state"].isin(["present", "unequivocal_pd"])]
-    n_new = unequivocal.groupby(key)["lesion_id"].nunique().reindex(keys, fill_value=0)
-    new_sum = unequivocal.groupby(key)["diameter_mm"].sum().reindex(keys, fill_value=0.0)
-    equivocal = new[new["state"] == "equivocal"].groupby(key).size().reindex(keys, fill_value=0)
-    baseline_sum = float(np.nansum(diam[0])) if target_ids else np.nan
-    nadir = baseline_sum
-    out: list[dict] = []
-    for index, (akey, info) in enumerate(assess.iterrows()):
-        row = diam[index]
-        measured = ~np.isnan(row)
-        complete = bool(target_ids) and bool(measured.all())
-        measured_sum = float(row[measured].sum()) if target_ids else np.nan
-        record = {
-            "subject": subject,
-            "evaluator": evaluator,
-            "visit": info["visit"],
-            "visitnum": info["visitnum"],
-            "date": info["date"],
-            "date_flag": info["date_flag"],
-            "is_baseline": index == 0,
-            "sum_mm": measured_sum,
-            "baseline_sum_mm": baseline_sum,
-            "nadir_mm": nadir,
-            "n_target_measured": int(measured.sum()),
-            "n_target": len(target_ids),
-            "n_new": int(n_new.loc[akey]),
-            "new_sum_mm": float(new_sum.loc[akey]),
-            "new_lesion": bool(n_new.loc[akey] > 0),
-            "new_equivocal": bool(equivocal.loc[akey] > 0),
-        }
-        if index == 0:
-            record.update(target_response="", nontarget_response="", overall_response="")
-        else:
-            t_resp = target_response(row, node_flags, baseline_sum, nadir, config)
-            nt_resp = nontarget_response(states[index])
-            record.update(
-                target_response=t_resp,
-                nontarget_response=nt_resp,
-                overall_response=overall_response(t_resp, nt_resp, record["new_lesion"]),
-            )
-            if complete:
-                nadir = min(nadir, measured_sum)
-        _add_changes(record)
-        out.append(record)
-    return out
+    new_agg = unequivocal.groupby([*subj, "order"]).agg(
+        n_new=("lesion_id", "nunique"), new_sum_mm=("diameter_mm", "sum"))
+    equivocal = new[new["state"] == "equivocal"].groupby([*subj, "order"]).size().rename(
+        "n_equivocal")
+    out = out.join(new_agg, on=[*subj, "order"]).join(equivocal, on=[*subj, "order"])
+    out["n_new"] = out["n_new"].fillna(0).astype(int)
+    out["new_sum_mm"] = out["new_sum_mm"].fillna(0.0)
+    out["new_lesion"] = out["n_new"] > 0
+    out["new_equivocal"] = out["n_equivocal"].fillna(0) > 0
 
-
-def _add_changes(record: dict) -> None:
-    """Percentage change from baseline and change from nadir (complete sums only)."""
-    base_sum, nadir = record["baseline_sum_mm"], record["nadir_mm"]
-    if record["n_target"] and record["n_target_measured"] == record["n_target"]:
-        total = record["sum_mm"]
-        record["pchg_baseline"] = 100.0 * (total - base_sum) / base_sum if base_sum > 0 \
-            else np.nan
-        record["chg_nadir_mm"] = total - nadir
-        record["pchg_nadir"] = 100.0 * (total - nadir) / nadir if nadir > 0 else np.nan
-    else:
-        record["pchg_baseline"] = np.nan
-        record["chg_nadir_mm"] = np.nan
-        record["pchg_nadir"] = np.nan
+    t, n = out["target_response"], out["nontarget_response"]
+    out["overall_response"] = np.select(
+        [out["new_lesion"] | (t == "PD") | (n == "PD"),
+         (t == "NA") & (n == "CR"), (t == "NA") & (n == "NON-CR/NON-PD"), t == "NA",
+         (t == "CR") & n.isin(["CR", "NA"]), t == "CR", t.isin(["PR", "SD"])],
+        ["PD", "CR", "NON-CR/NON-PD", "NE", "CR", "PR", t], default="NE")
+    out["is_baseline"] = out["order"] == 0
+    for column in ("target_response", "nontarget_response", "overall_response"):
+        out[column] = out[column].where(~out["is_baseline"], "")
+    out = out.merge(assess[[*subj, "order", "visit", "visitnum", "date", "date_flag"]],
+                    on=[*subj, "order"])
+    full = complete & (out["n_target"] > 0)
+    out["pchg_baseline"] = (100.0 * (total - base_sum) / base_sum).where(full & (base_sum > 0))
+    out["chg_nadir_mm"] = (total - nad).where(full)
+    out["pchg_nadir"] = (100.0 * (total - nad) / nad).where(full & (nad > 0))
+    columns = [
+        "subject", "evaluator", "visit", "visitnum", "date", "date_flag", "is_baseline",
+        "sum_mm", "baseline_sum_mm", "nadir_mm", "n_target_measured", "n_target", "n_new",
+        "new_sum_mm", "new_lesion", "new_equivocal", "target_response", "nontarget_response",
+        "overall_response", "pchg_baseline", "chg_nadir_mm", "pchg_nadir",
+    ]
+    return out[columns].reset_index(drop=True)

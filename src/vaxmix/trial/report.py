@@ -86,8 +86,8 @@ def report_warnings(endpoints: list[dict], small_n: int = 30) -> list[dict]:
             warnings.append({"code": "no_denominator", "endpoint": e["id"],
                              "message": f"{e['label']}: no evaluable subjects."})
     for e in tumour:
-        if e.get("confirmed") is False and e["numerator"] > 0:
-            unconfirmed = e.get("n_unconfirmed_responders", e["numerator"])
+        unconfirmed = e.get("n_unconfirmed_responders", e["numerator"])
+        if e.get("confirmed") is False and unconfirmed > 0:
             warnings.append({"code": "unconfirmed_responses", "endpoint": e["id"], "message": (
                 f"{e['label']} counts unconfirmed responses ({unconfirmed} of {e['numerator']} "
                 "responders are not confirmed ≥ 28 days later); single-arm trials should "

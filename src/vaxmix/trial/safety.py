@@ -40,7 +40,8 @@ class DltRule:
     related_only: bool = True
 
 
-def normalise_ae(ae: pd.DataFrame, first_dose: pd.Series | None = None) -> tuple[pd.DataFrame, str]:
+def normalise_ae(ae: pd.DataFrame, first_dose: pd.Series | None = None,
+                 ctcae_version: str = "5.0") -> tuple[pd.DataFrame, str]:
     """Map SDTM AE or ADAE rows to ``subject, soc, term, grade, related, serious, start_date,
     treatment_emergent, dlt_flag``; return the table and where grades came from."""
     path = ae.attrs.get("path")
@@ -52,13 +53,13 @@ def normalise_ae(ae: pd.DataFrame, first_dose: pd.Series | None = None) -> tuple
         raise InputError("AE table needs AEDECOD/AETERM and AESOC/AEBODSYS", path=path,
                          field="AEDECOD" if term_col is None else "AESOC")
     grade_col = next((c for c in ("ATOXGRN", "AETOXGR", "ATOXGR") if c in ae.columns), None)
-    source = "CTCAE grade"
+    source = f"CTCAE v{ctcae_version} grade"
     grade = pd.Series(np.nan, index=ae.index)
     if grade_col is not None:
         grade = pd.to_numeric(
             ae[grade_col].astype("string").str.extract(r"(\d)")[0], errors="coerce"
         )
-        source = f"CTCAE grade ({grade_col})"
+        source = f"CTCAE v{ctcae_version} grade as recorded in {grade_col}"
     if grade.isna().all():
         sev_col = next((c for c in ("ASEV", "AESEV") if c in ae.columns), None)
         if sev_col is None:

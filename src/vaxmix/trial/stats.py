@@ -95,7 +95,7 @@ def kaplan_meier(days: pd.Series, event: pd.Series, level: float = 0.95,
 
     durations = np.asarray(days, dtype=float)
     observed = np.asarray(event, dtype=int)
-    result: dict = {"n": int(len(durations)), "events": int(observed.sum()), "level": level,
+    result: dict = {"n": len(durations), "events": int(observed.sum()), "level": level,
                     "median_days": None, "median_ci_days": [None, None], "curve": [],
                     "method": "Kaplan–Meier (lifelines), Greenwood variance, log(-log) CI; "
                               "median CI from the pointwise band (Brookmeyer–Crowley)"}

@@ -18,8 +18,10 @@ def _lengths(text: str) -> tuple[int, ...]:
     for part in text.split(","):
         part = part.strip()
         if "-" in part:
-            a, b = part.split("-", 1)
-            out.extend(range(int(a), int(b) + 1))
+            a, b = (int(x) for x in part.split("-", 1))
+            if a > b:
+                raise ValueError(f"range {part} runs backwards")
+            out.extend(range(a, b + 1))
         elif part:
             out.append(int(part))
     return tuple(out)
@@ -134,12 +136,13 @@ def _handle(args: argparse.Namespace) -> int:
     for warning in result.warnings:
         print(f"vaxmix: warning: {warning}", file=sys.stderr)
     order = result.order
+    gap = "" if order.proven_optimal else f", gap to bound {order.cost - order.lower_bound}"
     print(
         f"{len(result.selection)} peptides, construct {len(result.construct.protein)} aa; "
         f"alleles covered {len(result.covered_alleles)}/{len(result.alleles)}; "
         f"junction binders (re-predicted) {result.verification['binders']} of "
         f"{result.verification['junction_peptides']} junction peptides; ordering "
-        f"{order.method}{'' if order.proven_optimal else f', gap to bound {order.cost - order.lower_bound}'}"
+        f"{order.method}{gap}"
         f"{'; PARTIAL design, see warnings' if result.partial else ''}\n-> {folder}"
     )
     return 0

@@ -87,7 +87,8 @@ class DesignConfig:
             raise ConfigError(f"must be 1-34, got {self.n_peptides}", field="n_peptides")
         if not 8 <= self.min_length <= self.max_length <= 60:
             raise ConfigError(
-                f"need 8 <= min_length <= max_length <= 60, got {self.min_length}-{self.max_length}",
+                "need 8 <= min_length <= max_length <= 60, "
+                f"got {self.min_length}-{self.max_length}",
                 field="min_length/max_length",
             )
         if self.mode not in ("long", "minimal"):
@@ -105,8 +106,10 @@ class DesignConfig:
         if not 1 <= self.exact_limit <= 18:
             raise ConfigError("exact_limit must be 1-18", field="exact_limit")
         if self.order_time_limit_s <= 0 or self.repair_rounds < 0:
-            raise ConfigError("order_time_limit_s must be > 0 and repair_rounds >= 0",
-                              field="order_time_limit_s/repair_rounds")
+            raise ConfigError(
+                "order_time_limit_s must be > 0 and repair_rounds >= 0",
+                field="order_time_limit_s/repair_rounds",
+            )
         return self
 
     def to_dict(self) -> dict:

@@ -11,6 +11,7 @@ outputs is a check of the result, not a by-product of the search.
 
 from __future__ import annotations
 
+import itertools
 import json
 import time
 from dataclasses import dataclass, field
@@ -117,7 +118,10 @@ def _default_predict() -> Predictor:
 def _mutation_keys(epitopes: pd.DataFrame) -> pd.Series:
     cols = ["chromosome", "start", "stop", "reference", "alt"]
     if all(c in epitopes for c in cols):
-        return epitopes[cols].astype(str).agg("-".join, axis=1)
+        key = epitopes[cols[0]].astype(str)
+        for column in cols[1:]:
+            key = key + "-" + epitopes[column].astype(str)
+        return key
     return epitopes["variant_index"]
 
 
@@ -163,7 +167,9 @@ def build_candidates(
             region.sequence[lo : region.end + config.max_length],
             region.start - lo,
             region.end - lo,
-            tuple(sorted(zip(group["peptide"], group["allele"], group["value"].round(9), strict=True))),
+            tuple(
+                sorted(zip(group["peptide"], group["allele"], group["value"].round(9), strict=True))
+            ),
         )
         if context in seen_contexts:  # another transcript with the same protein context
             continue
@@ -175,6 +181,7 @@ def build_candidates(
                 region, group, alleles, lengths,
                 max_cysteines=config.max_cysteines_per_peptide,
                 forbid_n_terminal_qec=config.forbid_n_terminal_qec,
+                keep_dominated=config.repair_rounds > 0,
             )  # fmt: skip
         if windows.empty:
             continue
@@ -184,7 +191,8 @@ def build_candidates(
         frames.append(windows.drop(columns=["start"]))
     if unknown_index:
         warnings.append(
-            f"{unknown_index} epitope group(s) name an Index absent from the variants table; skipped"
+            f"{unknown_index} epitope group(s) name an Index absent from the variants table; "
+            "skipped"
         )
     if not frames:
         return pd.DataFrame(), scored, warnings, {"clonal_vaf": clonal_vaf, "preset": preset}
@@ -217,7 +225,7 @@ def _epitope_windows(
             **{f"value:{a}": float(best.get(a, 0.0)) for a in alleles},
             "value": float(best.sum()),
             "epitopes": ";".join(f"{peptide}|{a}" for a in sorted(best.index)),
-            **flags, "_flags": 0,
+            **flags, "_flags": 0, "dominated": False,
         })  # fmt: skip
     return pd.DataFrame(rows)
 
@@ -285,7 +293,7 @@ def order_and_link(
     junction_keys: list[tuple[str, int, int]] = []
     if signal is not None:
         junction_keys.append(("s", -1, path[0]))
-    junction_keys += [("pp", a, b) for a, b in zip(path[:-1], path[1:], strict=True)]
+    junction_keys += [("pp", a, b) for a, b in itertools.pairwise(path)]
     if traffic is not None:
         junction_keys.append(("e", path[-1], -1))
     construct = assemble(
@@ -315,9 +323,7 @@ def order_and_link(
             n_side[key[2]] = min(n_side[key[2]], choice.n_binders)
         if key[1] >= 0:
             c_side[key[1]] = min(c_side[key[1]], choice.n_binders)
-    unavoidable = [
-        peptides[i][0] for i in range(n) if n > 1 and (n_side[i] > 0 or c_side[i] > 0)
-    ]
+    unavoidable = [peptides[i][0] for i in range(n) if n > 1 and (n_side[i] > 0 or c_side[i] > 0)]
     junctions.attrs["unavoidable"] = unavoidable
     result_cost_binders = result.cost // big
     junctions.attrs.update({"big": big, "binders": int(result_cost_binders)})
@@ -371,7 +377,8 @@ def verify_junctions(
         "predictions": len(table),
         "binders": int(binds["peptide"].nunique()),
         "binder_peptides": sorted(binds["peptide"].unique().tolist()),
-        "rule": f"affinity <= {max_affinity_nm:g} nM or percentile <= {max_percentile:g} (any allele)",
+        "rule": f"affinity <= {max_affinity_nm:g} nM or percentile <= {max_percentile:g} "
+        "(any allele)",
         "model": models,
     }
 
@@ -408,23 +415,28 @@ def _describe_selection(
         at = w["sequence"].find(best["peptide"])
         after = w["sequence"][at + len(best["peptide"]) : at + len(best["peptide"]) + 1]
         processing = best.get("processing_score", np.nan)
+        has_processing = bool(pd.notna(processing))
         rows.append({
             "name": _peptide_name(w, scored, used),
             "best_epitope": best["peptide"], "best_allele": best["allele"],
-            "best_affinity_nm": best["affinity_nm"], "best_percentile": best.get("percentile", np.nan),
+            "best_affinity_nm": best["affinity_nm"],
+            "best_percentile": best.get("percentile", np.nan),
             "agretopicity": best.get("agretopicity", np.nan),
             "tumor_abundance_tpm": best.get("tumor_abundance_tpm", np.nan),
             "gene_expression_tpm": best.get("gene_expression_tpm", np.nan),
             "rna_vaf": best.get("rna_vaf", np.nan), "dna_vaf": best.get("dna_vaf", np.nan),
             "clonality": best.get("clonality", np.nan),
-            "processing": processing if pd.notna(processing) else processing_proxy(best["peptide"], after),
-            "processing_source": "MHCflurryEL processing score" if pd.notna(processing) else "C-terminal heuristic proxy",
+            "processing": processing if has_processing else processing_proxy(best.peptide, after),
+            "processing_source": "MHCflurryEL processing score" if has_processing
+            else "C-terminal heuristic proxy",
             "tcr_hydrophobic_fraction": round(best["tcr_hydrophobic_fraction"], 3),
             "alleles_covered": ",".join(a for a in alleles if w[f"value:{a}"] > 0),
             "n_epitopes": len(labels),
         })  # fmt: skip
     extra = pd.DataFrame(rows, index=selected.index)
-    return pd.concat([extra, selected.drop(columns=["_flags"], errors="ignore")], axis=1)
+    return pd.concat(
+        [extra, selected.drop(columns=["_flags", "dominated"], errors="ignore")], axis=1
+    )
 
 
 def design_vaccine(
@@ -474,10 +486,12 @@ def design_vaccine(
     timings["selection"] = timings["ordering"] = 0.0
     for _round in range(config.repair_rounds + 1):
         t = time.perf_counter()
-        pool = windows
-        if forbidden:
-            keys = list(zip(windows["mutation"], windows["sequence"], strict=True))
-            pool = windows[[k not in forbidden for k in keys]].reset_index(drop=True)
+        # dominated windows join the pool only for mutations whose window was ruled out
+        repaired = {m for m, _ in forbidden}
+        usable = ~windows["dominated"] | windows["mutation"].isin(repaired)
+        keys = zip(windows["mutation"], windows["sequence"], strict=True)
+        usable &= np.array([k not in forbidden for k in keys], dtype=bool)
+        pool = windows[usable].reset_index(drop=True)
         selection = select_windows(
             pool, alleles, config.n_peptides, max_total_cysteines=config.max_total_cysteines
         )
@@ -494,8 +508,16 @@ def design_vaccine(
         )
         timings["ordering"] += time.perf_counter() - t
         unavoidable = set(junctions.attrs["unavoidable"])
-        if junctions["predicted_binders"].sum() == 0 or not unavoidable:
+        if junctions["predicted_binders"].sum() == 0:
             break
+        if not unavoidable:
+            # the binders come from the set as a whole (the order is already optimal): rule out
+            # the lower-value peptide of each junction that still holds a binder
+            value_of = dict(zip(described["name"], described["value"], strict=True))
+            for _, j in junctions[junctions["predicted_binders"] > 0].iterrows():
+                ends = [n for n in (j["left"], j["right"]) if n in value_of]
+                if ends:
+                    unavoidable.add(min(ends, key=lambda n: (value_of[n], n)))
         if _round == config.repair_rounds:
             break
         for _, r in described.iterrows():
@@ -504,8 +526,9 @@ def design_vaccine(
                 replaced.append(f"{r['name']} ({r['sequence']})")
     if replaced:
         warnings.append(
-            f"{len(replaced)} selected window(s) were replaced because one of their ends forms a "
-            f"predicted junction binder with every neighbour and linker: {', '.join(replaced)}"
+            f"{len(replaced)} selected window(s) were replaced (re-selection without them) because "
+            "one of their ends forms a predicted junction binder with every neighbour and linker, "
+            f"or they were the lower-value end of a junction binder: {', '.join(replaced)}"
         )
     warnings += selection.warnings
     t = time.perf_counter()
@@ -527,7 +550,9 @@ def design_vaccine(
     summary = {
         "preset": {"name": preset.name, "source": preset.source, "path": preset.path},
         "clonal_vaf": info["clonal_vaf"],
-        "candidates": {"mutations": int(windows["mutation"].nunique()), "windows": len(windows)},
+        "candidates": {"mutations": int(windows["mutation"].nunique()),
+                       "windows": int((~windows["dominated"]).sum()),
+                       "fallback_windows": int(windows["dominated"].sum())},
         "selection": {"status": selection.status, "objective": selection.objective,
                       "solver": "scipy.optimize.milp (HiGHS), two stages: coverage, then value"},
         "partial": partial,

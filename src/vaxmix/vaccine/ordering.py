@@ -20,6 +20,7 @@ length, exactly (lexicographic order).
 
 from __future__ import annotations
 
+import itertools
 import time
 from dataclasses import dataclass
 
@@ -60,9 +61,7 @@ def path_cost(
 ) -> int:
     """Total cost of S -> order -> E."""
     total = int(start[order[0]]) + int(end[order[-1]])
-    for a, b in zip(order[:-1], order[1:], strict=True):
-        total += int(cost[a, b])
-    return total
+    return total + sum(int(cost[a, b]) for a, b in itertools.pairwise(order))
 
 
 def held_karp(cost: np.ndarray, start: np.ndarray, end: np.ndarray) -> tuple[tuple[int, ...], int]:
@@ -126,23 +125,33 @@ def assignment_lower_bound(cost: np.ndarray, start: np.ndarray, end: np.ndarray)
 
 
 def _improve(order: list[int], cost: np.ndarray, start: np.ndarray, end: np.ndarray) -> list[int]:
-    """Or-opt (move a segment of 1-3) and swap moves until no move improves the path."""
+    """Or-opt (segments of 1-3, costed in O(1) by deltas) and swap moves to a local optimum."""
+    n = len(order)
+    depot = n_nodes = cost.shape[0]
+    w = np.zeros((n_nodes + 1, n_nodes + 1), dtype=np.int64)
+    w[:n_nodes, :n_nodes] = cost
+    w[depot, :n_nodes] = start
+    w[:n_nodes, depot] = end
+    weights = w.tolist()
     best = path_cost(order, cost, start, end)
     improved = True
-    n = len(order)
     while improved:
         improved = False
+        tour = [depot, *order, depot]
         for seg in (1, 2, 3):
-            for i in range(n - seg + 1):
-                segment = order[i : i + seg]
-                rest = order[:i] + order[i + seg :]
-                for j in range(len(rest) + 1):
-                    if j == i:
+            for i in range(1, n - seg + 2):
+                a, b = tour[i], tour[i + seg - 1]
+                p, q = tour[i - 1], tour[i + seg]
+                removed = weights[p][q] - weights[p][a] - weights[b][q]
+                rest = tour[:i] + tour[i + seg :]
+                for k in range(len(rest) - 1):
+                    if k == i - 1:
                         continue
-                    cand = rest[:j] + segment + rest[j:]
-                    c = path_cost(cand, cost, start, end)
-                    if c < best:
-                        order, best, improved = cand, c, True
+                    x, y = rest[k], rest[k + 1]
+                    delta = removed + weights[x][a] + weights[b][y] - weights[x][y]
+                    if delta < 0:
+                        tour = rest[: k + 1] + tour[i : i + seg] + rest[k + 1 :]
+                        order, best, improved = tour[1:-1], best + delta, True
                         break
                 if improved:
                     break
@@ -151,9 +160,9 @@ def _improve(order: list[int], cost: np.ndarray, start: np.ndarray, end: np.ndar
         if improved:
             continue
         for i in range(n - 1):
-            for j in range(i + 1, n):
+            for k in range(i + 1, n):
                 cand = order.copy()
-                cand[i], cand[j] = cand[j], cand[i]
+                cand[i], cand[k] = cand[k], cand[i]
                 c = path_cost(cand, cost, start, end)
                 if c < best:
                     order, best, improved = cand, c, True
@@ -164,13 +173,18 @@ def _improve(order: list[int], cost: np.ndarray, start: np.ndarray, end: np.ndar
 
 
 def local_search_order(
-    cost: np.ndarray, start: np.ndarray, end: np.ndarray
+    cost: np.ndarray, start: np.ndarray, end: np.ndarray, bound: int | None = None
 ) -> tuple[tuple[int, ...], int]:
-    """Best of nearest-neighbour starts from every node, each improved by local search."""
+    """Best of nearest-neighbour starts from every node, each improved by local search.
+
+    Stops early when an order reaches ``bound`` (a known lower bound), which proves it optimal.
+    """
     n = cost.shape[0]
     best_order: list[int] | None = None
     best_cost = None
     for first in sorted(range(n), key=lambda j: (start[j], j)):
+        if best_cost is not None and bound is not None and best_cost <= bound:
+            break
         order, left = [first], set(range(n)) - {first}
         while left:
             nxt = min(left, key=lambda j: (cost[order[-1], j], j))
@@ -284,8 +298,8 @@ def order(
     if n <= exact_limit:
         found, total = held_karp(cost, start, end)
         return OrderResult(found, total, total, "held-karp (exact)")
-    found, total = local_search_order(cost, start, end)
     bound = assignment_lower_bound(cost, start, end)
+    found, total = local_search_order(cost, start, end, bound)
     if bound >= total:
         return OrderResult(found, total, total, "local search, proven optimal by assignment bound")
     exact, milp_bound = milp_order(cost, start, end, time_limit_s)

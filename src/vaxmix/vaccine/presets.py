@@ -203,7 +203,11 @@ def score_epitopes(
     warnings: list[str] = []
     for criterion in preset.criteria:
         needed = _FEATURE_NEEDS[criterion.feature]
-        absent = [n for n in needed if n not in epitopes.columns]
+        absent = (
+            []
+            if criterion.feature in epitopes.columns
+            else [n for n in needed if n not in epitopes.columns] or [criterion.feature]
+        )
         if absent and criterion.missing == "error":
             raise InputError(
                 f"preset {preset.name!r} requires {criterion.feature} evidence, but the input has "

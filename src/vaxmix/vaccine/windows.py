@@ -118,6 +118,7 @@ def candidate_windows(
     max_cysteines: int | None = None,
     forbid_n_terminal_qec: bool = False,
     preferred_length: int = 27,
+    keep_dominated: bool = False,
 ) -> pd.DataFrame:
     """Enumerate, value and prune the windows of one mutation.
 
@@ -135,6 +136,10 @@ def candidate_windows(
         Hard manufacturability filters on a window.
     preferred_length
         Tie-break between windows with identical epitope content.
+    keep_dominated
+        Also return dominated windows (flagged ``dominated``): they are never needed for the
+        optimum of the selection alone, but are the fall-backs when a junction check rules
+        out the dominating window.
 
     Returns
     -------
@@ -222,8 +227,10 @@ def candidate_windows(
     strict |= (cys[None, :] < cys[:, None]) | (bad[None, :] < bad[:, None])
     np.fill_diagonal(ge, False)
     dominated = (ge & strict).any(axis=1)
+    if not keep_dominated:
+        idx, dominated = idx[~dominated], dominated[~dominated]
     rows = []
-    for i in idx[~dominated]:
+    for i, is_dominated in zip(idx, dominated, strict=True):
         sequence = seq[ws[i] : we[i]]
         rows.append({
             "start": int(ws[i]),
@@ -233,6 +240,7 @@ def candidate_windows(
             "value": float(values[i].sum()),
             "epitopes": ";".join(sorted({occ_label[k] for k in np.flatnonzero(inside[i])})),
             **manufacturability(sequence),
+            "dominated": bool(is_dominated),
             "_flags": int(sequence[:1] in ("Q", "E", "C"))
             + sequence.count("DP") + sequence.count("DG") + sequence.count("NG"),
         })  # fmt: skip

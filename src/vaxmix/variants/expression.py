@@ -100,16 +100,21 @@ def read_expression_table(
     return values, name
 
 
-def _lookup(values: dict[str, float], *keys: str) -> str:
+def _lookup(values: dict[str, float], bare_values: dict[str, float], *keys: str) -> str:
+    """Exact identifier first, then both sides without their ``.version`` suffix."""
     for key in keys:
         if not key:
             continue
         if key in values:
             return str(values[key])
         bare = key.split(".", 1)[0]
-        if bare in values:
-            return str(values[bare])
+        if bare in bare_values:
+            return str(bare_values[bare])
     return "NA"
+
+
+def _bare(values: dict[str, float]) -> dict[str, float]:
+    return {key.split(".", 1)[0]: value for key, value in values.items()}
 
 
 def attach_expression(
@@ -121,12 +126,14 @@ def attach_expression(
     identifier is absent), leaving the VCF's GX/TX values when no table is given."""
     out = variants.copy()
     if gene_values is not None:
+        bare_genes = _bare(gene_values)
         out["gene_expression"] = [
-            _lookup(gene_values, gid, name)
+            _lookup(gene_values, bare_genes, gid, name)
             for gid, name in zip(out["ensembl_gene_id"], out["gene_name"], strict=True)
         ]
     if transcript_values is not None:
+        bare_transcripts = _bare(transcript_values)
         out["transcript_expression"] = [
-            _lookup(transcript_values, tid) for tid in out["transcript_name"]
+            _lookup(transcript_values, bare_transcripts, tid) for tid in out["transcript_name"]
         ]
     return out

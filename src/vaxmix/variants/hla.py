@@ -21,6 +21,10 @@ from vaxmix.common.errors import InputError
 
 __all__ = ["normalize_allele", "parse_allele_list", "read_hla_file"]
 
+# Already-standard names (``HLA-A*02:01``, ``HLA-A*02:01:01:02``) skip the mhcgnomes import
+# (~1.4 s); anything else (other spellings, suffixes such as N/L/Q) goes through mhcgnomes.
+_CANONICAL = re.compile(r"HLA-([A-Z][A-Z0-9]*)\*(\d{2,3}):(\d{2,3})(?::\d{2,3}){0,2}")
+
 
 def _suggest(name: str, known: Iterable[str] | None) -> str:
     if not known:
@@ -56,11 +60,21 @@ def normalize_allele(
     source, line
         Where the name came from, for the error message (``None`` = command line).
     """
-    import mhcgnomes  # local: import cost only when used
-
     text = str(name).strip()
     field = "allele" if source is not None else "--alleles"
     known_list = sorted(set(known)) if known is not None else None
+    canonical = _CANONICAL.fullmatch(text)
+    if canonical is not None:
+        gene, first, second = canonical.groups()
+        normalized = f"HLA-{gene}*{first}:{second}"
+        if known_list is not None and normalized not in known_list:
+            raise InputError(
+                f"unknown allele {normalized!r}" + _suggest(normalized, known_list),
+                path=source, line=line, field=field,
+            )  # fmt: skip
+        return normalized
+    import mhcgnomes  # local: import cost only for unusual spellings
+
     try:
         parsed = mhcgnomes.parse(text)
     except Exception as exc:  # mhcgnomes.ParseError and friends

@@ -20,9 +20,13 @@ pVACseq writes (``str(float(value))`` for VAFs, integers for depths, raw strings
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import math
+import os
 import re
+import sys
+import tempfile
 import warnings
 from collections import Counter
 from collections.abc import Iterator
@@ -294,6 +298,28 @@ def _check_readable(path: Path) -> None:
             ) from exc
 
 
+@contextlib.contextmanager
+def _htslib_messages(sink: list[str]) -> Iterator[None]:
+    """Collect what htslib prints on file descriptor 2 (``[W::...]`` / ``[E::...]`` lines) into
+    ``sink`` instead of the terminal, so a bad record gives one vaxmix message, not three."""
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError):  # no real fd 2 (embedded interpreters)
+        yield
+        return
+    with tempfile.TemporaryFile(mode="w+b") as capture:
+        os.dup2(capture.fileno(), 2)
+        try:
+            yield
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            capture.seek(0)
+            text = capture.read().decode(errors="replace")
+            sink.extend(line for line in text.splitlines() if line.strip())
+
+
 def _iter_records(vcf: object, path: Path) -> Iterator[tuple[int, object]]:
     number = 0
     iterator = iter(vcf)  # type: ignore[call-overload]
@@ -343,8 +369,25 @@ def read_vep_vcf(
 
     path = Path(path)
     _check_readable(path)
+    htslib_notes: list[str] = []
+    with _htslib_messages(htslib_notes):
+        result = _read(path, sample, normal_sample, biotypes, allow_incomplete_transcripts,
+                       pass_only, cyvcf2)  # fmt: skip
+    result.warnings.extend(f"htslib: {note}" for note in htslib_notes[:50])
+    return result
+
+
+def _read(
+    path: Path,
+    sample: str | None,
+    normal_sample: str | None,
+    biotypes: tuple[str, ...],
+    allow_incomplete_transcripts: bool,
+    pass_only: bool,
+    cyvcf2: object,
+) -> VcfReadResult:
     try:
-        vcf = cyvcf2.VCF(str(path), gts012=False, lazy=True)
+        vcf = cyvcf2.VCF(str(path), gts012=False, lazy=True)  # type: ignore[attr-defined]
     except Exception as exc:  # htslib: not a VCF
         raise InputError(f"not a readable VCF file ({exc})", path=path) from exc
     try:

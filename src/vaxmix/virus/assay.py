@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special
 
 from vaxmix.common.errors import InputError
 from vaxmix.virus.fit import FitConfig, FitResult, activity_auc, fit_4pl, four_pl
@@ -43,6 +43,9 @@ class AssayConfig:
     edge_alpha, edge_min_diff
         Edge effect flagged when edge vs interior differ with p < alpha and by more than
         ``edge_min_diff`` percentage points of viability.
+    max_rise
+        Mean viability rising by more than this many points from one dose to the next (more
+        virus, more live cells) flags the curve as non-monotonic.
     sensitive_activity, resistant_activity
         Activity area (1 − AUC) at or above which a converged curve with a 50 % kill is called
         sensitive; below ``resistant_activity`` with no 50 % kill it is resistant.
@@ -54,6 +57,7 @@ class AssayConfig:
     edge_min_diff: float = 10.0
     sensitive_activity: float = 0.25
     resistant_activity: float = 0.10
+    max_rise: float = 20.0
     fit: FitConfig = field(default_factory=FitConfig)
 
 
@@ -85,7 +89,12 @@ class AssayResult:
 def _is_edge(wells: pd.DataFrame) -> np.ndarray:
     n_rows = np.where(wells["plate_format"] == 384, 16, 8)
     n_cols = np.where(wells["plate_format"] == 384, 24, 12)
-    return ((wells["row"] == 0) | (wells["col"] == 0) | (wells["row"] == n_rows - 1) | (wells["col"] == n_cols - 1)).to_numpy()
+    return (
+        (wells["row"] == 0)
+        | (wells["col"] == 0)
+        | (wells["row"] == n_rows - 1)
+        | (wells["col"] == n_cols - 1)
+    ).to_numpy()
 
 
 def normalise(wells: pd.DataFrame) -> pd.DataFrame:
@@ -117,7 +126,11 @@ def _z_prime(high: np.ndarray, low: np.ndarray) -> float:
     if high.size < 2 or low.size < 2:
         return float("nan")
     spread = abs(high.mean() - low.mean())
-    return float(1.0 - 3.0 * (high.std(ddof=1) + low.std(ddof=1)) / spread) if spread > 0 else float("-inf")
+    return (
+        float(1.0 - 3.0 * (high.std(ddof=1) + low.std(ddof=1)) / spread)
+        if spread > 0
+        else float("-inf")
+    )
 
 
 def _edge_test(values: np.ndarray, edge: np.ndarray) -> tuple[float, float]:
@@ -128,13 +141,25 @@ def _edge_test(values: np.ndarray, edge: np.ndarray) -> tuple[float, float]:
     diff = float(a.mean() - b.mean())
     if np.std(a) == 0 and np.std(b) == 0:
         return diff, 0.0 if diff else 1.0
-    return diff, float(stats.ttest_ind(a, b, equal_var=False).pvalue)
+    # Welch's t-test, two-sided (scipy.special keeps scipy.stats' slow import off the CLI path)
+    va, vb = a.var(ddof=1) / a.size, b.var(ddof=1) / b.size
+    t_stat = diff / math.sqrt(va + vb)
+    dof = (va + vb) ** 2 / (va**2 / (a.size - 1) + vb**2 / (b.size - 1))
+    return diff, float(2.0 * special.stdtr(dof, -abs(t_stat)))
 
 
 def _call(fit: FitResult, activity: float, config: AssayConfig) -> str:
-    if fit.converged and fit.ec50_censored == "" and fit.bottom < 50.0 and activity >= config.sensitive_activity and "flat" not in fit.flags:
+    if (
+        fit.converged
+        and fit.ec50_censored == ""
+        and fit.bottom < 50.0
+        and activity >= config.sensitive_activity
+        and "flat" not in fit.flags
+    ):
         return "sensitive"
-    if (fit.ec50_censored == ">" or "flat" in fit.flags or not fit.converged) and activity < config.resistant_activity:
+    if (
+        fit.ec50_censored == ">" or "flat" in fit.flags or not fit.converged
+    ) and activity < config.resistant_activity:
         return "resistant"
     return "intermediate"
 
@@ -151,13 +176,17 @@ def analyse_plates(wells: pd.DataFrame, config: AssayConfig | None = None) -> As
     data["residual"] = np.nan
     curve_rows, fits = [], {}
     treated = data[data["control"] == "none"]
-    for (plate_id, sample, virus), rows in treated.groupby(["plate_id", "sample_id", "virus_id"], sort=False):
+    for (plate_id, sample, virus), rows in treated.groupby(
+        ["plate_id", "sample_id", "virus_id"], sort=False
+    ):
         dose = rows["dose"].to_numpy(float)
         viability = rows["viability"].to_numpy(float)
         fit = fit_4pl(dose, viability, config.fit)
         fits[plate_id, sample, virus] = fit
         if fit.converged:
-            predicted = four_pl(np.log10(dose), fit.bottom, fit.top, fit.hill, fit.log_ec50_relative)
+            predicted = four_pl(
+                np.log10(dose), fit.bottom, fit.top, fit.hill, fit.log_ec50_relative
+            )
             data.loc[rows.index, "residual"] = viability - predicted
         cvs = []
         for _dose_value, group in rows.groupby("dose"):
@@ -169,6 +198,11 @@ def analyse_plates(wells: pd.DataFrame, config: AssayConfig | None = None) -> As
         n_high_cv = sum(cv > config.max_replicate_cv for cv in cvs)
         if n_high_cv:
             flags.append(f"replicate_cv>{config.max_replicate_cv:.0%}:{n_high_cv}_doses")
+        means = rows.groupby("dose")["viability"].mean().sort_index().to_numpy(float)
+        rise = float(np.max(np.diff(means))) if means.size > 1 else 0.0
+        if rise > config.max_rise:
+            # viability should not climb with more virus: pipetting/dilution error or hook effect
+            flags.append(f"non_monotonic(+{rise:.0f}_points)")
         auc = activity_auc(dose, viability)
         activity = 1.0 - auc
         ci = fit.log_ec50_ci
@@ -214,14 +248,20 @@ def _plate_qc(data: pd.DataFrame, config: AssayConfig) -> pd.DataFrame:
     for plate_id, plate in data.groupby("plate_id", sort=False):
         blank = plate.loc[plate["control"] == "blank", "signal"].to_numpy(float)
         treated = plate[(plate["control"] == "none") & plate["residual"].notna()]
-        res_diff, res_p = _edge_test(treated["residual"].to_numpy(float), treated["edge"].to_numpy(bool))
+        res_diff, res_p = _edge_test(
+            treated["residual"].to_numpy(float), treated["edge"].to_numpy(bool)
+        )
         for sample, srows in plate[plate["sample_id"] != ""].groupby("sample_id", sort=False):
             mock = srows.loc[srows["control"] == "mock"]
             kill = srows.loc[srows["control"] == "kill", "signal"].to_numpy(float)
             low, low_name = (kill, "kill") if kill.size >= 2 else (blank, "blank")
             z = _z_prime(mock["signal"].to_numpy(float), low)
             mock_signal = mock["signal"].to_numpy(float)
-            mock_cv = float(mock_signal.std(ddof=1) / mock_signal.mean()) if mock_signal.size >= 2 else float("nan")
+            mock_cv = (
+                float(mock_signal.std(ddof=1) / mock_signal.mean())
+                if mock_signal.size >= 2
+                else float("nan")
+            )
             m_diff, m_p = _edge_test(mock["viability"].to_numpy(float), mock["edge"].to_numpy(bool))
             flags = []
             if not math.isfinite(z):
@@ -230,9 +270,17 @@ def _plate_qc(data: pd.DataFrame, config: AssayConfig) -> pd.DataFrame:
                 flags.append(f"z_prime<{config.min_z_prime}")
             if math.isfinite(mock_cv) and mock_cv > config.max_replicate_cv:
                 flags.append(f"mock_cv>{config.max_replicate_cv:.0%}")
-            if math.isfinite(m_p) and m_p < config.edge_alpha and abs(m_diff) > config.edge_min_diff:
+            if (
+                math.isfinite(m_p)
+                and m_p < config.edge_alpha
+                and abs(m_diff) > config.edge_min_diff
+            ):
                 flags.append("edge_effect_mock")
-            if math.isfinite(res_p) and res_p < config.edge_alpha and abs(res_diff) > config.edge_min_diff:
+            if (
+                math.isfinite(res_p)
+                and res_p < config.edge_alpha
+                and abs(res_diff) > config.edge_min_diff
+            ):
                 flags.append("edge_effect_residuals")
             rows.append(
                 {

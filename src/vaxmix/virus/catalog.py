@@ -122,7 +122,7 @@ class Catalog:
     def __contains__(self, virus_id: object) -> bool:
         return virus_id in self.viruses
 
-    def __iter__(self):  # noqa: ANN204 - iterator of Virus
+    def __iter__(self):
         return iter(self.viruses.values())
 
     def __len__(self) -> int:
@@ -138,7 +138,7 @@ class _Entry:
     def error(self, message: str, field: str) -> InputError:
         return InputError(f"virus {self.entry}: {message}", path=self.source, field=field)
 
-    def get(self, field: str, kind: type, default: Any = ...) -> Any:  # noqa: ANN401
+    def get(self, field: str, kind: type, default: Any = ...) -> Any:
         if field not in self.raw:
             if default is ...:
                 raise self.error("missing field", field)
@@ -148,13 +148,13 @@ class _Entry:
             raise self.error(f"expected {kind.__name__}, got {type(value).__name__}", field)
         return value
 
-    def strings(self, field: str, default: Any = ...) -> tuple[str, ...]:  # noqa: ANN401
+    def strings(self, field: str, default: Any = ...) -> tuple[str, ...]:
         values = self.get(field, list, default)
         if not all(isinstance(v, str) for v in values):
             raise self.error("expected a list of strings", field)
         return tuple(values)
 
-    def choice(self, field: str, allowed: tuple[str, ...], default: Any = ...) -> str:  # noqa: ANN401
+    def choice(self, field: str, allowed: tuple[str, ...], default: Any = ...) -> str:
         value = self.get(field, str, default)
         if value not in allowed:
             raise self.error(f"{value!r} is not one of {', '.join(allowed)}", field)
@@ -188,17 +188,23 @@ def _parse_virus(
             raise entry.error("each receptor needs gene, role and obligatory", field)
         symbol = _gene(entry, str(item["gene"]), f"{field}.gene", genes)
         receptors.append(
-            Receptor(symbol, genes.records[symbol].hgnc_id, str(item["role"]), bool(item["obligatory"]))
+            Receptor(
+                symbol, genes.records[symbol].hgnc_id, str(item["role"]), bool(item["obligatory"])
+            )
         )
     primary = entry.get("primary_receptor", str)
     if receptors and primary not in {r.gene for r in receptors}:
-        raise entry.error(f"primary receptor {primary!r} is not among its receptors", "primary_receptor")
+        raise entry.error(
+            f"primary receptor {primary!r} is not among its receptors", "primary_receptor"
+        )
     gate = entry.choice("entry_gate", ENTRY_GATES, "obligatory")
     if gate == "obligatory" and receptors and not any(r.obligatory for r in receptors):
         raise entry.error("entry_gate 'obligatory' but no receptor is obligatory", "entry_gate")
     if gate != "none" and not receptors:
         raise entry.error("a virus without receptors needs entry_gate = 'none'", "entry_gate")
-    dependency = tuple(_gene(entry, g, "dependency_genes", genes) for g in entry.strings("dependency_genes", []))
+    dependency = tuple(
+        _gene(entry, g, "dependency_genes", genes) for g in entry.strings("dependency_genes", [])
+    )
     references = entry.strings("references")
     _references(entry, references, refs, "references")
     evidence_raw = entry.get("evidence", dict)
@@ -249,7 +255,9 @@ def parse_catalog(text: str, source: str, genes: GeneTable | None = None) -> Cat
         raise InputError("expected schema = 'vaxmix.virus_catalog/1'", path=source, field="schema")
     refs = data.get("references", {})
     if not isinstance(refs, dict) or not all(isinstance(v, str) for v in refs.values()):
-        raise InputError("[references] must map keys to citation strings", source, field="references")
+        raise InputError(
+            "[references] must map keys to citation strings", source, field="references"
+        )
     viruses: dict[str, Virus] = {}
     for index, raw in enumerate(data.get("virus", [])):
         virus = _parse_virus(raw, source, index, genes, refs)

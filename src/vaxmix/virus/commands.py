@@ -24,7 +24,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     catalog = sub.add_parser("catalog", help="list the candidate viruses and their receptors")
     catalog.add_argument("--catalog", type=Path, help="a catalog TOML instead of the shipped one")
     catalog.add_argument("--format", choices=("table", "tsv", "json"), default="table")
-    catalog.add_argument("--indication", choices=_INDICATIONS, help="show evidence for this indication")
+    catalog.add_argument(
+        "--indication", choices=_INDICATIONS, help="show evidence for this indication"
+    )
     catalog.set_defaults(handler=_catalog)
 
     panel = sub.add_parser("panel", help="score, fit and select a patient's virus panel")
@@ -40,22 +42,75 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def _add_panel_arguments(panel: argparse.ArgumentParser) -> None:
     panel.add_argument("--indication", choices=_INDICATIONS, required=True)
     panel.add_argument("--out", type=Path, required=True, help="output folder (e.g. RUN/virus)")
-    panel.add_argument("--expression", type=Path, help="tumor gene TPM table (TSV/CSV, StringTie, RSEM, kallisto)")
+    panel.add_argument(
+        "--expression", type=Path, help="tumor gene TPM table (TSV/CSV, StringTie, RSEM, kallisto)"
+    )
     panel.add_argument("--gene-column", help="gene identifier column of --expression")
     panel.add_argument("--tpm-column", help="TPM column of --expression")
-    panel.add_argument("--reference-expression", type=Path, help="reference cohort TPM (genes × samples) for ISG z-scores")
-    panel.add_argument("--h5ad", type=Path, help="single-cell AnnData of the tumor (receptor cell fractions)")
+    panel.add_argument(
+        "--reference-expression",
+        type=Path,
+        help="reference cohort TPM (genes × samples) for ISG z-scores",
+    )
+    panel.add_argument(
+        "--h5ad", type=Path, help="single-cell AnnData of the tumor (receptor cell fractions)"
+    )
     panel.add_argument("--cell-type-column", help="obs column labelling tumor cells in --h5ad")
-    panel.add_argument("--plate", type=Path, action="append", default=[], help="plate file: tidy per-well CSV, or reader grid with --layout (repeatable)")
-    panel.add_argument("--layout", type=Path, action="append", default=[], help="plate map for the grid given by the matching --plate (repeatable)")
-    panel.add_argument("--normal-sample", action="append", default=[], help="sample ID of the patient's normal cells (grid layouts)")
-    panel.add_argument("--reference-sample", action="append", default=None, help="reference line sample ID (default: Vero)")
-    panel.add_argument("--assay", default="MTT", choices=("MTT", "MTS", "CV", "LDH", "CTG"), help="readout kind (sets the saturation limit)")
+    panel.add_argument(
+        "--plate",
+        type=Path,
+        action="append",
+        default=[],
+        help="plate file: tidy per-well CSV, or reader grid with --layout (repeatable)",
+    )
+    panel.add_argument(
+        "--layout",
+        type=Path,
+        action="append",
+        default=[],
+        help="plate map for the grid given by the matching --plate (repeatable)",
+    )
+    panel.add_argument(
+        "--normal-sample",
+        action="append",
+        default=[],
+        help="sample ID of the patient's normal cells (grid layouts)",
+    )
+    panel.add_argument(
+        "--reference-sample",
+        action="append",
+        default=None,
+        help="reference line sample ID (default: Vero)",
+    )
+    panel.add_argument(
+        "--assay",
+        default="MTT",
+        choices=("MTT", "MTS", "CV", "LDH", "CTG"),
+        help="readout kind (sets the saturation limit)",
+    )
     panel.add_argument("--saturation", type=float, help="readings at or above this are saturated")
-    panel.add_argument("--dose-unit", default="dilution", choices=("dilution", "MOI"), help="unit of layout doses")
+    panel.add_argument(
+        "--dose-unit", default="dilution", choices=("dilution", "MOI"), help="unit of layout doses"
+    )
+    panel.add_argument(
+        "--serology", type=Path, help="CSV virus_id,titer of neutralising antibodies (e.g. 1:32)"
+    )
+    panel.add_argument(
+        "--max-nab-titer",
+        type=float,
+        default=16.0,
+        help="reject viruses with reciprocal neutralising titre >= this (default 16, as CALM)",
+    )
     panel.add_argument("--max-viruses", type=int, default=4)
-    panel.add_argument("--exclude", action="append", default=[], help="virus ID to exclude (e.g. neutralising antibodies)")
-    panel.add_argument("--receptor-tpm", type=float, default=1.0, help="receptor expression threshold (TPM)")
+    panel.add_argument(
+        "--exclude",
+        action="append",
+        default=[],
+        help="virus ID to exclude (e.g. neutralising antibodies)",
+    )
+    panel.add_argument(
+        "--receptor-tpm", type=float, default=1.0, help="receptor expression threshold (TPM)"
+    )
     panel.add_argument("--catalog", type=Path, help="a catalog TOML instead of the shipped one")
     panel.add_argument("--no-plots", action="store_true", help="skip PNG/SVG figures")
 
@@ -73,7 +128,10 @@ def _catalog(args: argparse.Namespace) -> int:
             "name": virus.name,
             "family": virus.family,
             "genome": virus.genome,
-            "receptors": ", ".join(f"{r.gene} ({r.hgnc_id}){'*' if r.obligatory else ''}" for r in virus.receptors) or "-",
+            "receptors": ", ".join(
+                f"{r.gene} ({r.hgnc_id}){'*' if r.obligatory else ''}" for r in virus.receptors
+            )
+            or "-",
             "status": virus.clinical_status,
             "enteromix": "yes" if virus.enteromix_component else "",
         }
@@ -91,7 +149,10 @@ def _catalog(args: argparse.Namespace) -> int:
         print("  ".join(k.ljust(w) for k, w in widths.items()))
         for row in rows:
             print("  ".join(str(row[k]).ljust(w) for k, w in widths.items()))
-        print(f"\n{len(rows)} viruses, catalog {catalog.version}; * = obligatory receptor (entry gate)")
+        print(
+            f"\n{len(rows)} viruses, catalog {catalog.version}; "
+            "* = obligatory receptor (entry gate)"
+        )
     return 0
 
 
@@ -99,7 +160,10 @@ def _print_panel(run: object, out: Path) -> None:
     panel = run.panel  # type: ignore[attr-defined]
     print(f"virus panel for {panel.indication} ({len(panel.picks)} picks) → {out}/panel.json")
     for pick in panel.picks:
-        print(f"  {pick.rank}. {pick.virus_id:<12} tier {pick.tier}  score {pick.score:.2f}  via {pick.primary_receptor or '-'}")
+        print(
+            f"  {pick.rank}. {pick.virus_id:<12} tier {pick.tier}  score {pick.score:.2f}  "
+            f"via {pick.primary_receptor or '-'}"
+        )
         print(f"       {pick.reasons[0]}")
         for caution in pick.cautions[:2]:
             print(f"       caution: {caution}")
@@ -115,7 +179,11 @@ def _panel(args: argparse.Namespace) -> int:
     from vaxmix.virus.select import PanelConfig
 
     if args.layout and len(args.layout) != len(args.plate):
-        raise InputError(f"{len(args.layout)} --layout for {len(args.plate)} --plate: give one layout per grid plate", field="--layout")
+        raise InputError(
+            f"{len(args.layout)} --layout for {len(args.plate)} --plate: "
+            "give one layout per grid plate",
+            field="--layout",
+        )
     if args.expression is None and not args.plate:
         raise InputError("give --expression and/or --plate", field="--expression")
     if args.max_viruses < 1:
@@ -131,6 +199,7 @@ def _panel(args: argparse.Namespace) -> int:
         catalog=args.catalog,
         gene_column=args.gene_column,
         tpm_column=args.tpm_column,
+        serology=args.serology,
     )
     options = PlateOptions(
         assay=args.assay,
@@ -144,7 +213,11 @@ def _panel(args: argparse.Namespace) -> int:
         args.out,
         plate_options=options,
         rna_config=RnaScoringConfig(receptor_tpm=args.receptor_tpm),
-        panel_config=PanelConfig(max_viruses=args.max_viruses, exclude=tuple(args.exclude)),
+        panel_config=PanelConfig(
+            max_viruses=args.max_viruses,
+            exclude=tuple(args.exclude),
+            max_nab_titer=args.max_nab_titer,
+        ),
         plots=not args.no_plots,
     )
     _print_panel(run, args.out)

@@ -114,7 +114,9 @@ class PlateOptions:
         return "tumor"
 
 
-def parse_well(text: str, plate_format: int, path: str | Path, line: int | None = None) -> tuple[int, int]:
+def parse_well(
+    text: str, plate_format: int, path: str | Path, line: int | None = None
+) -> tuple[int, int]:
     """Return 0-based (row, column) of a well name like ``B07``; error if off the plate."""
     match = _WELL.match(text.strip())
     n_rows, n_cols = PLATE_FORMATS[plate_format]
@@ -141,18 +143,26 @@ def well_name(row: int, col: int) -> str:
 def _reading(raw: str, where: str, path: str | Path, line: int | None, limit: float) -> float:
     text = raw.strip()
     if text.upper() in _SATURATED_WORDS:
-        raise InputError(f"well {where}: reading {text!r} is saturated (over the reader's range)", path, line, "readout")
+        raise InputError(
+            f"well {where}: reading {text!r} is saturated (over the reader's range)",
+            path,
+            line,
+            "readout",
+        )
     try:
         value = float(text)
     except ValueError:
-        raise InputError(f"well {where}: reading {text!r} is not a number", path, line, "readout") from None
+        raise InputError(
+            f"well {where}: reading {text!r} is not a number", path, line, "readout"
+        ) from None
     if not math.isfinite(value):
         raise InputError(f"well {where}: reading {text!r} is not finite", path, line, "readout")
     if value < 0:
         raise InputError(f"well {where}: negative reading {value:g}", path, line, "readout")
     if value >= limit:
         raise InputError(
-            f"well {where}: reading {value:g} is saturated (>= {limit:g}, the linear limit of the assay; "
+            f"well {where}: reading {value:g} is saturated (>= {limit:g}, the linear limit "
+            "of the assay; "
             "re-read with a shorter integration or dilute, or set --saturation)",
             path,
             line,
@@ -165,7 +175,9 @@ def _dose(raw: str, where: str, path: str | Path, line: int | None, field_name: 
     try:
         value = float(raw)
     except ValueError:
-        raise InputError(f"well {where}: dose {raw!r} is not a number", path, line, field_name) from None
+        raise InputError(
+            f"well {where}: dose {raw!r} is not a number", path, line, field_name
+        ) from None
     if not math.isfinite(value) or value <= 0:
         raise InputError(f"well {where}: dose {raw!r} must be > 0", path, line, field_name)
     return value
@@ -207,38 +219,76 @@ def read_tidy_plate(path: str | Path, options: PlateOptions | None = None) -> pd
                 try:
                     formats[plate_id] = int(given)
                 except ValueError:
-                    raise InputError(f"plate format {given!r} is not 96 or 384", path, number, "plate_format") from None
+                    raise InputError(
+                        f"plate format {given!r} is not 96 or 384", path, number, "plate_format"
+                    ) from None
                 if formats[plate_id] not in PLATE_FORMATS:
-                    raise InputError(f"plate format {given} is not 96 or 384", path, number, "plate_format")
+                    raise InputError(
+                        f"plate format {given} is not 96 or 384", path, number, "plate_format"
+                    )
             else:
-                formats[plate_id] = _infer_format(r["well"] for r in rows if (r.get("plate_id") or default_plate).strip() == plate_id)
+                formats[plate_id] = _infer_format(
+                    r["well"]
+                    for r in rows
+                    if (r.get("plate_id") or default_plate).strip() == plate_id
+                )
         plate_format = formats[plate_id]
         r, c = parse_well(row["well"], plate_format, path, number)
         well = well_name(r, c)
         if (plate_id, (r, c)) in seen:
-            raise InputError(f"well {well} of plate {plate_id} appears twice (first on line {seen[plate_id, (r, c)]})", path, number, "well")
+            raise InputError(
+                f"well {well} of plate {plate_id} appears twice "
+                f"(first on line {seen[plate_id, (r, c)]})",
+                path,
+                number,
+                "well",
+            )
         seen[plate_id, (r, c)] = number
         control = (row.get("control") or "none").strip().lower() or "none"
         if control not in CONTROLS:
-            raise InputError(f"well {well}: control {control!r} is not one of {', '.join(CONTROLS)}", path, number, "control")
+            raise InputError(
+                f"well {well}: control {control!r} is not one of {', '.join(CONTROLS)}",
+                path,
+                number,
+                "control",
+            )
         value = _reading(row["readout"], well, path, number, limit)
         sample = (row.get("sample_id") or "").strip()
-        sample_type = (row.get("sample_type") or "").strip().lower() or (options.sample_type(sample) if sample else "")
+        sample_type = (row.get("sample_type") or "").strip().lower() or (
+            options.sample_type(sample) if sample else ""
+        )
         if sample_type and sample_type not in SAMPLE_TYPES:
-            raise InputError(f"well {well}: sample_type {sample_type!r} is not one of {', '.join(SAMPLE_TYPES)}", path, number, "sample_type")
+            raise InputError(
+                f"well {well}: sample_type {sample_type!r} is not one of {', '.join(SAMPLE_TYPES)}",
+                path,
+                number,
+                "sample_type",
+            )
         virus = (row.get("virus_id") or "").strip()
         dose, unit = math.nan, ""
         if control == "none":
             if not sample or not virus:
-                raise InputError(f"well {well}: a treated well needs sample_id and virus_id", path, number, "sample_id" if not sample else "virus_id")
+                raise InputError(
+                    f"well {well}: a treated well needs sample_id and virus_id",
+                    path,
+                    number,
+                    "sample_id" if not sample else "virus_id",
+                )
             if (row.get("dilution") or "").strip():
                 dose, unit = _dose(row["dilution"], well, path, number, "dilution"), "dilution"
             elif (row.get("moi") or "").strip():
                 dose, unit = _dose(row["moi"], well, path, number, "moi"), "MOI"
             else:
-                raise InputError(f"well {well}: a treated well needs a dilution or moi", path, number, "dilution")
+                raise InputError(
+                    f"well {well}: a treated well needs a dilution or moi", path, number, "dilution"
+                )
         elif control in ("mock", "kill") and not sample:
-            raise InputError(f"well {well}: a {control} control needs the sample_id it controls", path, number, "sample_id")
+            raise InputError(
+                f"well {well}: a {control} control needs the sample_id it controls",
+                path,
+                number,
+                "sample_id",
+            )
         records.append(
             {
                 "plate_id": plate_id,
@@ -284,7 +334,11 @@ def _read_grid(path: Path, what: str) -> tuple[list[list[str]], int]:
             break
         block.append([c for c in cells[1 : n_cols + 1]] + [""] * max(0, n_cols - len(cells) + 1))
         if label.upper() != _ROW_LETTERS[len(block) - 1]:
-            raise InputError(f"{what}: row {label} out of order (expected {_ROW_LETTERS[len(block) - 1]})", path, header_index + len(block) + 1)
+            raise InputError(
+                f"{what}: row {label} out of order (expected {_ROW_LETTERS[len(block) - 1]})",
+                path,
+                header_index + len(block) + 1,
+            )
     shape = (len(block), n_cols)
     if shape not in PLATE_FORMATS.values():
         raise InputError(
@@ -296,7 +350,9 @@ def _read_grid(path: Path, what: str) -> tuple[list[list[str]], int]:
     return block, header_index + 2
 
 
-def read_grid_plate(grid_path: str | Path, layout_path: str | Path, options: PlateOptions | None = None) -> pd.DataFrame:
+def read_grid_plate(
+    grid_path: str | Path, layout_path: str | Path, options: PlateOptions | None = None
+) -> pd.DataFrame:
     """Read a reader grid export and its plate map into the tidy table."""
     options = options or PlateOptions()
     grid_path, layout_path = Path(grid_path), Path(layout_path)
@@ -310,7 +366,10 @@ def read_grid_plate(grid_path: str | Path, layout_path: str | Path, options: Pla
         )
     plate_format = next(k for k, v in PLATE_FORMATS.items() if v == (len(grid), len(grid[0])))
     if options.plate_format is not None and options.plate_format != plate_format:
-        raise InputError(f"wrong plate size: expected a {options.plate_format}-well plate, got {plate_format}", path=grid_path)
+        raise InputError(
+            f"wrong plate size: expected a {options.plate_format}-well plate, got {plate_format}",
+            path=grid_path,
+        )
     limit = options.saturation_limit()
     records = []
     for r, (grid_row, layout_row) in enumerate(zip(grid, layout, strict=True)):
@@ -339,7 +398,12 @@ def read_grid_plate(grid_path: str | Path, layout_path: str | Path, options: Pla
                     well,
                 )
             if not raw.strip():
-                raise InputError(f"well {well}: used in the layout but has no reading", grid_path, grid_first + r, well)
+                raise InputError(
+                    f"well {well}: used in the layout but has no reading",
+                    grid_path,
+                    grid_first + r,
+                    well,
+                )
             value = _reading(raw, well, grid_path, grid_first + r, limit)
             records.append(
                 {
@@ -365,7 +429,9 @@ def read_grid_plate(grid_path: str | Path, layout_path: str | Path, options: Pla
     return pd.DataFrame.from_records(records, columns=COLUMNS)
 
 
-def read_plate(path: str | Path, layout: str | Path | None = None, options: PlateOptions | None = None) -> pd.DataFrame:
+def read_plate(
+    path: str | Path, layout: str | Path | None = None, options: PlateOptions | None = None
+) -> pd.DataFrame:
     """Read a plate: a grid export with ``layout``, or a tidy per-well CSV without."""
     if layout is not None:
         return read_grid_plate(path, layout, options)
@@ -394,7 +460,8 @@ def validate_controls(wells: pd.DataFrame, known_viruses: Iterable[str] | None =
         for sample, rows in treated.groupby("sample_id", sort=False):
             if sample not in mocks:
                 raise InputError(
-                    f"sample {sample} has treated wells (first: {rows['well'].iloc[0]}) but no mock "
+                    f"sample {sample} has treated wells (first: {rows['well'].iloc[0]}) "
+                    "but no mock "
                     "(uninfected) control wells on plate " + str(plate_id),
                     path=source,
                     field="control",

@@ -29,7 +29,7 @@ from importlib import resources
 
 import numpy as np
 import pandas as pd
-from scipy.stats import norm
+from scipy.special import ndtr
 
 from vaxmix.virus.catalog import Catalog, Virus
 from vaxmix.virus.expression import ExpressionProfile
@@ -160,9 +160,17 @@ def _gate(
     if virus.entry_gate == "none":
         reasons.append("entry not gated (no protein receptor known, or receptors redundant)")
         return "not_gated", tpm, reasons
-    gating = [r for r in virus.receptors if r.obligatory] if virus.entry_gate == "obligatory" else list(virus.receptors)
-    below = [r.gene for r in gating if tpm[r.gene] is not None and tpm[r.gene] < config.receptor_tpm]
-    above = [r.gene for r in gating if tpm[r.gene] is not None and tpm[r.gene] >= config.receptor_tpm]
+    gating = (
+        [r for r in virus.receptors if r.obligatory]
+        if virus.entry_gate == "obligatory"
+        else list(virus.receptors)
+    )
+    below = [
+        r.gene for r in gating if tpm[r.gene] is not None and tpm[r.gene] < config.receptor_tpm
+    ]
+    above = [
+        r.gene for r in gating if tpm[r.gene] is not None and tpm[r.gene] >= config.receptor_tpm
+    ]
     absent = [r.gene for r in gating if tpm[r.gene] is None]
 
     def show(genes: list[str]) -> str:
@@ -236,7 +244,9 @@ def score_rna(
         unknown = [s for s in steps if s.state == "unknown"]
         if broken:
             defense_term = 1.0
-            lost = "; ".join(f"{s.name} ({', '.join(s.lost)} < {config.loss_tpm:g} TPM)" for s in broken)
+            lost = "; ".join(
+                f"{s.name} ({', '.join(s.lost)} < {config.loss_tpm:g} TPM)" for s in broken
+            )
             reasons.append(f"antiviral response broken at: {lost} → expected permissive")
         elif unknown:
             defense_term = 0.5
@@ -249,13 +259,14 @@ def score_rna(
             defense_term = 0.0
             reasons.append(f"{virus.nucleic_acid}-virus interferon pathway intact (no step lost)")
         if isg_z is not None:
-            isg_term = float(1.0 - norm.cdf(isg_z))
+            isg_term = float(1.0 - ndtr(isg_z))  # 1 − Φ(z)
             reasons.append(f"baseline ISG z = {isg_z:+.2f} vs reference cohort")
         else:
             isg_term = 0.5
             if isg_mean is not None:
                 reasons.append(
-                    f"baseline ISG mean log2(TPM+1) = {isg_mean:.2f} (not scored: no reference cohort)"
+                    f"baseline ISG mean log2(TPM+1) = {isg_mean:.2f} "
+                    "(not scored: no reference cohort)"
                 )
         gate_term = {"pass": 1.0, "fail": 0.0}.get(gate, 0.5)
         score = (

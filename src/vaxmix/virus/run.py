@@ -54,6 +54,7 @@ class PanelInputs:
     catalog: Path | None = None
     gene_column: str | None = None
     tpm_column: str | None = None
+    serology: Path | None = None
 
 
 @dataclass
@@ -118,17 +119,25 @@ def run_panel(
     catalog: Catalog = load_catalog(inputs.catalog)
 
     profile = rna = None
+    single_cell_summary = None
     if inputs.expression is not None:
         profile = read_expression(inputs.expression, inputs.gene_column, inputs.tpm_column)
-        reference = _read_reference(inputs.reference_expression) if inputs.reference_expression else None
+        reference = (
+            _read_reference(inputs.reference_expression) if inputs.reference_expression else None
+        )
         fractions = None
         n_cells = None
         if inputs.single_cell is not None:
             from vaxmix.virus.singlecell import receptor_cell_fractions
 
             receptors = {r.gene for v in catalog for r in v.receptors}
-            fractions, n_cells = receptor_cell_fractions(inputs.single_cell, receptors, inputs.cell_type_column)
+            fractions, n_cells = receptor_cell_fractions(
+                inputs.single_cell, receptors, inputs.cell_type_column
+            )
         rna = score_rna(catalog, profile, rna_config, reference, fractions)
+        single_cell_summary = (
+            None if fractions is None else {"tumor_cells": n_cells, "receptor_fraction": fractions}
+        )
     assay = None
     if inputs.plates:
         tables = []
@@ -136,13 +145,19 @@ def run_panel(
             wells = read_plate(plate, layout, plate_options)
             validate_controls(wells, known_viruses=catalog.viruses)
             tables.append(wells)
+        # two files may carry the same plate ID (e.g. both named plate.csv): keep them apart
+        ids = [set(t["plate_id"]) for t in tables]
+        if sum(len(s) for s in ids) > len(set().union(*ids)):
+            for number, table in enumerate(tables, start=1):
+                table["plate_id"] = table["plate_id"] + f"#{number}"
         wells = pd.concat(tables, ignore_index=True)
-        if wells["plate_id"].duplicated().any() and len(tables) > 1:
-            ids = [t["plate_id"].iloc[0] for t in tables]
-            if len(set(ids)) < len(ids):
-                wells["plate_id"] = [f"{pid}#{i}" for i, t in enumerate(tables) for pid in t["plate_id"]]
         assay = analyse_plates(wells, assay_config)
-    panel = select_panel(catalog, inputs.indication, rna, assay, panel_config)
+    serology = None
+    if inputs.serology is not None:
+        from vaxmix.virus.serology import read_serology
+
+        serology = read_serology(inputs.serology, catalog.viruses)
+    panel = select_panel(catalog, inputs.indication, rna, assay, panel_config, serology)
 
     input_records = []
     for role, path in (
@@ -150,6 +165,7 @@ def run_panel(
         ("reference_expression", inputs.reference_expression),
         ("single_cell", inputs.single_cell),
         ("catalog", inputs.catalog),
+        ("serology", inputs.serology),
         *((("plate", p) for p, _ in inputs.plates)),
         *((("layout", lay) for _, lay in inputs.plates if lay is not None)),
     ):
@@ -167,8 +183,13 @@ def run_panel(
                         "gate": ev.gate,
                         "score": ev.score,
                         "defense_broken": ev.defense_broken,
-                        "broken_steps": ";".join(s.name for s in ev.defense_steps if s.state == "broken"),
-                        "receptor_tpm": ";".join(f"{g}={'NA' if t is None else round(t, 3)}" for g, t in ev.receptor_tpm.items()),
+                        "broken_steps": ";".join(
+                            s.name for s in ev.defense_steps if s.state == "broken"
+                        ),
+                        "receptor_tpm": ";".join(
+                            f"{g}={'NA' if t is None else round(t, 3)}"
+                            for g, t in ev.receptor_tpm.items()
+                        ),
                         "isg_mean_log2tpm": ev.isg_mean_log2tpm,
                         "isg_z": ev.isg_z,
                         "reasons": " | ".join(ev.reasons),
@@ -179,9 +200,18 @@ def run_panel(
             if plots:
                 from vaxmix.virus.plots import plot_receptor_heatmap
 
-                outputs += [p.name for p in plot_receptor_heatmap(catalog, profile, stage / "receptor_heatmap", rna_config.receptor_tpm)]
+                outputs += [
+                    p.name
+                    for p in plot_receptor_heatmap(
+                        catalog, profile, stage / "receptor_heatmap", rna_config.receptor_tpm
+                    )
+                ]
         if assay is not None:
-            for name, table in (("curves", assay.curves), ("plate_qc", assay.qc), ("selectivity", assay.selectivity)):
+            for name, table in (
+                ("curves", assay.curves),
+                ("plate_qc", assay.qc),
+                ("selectivity", assay.selectivity),
+            ):
                 table.to_csv(stage / f"{name}.tsv", sep="\t", index=False)
                 outputs.append(f"{name}.tsv")
             assay.wells.drop(columns=["source"]).to_csv(stage / "wells.tsv", sep="\t", index=False)
@@ -216,6 +246,7 @@ def run_panel(
                 "tpm_column": profile.value_column,
                 "renamed_to_hgnc": profile.renamed,
             },
+            "single_cell": single_cell_summary,
             "curves": [] if assay is None else assay.curves.to_dict(orient="records"),
             "plate_qc": [] if assay is None else assay.qc.to_dict(orient="records"),
             "selectivity": [] if assay is None else assay.selectivity.to_dict(orient="records"),
@@ -223,7 +254,10 @@ def run_panel(
             "provenance": {
                 "inputs": input_records,
                 "parameters": {
-                    "plate": {k: (sorted(v) if isinstance(v, frozenset) else v) for k, v in asdict(plate_options).items()},
+                    "plate": {
+                        k: (sorted(v) if isinstance(v, frozenset) else v)
+                        for k, v in asdict(plate_options).items()
+                    },
                     "rna": asdict(rna_config),
                     "assay": asdict(assay_config),
                     "panel": asdict(panel_config),

@@ -17,7 +17,8 @@ tier   evidence                                                         score
 1      not tested ex vivo; RNA entry gate passed or unknown            RNA score (0–1)
 =====  ==============================================================  =======================
 
-Rejected outright: resistant ex vivo; not selective (kills the patient's normal cells at least
+Rejected outright: pre-existing neutralising antibodies at or above the threshold (serology);
+resistant ex vivo; not selective (kills the patient's normal cells at least
 as readily: log10 selectivity ≤ 0); RNA entry gate failed and no ex vivo data; no patient data
 at all; excluded by the user. A small bonus by clinical evidence level (approved +0.05 …
 preclinical +0.01, clinically negative −0.05) breaks ties. Weights are ours [I], recorded in
@@ -68,12 +69,16 @@ class PanelConfig:
     selectivity_weight
         Score added per log10 unit of selectivity (capped at 2 log10).
     exclude
-        Virus IDs the user excludes (e.g. neutralising antibodies, no clinical-grade product).
+        Virus IDs the user excludes (e.g. no clinical-grade product).
+    max_nab_titer
+        A reciprocal neutralising-antibody titre at or above this rejects the virus (CALM phase 2
+        excluded anti-CVA21 titres >= 1:16 [R20]).
     """
 
     max_viruses: int = 4
     selectivity_weight: float = 0.1
     exclude: tuple[str, ...] = ()
+    max_nab_titer: float = 16.0
 
 
 @dataclass(frozen=True)
@@ -152,7 +157,9 @@ def _ex_vivo_summary(virus_id: str, assay: AssayResult) -> dict | None:
         elif row["ec50"] is not None and pd.notna(row["ec50"]):
             ci = ""
             if pd.notna(row["ec50_ci_low"]) and pd.notna(row["ec50_ci_high"]):
-                ci = f" [95 % CI {_fmt_dose(row['ec50_ci_low'], row['dose_unit'])} – {_fmt_dose(row['ec50_ci_high'], row['dose_unit'])}]"
+                low = _fmt_dose(row["ec50_ci_low"], row["dose_unit"])
+                high = _fmt_dose(row["ec50_ci_high"], row["dose_unit"])
+                ci = f" [95 % CI {low} – {high}]"
             ec50 = f"EC50 {_fmt_dose(row['ec50'], row['dose_unit'])}{ci}"
         else:
             ec50 = "EC50 not estimable"
@@ -170,7 +177,8 @@ def _ex_vivo_summary(virus_id: str, assay: AssayResult) -> dict | None:
             best = rows.loc[rows["log10_selectivity"].astype(float).idxmin()]
             selectivity, bound = float(best["log10_selectivity"]), best["selectivity_bound"]
             lines.append(
-                f"selectivity vs normal cells {best['normal_sample']}: log10(EC50 normal / EC50 tumor) "
+                f"selectivity vs normal cells {best['normal_sample']}: "
+                "log10(EC50 normal / EC50 tumor) "
                 f"{bound}{selectivity:.2f}, ΔAUC {best['delta_auc']:+.2f}"
             )
         elif (sel["virus_id"] == virus_id).any():
@@ -192,6 +200,7 @@ def select_panel(
     rna: dict[str, RnaEvidence] | None = None,
     assay: AssayResult | None = None,
     config: PanelConfig | None = None,
+    serology: dict[str, float] | None = None,
 ) -> VirusPanel:
     """Select up to ``config.max_viruses`` viruses for one patient.
 
@@ -206,19 +215,29 @@ def select_panel(
     assay
         Ex vivo assay results (:func:`vaxmix.virus.assay.analyse_plates`), or ``None``.
     config
-        Panel size, selectivity weight, exclusions.
+        Panel size, selectivity weight, exclusions, antibody threshold.
+    serology
+        Virus ID → reciprocal neutralising-antibody titre
+        (:func:`vaxmix.virus.serology.read_serology`); ``None`` when not measured.
     """
     config = config or PanelConfig()
     if indication not in INDICATIONS:
-        raise InputError(f"unknown indication {indication!r}; use one of {', '.join(INDICATIONS)}", field="indication")
+        raise InputError(
+            f"unknown indication {indication!r}; use one of {', '.join(INDICATIONS)}",
+            field="indication",
+        )
     unknown = [v for v in config.exclude if v not in catalog]
     if unknown:
-        raise InputError(f"excluded virus(es) not in catalog: {', '.join(unknown)}", field="exclude")
+        raise InputError(
+            f"excluded virus(es) not in catalog: {', '.join(unknown)}", field="exclude"
+        )
     missing: list[str] = []
     if assay is None:
         missing.append("ex vivo assay plate (viruses ranked on RNA evidence only)")
     if rna is None:
         missing.append("tumor expression table (no receptor gate, no IFN-pathway score)")
+    if serology is None:
+        missing.append("serology (neutralising antibody titres): not assessed")
     if assay is not None:
         tested = set(assay.curves["virus_id"]) if not assay.curves.empty else set()
         if not (assay.curves["sample_type"] == "normal").any() if not assay.curves.empty else True:
@@ -234,43 +253,117 @@ def select_panel(
         cautions: list[str] = list(virus.cautions)
         evidence = virus.evidence[indication]
         bonus = _EVIDENCE_BONUS[evidence.level]
-        ev_text = f"clinical evidence in {label}: {evidence.level.replace('_', ' ')}" + (f" — {evidence.note}" if evidence.note else "")
+        ev_text = f"clinical evidence in {label}: {evidence.level.replace('_', ' ')}" + (
+            f" — {evidence.note}" if evidence.note else ""
+        )
         if evidence.level == "negative":
             cautions.append(f"no positive clinical evidence in {label}: {evidence.note}")
         elif evidence.level in ("none", "claims_only"):
             cautions.append(f"no peer-reviewed clinical evidence in {label}")
         if virus.id in config.exclude:
-            rejections.append(PanelRejection(virus.id, virus.name, 0, None, ("excluded by the user",)))
+            rejections.append(
+                PanelRejection(virus.id, virus.name, 0, None, ("excluded by the user",))
+            )
             continue
+        titre = (serology or {}).get(virus.id)
+        if titre is not None and titre >= config.max_nab_titer:
+            rejections.append(
+                PanelRejection(
+                    virus.id,
+                    virus.name,
+                    0,
+                    None,
+                    (
+                        f"pre-existing neutralising antibodies 1:{titre:g} >= 1:"
+                        f"{config.max_nab_titer:g} (CALM exclusion threshold, R20): "
+                        "intravenous virus would be neutralised",
+                    ),
+                )
+            )
+            continue
+        if titre is not None:
+            reasons.append(
+                f"neutralising antibody titre 1:{titre:g} (< 1:{config.max_nab_titer:g})"
+            )
         ex = _ex_vivo_summary(virus.id, assay) if assay is not None else None
         rna_ev = rna.get(virus.id) if rna is not None else None
         rna_lines = [f"RNA: {line}" for line in rna_ev.reasons] if rna_ev else []
         if ex is not None:
             reasons.extend(ex["lines"])
             if ex["reference_failed"]:
-                cautions.append("reference line (e.g. Vero) not killed on the plate: virus stock may be inactive")
+                cautions.append(
+                    "reference line (e.g. Vero) not killed on the plate: "
+                    "virus stock may be inactive"
+                )
             if ex["call"] == "resistant":
-                rejections.append(PanelRejection(virus.id, virus.name, 0, None, ("patient's tumor cells resistant ex vivo", *ex["lines"], *rna_lines)))
+                rejections.append(
+                    PanelRejection(
+                        virus.id,
+                        virus.name,
+                        0,
+                        None,
+                        ("patient's tumor cells resistant ex vivo", *ex["lines"], *rna_lines),
+                    )
+                )
                 continue
-            if ex["selectivity"] is not None and ex["selectivity"] <= 0 and ex["selectivity_bound"] != ">=":
-                rejections.append(PanelRejection(virus.id, virus.name, 0, None, ("not selective: kills the patient's normal cells at least as readily as the tumor", *ex["lines"])))
+            if (
+                ex["selectivity"] is not None
+                and ex["selectivity"] <= 0
+                and ex["selectivity_bound"] != ">="
+            ):
+                rejections.append(
+                    PanelRejection(
+                        virus.id,
+                        virus.name,
+                        0,
+                        None,
+                        (
+                            "not selective: kills the patient's normal cells "
+                            "at least as readily as the tumor",
+                            *ex["lines"],
+                        ),
+                    )
+                )
                 continue
             tier = 3 if ex["call"] == "sensitive" else 2
             score = (tier - 1) + ex["activity"]
             if ex["selectivity"] is not None:
                 score += config.selectivity_weight * min(max(ex["selectivity"], 0.0), 2.0)
             if rna_ev is not None and rna_ev.gate == "fail":
-                cautions.append("RNA entry gate failed, yet tumor cells were killed ex vivo (ex vivo result takes precedence)")
+                cautions.append(
+                    "RNA entry gate failed, yet tumor cells were killed ex vivo "
+                    "(ex vivo result takes precedence)"
+                )
             reasons.extend(rna_lines)
         elif rna_ev is not None:
             if rna_ev.gate == "fail":
-                rejections.append(PanelRejection(virus.id, virus.name, 0, 0.0, ("RNA entry gate failed: " + rna_ev.reasons[0], *rna_lines[1:], "not tested ex vivo")))
+                rejections.append(
+                    PanelRejection(
+                        virus.id,
+                        virus.name,
+                        0,
+                        0.0,
+                        (
+                            "RNA entry gate failed: " + rna_ev.reasons[0],
+                            *rna_lines[1:],
+                            "not tested ex vivo",
+                        ),
+                    )
+                )
                 continue
             tier, score = 1, rna_ev.score
             reasons.append("not tested ex vivo: ranked on tumor RNA only")
             reasons.extend(rna_lines)
         else:
-            rejections.append(PanelRejection(virus.id, virus.name, 0, None, ("no patient data: not tested ex vivo and no expression table",)))
+            rejections.append(
+                PanelRejection(
+                    virus.id,
+                    virus.name,
+                    0,
+                    None,
+                    ("no patient data: not tested ex vivo and no expression table",),
+                )
+            )
             continue
         reasons.append(ev_text)
         if virus.enteromix_component:
@@ -283,19 +376,63 @@ def select_panel(
     for tier, score, virus, reasons, cautions in candidates:
         receptor = virus.primary_receptor
         if receptor and receptor in used_receptors:
-            rejections.append(PanelRejection(virus.id, virus.name, tier, score, (f"redundant entry receptor {receptor} (already covered by {used_receptors[receptor]})", *reasons)))
+            rejections.append(
+                PanelRejection(
+                    virus.id,
+                    virus.name,
+                    tier,
+                    score,
+                    (
+                        f"redundant entry receptor {receptor} "
+                        f"(already covered by {used_receptors[receptor]})",
+                        *reasons,
+                    ),
+                )
+            )
             continue
         if len(picks) >= config.max_viruses:
-            rejections.append(PanelRejection(virus.id, virus.name, tier, score, (f"ranked below the {config.max_viruses} picks (tier {tier}, score {score:.2f})", *reasons)))
+            rejections.append(
+                PanelRejection(
+                    virus.id,
+                    virus.name,
+                    tier,
+                    score,
+                    (
+                        f"ranked below the {config.max_viruses} picks "
+                        f"(tier {tier}, score {score:.2f})",
+                        *reasons,
+                    ),
+                )
+            )
             continue
         if receptor:
             used_receptors[receptor] = virus.id
-        picks.append(PanelPick(len(picks) + 1, virus.id, virus.name, receptor, tier, score, virus.evidence[indication].level, tuple(reasons), tuple(dict.fromkeys(cautions))))
+        picks.append(
+            PanelPick(
+                len(picks) + 1,
+                virus.id,
+                virus.name,
+                receptor,
+                tier,
+                score,
+                virus.evidence[indication].level,
+                tuple(reasons),
+                tuple(dict.fromkeys(cautions)),
+            )
+        )
     notes = (
-        "Scores are a transparent heuristic (tiers: ex vivo sensitive > ex vivo intermediate > RNA only); "
+        "Scores are a transparent heuristic (tiers: ex vivo sensitive > ex vivo intermediate "
+        "> RNA only); "
         "RNA scores are predictions, not measurements.",
-        "Serology (neutralising antibodies) is not assessed: check titres before IV dosing.",
+        "Serology: "
+        + (
+            "not supplied; check neutralising titres before IV dosing."
+            if serology is None
+            else f"titres >= 1:{config.max_nab_titer:g} rejected."
+        ),
     )
     order = {c[2].id: i for i, c in enumerate(candidates)}
     rejections.sort(key=lambda r: (r.tier == 0, order.get(r.virus_id, 10**6), r.virus_id))
-    return VirusPanel(indication, tuple(picks), tuple(rejections), tuple(missing), config, catalog.version, notes)
+    return VirusPanel(
+        indication, tuple(picks), tuple(rejections), tuple(missing), config, catalog.version, notes
+    )

@@ -1,8 +1,9 @@
 """Single-cell input: the fraction of tumor cells that express each receptor gene.
 
 Bulk TPM can hide a receptor carried by a minority of cells (or by stroma, not tumor). From an
-AnnData ``.h5ad`` (read with :mod:`anndata`, backed so only the needed columns are loaded), this
-counts, among the cells labelled tumor, those with a non-zero count for each receptor.
+AnnData ``.h5ad`` (read with :mod:`anndata`; loaded in memory, because anndata 0.12's backed
+sparse matrices fail with current scipy), this counts, among the cells labelled tumor, those
+with a non-zero count for each receptor.
 """
 
 from __future__ import annotations
@@ -17,7 +18,15 @@ from vaxmix.virus.genes import GeneTable, load_gene_table
 
 __all__ = ["receptor_cell_fractions"]
 
-_GENE_NAME_COLUMNS = ("gene_symbols", "gene_symbol", "feature_name", "gene_name", "symbol", "gene_ids")
+_ROWS_PER_BLOCK = 20_000
+_GENE_NAME_COLUMNS = (
+    "gene_symbols",
+    "gene_symbol",
+    "feature_name",
+    "gene_name",
+    "symbol",
+    "gene_ids",
+)
 
 
 def receptor_cell_fractions(
@@ -54,7 +63,7 @@ def receptor_cell_fractions(
     genes = genes or load_gene_table()
     path = Path(path)
     try:
-        adata = anndata.read_h5ad(path, backed="r")
+        adata = anndata.read_h5ad(path)
     except (OSError, KeyError, ValueError) as exc:
         raise InputError(f"cannot read AnnData file: {exc}", path=path) from exc
     try:
@@ -68,7 +77,9 @@ def receptor_cell_fractions(
         n_cells = int(cell_mask.sum())
         if n_cells == 0:
             raise InputError(
-                f"no tumor cells (labels {', '.join(tumor_labels)})", path=path, field=cell_type_column
+                f"no tumor cells (labels {', '.join(tumor_labels)})",
+                path=path,
+                field=cell_type_column,
             )
         candidates = [list(adata.var_names)] + [
             list(adata.var[c].astype(str)) for c in _GENE_NAME_COLUMNS if c in adata.var.columns
@@ -81,15 +92,22 @@ def receptor_cell_fractions(
                 if symbol in wanted and symbol not in columns:
                     columns[symbol] = index
         if not columns:
-            raise InputError("none of the receptor genes found in var", path=path, field="var_names")
+            raise InputError(
+                "none of the receptor genes found in var", path=path, field="var_names"
+            )
         order = sorted(columns)
         idx = [columns[s] for s in order]
         matrix = adata.layers[layer] if layer else adata.X
-        block = matrix[:, idx] if not hasattr(matrix, "to_memory") else matrix[:, idx].to_memory()
-        block = block[cell_mask]
-        nonzero = (block > 0).sum(axis=0)
-        counts = np.asarray(nonzero).ravel()
+        counts = np.zeros(len(idx), dtype=np.int64)
+        # row blocks keep the boolean/column selection cheap on large sparse matrices
+        for start in range(0, adata.n_obs, _ROWS_PER_BLOCK):
+            stop = min(start + _ROWS_PER_BLOCK, adata.n_obs)
+            rows = cell_mask[start:stop]
+            if not rows.any():
+                continue
+            block = matrix[start:stop]
+            block = block[rows][:, idx]
+            counts += np.asarray((block > 0).sum(axis=0)).ravel().astype(np.int64)
         return {s: float(c) / n_cells for s, c in zip(order, counts, strict=True)}, n_cells
     finally:
-        if getattr(adata, "file", None) is not None:
-            adata.file.close()
+        del adata

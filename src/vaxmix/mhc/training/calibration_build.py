@@ -35,7 +35,9 @@ def build_background(class2_path: Path, out: Path) -> int:
     return len(peptides)
 
 
-def build_percentiles(model_path: Path, background: tuple[str, ...], alleles: list[str], out: Path) -> None:
+def build_percentiles(
+    model_path: Path, background: tuple[str, ...], alleles: list[str], out: Path
+) -> None:
     """Precompute threshold tables for ``alleles`` and write them beside the model."""
     from vaxmix.common.atomic import atomic_write
 

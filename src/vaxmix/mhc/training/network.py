@@ -24,15 +24,24 @@ class PanAlleleNet(nn.Module):
         self.out = nn.Linear(hidden2, 2)
         self.dropout = nn.Dropout(dropout)
 
-    def forward(self, pep: torch.Tensor, allele: torch.Tensor) -> torch.Tensor:
-        """Logits (n, 2): column 0 affinity, column 1 presentation."""
-        h = torch.relu(self.peptide(pep) + self.allele(allele))
+    def forward(
+        self, pep: torch.Tensor, allele_features: torch.Tensor, allele_index: torch.Tensor
+    ) -> torch.Tensor:
+        """Logits (n, 2): column 0 affinity, column 1 presentation.
+
+        ``allele_features`` holds every allele's pseudosequence features once; its first-layer
+        product is computed once per batch and indexed per row (as inference does).
+        """
+        allele_hidden = self.allele(allele_features)[allele_index]
+        h = torch.relu(self.peptide(pep) + allele_hidden)
         h = self.dropout(h)
         h = torch.relu(self.layer2(h))
         return self.out(self.dropout(h))
 
 
-def inequality_mse(pred: torch.Tensor, target: torch.Tensor, inequality: torch.Tensor) -> torch.Tensor:
+def inequality_mse(
+    pred: torch.Tensor, target: torch.Tensor, inequality: torch.Tensor
+) -> torch.Tensor:
     """Squared error that only penalises violations of censored values.
 
     ``inequality`` 0: ``=``; 1: measured nM is a lower bound ("> nM"), so the target

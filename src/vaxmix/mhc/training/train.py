@@ -220,7 +220,10 @@ def train_member(
                               torch.full((n_neg,), negative_target, device=device)])
         a_ineq = torch.cat([ba_ineq[ba_train],
                             torch.ones(n_neg, dtype=torch.long, device=device)])
-        p_slots, p_len, p_allele, p_label = presentation_batch(np.flatnonzero(~pos_val))
+        if config.presentation_weight > 0:
+            p_slots, p_len, p_allele, p_label = presentation_batch(np.flatnonzero(~pos_val))
+        else:  # affinity-only recipe (held-out affinity folds on a CPU budget)
+            p_slots, p_len, p_allele, p_label = (t[:0] for t in val_el)
         n_a, n_p = a_slots.shape[0], p_slots.shape[0]
         steps = int(np.ceil(n_a / config.batch_size))
         perm_a = torch.randperm(n_a, device=device, generator=generator)
@@ -229,23 +232,23 @@ def train_member(
         for step in range(steps):
             ia = perm_a[step * config.batch_size : (step + 1) * config.batch_size]
             ip = perm_p[step * p_batch : (step + 1) * p_batch]
-            logits_a = model(encoder.features(a_slots[ia], a_len[ia]),
-                             allele_features[a_allele[ia]])
+            logits_a = model(encoder.features(a_slots[ia], a_len[ia]), allele_features,
+                             a_allele[ia])
             loss = inequality_mse(torch.sigmoid(logits_a[:, 0]), a_target[ia], a_ineq[ia])
             if len(ip):
-                logits_p = model(encoder.features(p_slots[ip], p_len[ip]),
-                                 allele_features[p_allele[ip]])
+                logits_p = model(encoder.features(p_slots[ip], p_len[ip]), allele_features,
+                                 p_allele[ip])
                 loss = loss + config.presentation_weight * bce(logits_p[:, 1], p_label[ip])
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
         model.eval()
         with torch.no_grad():
-            logits = model(encoder.features(ba_slots[ba_val], ba_len[ba_val]),
-                           allele_features[ba_allele[ba_val]])
+            logits = model(encoder.features(ba_slots[ba_val], ba_len[ba_val]), allele_features,
+                           ba_allele[ba_val])
             loss_a = float(inequality_mse(torch.sigmoid(logits[:, 0]), ba_target[ba_val],
                                           ba_ineq[ba_val]))
-            logits = model(encoder.features(val_el[0], val_el[1]), allele_features[val_el[2]])
+            logits = model(encoder.features(val_el[0], val_el[1]), allele_features, val_el[2])
             loss_p = float(bce(logits[:, 1], val_el[3]))
         total = loss_a + config.presentation_weight * loss_p
         log.append(

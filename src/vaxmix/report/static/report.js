@@ -88,7 +88,7 @@
     detail.appendChild(el("h3", c.gene + " " + c.aa_change + " (" + c.variant_id + ")"));
     var facts = el("dl", null, "facts");
     var v = data.variants[index] || {};
-    [["Tier", c.tier], ["Best peptide", c.best_peptide + " on " + c.allele], ["Transcript", c.transcript],
+    [["Tier", c.tier + (c.tier_reasons ? " (" + c.tier_reasons + ")" : "")], ["Best peptide", c.best_peptide + " on " + c.allele], ["Transcript", c.transcript],
      ["RNA expression", fmt(c.rna_expr)], ["RNA VAF", fmt(c.rna_vaf)], ["DNA VAF", fmt(c.dna_vaf)],
      ["Allele expression", fmt(c.allele_expr)], ["RNA depth", fmt(c.rna_depth)],
      ["Tumor DNA depth", v.tdna_depth], ["Normal depth / VAF", v.normal_depth !== undefined ? v.normal_depth + " / " + v.normal_vaf : undefined],
@@ -97,7 +97,12 @@
       facts.appendChild(el("dt", p[0])); facts.appendChild(el("dd", p[1]));
     });
     detail.appendChild(facts);
-    var peps = data.epitopes[index] || [];
+    var cols = data.epitopes.columns || [];
+    var peps = ((data.epitopes.rows || {})[index] || []).map(function (values) {
+      var p = {};
+      cols.forEach(function (c, i) { p[c] = values[i]; });
+      return p;
+    });
     if (!peps.length) { detail.appendChild(el("p", "No peptide rows for this candidate.", "muted")); return; }
     var byAllele = {};
     peps.forEach(function (p) { (byAllele[p.allele] = byAllele[p.allele] || []).push(p); });

@@ -152,9 +152,7 @@ def upgrade() -> None:
         sa.Column("comment", sa.Text, nullable=False),
         sa.Column("username", sa.String(64), nullable=False),
         sa.Column("created_at", sa.String(40), nullable=False),
-        sa.CheckConstraint(
-            "decision IN ('Accept', 'Reject', 'Pending')", name="ck_decision_value"
-        ),
+        sa.CheckConstraint("decision IN ('Accept', 'Reject', 'Pending')", name="ck_decision_value"),
     )
     op.create_index("ix_decision_candidate", "review_decision", ["candidate_id", "id"])
     op.create_table(

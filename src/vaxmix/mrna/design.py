@@ -1,0 +1,315 @@
+"""Design a full mRNA for a protein: codons and structure optimised together, then repaired.
+
+Steps (each documented in ``docs/mrna.md``):
+
+1. The protein's synonymous-codon lattice is placed between the fixed 5′ leader (UTR + Kozak)
+   and the stop codons + 3′UTR, and :func:`vaxmix.mrna.lattice_fold.fold_lattice` minimises
+   ``model MFE + λ·Σ(−ln w) + Σ node penalties`` over codons and structures together. The start
+   region (``start_flank`` nt either side of the AUG) is kept unpaired in the DP.
+2. GC windows are handled by Lagrangian relaxation: every 50-nt window has a multiplier, raised
+   by a subgradient step while the window is above (below) the limit and lowered while it has
+   slack; each G/C pays the sum of its windows' multipliers, and the DP is solved again
+   (``gc_rounds`` times at most).
+3. Remaining violations are repaired by local codon swaps (:mod:`vaxmix.mrna.repair`).
+4. ViennaRNA re-scores the result (CDS and full mRNA, dangles 0 and 2) for the QC sheet.
+"""
+
+from __future__ import annotations
+
+import time
+import tomllib
+from dataclasses import asdict, dataclass, field
+from importlib import resources
+
+import numpy as np
+
+from vaxmix.common.errors import ConfigError, InputError
+from vaxmix.mrna.codons import cai, codon_lattice, load_codon_table, translate
+from vaxmix.mrna.constraints import ConstraintConfig, Violation, check_sequence, gc_windows
+from vaxmix.mrna.energy_params import load_energy
+from vaxmix.mrna.lattice_build import build_lattice
+from vaxmix.mrna.lattice_fold import fold_lattice
+from vaxmix.mrna.repair import repair_codons
+
+__all__ = ["DesignConfig", "Elements", "MrnaDesign", "default_elements", "design_mrna"]
+
+_RNA = set("ACGU")
+
+
+@dataclass(frozen=True)
+class Elements:
+    """Fixed parts of the mRNA (RNA alphabet) and where each comes from."""
+
+    five_utr: str
+    kozak: str
+    stop: str
+    three_utr: str
+    poly_a: str
+    cap_note: str
+    citations: dict[str, str] = field(default_factory=dict)
+
+
+def default_elements() -> Elements:
+    """BNT162b2's published elements (package data ``elements_bnt162b2.toml``)."""
+    text = resources.files("vaxmix.mrna").joinpath("data/elements_bnt162b2.toml").read_text()
+    data = tomllib.loads(text)
+    return Elements(
+        five_utr=data["five_utr"]["sequence"],
+        kozak=data["kozak"]["sequence"],
+        stop=data["stop"]["sequence"],
+        three_utr=data["three_utr"]["sequence"],
+        poly_a=data["poly_a"]["sequence"],
+        cap_note=data["cap"]["note"],
+        citations={k: v["citation"] for k, v in data.items()},
+    )
+
+
+@dataclass(frozen=True)
+class DesignConfig:
+    """Design settings; every default is documented in ``docs/mrna.md``.
+
+    Attributes
+    ----------
+    cai_weight
+        λ, kcal/mol per unit of ``−ln w`` summed over codons (0 = MFE only).
+    fold_context
+        ``"full"`` designs the CDS inside 5′UTR…3′UTR; ``"cds"`` folds the CDS alone
+        (LinearDesign's problem, used by the benchmark).
+    max_span, max_loop
+        DP limits: base-pair span and interior-loop size.
+    u_penalty
+        kcal/mol per U in the CDS (uridine depletion; 0 = off).
+    m1psi
+        Also report energies with every U as N1-methylpseudouridine (ViennaRNA modified-base
+        soft constraints, Dutta et al. 2024 parameters). Reporting only; the DP uses U.
+    gc_rounds, gc_step
+        DP rounds of the GC-window Lagrangian controller and its subgradient step
+        (kcal/mol per G/C per window per unit of GC excess).
+    min_codon_weight
+        Codons with relative adaptiveness below this are not considered (speed).
+    seed
+        Recorded for reproducibility; the design is deterministic (no random choices).
+    """
+
+    codon_table: str = "h_sapiens_9606"
+    cai_weight: float = 1.0
+    fold_context: str = "full"
+    max_span: int = 100
+    max_loop: int = 20
+    u_penalty: float = 0.0
+    m1psi: bool = False
+    gc_rounds: int = 4
+    gc_step: float = 0.3
+    min_codon_weight: float = 0.0
+    max_repair_steps: int = 600
+    seed: int = 0
+    constraints: ConstraintConfig = field(default_factory=ConstraintConfig)
+    elements: Elements = field(default_factory=default_elements)
+
+    def parameters(self) -> dict:
+        """JSON-ready parameters for provenance."""
+        out = asdict(self)
+        out.pop("elements")
+        return out
+
+
+@dataclass
+class MrnaDesign:
+    """A designed mRNA with its segments, QC and the record of how it was made."""
+
+    protein: str
+    cds: str
+    mrna: str
+    segments: list[tuple[str, int, int, str]]
+    violations: list[Violation]
+    fixed_element_findings: list[Violation]
+    qc: dict
+    config: DesignConfig
+    timings: dict[str, float]
+    dp_structure: str
+    protein_elements: list[dict] = field(default_factory=list)
+
+    @property
+    def template_dna(self) -> str:
+        """The DNA template (coding strand) of the whole mRNA."""
+        return self.mrna.replace("U", "T")
+
+    @property
+    def cds_span(self) -> tuple[int, int]:
+        """0-based half-open CDS span (stop included) in the mRNA."""
+        for name, start, end, _ in self.segments:
+            if name == "CDS":
+                return start, end
+        raise KeyError("CDS")
+
+
+def _check_protein(protein: str) -> str:
+    seq = protein.strip().upper().rstrip("*")
+    bad = sorted(set(seq) - set("ACDEFGHIKLMNPQRSTVWY"))
+    if bad:
+        raise InputError(f"protein has non-standard residues {''.join(bad)!r}", field="protein")
+    if not seq:
+        raise InputError("protein is empty", field="protein")
+    if seq[0] != "M":
+        raise InputError("protein must start with M (the start codon AUG encodes it)",
+                         field="protein")
+    return seq
+
+
+def _check_elements(el: Elements) -> None:
+    for name in ("five_utr", "kozak", "stop", "three_utr", "poly_a"):
+        seq = getattr(el, name)
+        if set(seq) - _RNA:
+            raise ConfigError(f"element {name} must be RNA letters ACGU", field=name)
+    if el.stop and translate(el.stop[:3]) != "*":
+        raise ConfigError("element stop must start with a stop codon", field="stop")
+
+
+def _gc_multiplier_step(cds_dna: str, config: DesignConfig, mult_hi: np.ndarray,
+                       mult_lo: np.ndarray) -> bool:
+    """One projected subgradient step on the per-window GC multipliers; True if any window
+    is outside the limits (so another DP round is worthwhile).
+
+    The Lagrangian relaxation of ``gc_min ≤ GC(window) ≤ gc_max`` charges each G/C nucleotide
+    the sum of the multipliers of the windows covering it; windows with slack lower their
+    multiplier again, so the penalty does not over-correct (Fisher, Manage Sci 1981;27:1).
+    """
+    cons = config.constraints
+    fracs = np.array(gc_windows(cds_dna, cons.gc_window))
+    violated = bool(((fracs > cons.gc_max + 1e-9) | (fracs < cons.gc_min - 1e-9)).any())
+    margin = 0.01
+    mult_hi[:] = np.maximum(0.0, mult_hi + config.gc_step * (fracs - (cons.gc_max - margin)))
+    mult_lo[:] = np.maximum(0.0, mult_lo + config.gc_step * ((cons.gc_min + margin) - fracs))
+    return violated
+
+
+def _gc_node_penalty(n_cds: int, window: int, mult_hi: np.ndarray,
+                     mult_lo: np.ndarray) -> np.ndarray:
+    """Per-position G/C penalty: sum of the multipliers of the windows covering each position."""
+    w = min(window, n_cds)
+    return np.convolve(mult_hi - mult_lo, np.ones(w))[:n_cds]
+
+
+def design_mrna(
+    protein: str, config: DesignConfig | None = None, protein_elements: list[dict] | None = None
+) -> MrnaDesign:
+    """Design codons (and report structure) of the full mRNA for ``protein``.
+
+    Parameters
+    ----------
+    protein
+        Amino-acid sequence starting with M (a trailing ``*`` is ignored).
+    config
+        Settings (defaults: BNT162b2 elements, λ = 1, constraints of ``ConstraintConfig``).
+    protein_elements
+        Optional residue-level elements (``name``, ``kind``, 1-based ``start``/``end``) that the
+        GenBank writer annotates on the CDS.
+
+    Returns
+    -------
+    MrnaDesign
+        The design, its QC metrics and every violation left (with positions).
+    """
+    from vaxmix.mrna.qc import compute_qc
+
+    config = config or DesignConfig()
+    protein = _check_protein(protein)
+    el = config.elements
+    _check_elements(el)
+    if config.fold_context not in ("full", "cds"):
+        raise ConfigError("fold_context must be 'full' or 'cds'", field="fold_context")
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    table = load_codon_table(config.codon_table, config.min_codon_weight)
+    lattice = codon_lattice(protein, table)
+    energy = load_energy()
+    leader = el.five_utr + el.kozak
+    trailer = el.stop + el.three_utr
+    five = leader if config.fold_context == "full" else ""
+    three = trailer if config.fold_context == "full" else ""
+    n = len(five) + 3 * len(protein) + len(three)
+    unpaired = np.zeros(n, dtype=bool)
+    flank = config.constraints.start_flank
+    unpaired[max(0, len(five) - flank) : len(five) + flank] = True
+    penalty = np.zeros(n)
+    cds_off = len(five)
+    n_cds_dna = 3 * len(protein) + len(el.stop)
+    n_windows = max(1, n_cds_dna - config.constraints.gc_window + 1)
+    mult_hi = np.zeros(n_windows)
+    mult_lo = np.zeros(n_windows)
+
+    def assemble(states: list[int]) -> str:
+        cds = "".join(lattice.choices[k][s] for k, s in enumerate(states))
+        return leader + cds + trailer + el.poly_a
+
+    states: list[int] = []
+    pairs = np.full(n, -1)
+    rounds = 0
+    for rounds in range(1, max(1, config.gc_rounds) + 1):
+        lat = build_lattice(five, lattice, three, config.cai_weight, penalty,
+                            config.u_penalty, unpaired)
+        result = fold_lattice(lat, energy, config.max_span, config.max_loop)
+        st = result.states[cds_off : cds_off + 3 * len(protein)].reshape(-1, 3)
+        if not (st == st[:, :1]).all():
+            raise RuntimeError("lattice traceback gave inconsistent codon states")
+        states = [int(s) for s in st[:, 0]]
+        pairs = result.pairs
+        cds_dna = ("".join(lattice.choices[k][s] for k, s in enumerate(states))
+                   + el.stop).replace("U", "T")
+        if rounds >= config.gc_rounds or not _gc_multiplier_step(
+            cds_dna, config, mult_hi, mult_lo
+        ):
+            break
+        node = _gc_node_penalty(n_cds_dna, config.constraints.gc_window, mult_hi, mult_lo)
+        span = min(n_cds_dna, n - cds_off)
+        penalty[:] = 0.0
+        penalty[cds_off : cds_off + span] = node[:span]
+    timings["dp_s"] = time.perf_counter() - t0
+    # pair table in transcript coordinates (the DP may have folded the CDS alone)
+    full_len = len(assemble(states))
+    offset = len(leader) - cds_off
+    full_pairs = np.full(full_len, -1)
+    for i, j in enumerate(pairs):
+        if j >= 0:
+            full_pairs[i + offset] = j + offset
+    cds_start = len(leader)
+    cds_end = cds_start + 3 * len(protein) + len(el.stop)
+    tail_start = full_len - len(el.poly_a)
+    t1 = time.perf_counter()
+    repaired = repair_codons(states, lattice, assemble, cds_start, cds_end, tail_start,
+                             full_pairs, config.cai_weight, config.constraints,
+                             config.max_repair_steps)
+    timings["repair_s"] = time.perf_counter() - t1
+    states = repaired.states
+    mrna = assemble(states)
+    cds = mrna[cds_start:cds_end]
+    all_viol = check_sequence(mrna, cds_start, cds_end, config.constraints, tail_start)
+    segments = [
+        ("5'UTR", 0, len(el.five_utr), el.citations.get("five_utr", "")),
+        ("Kozak", len(el.five_utr), len(leader), el.citations.get("kozak", "")),
+        ("CDS", cds_start, cds_end, "designed by vaxmix (codon-lattice DP + repair)"),
+        ("3'UTR", cds_end, cds_end + len(el.three_utr), el.citations.get("three_utr", "")),
+        ("poly(A)", tail_start, full_len, el.citations.get("poly_a", "")),
+    ]
+    struct = "".join("." if j < 0 else ("(" if j > i else ")") for i, j in enumerate(full_pairs))
+    t2 = time.perf_counter()
+    design = MrnaDesign(
+        protein=protein,
+        cds=cds,
+        mrna=mrna,
+        segments=segments,
+        violations=[v for v in all_viol if v.in_cds],
+        fixed_element_findings=[v for v in all_viol if not v.in_cds],
+        qc={},
+        config=config,
+        timings=timings,
+        dp_structure=struct,
+        protein_elements=list(protein_elements or []),
+    )
+    design.qc = compute_qc(design, table)
+    design.qc["dp_rounds"] = rounds
+    design.qc["repair_swaps"] = repaired.swaps
+    design.qc["cai_check"] = cai(cds, table)
+    timings["qc_s"] = time.perf_counter() - t2
+    timings["total_s"] = time.perf_counter() - t0
+    return design

@@ -1,0 +1,92 @@
+"""Quality-control metrics of a designed mRNA, computed independently of the design search.
+
+Energies are ViennaRNA MFEs (Turner 2004, 37 °C; Lorenz et al., Algorithms Mol Biol 2011;6:26)
+with ``dangles=0`` (LinearDesign's model, Zhang et al., Nature 2023;621:396) and ``dangles=2``
+(RNAfold's default), for the coding codons alone (no stop, as LinearDesign reports) and for the
+whole mRNA. The optional N1-methylpseudouridine figure uses ViennaRNA's modified-base soft
+constraints with the Dutta et al. 2024 m1Ψ set (PCCP 26:992, doi:10.1039/D3CP02442C) on every U.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
+from typing import TYPE_CHECKING
+
+from vaxmix.mrna.codons import CodonTable, cai, translate
+from vaxmix.mrna.constraints import gc_windows
+
+if TYPE_CHECKING:
+    from vaxmix.mrna.design import MrnaDesign
+
+__all__ = ["compute_qc", "fold_mfe"]
+
+
+def fold_mfe(seq: str, dangles: int, m1psi: bool = False) -> tuple[str, float]:
+    """ViennaRNA MFE structure and energy (kcal/mol) of ``seq`` at 37 °C."""
+    import RNA
+
+    md = RNA.md()
+    md.dangles = dangles
+    fc = RNA.fold_compound(seq, md)
+    if m1psi:
+        sites = [k + 1 for k, c in enumerate(seq) if c == "U"]
+        if sites:
+            fc.sc_mod_json(RNA.parameter_set_rna_mod_n1methylpseudouridine_dutta, sites)
+    structure, mfe = fc.mfe()
+    return structure, float(mfe)
+
+
+def _fold_task(args: tuple[str, int, bool]) -> tuple[str, float]:
+    return fold_mfe(*args)
+
+
+def compute_qc(design: MrnaDesign, table: CodonTable) -> dict:
+    """All QC figures of ``design`` as a flat, JSON-ready dict (see ``docs/mrna.md``)."""
+    import RNA
+
+    cds_start, cds_end = design.cds_span
+    stop_len = len(design.config.elements.stop)
+    coding = design.mrna[cds_start : cds_end - stop_len]
+    tasks = [(coding, 0, False), (coding, 2, False), (design.mrna, 0, False),
+             (design.mrna, 2, False)]
+    if design.config.m1psi:
+        tasks.append((design.mrna, 2, True))
+    ctx = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=2, mp_context=ctx) as pool:
+        folds = list(pool.map(_fold_task, tasks))
+    cons = design.config.constraints
+    cds_dna = design.cds.replace("U", "T")
+    windows = gc_windows(cds_dna, cons.gc_window)
+    full_struct = folds[3][0]
+    lo = max(0, cds_start - cons.start_flank)
+    hi = min(len(design.mrna), cds_start + cons.start_flank)
+    paired = sum(c != "." for c in full_struct[lo:hi]) / max(hi - lo, 1)
+    protein_back = translate(design.cds)
+    qc: dict = {
+        "energy_model": f"ViennaRNA {RNA.__version__} Turner 2004, 37 C",
+        "mrna_length_nt": len(design.mrna),
+        "cds_length_nt": len(design.cds),
+        "protein_length_aa": len(design.protein),
+        "cai": round(cai(coding, table), 4),
+        "codon_table": table.name,
+        "mfe_cds_d0": folds[0][1],
+        "mfe_cds_d2": folds[1][1],
+        "mfe_mrna_d0": folds[2][1],
+        "mfe_mrna_d2": folds[3][1],
+        "gc_cds": round(sum(c in "GC" for c in cds_dna) / len(cds_dna), 4),
+        "gc_mrna": round(sum(c in "GC" for c in design.mrna) / len(design.mrna), 4),
+        "gc_window_min": round(min(windows), 4),
+        "gc_window_max": round(max(windows), 4),
+        "u_fraction_cds": round(design.cds.count("U") / len(design.cds), 4),
+        "u_fraction_mrna": round(design.mrna.count("U") / len(design.mrna), 4),
+        "start_region_paired_fraction": round(paired, 4),
+        "start_region_ok": paired <= cons.start_max_paired,
+        "translation": protein_back,
+        "translation_matches": protein_back.rstrip("*") == design.protein
+        and protein_back.endswith("*"),
+        "mrna_structure_d2": full_struct,
+    }
+    if design.config.m1psi:
+        qc["mfe_mrna_m1psi_d2"] = folds[4][1]
+    return qc

@@ -1,0 +1,111 @@
+"""End-to-end runs on the built-in example patient (a real HCC1395 subset)."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+
+from vaxmix.cli import main
+from vaxmix.common.provenance import sha256_file
+from vaxmix.pipeline import PipelineConfig, example_patient_files, run_demo, run_pipeline
+
+OUTPUTS = ["variants", "all_epitopes", "filtered", "aggregated"]
+
+
+def test_demo_writes_every_output_with_provenance(tmp_path, predictor):
+    out = tmp_path / "demo"
+    result = run_demo(out, predict=predictor)
+    for stem in OUTPUTS:
+        tsv = pd.read_csv(out / f"{stem}.tsv", sep="\t", dtype=str, keep_default_na=False)
+        parquet = pd.read_parquet(out / f"{stem}.parquet")
+        assert len(tsv) == len(parquet), stem
+    run = json.loads((out / "run.json").read_text())
+    assert run["schema"] == "vaxmix.run/1"
+    with example_patient_files() as (vcf, hla):
+        assert run["inputs"]["vcf"]["sha256"] == sha256_file(vcf)
+        assert run["inputs"]["hla_file"]["sha256"] == sha256_file(hla)
+    assert run["alleles"] == ["HLA-A*29:02", "HLA-B*45:01", "HLA-B*82:02"]
+    assert run["parameters"]["lengths"] == [8, 9, 10, 11]
+    assert run["parameters"]["ranking"]["binding_threshold"] == 500.0
+    assert run["prediction"]["models"] == ["fake-predictor 0"]
+    assert set(run["timings_s"]) >= {"read_inputs", "enumerate_peptides", "predict"}
+    assert run["counts"]["vcf_records"] == 48
+    # synonymous and intronic entries of the subset are skipped with a counted reason
+    assert run["skipped"]["variant_transcripts"]["consequence synonymous_variant"] > 0
+    assert run["skipped"]["variant_transcripts"]["frameshift without FrameshiftSequence"] == 3
+    assert sum(run["counts"]["tiers"].values()) == run["counts"]["aggregated_rows"]
+    assert result.counts == run["counts"]
+
+
+def test_all_epitopes_rows_are_candidates_times_alleles(tmp_path, predictor):
+    with example_patient_files() as (vcf, hla):
+        config = PipelineConfig(vcf=vcf, sample="HCC1395_TUMOR_DNA", hla_file=hla, lengths=(9,))
+        result = run_pipeline(config, tmp_path / "run", predict=predictor)
+    table = pd.read_parquet(tmp_path / "run" / "all_epitopes.parquet")
+    assert len(table) == 3 * result.counts["candidate_peptides"]
+    assert set(table["Peptide Length"]) == {9}
+    # every MT peptide carries the variant: it differs from its WT partner where one exists
+    paired = table[table["WT Epitope Seq"] != "NA"]
+    assert (paired["MT Epitope Seq"] != paired["WT Epitope Seq"]).all()
+    # the model's scores reach the table unchanged (fake predictor recomputed here)
+    row = table.iloc[0]
+    expected = predictor([row["MT Epitope Seq"]], [row["HLA Allele"]]).iloc[0]
+    assert abs(row["Median MT IC50 Score"] - round(expected["affinity_nm"], 3)) < 1e-9
+    assert row["Prediction Model"] == "fake-predictor 0"
+    # no normal sample given: normal columns are NA
+    assert table["Normal Depth"].isna().all()
+
+
+def test_cli_demo_with_the_built_in_predictor(tmp_path, capsys):
+    out = tmp_path / "cli"
+    assert main(["demo", "--out", str(out)]) == 0
+    assert "aggregated rows" in capsys.readouterr().err
+    run = json.loads((out / "run.json").read_text())
+    assert run["prediction"]["models"] and run["prediction"]["models"][0] != "fake-predictor 0"
+    aggregated = pd.read_csv(out / "aggregated.tsv", sep="\t", dtype=str, keep_default_na=False)
+    assert list(aggregated.columns[:5]) == ["ID", "Index", "A*29:02", "B*45:01", "B*82:02"]
+    assert set(aggregated["Tier"]) <= {"Pass", "PoorBinder", "PoorImmunogenicity",
+                                       "PoorPresentation", "RefMatch", "PoorTranscript",
+                                       "LowExpr", "Anchor", "Subclonal", "ProbPos", "Poor",
+                                       "NoExpr"}  # fmt: skip
+    failed = aggregated[aggregated["Tier"] != "Pass"]
+    assert (failed["Tier Reasons"] != "").all()
+
+
+def test_cli_run_contract(tmp_path):
+    out = tmp_path / "contract"
+    with example_patient_files() as (vcf, _):
+        code = main(["run", str(vcf), "--sample", "HCC1395_TUMOR_DNA", "--alleles",
+                     "HLA-A*29:02,HLA-B*45:01", "--lengths", "8,9", "--out", str(out),
+                     "--binding-threshold", "400"])  # fmt: skip
+    assert code == 0
+    table = pd.read_csv(out / "all_epitopes.tsv", sep="\t", dtype=str, keep_default_na=False)
+    contract = ["Chromosome", "Start", "Stop", "Reference", "Variant", "Transcript",
+                "HLA Allele", "Peptide Length", "Sub-peptide Position", "Mutation Position",
+                "MT Epitope Seq", "WT Epitope Seq"]  # fmt: skip
+    assert set(contract) <= set(table.columns)
+    assert set(table["HLA Allele"]) == {"HLA-A*29:02", "HLA-B*45:01"}
+    assert set(table["Peptide Length"]) == {"8", "9"}
+    run = json.loads((out / "run.json").read_text())
+    assert run["parameters"]["ranking"]["binding_threshold"] == 400.0
+    filtered = pd.read_csv(out / "filtered.tsv", sep="\t")
+    assert (filtered["Median MT IC50 Score"] <= 400).all()
+
+
+def test_expression_tables_replace_vcf_values(tmp_path, predictor):
+    genes = tmp_path / "genes.results"
+    header = "gene_id\ttranscript_id(s)\tlength\teffective_length\texpected_count\tTPM\tFPKM\n"
+    genes.write_text(header + "ENSG00000116062\tENST00000234420\t4000\t3800\t900\t42.5\t30.1\n")
+    with example_patient_files() as (vcf, hla):
+        config = PipelineConfig(vcf=vcf, sample="HCC1395_TUMOR_DNA", hla_file=hla, lengths=(9,),
+                                gene_expression_file=genes)  # fmt: skip
+        run_pipeline(config, tmp_path / "expr", predict=predictor)
+    variants = pd.read_csv(tmp_path / "expr" / "variants.tsv", sep="\t", dtype=str,
+                           keep_default_na=False)  # fmt: skip
+    msh6 = variants[variants["gene_name"] == "MSH6"]
+    assert set(msh6["gene_expression"]) == {"42.5"}  # MSH6 = ENSG00000116062
+    assert set(variants[variants["gene_name"] != "MSH6"]["gene_expression"]) == {"NA"}
+    run = json.loads((tmp_path / "expr" / "run.json").read_text())
+    assert run["inputs"]["gene_expression_file"]["sha256"] == sha256_file(genes)
+    assert run["inputs"]["expression_formats"] == {"gene": "rsem"}

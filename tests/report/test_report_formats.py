@@ -1,0 +1,89 @@
+"""The report accepts the field spellings the vaxmix stages write (run.json, construct, mRNA)."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from vaxmix.report import load_run, write_report
+from vaxmix.report.loaders import run_inputs, run_section, selected_indexes
+
+
+def _rewrite_json(path: Path, change) -> None:
+    data = json.loads(path.read_text())
+    change(data)
+    path.write_text(json.dumps(data))
+
+
+def test_run_json_as_written_by_vaxmix_run(hcc1395_run: Path) -> None:
+    def change(run: dict) -> None:
+        run["inputs"] = {
+            "vcf": {"path": "/data/p1.vcf.gz", "sha256": "ab" * 32},
+            "gene_expression_file": None,
+        }
+        run["timings_s"] = run.pop("timings")
+        run["prediction"] = {"models": ["vaxmix-mhc1-baseline 0.1.1"], "note": "predictions"}
+        del run["models"]
+        run["warnings"] = ["3 variants without expression <checked>"]
+
+    _rewrite_json(hcc1395_run / "run.json", change)
+    run = load_run(hcc1395_run).run
+    assert run_inputs(run) == [{"role": "vcf", "path": "/data/p1.vcf.gz", "sha256": "ab" * 32}]
+    assert run_section(run, "timings", "timings_s")["predict_s"] == 240.3
+    text = write_report(hcc1395_run).read_text(encoding="utf-8")
+    assert "ab" * 32 in text and "/data/p1.vcf.gz" in text
+    assert "<h3>Timings (s)</h3>" in text and "vaxmix-mhc1-baseline 0.1.1" in text
+    assert "3 variants without expression &lt;checked&gt;" in text
+
+
+def test_one_based_construct_is_drawn_like_the_zero_based_one(hcc1395_run: Path) -> None:
+    zero_based = write_report(hcc1395_run).read_text(encoding="utf-8")
+
+    def to_one_based(construct: dict) -> None:
+        for element in construct["elements"]:
+            element["start"] += 1  # 1-based inclusive: end stays the same
+
+    _rewrite_json(hcc1395_run / "vaccine" / "construct.json", to_one_based)
+    one_based = write_report(hcc1395_run).read_text(encoding="utf-8")
+
+    def rects(text: str) -> list[str]:
+        figure = re.search(r'<figure id="construct-map">(.*?)</figure>', text, re.S).group(1)
+        return re.findall(r'<rect class="element"[^>]*>', figure)
+
+    assert rects(one_based) == rects(zero_based) and len(rects(zero_based)) == 12
+
+
+def test_selection_with_variant_index_column(hcc1395_run: Path) -> None:
+    path = hcc1395_run / "vaccine" / "selection.tsv"
+    path.write_text(path.read_text().replace("\tIndex\t", "\tvariant_index\t", 1))
+    assert selected_indexes(load_run(hcc1395_run))[0] == (
+        "117.MSH6.ENST00000234420.11.missense.1255D/N"
+    )
+
+
+def test_mrna_segments_and_full_structure(hcc1395_run: Path) -> None:
+    structure = "((((....))))..((...))"
+    pairs = structure.count("(")  # 6 independent base pairs
+
+    def change(mrna: dict) -> None:
+        del mrna["structure"]
+        mrna["mrna"] = "G" * len(structure)
+        mrna["qc"] = {"mrna_structure_d2": structure, "cai": 0.82404, "gc_mrna": 0.5581}
+        mrna["segments"] = [
+            {"name": "5'UTR", "start": 1, "end": 5},
+            {"name": "CDS", "start": 6, "end": 18},
+            {"name": "3'UTR", "start": 19, "end": 21},
+        ]
+
+    _rewrite_json(hcc1395_run / "mrna" / "mrna.json", change)
+    text = write_report(hcc1395_run).read_text(encoding="utf-8")
+    assert "full mRNA, MFE structure (dangles=2)" in text
+    assert f"{len(structure)} nt, {pairs} pairs" in text
+    mrna_map = re.search(r'<figure id="mrna-map">(.*?)</figure>', text, re.S).group(1)
+    widths = [float(w) for w in re.findall(r'class="element"[^>]*?width="([0-9.]+)"', mrna_map)]
+    scale = (900 - 20) / len(structure)
+    assert widths == pytest.approx([5 * scale, 13 * scale, 3 * scale], abs=0.06)
+    assert "<dt>qc.cai</dt><dd>0.824</dd>" in text

@@ -1,0 +1,66 @@
+"""Features against values worked out by hand from their published definitions."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+
+from vaxmix.vaccine.features import (
+    agretopicity,
+    clonal_vaf_estimate,
+    clonality,
+    gravy,
+    manufacturability,
+    max_window_gravy,
+    processing_proxy,
+    tcr_contact_hydrophobic_fraction,
+)
+
+
+def test_gravy_kyte_doolittle_by_hand():
+    # I 4.5, R -4.5, A 1.8, C 2.5 (Kyte & Doolittle 1982 Table 2)
+    assert gravy("IR") == pytest.approx(0.0)
+    assert gravy("AC") == pytest.approx((1.8 + 2.5) / 2)
+    # 8 residues: IIIIIII + R -> best 7-window is the seven I's
+    assert max_window_gravy("IIIIIIIR") == pytest.approx(4.5)
+
+
+def test_manufacturability_flags():
+    flags = manufacturability("QCDPGDGNGC")
+    assert flags["length"] == 10
+    assert flags["cysteine_count"] == 2
+    assert flags["n_terminal_qec"] is True
+    assert flags["dp_count"] == 1
+    assert flags["dg_count"] == 1
+    assert flags["ng_count"] == 1
+    assert manufacturability("AAAA")["n_terminal_qec"] is False
+
+
+def test_tcr_contact_fraction_positions_4_to_l_minus_1():
+    # 9-mer: positions 4..8 (1-based) = "LAGKF" -> L, A, F hydrophobic = 3/5
+    assert tcr_contact_hydrophobic_fraction("SYNLAGKFV") == pytest.approx(3 / 5)
+
+
+def test_processing_proxy():
+    assert processing_proxy("SIINFEKL") == 1.0
+    assert processing_proxy("SIINFEKL", "P") == 0.5
+    assert processing_proxy("SIINFEKK") == 0.75
+    assert processing_proxy("SIINFEKD") == 0.25
+
+
+def test_agretopicity_and_clonality():
+    ratio = agretopicity(pd.Series([10.0, 50.0, 5.0]), pd.Series([100.0, None, 0.0]))
+    assert ratio.iloc[0] == pytest.approx(0.1)
+    assert math.isnan(ratio.iloc[1]) and math.isnan(ratio.iloc[2])
+    assert clonal_vaf_estimate([0.1, 0.2], purity=0.8) == pytest.approx(0.4)
+    ccf = clonality(pd.Series([0.2, 0.6, None]), 0.4)
+    assert ccf.iloc[0] == pytest.approx(0.5)
+    assert ccf.iloc[1] == pytest.approx(1.0)
+    assert math.isnan(ccf.iloc[2])
+
+
+def test_clonal_vaf_mode_of_density():
+    vafs = [0.45, 0.48, 0.5, 0.5, 0.52, 0.55, 0.1, 0.12]
+    assert clonal_vaf_estimate(vafs) == pytest.approx(0.5, abs=0.03)

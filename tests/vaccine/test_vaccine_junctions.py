@@ -1,0 +1,48 @@
+"""Junction peptides and linker choice, checked by hand with the fake anchor-rule predictor."""
+
+from __future__ import annotations
+
+from vaccine_fakes import anchor_rule_binds, fake_predict
+
+from vaxmix.vaccine.junctions import BindingCache, choose_linkers, junction_peptides
+
+
+def test_junction_peptides_by_hand():
+    # left "ABCDEFGH"-like stand-ins with real residues; k = 3 for a readable check
+    got = junction_peptides("AAAC", "", "DEEE", [3])
+    assert got == ["AAC"[0:0] + "ACD", "CDE"]
+    got = junction_peptides("AAAC", "G", "DEEE", [3])
+    # joined AAACGDEEE: 3-mers starting at 2..4 -> ACG, CGD, GDE
+    assert got == ["ACG", "CGD", "GDE"]
+    # a linker longer than k gives linker-only peptides too
+    assert "GGG" in junction_peptides("AAAC", "GGGG", "DEEE", [3])
+
+
+def test_every_junction_peptide_crosses_a_boundary():
+    left, linker, right = "KSQAAPGSSPCLGHV", "AAY", "PTAWATAMNN"
+    for peptide in junction_peptides(left, linker, right, range(8, 11)):
+        assert peptide not in left and peptide not in right
+
+
+def test_shortest_clean_linker_is_chosen():
+    # Worked by hand with the fake rule (residue 2 in L/M/I, C-terminus in V/L/I), k = 8:
+    # no linker: ...GAL|AAAAAVGG... contains ALAAAAAV -> binder;
+    # GGS: ...GAL GGS AAAAAV... -> ALGGSAAA ends in A, GSAAAAAV has S at 2 -> no binder.
+    left, right = "GGGGGGGGGGAL", "AAAAAVGGGGGGGG"
+    binders = {p for p in junction_peptides(left, "", right, [8]) if anchor_rule_binds(p)}
+    assert binders == {"ALAAAAAV"}
+    cache = BindingCache(fake_predict, ["HLA-A*02:01"])
+    linkers = {"none": "", "GPGPG": "GPGPG", "GGS": "GGS"}
+    [choice] = choose_linkers([(left, right)], linkers, cache, [8])
+    assert choice.linker == "GGS"
+    assert choice.n_binders == 0
+
+
+def test_no_clean_linker_keeps_fewest_binders():
+    left, right = "AAAAAAAAAL", "LAAAAAAV"
+    cache = BindingCache(fake_predict, ["HLA-A*02:01"])
+    [choice] = choose_linkers([(left, right)], {"none": ""}, cache, [8])
+    truth = {p for p in junction_peptides(left, "", right, [8]) if anchor_rule_binds(p)}
+    assert choice.n_binders == len(truth)
+    if truth:
+        assert choice.worst_peptide in truth
