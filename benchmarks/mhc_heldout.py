@@ -35,8 +35,7 @@ from vaxmix.mhc.calibration import background_peptides
 from vaxmix.mhc.model import load_ensemble, target_to_nm
 from vaxmix.mhc.training.train import TrainConfig, export_ensemble, load_dataset, train_member
 
-LEAVE_OUT = ["HLA-B*45:01", "HLA-C*06:02", "HLA-A*24:02", "HLA-B*27:05", "HLA-A*68:01",
-             "HLA-B*15:01"]
+LEAVE_OUT = ["HLA-B*45:01", "HLA-C*06:02", "HLA-A*24:02", "HLA-B*27:05"]
 LIGAND_FOLDS = [
     ["HLA-A*11:01", "HLA-B*45:01", "HLA-C*06:02", "HLA-A*32:01"],
     ["HLA-A*02:01", "HLA-B*07:02", "HLA-B*52:01", "HLA-C*03:03"],
@@ -101,6 +100,7 @@ def ligand_mode(data: dict, config: TrainConfig, out: Path, log: list[str]) -> d
     affinity_pairs = set(zip(data["ba_allele"].tolist(), data["ba_peptide"].tolist(),
                              strict=True))
     results = {}
+    saved: dict[str, np.ndarray] = {}
     for fold in LIGAND_FOLDS:
         ensemble = _fit(data, replace(config, exclude_ligand_alleles=fold), log)
         for allele in fold:
@@ -114,6 +114,9 @@ def ligand_mode(data: dict, config: TrainConfig, out: Path, log: list[str]) -> d
             labels = np.arange(len(peptides)) < len(ligands)
             affinity, presentation = _score(ensemble, peptides,
                                             [str(data["pseudos"][index])] * len(peptides))
+            key = allele.replace("*", "").replace(":", "")
+            saved[f"{key}_labels"], saved[f"{key}_lengths"] = labels, np.char.str_len(peptides)
+            saved[f"{key}_presentation"], saved[f"{key}_affinity"] = presentation, affinity
             top = np.argsort(-presentation, kind="stable")[: len(ligands)]
             results[allele] = {
                 "ligands": len(ligands),
@@ -122,6 +125,7 @@ def ligand_mode(data: dict, config: TrainConfig, out: Path, log: list[str]) -> d
                 "AUC affinity": _auc(affinity, labels),
             }
             print(allele, json.dumps(results[allele]), flush=True)
+    np.savez_compressed(out / "heldout_ligand_scores.npz", **saved)
     means = {k: float(np.mean([r[k] for r in results.values()]))
              for k in ["AUC presentation", "PPV presentation", "AUC affinity"]}
     print("mean", json.dumps(means), flush=True)

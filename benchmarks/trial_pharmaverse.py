@@ -67,11 +67,20 @@ def main() -> None:
     rs_dates, _, _ = parse_iso_dates(rs["RSDTC"])
     recorded = pd.DataFrame({"subject": rs["USUBJID"].to_numpy(), "date": rs_dates.to_numpy(),
                              "recorded": rs["RSSTRESC"].to_numpy()})
-    post = timepoints[~timepoints["is_baseline"]][["subject", "date", "overall_response"]]
+    post = timepoints[~timepoints["is_baseline"]][
+        ["subject", "date", "overall_response", "target_response", "sum_mm", "nadir_mm"]]
     merged = post.merge(recorded, on=["subject", "date"], how="inner")
     agree = (merged["overall_response"] == merged["recorded"]).mean() if len(merged) else float(
         "nan")
 
+    sums = tr[(tr["TREVAL"] == "INVESTIGATOR") & (tr["TRTESTCD"] == "SUMDIAM")]
+    sums = pd.DataFrame({"subject": sums["USUBJID"], "visitnum": pd.to_numeric(
+        sums["VISITNUM"]), "sumdiam": pd.to_numeric(sums["TRSTRESN"])}).drop_duplicates(
+        ["subject", "visitnum"])
+    joined = timepoints.merge(sums, on=["subject", "visitnum"])
+    same_sum = ((joined["sum_mm"] - joined["sumdiam"]).abs() < 0.05).mean()
+    disagree = merged[merged["overall_response"] != merged["recorded"]]
+    target_driven = (disagree["target_response"] != "").sum() if len(disagree) else 0
     bor = results.tables["adrs_bor"]
     print(f"input: {len(tr)} TR rows, {len(tu)} TU rows, {bor.shape[0]} subjects analysed, "
           f"{len(results.skipped)} excluded")
@@ -84,6 +93,16 @@ def main() -> None:
     print(f"derived vs recorded RS OVRLRESP (investigator), {len(merged)} matched "
           f"assessments: {100 * agree:.1f}% agree (descriptive; simulated data)")
     print(pd.crosstab(merged["recorded"], merged["overall_response"]).to_string())
+    print(f"derived sum of diameters equals recorded TR SUMDIAM at {100 * same_sum:.1f}% of "
+          f"{len(joined)} assessments")
+    pd_over_nadir = (disagree["overall_response"] == "PD") & (
+        disagree["sum_mm"] >= 1.2 * disagree["nadir_mm"]) & (
+        disagree["sum_mm"] - disagree["nadir_mm"] >= 5)
+    missing_target = disagree["target_response"] == "NE"
+    print(f"disagreements: {len(disagree)} ({target_driven} with a target response); "
+          f"{int(pd_over_nadir.sum())} are RECIST PD by >=20 % and >=5 mm over the nadir that "
+          f"the simulated RS rates SD/PR, {int(missing_target.sum())} have a target lesion not "
+          "measured (RECIST: NE)")
     print("BOR:", bor["bor"].value_counts().to_dict())
     print("confirmed BOR:", bor["cbor"].value_counts().to_dict())
     for endpoint in results.report["endpoints"]:

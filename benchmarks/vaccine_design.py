@@ -103,6 +103,12 @@ def bench_hcc(run: Path, n: int) -> None:
     print(f"construct: {len(result.construct.protein)} aa, antigen share "
           f"{antigen_share(result.construct):.0%}")  # fmt: skip
     print(f"replaced windows: {len(result.summary['replaced_windows'])}")
+    print(
+        f"eligible epitope-allele pairs per peptide: mean {sel['n_epitopes'].mean():.1f}, "
+        f"min {sel['n_epitopes'].min()}; best-epitope IC50 < 500 nM in "
+        f"{int((sel['best_affinity_nm'] < 500).sum())} of {len(sel)}; tumor abundance > 33 TPM "
+        f"in {int((sel['tumor_abundance_tpm'] > 33).sum())} of {len(sel)}"
+    )
     print("warnings:", *result.warnings, sep="\n  ")
     cols = [
         "order",

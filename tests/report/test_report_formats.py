@@ -87,3 +87,27 @@ def test_mrna_segments_and_full_structure(hcc1395_run: Path) -> None:
     scale = (900 - 20) / len(structure)
     assert widths == pytest.approx([5 * scale, 13 * scale, 3 * scale], abs=0.06)
     assert "<dt>qc.cai</dt><dd>0.824</dd>" in text
+
+
+def test_virus_panel_as_written_by_vaxmix_virus(hcc1395_run: Path) -> None:
+    panel = {
+        "schema": "vaxmix.virus_panel/1",
+        "indication": "colorectal",
+        "picks": [
+            {"rank": 1, "virus_id": "CVA21", "name": "Coxsackievirus A21", "tier": 3,
+             "score": 2.8652, "primary_receptor": "ICAM1", "reasons": ["ICAM1 31.6 TPM"]},
+            {"rank": 2, "virus_id": "E7", "name": "Echovirus 7", "tier": 2, "score": 1.5,
+             "primary_receptor": "CD55", "reasons": ["RNA only"]},
+        ],
+        "rejections": [{"virus_id": "AD5", "name": "Adenovirus 5", "tier": 1, "score": 0.9,
+                        "reasons": ["ranked below the 2 picks"]}],
+        "missing_inputs": ["serology <titres>"],
+        "notes": ["RNA scores are predictions"],
+    }  # fmt: skip
+    (hcc1395_run / "virus" / "panel.json").write_text(json.dumps(panel))
+    text = write_report(hcc1395_run).read_text(encoding="utf-8")
+    picks = re.search(r'<table class="data" id="virus-table">(.*?)</table>', text, re.S).group(1)
+    assert picks.count("<tr>") == 3  # header + 2 picks
+    assert "Coxsackievirus A21" in picks and "ICAM1 31.6 TPM" in picks and "2.865" in picks
+    assert 'id="virus-rejections"' in text and "Adenovirus 5" in text
+    assert "missing input: serology &lt;titres&gt;" in text

@@ -358,3 +358,22 @@ def test_security_headers_and_cookie_flags(app) -> None:
     assert "default-src 'none'" in response.headers["content-security-policy"]
     cookie = response.headers["set-cookie"].lower()
     assert "httponly" in cookie and "samesite=strict" in cookie
+
+
+def test_bad_review_values_are_refused_with_400(app, loaded: Registry) -> None:
+    client, csrf = login(app, "rita")
+    headers = {"X-CSRF-Token": csrf}
+    bad = client.post("/api/candidates/1/review", json={"decision": "Maybe"}, headers=headers)
+    assert bad.status_code == 400 and "decision" in bad.json()["detail"]
+    long = client.post(
+        "/api/candidates/1/review",
+        json={"decision": "Accept", "comment": "x" * 4001},
+        headers=headers,
+    )
+    assert long.status_code == 400
+    missing = client.post(
+        "/api/candidates/999/review", json={"decision": "Accept"}, headers=headers
+    )
+    assert missing.status_code == 404
+    with loaded.read() as session:
+        assert session.scalars(select(ReviewDecision)).all() == []

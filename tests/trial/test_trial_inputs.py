@@ -207,3 +207,19 @@ def test_xpt_folder_gives_the_same_answers_as_csv(tmp_path):
     from_csv = analyze_trial(csv_dir).tables["adrs_bor"]
     assert from_xpt[["subject", "bor", "cbor"]].equals(from_csv[["subject", "bor", "cbor"]])
     assert from_xpt.set_index("subject").loc["01-701-1118", "cbor"] == "PR"
+
+
+def test_xpt_adam_dates_become_iso(tmp_path):
+    """ADaM dates stored by SAS as days since 1960-01-01 are read as ISO dates."""
+    import pandas as pd
+    from xport_writer import write_xport
+
+    days = (pd.Timestamp("2014-01-02") - pd.Timestamp("1960-01-01")).days
+    frame = pd.DataFrame({"USUBJID": ["01-701-1015"], "RANDDT": [float(days)],
+                          "AGE": [63.0], "SAFFL": ["Y"]}).astype({"USUBJID": object,
+                                                                  "SAFFL": object})
+    write_xport(frame, tmp_path / "adsl.xpt", "ADSL")
+    table = read_table(tmp_path / "adsl.xpt")
+    assert table.loc[0, "RANDDT"] == "2014-01-02"
+    assert table.loc[0, "AGE"] == "63"
+    assert table.loc[0, "SAFFL"] == "Y"

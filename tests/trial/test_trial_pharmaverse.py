@@ -158,4 +158,19 @@ def test_data_cut_drops_later_assessments():
     assert bor.loc["01-701-1118", "bor"] == "PR"
     assert bor.loc["01-701-1118", "cbor"] == "SD"
     assert results.report["data_cut"] == "2014-06-03"
+    # last known alive (2014-09-09) is after the cut: OS is censored at the cut, day 84
+    tte = results.tables["adtte"]
+    os_row = tte[(tte["param"] == "OS") & (tte["subject"] == "01-701-1118")].iloc[0]
+    assert (int(os_row["days"]), int(os_row["cnsr"])) == (84, 1)
     assert all(e["data_cut"] == "2014-06-03" for e in results.report["endpoints"])
+
+
+def test_response_by_first_dose_level():
+    """Placebo (0 mg: 1015 SD, 1118 PR confirmed, 1130 SD) and 54 mg first dose (1028 PD,
+    1034 NON-CR/NON-PD, 1097 NE, 1115 SD, 1133 SD) — counted by hand from the table above."""
+    from vaxmix.trial.analyze import analyze_trial
+
+    table = analyze_trial(DATA / "sdtm", DATA / "adam").tables["response_by_dose"]
+    got = {r.dose_level: (r.n, r.confirmed_responders, r.disease_control)
+           for r in table.itertuples()}
+    assert got == {"0.0 mg": (3, 1, 3), "54.0 mg": (5, 0, 3)}

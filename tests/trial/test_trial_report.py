@@ -72,3 +72,13 @@ def test_cli_analyze_writes_report_and_plots(tmp_path, capsys):
     for name in ("waterfall", "spider", "swimmer", "km_pfs", "km_os"):
         assert (out / "trial" / "plots" / f"{name}.png").stat().st_size > 1000
     assert "Confirmed ORR (RECIST 1.1): 1/8" in capsys.readouterr().out
+
+
+def test_demo_command(tmp_path, capsys):
+    out = tmp_path / "demo"
+    assert main(["trial", "demo", "--out", str(out)]) == 0
+    report = json.loads((out / "trial" / "report.json").read_text())
+    claim = next(e for e in report["endpoints"] if e["category"] == "claim_immune")
+    assert (claim["numerator"], claim["denominator"]) == (48, 48)
+    assert report["notes"][0].startswith("Synthetic")
+    assert "antiviral_response" in codes(report)

@@ -155,3 +155,56 @@ def test_cli_bad_fasta(tmp_path, fake_default, capsys):
                  "--out", str(tmp_path / "o")])  # fmt: skip
     assert code == 2
     assert "line 3" in capsys.readouterr().err
+
+
+def test_intrinsic_flank_binders_are_reported_not_repaired(tmp_path, predict):
+    from vaxmix.vaccine.design import design_from_peptides
+    from vaxmix.vaccine.sequences import FastaRecord
+
+    # any residue + LAAAAAAV is a 9-mer with L at 2 and V at 9: a binder for every neighbour
+    elements = tmp_path / "elements.toml"
+    elements.write_text(
+        '[signal_peptide.sig]\nsequence = "MGGGGGGGGGG"\n'
+        '[trafficking.tm]\nsequence = "LAAAAAAVGGGGGGGG"\n'
+        '[linker.none]\nsequence = ""\n[linker.GGS]\nsequence = "GGS"\n'
+    )
+    records = [
+        FastaRecord("p1", "p1", "GGGGGGGGGGGGGGGG", 1),
+        FastaRecord("p2", "p2", "SSSSSSSSSSSS", 2),
+    ]
+    config = DesignConfig(
+        elements=str(elements), signal_peptide="sig", trafficking="tm", linkers=("none", "GGS"),
+        junction_lengths=(9,),
+    )  # fmt: skip
+    result = design_from_peptides(records, ["HLA-A*02:01"], config, predict=predict)
+    assert result.verification["binders"] == 1
+    assert any("intrinsic to the trafficking element" in w for w in result.warnings)
+    assert result.junctions.attrs["flank_floor"] == {"signal_peptide": 0, "trafficking": 1}
+
+
+def test_single_peptide_without_flanks(tmp_path, predict):
+    from vaxmix.vaccine.design import design_from_peptides
+    from vaxmix.vaccine.sequences import FastaRecord
+
+    config = DesignConfig(signal_peptide="none", trafficking="none")
+    result = design_from_peptides([FastaRecord("a", "a", "SIINFEKLAAAA", 1)], ["HLA-A*02:01"],
+                                  config, predict=predict)  # fmt: skip
+    assert result.construct.protein == "SIINFEKLAAAA"
+    assert result.junctions.empty and "predicted_binders" in result.junctions
+    write_design(result, tmp_path, config)
+    assert (tmp_path / "vaccine" / "junctions.tsv").read_text().startswith("junction\tleft")
+
+
+def test_config_file_and_allele_spellings(tmp_path, hcc_dir, predict):
+    from vaxmix.common.errors import ConfigError
+    from vaxmix.vaccine.config import load_config
+
+    path = tmp_path / "design.toml"
+    path.write_text('[design]\nn_peptides = 3\nalleles = ["A*29:02", "B4501", "HLA-B*82:02"]\n')
+    config = load_config(path)
+    result = design_vaccine(hcc_dir, config, predict=predict)
+    assert result.alleles == ALLELES
+    assert len(result.selection) == 3
+    path.write_text("[design]\nn_peptide = 3\n")
+    with pytest.raises(ConfigError, match="n_peptide"):
+        load_config(path)

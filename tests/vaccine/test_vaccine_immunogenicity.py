@@ -44,3 +44,33 @@ def test_features_folds_and_reliability():
     assert folds[0] == folds[2]
     curve = reliability(np.array([0, 0, 1, 1]), np.array([0.1, 0.2, 0.8, 0.9]), bins=2)
     assert [round(c[2], 2) for c in curve] == [0.0, 1.0]
+
+
+def test_research_model_from_a_users_file(tmp_path):
+    import random
+
+    from vaccine_fakes import anchor_rule_binds, fake_predict
+
+    from vaxmix.common.errors import InputError
+    from vaxmix.vaccine.design import normalize_alleles
+    from vaxmix.vaccine.immunogenicity import research_probability, train_research_model
+
+    rng = random.Random(3)
+    rows = ["peptide,allele,immunogenic"]
+    for _ in range(120):
+        peptide = "".join(rng.choice("ACDEFGHIKLMNPQRSTVWY") for _ in range(9))
+        if rng.random() < 0.3:
+            peptide = peptide[0] + "L" + peptide[2:8] + "V"
+        rows.append(f"{peptide},A0201,{int(anchor_rule_binds(peptide))}")
+    path = tmp_path / "train.csv"
+    path.write_text("\n".join(rows) + "\n")
+    model, n, pos = train_research_model(path, fake_predict, normalize_alleles)
+    assert n == 120 and 0 < pos < 120
+    probs = research_probability(
+        model, ["SLAAAAAAV", "SAAAAAAAA"], ["HLA-A*02:01"] * 2, fake_predict
+    )
+    assert probs[0] > 0.5 > probs[1]
+    bad = tmp_path / "bad.csv"
+    bad.write_text("peptide,allele\nSIINFEKL,A0201\n")
+    with pytest.raises(InputError, match="Immunogenicity"):
+        train_research_model(bad, fake_predict, normalize_alleles)

@@ -149,3 +149,33 @@ def test_consequence_to_variant_type(consequence, ref, alt, expected):
     from vaxmix.variants.vcf import _variant_type
 
     assert _variant_type(consequence, ref, alt) == expected
+
+
+def test_multiallelic_record_uses_only_alleles_in_the_tumor_genotype(example_vcf_text, tmp_path):
+    lines = example_vcf_text.splitlines()
+    for i, line in enumerate(lines):
+        cols = line.split("\t")
+        if not line.startswith("#") and cols[1] == "686483":
+            cols[4] = "C,T"  # add a second ALT the tumor does not carry (GT stays 0/1)
+            lines[i] = "\t".join(cols)
+    path = tmp_path / "multi.vcf"
+    path.write_text("\n".join(lines) + "\n")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = read_vep_vcf(path, sample="HCC1395_TUMOR_DNA")
+    rows = result.table[result.table["start"] == "686482"]
+    assert list(rows["variant"]) == ["C"] and list(rows["amino_acid_change"]) == ["P/A"]
+    assert rows.iloc[0]["tdna_vaf"] == "0.12783"
+    assert result.skipped["ALT not in tumor genotype"] == 1
+
+
+def test_sites_only_and_missing_gt_are_errors(example_vcf_text, tmp_path):
+    sites = tmp_path / "sites.vcf"
+    sites.write_text("\n".join("\t".join(line.split("\t")[:8]) if not line.startswith("##")
+                               else line for line in example_vcf_text.splitlines()) + "\n")
+    with pytest.raises(InputError, match="no sample columns"):
+        read_vep_vcf(sites)
+    no_gt = tmp_path / "nogt.vcf"
+    no_gt.write_text(example_vcf_text.replace("##FORMAT=<ID=GT,", "##FORMAT=<ID=XG,"))
+    with pytest.raises(InputError, match="no GT FORMAT field"):
+        read_vep_vcf(no_gt, sample="HCC1395_TUMOR_DNA")

@@ -25,12 +25,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--out", required=True, metavar="DIR", help="output folder")
     p.add_argument("--record", help="FASTA record to use when the file holds several")
     p.add_argument("--name", help="name used in output headers (default: record id)")
-    p.add_argument("--cai-weight", type=float, default=1.0, metavar="LAMBDA",
-                   help="λ: kcal/mol per unit of -ln(w); higher favours CAI (default 1.0)")
+    p.add_argument("--cai-weight", type=float, default=0.8, metavar="LAMBDA",
+                   help="λ: kcal/mol per unit of -ln(w); higher favours CAI (default 0.8)")
     p.add_argument("--context", choices=("full", "cds"), default="full",
                    help="fold the CDS inside its UTRs (full, default) or alone (cds)")
-    p.add_argument("--max-span", type=int, default=100,
-                   help="largest base-pair span considered by the design DP (default 100)")
+    p.add_argument("--max-span", type=int, default=150,
+                   help="largest base-pair span considered by the design DP (default 150)")
     p.add_argument("--max-loop", type=int, default=20,
                    help="largest interior loop in the design DP (default 20)")
     p.add_argument("--gc-min", type=float, default=0.35, help="GC lower limit (default 0.35)")

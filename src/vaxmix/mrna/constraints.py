@@ -72,7 +72,7 @@ class ConstraintConfig:
     repeat_k: int = 20
     repeat_reverse_complement: bool = False
     start_flank: int = 15
-    start_max_paired: float = 0.5
+    start_max_paired: float = 0.6
 
     def motif_length(self) -> int:
         """Longest motif length (sets how far a junction check reaches into the flanks)."""

@@ -24,6 +24,7 @@ from importlib import resources
 import numpy as np
 
 from vaxmix.common.errors import ConfigError, InputError
+from vaxmix.common.progress import progress
 from vaxmix.mrna.codons import cai, codon_lattice, load_codon_table, translate
 from vaxmix.mrna.constraints import ConstraintConfig, Violation, check_sequence, gc_windows
 from vaxmix.mrna.energy_params import load_energy
@@ -92,9 +93,9 @@ class DesignConfig:
     """
 
     codon_table: str = "h_sapiens_9606"
-    cai_weight: float = 1.0
+    cai_weight: float = 0.8
     fold_context: str = "full"
-    max_span: int = 100
+    max_span: int = 150
     max_loop: int = 20
     u_penalty: float = 0.0
     m1psi: bool = False
@@ -245,7 +246,7 @@ def design_mrna(
     states: list[int] = []
     pairs = np.full(n, -1)
     rounds = 0
-    for rounds in range(1, max(1, config.gc_rounds) + 1):
+    for rounds in progress(range(1, max(1, config.gc_rounds) + 1), desc="mRNA design DP rounds"):
         lat = build_lattice(five, lattice, three, config.cai_weight, penalty,
                             config.u_penalty, unpaired)
         result = fold_lattice(lat, energy, config.max_span, config.max_loop)

@@ -69,7 +69,8 @@ def build_lattice(
             for idx, s in enumerate(allowed):
                 ch = opts[s][o]
                 nuc[p, idx] = NUC_CODE[ch]
-                share = codon_cost[idx] // 3 if o < 2 else codon_cost[idx] - 2 * (codon_cost[idx] // 3)
+                third = codon_cost[idx] // 3
+                share = third if o < 2 else codon_cost[idx] - 2 * third
                 extra = 0.0
                 if ch in "GC":
                     extra += gc[p]

@@ -21,6 +21,10 @@ model of :mod:`vaxmix.mrna.energy_params`. The result is exact for that model an
 ViennaRNA re-scores the designed sequence without them.
 """
 
+# The numba kernels below take long positional lists of arrays and ints (numba ignores
+# annotations) and use (i, j, k, l) for pair indices as the folding literature does.
+# ruff: noqa: ANN001, E741
+
 from __future__ import annotations
 
 from dataclasses import dataclass

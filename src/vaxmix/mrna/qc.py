@@ -52,9 +52,12 @@ def compute_qc(design: MrnaDesign, table: CodonTable) -> dict:
              (design.mrna, 2, False)]
     if design.config.m1psi:
         tasks.append((design.mrna, 2, True))
-    ctx = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=2, mp_context=ctx) as pool:
-        folds = list(pool.map(_fold_task, tasks))
+    if len(design.mrna) < 1500:  # process start-up costs more than the folds themselves
+        folds = [_fold_task(task) for task in tasks]
+    else:  # the folds are independent: use both cores
+        ctx = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=2, mp_context=ctx) as pool:
+            folds = list(pool.map(_fold_task, tasks))
     cons = design.config.constraints
     cds_dna = design.cds.replace("U", "T")
     windows = gc_windows(cds_dna, cons.gc_window)

@@ -37,6 +37,7 @@ def qc_rows(design: MrnaDesign) -> list[tuple[str, str, str]]:
     if "mfe_mrna_m1psi_d2" in q:
         rows.append(("mfe_mrna_m1psi_d2_kcal_mol",
                      f"{q['mfe_mrna_m1psi_d2']:.1f} (all U as m1psi, Dutta 2024 set)", "info"))
+    start_max = design.config.constraints.start_max_paired
     rows += [
         ("gc_cds", f"{q['gc_cds']:.3f}", "info"),
         ("gc_mrna", f"{q['gc_mrna']:.3f}", "info"),
@@ -44,7 +45,7 @@ def qc_rows(design: MrnaDesign) -> list[tuple[str, str, str]]:
         ("u_fraction_cds", f"{q['u_fraction_cds']:.3f}", "info"),
         ("u_fraction_mrna", f"{q['u_fraction_mrna']:.3f}", "info"),
         ("start_region_paired_fraction",
-         f"{q['start_region_paired_fraction']:.2f} (max {design.config.constraints.start_max_paired})",
+         f"{q['start_region_paired_fraction']:.2f} (max {start_max})",
          "pass" if q["start_region_ok"] else "fail"),
         ("translation_matches_input", "yes" if q["translation_matches"] else "NO",
          "pass" if q["translation_matches"] else "fail"),

@@ -192,6 +192,24 @@ def _mrna_scalars(mrna: dict[str, Any]) -> list[tuple[str, Any]]:
     return _scalars(mrna) + [(f"qc.{k}", v) for k, v in _scalars(qc)]
 
 
+def _virus_rows(panel: dict[str, Any] | None, *keys: str) -> list[dict[str, Any]]:
+    """Virus records under the first of ``keys`` that ``panel.json`` has (``picks`` today)."""
+    for key in keys:
+        rows = (panel or {}).get(key)
+        if isinstance(rows, list):
+            return [row for row in rows if isinstance(row, dict)]
+    return []
+
+
+def _virus_notes(panel: dict[str, Any] | None) -> list[str]:
+    panel = panel or {}
+    notes = [str(n) for n in panel.get("notes") or []]
+    if panel.get("note"):
+        notes.insert(0, str(panel["note"]))
+    notes += [f"missing input: {m}" for m in panel.get("missing_inputs") or []]
+    return notes
+
+
 def _table(frame: Any) -> dict[str, Any] | None:
     if frame is None:
         return None
@@ -246,9 +264,9 @@ def build_context(folder: RunFolder) -> dict[str, Any]:
         "structure_plot": None,
         "structure_label": "",
         "virus": folder.virus_panel,
-        "virus_rows": (folder.virus_panel or {}).get("viruses")
-        or (folder.virus_panel or {}).get("panel")
-        or [],
+        "virus_rows": _virus_rows(folder.virus_panel, "picks", "viruses", "panel"),
+        "virus_rejections": _virus_rows(folder.virus_panel, "rejections"),
+        "virus_notes": _virus_notes(folder.virus_panel),
         "checksums": folder.checksums,
         "inputs": run_inputs(run),
         "provenance": [

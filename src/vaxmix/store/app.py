@@ -9,7 +9,6 @@ wrong CSRF token or too low a role gets 403. Every write goes through :mod:`vaxm
 which audits it in the same transaction.
 """
 
-import json
 import mimetypes
 from collections.abc import Callable
 from pathlib import Path
@@ -24,6 +23,7 @@ from sqlalchemy import func, select
 from vaxmix import __version__
 from vaxmix.common.errors import InputError
 from vaxmix.store import service
+from vaxmix.store.api import api_router
 from vaxmix.store.audit import append_audit, verify_chain
 from vaxmix.store.db import Registry
 from vaxmix.store.models import (
@@ -47,6 +47,7 @@ from vaxmix.store.security import (
     session_secret,
     tokens_match,
 )
+from vaxmix.store.web_helpers import LOGIN_COOKIE_AGE, decided, local_path, num, set_cookie
 
 __all__ = ["create_app"]
 
@@ -80,7 +81,7 @@ def create_app(registry: Registry, secure_cookies: bool = False) -> FastAPI:
     signer = Signer(session_secret(registry))
     templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
     templates.env.autoescape = True  # templates end in .j2, which select_autoescape misses
-    templates.env.filters["num"] = _num
+    templates.env.filters["num"] = num
     app.state.registry = registry
 
     @app.middleware("http")
@@ -166,9 +167,9 @@ def create_app(registry: Registry, secure_cookies: bool = False) -> FastAPI:
     def login_page(request: Request, next: str = "/") -> Response:
         cookie, token = signer.new_login_token()
         response = render(
-            request, "login.html.j2", None, csrf=token, next=_local(next), failed=False
+            request, "login.html.j2", None, csrf=token, next=local_path(next), failed=False
         )
-        _set_cookie(response, LOGIN_COOKIE, cookie, LOGIN_COOKIE_AGE, secure_cookies)
+        set_cookie(response, LOGIN_COOKIE, cookie, LOGIN_COOKIE_AGE, secure_cookies)
         return response
 
     @app.post("/login")
@@ -186,14 +187,14 @@ def create_app(registry: Registry, secure_cookies: bool = False) -> FastAPI:
         if user_id is None:
             cookie, token = signer.new_login_token()
             response = render(
-                request, "login.html.j2", None, csrf=token, next=_local(next), failed=True
+                request, "login.html.j2", None, csrf=token, next=local_path(next), failed=True
             )
             response.status_code = 401
-            _set_cookie(response, LOGIN_COOKIE, cookie, LOGIN_COOKIE_AGE, secure_cookies)
+            set_cookie(response, LOGIN_COOKIE, cookie, LOGIN_COOKIE_AGE, secure_cookies)
             return response
         cookie, _csrf = signer.new_session(user_id)
-        response = RedirectResponse(_local(next), status_code=303)
-        _set_cookie(response, SESSION_COOKIE, cookie, SESSION_MAX_AGE_S, secure_cookies)
+        response = RedirectResponse(local_path(next), status_code=303)
+        set_cookie(response, SESSION_COOKIE, cookie, SESSION_MAX_AGE_S, secure_cookies)
         response.delete_cookie(LOGIN_COOKIE)
         return response
 
@@ -305,7 +306,7 @@ def create_app(registry: Registry, secure_cookies: bool = False) -> FastAPI:
             if run is None:
                 raise service.NotFound(f"no run {run_id}")
             current = service.current_decisions(session, [c.id for c in run.candidates])
-            accepted = [c.index_key for c in run.candidates if _decided(current, c.id) == "Accept"]
+            accepted = [c.index_key for c in run.candidates if decided(current, c.id) == "Accept"]
         design_id = service.create_design(
             registry, run_id, accepted, note or "from accepted candidates", user.username
         )
@@ -379,144 +380,7 @@ def create_app(registry: Registry, secure_cookies: bool = False) -> FastAPI:
         response.headers["Content-Security-Policy"] = FILE_CSP
         return response
 
-    # -- JSON API ----------------------------------------------------------------------------
-
-    @app.post("/api/login")
-    async def api_login(request: Request) -> Response:
-        if not request.headers.get("content-type", "").startswith("application/json"):
-            raise HTTPException(status_code=415, detail="send JSON")
-        body = await request.json()
-        if not isinstance(body, dict):
-            raise HTTPException(status_code=400, detail="send a JSON object")
-        user_id = _sign_in(str(body.get("username", "")), str(body.get("password", "")))
-        if user_id is None:
-            raise HTTPException(status_code=401, detail="wrong user name or password")
-        cookie, csrf = signer.new_session(user_id)
-        response = JSONResponse({"csrf_token": csrf})
-        _set_cookie(response, SESSION_COOKIE, cookie, SESSION_MAX_AGE_S, secure_cookies)
-        return response
-
-    @app.get("/api/session")
-    def api_session(user: ApiUser) -> dict[str, Any]:
-        return {"username": user.username, "role": user.role, "csrf_token": user.csrf}
-
-    @app.get("/api/runs")
-    def api_runs(user: ApiUser) -> list[dict[str, Any]]:
-        with registry.read() as session:
-            return [
-                {"id": r.id, "patient": r.patient.external_id, "status": r.status, "path": r.path}
-                for r in session.scalars(select(Run).order_by(Run.id))
-            ]
-
-    @app.get("/api/runs/{run_id}/candidates")
-    def api_candidates(run_id: int, user: ApiUser) -> list[dict[str, Any]]:
-        with registry.read() as session:
-            run = session.get(Run, run_id)
-            if run is None:
-                raise service.NotFound(f"no run {run_id}")
-            current = service.current_decisions(session, [c.id for c in run.candidates])
-            return [
-                {
-                    "id": c.id,
-                    "variant_id": c.variant_id,
-                    "gene": c.gene,
-                    "aa_change": c.aa_change,
-                    "best_peptide": c.best_peptide,
-                    "tier": c.tier,
-                    "decision": _decided(current, c.id),
-                }
-                for c in run.candidates
-            ]
-
-    @app.post("/api/candidates/{candidate_id}/review")
-    async def api_review(request: Request, candidate_id: int, user: Reviewer) -> dict[str, Any]:
-        body = await request.json()
-        if not isinstance(body, dict):
-            raise HTTPException(status_code=400, detail="send a JSON object")
-        decision_id = service.record_decision(
-            registry,
-            candidate_id,
-            str(body.get("decision", "")),
-            str(body.get("comment", "")),
-            user.username,
-        )
-        return {"decision_id": decision_id}
-
-    @app.get("/api/candidates/{candidate_id}/decisions")
-    def api_decisions(candidate_id: int, user: ApiUser) -> list[dict[str, Any]]:
-        with registry.read() as session:
-            rows = session.scalars(
-                select(ReviewDecision)
-                .where(ReviewDecision.candidate_id == candidate_id)
-                .order_by(ReviewDecision.id)
-            ).all()
-            return [
-                {
-                    "id": d.id,
-                    "decision": d.decision,
-                    "comment": d.comment,
-                    "username": d.username,
-                    "at": d.created_at,
-                }
-                for d in rows
-            ]
-
-    @app.post("/api/designs/{design_id}/approve")
-    def api_approve(design_id: int, user: Reviewer) -> dict[str, Any]:
-        service.approve_design(registry, design_id, user.username)
-        return {"design_id": design_id, "status": "approved"}
-
-    @app.get("/api/audit")
-    def api_audit(user: ApiUser) -> dict[str, Any]:
-        with registry.read() as session:
-            chain = verify_chain(session)
-            entries = session.scalars(select(AuditEntry).order_by(AuditEntry.id)).all()
-            return {
-                "ok": chain.ok,
-                "records": chain.records,
-                "entries": [
-                    {
-                        "id": e.id,
-                        "at": e.at,
-                        "username": e.username,
-                        "action": e.action,
-                        "entity": e.entity,
-                        "entity_id": e.entity_id,
-                        "details": json.loads(e.details),
-                    }
-                    for e in entries
-                ],
-            }
-
-    return app
-
-
-LOGIN_COOKIE_AGE = 3600
-
-
-def _set_cookie(response: Response, name: str, value: str, max_age: int, secure: bool) -> None:
-    response.set_cookie(
-        name, value, max_age=max_age, httponly=True, samesite="strict", secure=secure, path="/"
+    app.include_router(
+        api_router(registry, signer, secure_cookies, _sign_in, ApiUser, Reviewer), prefix="/api"
     )
-
-
-def _local(target: str) -> str:
-    """Only same-site paths as redirect targets (no open redirect)."""
-    if not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return "/"
-    return target
-
-
-def _decided(current: dict[int, ReviewDecision], candidate_id: int) -> str:
-    row = current.get(candidate_id)
-    return row.decision if row else "Pending"
-
-
-def _num(value: Any, digits: int = 3) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        return (
-            f"{value:.0f}" if abs(value) >= 1000 else f"{value:.{digits}f}".rstrip("0").rstrip(".")
-        )
-    return str(value)
+    return app

@@ -147,7 +147,8 @@ def analyze_trial(
     elif "rs" in data.sdtm or "adrs" in data.adam:
         ovr, evaluable = _ovr_from_rs(data, options.evaluator)
         measurable = evaluable
-        response_source = "investigator-recorded overall responses (RS/ADRS), not re-derived"
+        response_source = (f"overall responses recorded by {options.evaluator} (RS/ADRS), "
+                           "not re-derived")
         timepoints = None
     else:
         ovr, evaluable, measurable, timepoints, response_source = None, [], [], None, ""
@@ -160,9 +161,16 @@ def analyze_trial(
         tables["adrs_ovr"] = ovr[["subject", "date", "response"]]
         endpoints.extend(_response_endpoints(bor, evaluable, measurable, timepoints, options,
                                              response_source))
+        dose = _dose_levels(data)
+        if not dose.empty:
+            tables["response_by_dose"] = _response_by_dose(bor, evaluable, dose, options.level)
         death = _date_series(data.get("adsl"), "DTHDT").combine_first(
             _date_series(data.sdtm.get("dm"), "DTHDTC"))
         last_alive = _date_series(data.get("adsl"), "LSTALVDT")
+        if cut:
+            # events after the data cut did not happen yet; follow-up stops at the cut
+            death = death[death <= pd.Timestamp(cut)]
+            last_alive = last_alive.clip(upper=pd.Timestamp(cut))
         tte = time_to_event(bor, start, death, last_alive, options.dor_basis)
         censoring = dict(CENSORING_RULES)
         dor_label = f"Duration of response ({options.dor_basis} responders)"
@@ -310,6 +318,26 @@ def _response_endpoints(bor: pd.DataFrame, evaluable: list[str], measurable: lis
     return out
 
 
+def _response_by_dose(bor: pd.DataFrame, evaluable: list[str], dose: pd.Series,
+                      level: float) -> pd.DataFrame:
+    """Confirmed ORR and DCR per first dose level, each with its exact interval."""
+    from vaxmix.trial.stats import proportion
+
+    frame = bor[bor["subject"].isin(evaluable)].copy()
+    frame["dose_level"] = frame["subject"].map(dose).fillna("unknown")
+    rows = []
+    for level_name, sub in frame.groupby("dose_level", sort=True):
+        orr = proportion(int(sub["cbor"].isin(["CR", "PR"]).sum()), len(sub), level)
+        dcr = proportion(int(sub["cbor"].isin(["CR", "PR", "SD", "NON-CR/NON-PD"]).sum()),
+                         len(sub), level)
+        rows.append({"dose_level": level_name, "n": len(sub),
+                     "confirmed_responders": orr.x, "orr": orr.estimate,
+                     "orr_cp_lower": orr.cp_lower, "orr_cp_upper": orr.cp_upper,
+                     "disease_control": dcr.x, "dcr": dcr.estimate,
+                     "dcr_cp_lower": dcr.cp_lower, "dcr_cp_upper": dcr.cp_upper})
+    return pd.DataFrame(rows)
+
+
 def _safety(data: TrialData, tables: dict, options: AnalysisOptions, notes: list[str]
             ) -> list[dict]:
     from vaxmix.trial.safety import (
@@ -334,6 +362,8 @@ def _safety(data: TrialData, tables: dict, options: AnalysisOptions, notes: list
         safety_set = sorted(ae["subject"].unique())
         set_def = "subjects with an AE record (no exposure data given)"
     ae = ae[ae["subject"].isin(safety_set)]
+    if options.data_cut:
+        ae = ae[~(ae["start_date"] > pd.Timestamp(options.data_cut))]
     tables["ae_max_grade"] = max_grade_per_subject(ae, safety_set)
     tables["ae_by_term"] = ae_by_term(ae, len(safety_set))
     teae = ae[ae["treatment_emergent"]]

@@ -68,6 +68,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     _recist_options(recist)
     recist.set_defaults(handler=_recist)
 
+    demo = sub.add_parser("demo", help="run the analysis on bundled synthetic data, with a "
+                                       "'48/48 immune response' claim put in context")
+    demo.add_argument("--out", required=True, type=Path)
+    demo.set_defaults(handler=_demo)
+
     ci = sub.add_parser("ci", help="exact and Wilson intervals for x/n")
     ci.add_argument("x", type=int)
     ci.add_argument("n", type=int)
@@ -146,6 +151,25 @@ def _recist(args: argparse.Namespace) -> int:
     results = analyze_trial(lesions_csv=args.lesions, options=_options(args))
     folder = write_outputs(results, args.out, args.plots, plots=args.plots != "none")
     _summarise(results, folder)
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from importlib import resources
+
+    from vaxmix.trial.analyze import AnalysisOptions, analyze_trial, write_outputs
+    from vaxmix.trial.report import Claim
+
+    data = resources.files("vaxmix.trial") / "data"
+    with resources.as_file(data) as folder:
+        options = AnalysisOptions(claims=[Claim("Any immune response (as claimed)", 48, 48)],
+                                  irecist=True)
+        results = analyze_trial(lesions_csv=folder / "lesions_example.csv",
+                                elispot_csv=folder / "elispot_example.csv",
+                                titers_csv=folder / "titers_example.csv", options=options)
+        results.report["notes"].insert(0, "Synthetic demonstration data: no patients.")
+        out = write_outputs(results, args.out, "png")
+    _summarise(results, out)
     return 0
 
 

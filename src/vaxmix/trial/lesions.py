@@ -72,17 +72,20 @@ class SdtmLesionMapping:
         ``INVESTIGATOR`` when the column exists.
     long_diameter_codes
         ``TRTESTCD`` values holding a non-nodal longest diameter, first found wins.
+        ``DIAMETER`` (the assessor's RECIST diameter) comes first: in the large pharmaverse
+        set the sums of ``DIAMETER`` equal the recorded ``SUMDIAM`` at all 873 assessments,
+        while ``LDIAM``/``LPERP`` there carry unrounded values.
     short_axis_codes
-        ``TRTESTCD`` values holding a nodal short axis (pharmaverse uses ``LPERP``, the longest
-        perpendicular; CDISC CT also has ``SAXIS``), first found wins.
+        ``TRTESTCD`` values holding a nodal short axis (pharmaverse's curated set uses
+        ``LPERP``, the longest perpendicular; CDISC CT also has ``SAXIS``), first found wins.
     node_location
         Regular expression on ``TULOC`` marking lymph nodes.
     """
 
     evaluator: str = "INVESTIGATOR"
     accepted_only: bool | None = None
-    long_diameter_codes: tuple[str, ...] = ("LDIAM", "DIAMETER")
-    short_axis_codes: tuple[str, ...] = ("SAXIS", "LPERP", "DIAMETER")
+    long_diameter_codes: tuple[str, ...] = ("DIAMETER", "LDIAM")
+    short_axis_codes: tuple[str, ...] = ("SAXIS", "DIAMETER", "LPERP")
     node_location: str = r"LYMPH\s*NODE|\bNODE\b|NODAL"
 
 

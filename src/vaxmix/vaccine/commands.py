@@ -76,6 +76,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--max-total-cysteines", type=int, help="cap on cysteines over the chosen peptides"
     )
+    p.add_argument(
+        "--immunogenicity-training",
+        type=Path,
+        help="research only: labelled peptides (CSV/TSV) to fit a learned immunogenicity "
+        "probability at run time; reported beside the ranking, never used in it",
+    )
     p.set_defaults(handler=_handle)
 
 
@@ -94,6 +100,9 @@ def _handle(args: argparse.Namespace) -> int:
         "elements": str(args.elements) if args.elements else None,
         "purity": args.purity,
         "max_total_cysteines": args.max_total_cysteines,
+        "immunogenicity_training": str(args.immunogenicity_training)
+        if args.immunogenicity_training
+        else None,
     }
     if args.alleles:
         overrides["alleles"] = tuple(_csv(args.alleles))

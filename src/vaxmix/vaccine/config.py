@@ -55,6 +55,10 @@ class DesignConfig:
     order_time_limit_s
         Time limit of that MILP; if it runs out, the local-search order is kept and the gap to
         the lower bound is reported.
+    immunogenicity_training
+        Research option: a labelled peptide file (e.g. the academic-use PRIME2.0 data, which
+        must not be redistributed) to fit a logistic immunogenicity model at run time; adds a
+        ``immunogenicity_probability_research`` column that is **not** used in the ranking.
     repair_rounds
         How many times windows whose ends form a junction binder with every neighbour and
         linker are replaced by re-running the selection without them.
@@ -80,6 +84,7 @@ class DesignConfig:
     exact_limit: int = 16
     order_time_limit_s: float = 10.0
     repair_rounds: int = 5
+    immunogenicity_training: str | None = None
 
     def validate(self) -> DesignConfig:
         """Raise :class:`ConfigError` naming the option at fault; return self."""

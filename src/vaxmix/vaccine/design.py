@@ -54,6 +54,10 @@ __all__ = [
 ]
 
 SCHEMA = "vaxmix.vaccine_design/1"
+JUNCTION_COLUMNS = [
+    "junction", "left", "right", "linker", "linker_sequence", "junction_peptides",
+    "predicted_binders", "worst_peptide", "worst_allele", "worst_affinity_nm", "worst_percentile",
+]  # fmt: skip
 
 
 @dataclass
@@ -143,6 +147,13 @@ def build_candidates(
     clonal_vaf = clonal_vaf_estimate(per_variant_vaf, config.purity)
     featured = epitope_features(epitopes, clonal_vaf)
     scored, warnings = score_epitopes(featured, preset, source)
+    spelled = {}
+    for raw in scored["allele"].unique():
+        try:
+            spelled[raw] = normalize_alleles([raw], "HLA Allele")[0]
+        except InputError:
+            spelled[raw] = raw
+    scored["allele"] = scored["allele"].map(spelled)
     scored = scored[scored["allele"].isin(alleles) & (scored["value"] > 0)].copy()
     scored["mutation"] = _mutation_keys(scored)
     scored["tcr_hydrophobic_fraction"] = [
@@ -315,19 +326,35 @@ def order_and_link(
             "worst_allele": c.worst_allele, "worst_affinity_nm": round(c.worst_affinity_nm, 2),
             "worst_percentile": c.worst_percentile,
         })  # fmt: skip
-    junctions = pd.DataFrame(rows)
+    junctions = pd.DataFrame(rows, columns=JUNCTION_COLUMNS)
+    # Binders the signal peptide / trafficking domain bring whatever peptide sits next to them
+    # (e.g. any residue + IVGIVAGL of the MITD is a 9-mer): no selection or order removes them.
+    floor_s = min((c.n_binders for k, c in chosen.items() if k[0] == "s"), default=0)
+    floor_e = min((c.n_binders for k, c in chosen.items() if k[0] == "e"), default=0)
     n_side = np.full(n, np.iinfo(np.int64).max)
     c_side = np.full(n, np.iinfo(np.int64).max)
     for key, choice in chosen.items():
+        excess = choice.n_binders - (floor_s if key[0] == "s" else floor_e if key[0] == "e" else 0)
         if key[2] >= 0:
-            n_side[key[2]] = min(n_side[key[2]], choice.n_binders)
+            n_side[key[2]] = min(n_side[key[2]], excess)
         if key[1] >= 0:
-            c_side[key[1]] = min(c_side[key[1]], choice.n_binders)
+            c_side[key[1]] = min(c_side[key[1]], excess)
     unavoidable = [peptides[i][0] for i in range(n) if n > 1 and (n_side[i] > 0 or c_side[i] > 0)]
     junctions.attrs["unavoidable"] = unavoidable
+    junctions.attrs["flank_floor"] = {"signal_peptide": int(floor_s), "trafficking": int(floor_e)}
     result_cost_binders = result.cost // big
     junctions.attrs.update({"big": big, "binders": int(result_cost_binders)})
     return construct, junctions, result, cache
+
+
+def _flank_warnings(junctions: pd.DataFrame) -> list[str]:
+    floor = junctions.attrs.get("flank_floor", {})
+    return [
+        f"{name} junction: {k} predicted binder(s) with every neighbour and linker, intrinsic to "
+        f"the {name} element (choose another element, or none, to avoid them)"
+        for name, k in floor.items()
+        if k
+    ]
 
 
 def _element(
@@ -461,6 +488,8 @@ def design_vaccine(
     t0 = time.perf_counter()
     config = (config or DesignConfig()).validate()
     predict = predict or _default_predict()
+    timings["import_predictor"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
     tables = run if isinstance(run, RunTables) else read_run_folder(run)
     alleles = normalize_alleles(config.alleles or tables.alleles)
     timings["read"] = time.perf_counter() - t0
@@ -508,13 +537,18 @@ def design_vaccine(
         )
         timings["ordering"] += time.perf_counter() - t
         unavoidable = set(junctions.attrs["unavoidable"])
-        if junctions["predicted_binders"].sum() == 0:
+        floor = junctions.attrs["flank_floor"]
+        if junctions["predicted_binders"].sum() <= sum(floor.values()):
             break
         if not unavoidable:
             # the binders come from the set as a whole (the order is already optimal): rule out
             # the lower-value peptide of each junction that still holds a binder
             value_of = dict(zip(described["name"], described["value"], strict=True))
             for _, j in junctions[junctions["predicted_binders"] > 0].iterrows():
+                if j["left"] not in value_of and j["predicted_binders"] <= floor["signal_peptide"]:
+                    continue
+                if j["right"] not in value_of and j["predicted_binders"] <= floor["trafficking"]:
+                    continue
                 ends = [n for n in (j["left"], j["right"]) if n in value_of]
                 if ends:
                     unavoidable.add(min(ends, key=lambda n: (value_of[n], n)))
@@ -530,7 +564,7 @@ def design_vaccine(
             "one of their ends forms a predicted junction binder with every neighbour and linker, "
             f"or they were the lower-value end of a junction binder: {', '.join(replaced)}"
         )
-    warnings += selection.warnings
+    warnings += selection.warnings + _flank_warnings(junctions)
     t = time.perf_counter()
     verification = verify_junctions(
         construct,
@@ -541,6 +575,22 @@ def design_vaccine(
         config.junction_max_percentile,
     )
     timings["verification"] = time.perf_counter() - t
+    inputs = {k: Path(v) for k, v in tables.paths.items()}
+    if config.immunogenicity_training:
+        from vaxmix.vaccine.immunogenicity import research_probability, train_research_model
+
+        model, n_rows, n_pos = train_research_model(
+            config.immunogenicity_training, predict, normalize_alleles
+        )
+        described["immunogenicity_probability_research"] = research_probability(
+            model, list(described["best_epitope"]), list(described["best_allele"]), predict
+        )
+        inputs["immunogenicity_training"] = Path(config.immunogenicity_training)
+        warnings.append(
+            "research only: immunogenicity_probability_research comes from a logistic model fitted "
+            f"at run time on {config.immunogenicity_training} ({n_rows} peptides, {n_pos} "
+            "immunogenic); it is not used in the ranking and must not be used clinically"
+        )
     position = {e.name: i for i, e in enumerate(construct.elements, start=1) if e.kind == "peptide"}
     described.insert(0, "order", [position[n] for n in described["name"]])
     described = described.sort_values("order", kind="stable")
@@ -557,12 +607,12 @@ def design_vaccine(
                       "solver": "scipy.optimize.milp (HiGHS), two stages: coverage, then value"},
         "partial": partial,
         "replaced_windows": replaced,
+        "flank_binder_floor": junctions.attrs["flank_floor"],
         "junction_search_predictions": cache.n_predicted,
         "junction_lengths": lengths,
         "timings_s": {k: round(v, 3) for k, v in timings.items()},
         "predictor_models": sorted(cache.models),
     }  # fmt: skip
-    inputs = {k: Path(v) for k, v in tables.paths.items()}
     return DesignResult(
         construct, described, junctions, result, alleles, selection.covered_alleles,
         selection.uncovered_alleles, warnings, verification, summary, inputs,
@@ -588,6 +638,7 @@ def design_from_peptides(
     construct, junctions, result, cache = order_and_link(
         peptides, alleles, config, predict, lengths
     )
+    warnings = _flank_warnings(junctions)
     ordering_s = time.perf_counter() - t
     t = time.perf_counter()
     verification = verify_junctions(
@@ -622,7 +673,7 @@ def design_from_peptides(
         alleles,
         alleles,
         [],
-        [],
+        warnings,
         verification,
         summary,
         inputs,

@@ -16,22 +16,30 @@ usual rank metrics (AUC = Mann-Whitney U / (n_pos n_neg); AP = mean precision at
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from pathlib import Path
 
 import numpy as np
+import pandas as pd
 from scipy.optimize import minimize
 from scipy.stats import rankdata
 
+from vaxmix.common.errors import InputError
 from vaxmix.vaccine.features import KYTE_DOOLITTLE, tcr_contact_hydrophobic_fraction
+from vaxmix.vaccine.junctions import Predictor
 
 __all__ = [
     "average_precision",
+    "binding_feature",
     "fit_logistic",
     "grouped_folds",
+    "load_training_table",
     "peptide_features",
     "predict_logistic",
     "reliability",
+    "research_probability",
     "roc_auc",
+    "train_research_model",
 ]
 
 _AA = "ACDEFGHIKLMNPQRSTVWY"
@@ -145,3 +153,79 @@ def reliability(
                 )
             )
     return out
+
+
+def load_training_table(path: str | Path) -> pd.DataFrame:
+    """Read a user's labelled peptides (CSV/TSV, optionally gzipped) for the research model.
+
+    Accepted column names: ``peptide``/``Mutant``, ``allele``/``Allele``,
+    ``immunogenic``/``Immunogenicity`` (0/1). PRIME2.0's file also has ``Random``; rows with
+    ``Random == 1`` (random negatives, not tested) are dropped.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputError("immunogenicity training file not found", path=path)
+    sep = "\t" if ".tsv" in path.name else ","
+    frame = pd.read_csv(path, sep=sep)
+    names = {"peptide": ("peptide", "Mutant"), "allele": ("allele", "Allele"),
+             "label": ("immunogenic", "Immunogenicity")}  # fmt: skip
+    out = {}
+    for key, options in names.items():
+        column = next((c for c in options if c in frame.columns), None)
+        if column is None:
+            raise InputError(f"needs a column {' or '.join(options)}", path=path, line=1, field=key)
+        out[key] = frame[column]
+    table = pd.DataFrame(out)
+    if "Random" in frame.columns:
+        table = table[frame["Random"] == 0]
+    table = table[table["peptide"].astype(str).str.len().between(8, 14)]
+    table["peptide"] = table["peptide"].astype(str).str.upper()
+    if not set(table["label"].unique()) <= {0, 1} or table["label"].nunique() < 2:
+        raise InputError("labels must be 0/1 with both classes present", path=path, field="label")
+    return table.reset_index(drop=True)
+
+
+def binding_feature(
+    peptides: Sequence[str], alleles: Sequence[str], predict: Predictor
+) -> np.ndarray:
+    """``-log10(%rank)`` of each (peptide, allele) pair from ``predict`` (per-allele calls)."""
+    frame = pd.DataFrame({"peptide": list(peptides), "allele": list(alleles)})
+    out = np.full(len(frame), np.nan)
+    for allele, sub in frame.groupby("allele"):
+        pred = predict(sorted(sub["peptide"].unique()), [allele])
+        lookup = dict(zip(pred["peptide"], pred["percentile"], strict=True))
+        out[sub.index.to_numpy()] = [lookup[p] for p in sub["peptide"]]
+    return -np.log10(np.clip(out, 1e-3, 100.0))
+
+
+def train_research_model(
+    path: str | Path, predict: Predictor, normalize: Callable[[list[str]], list[str]]
+) -> tuple:
+    """Fit the research model on a user's file: features = binding + sequence features.
+
+    ``normalize`` maps the file's allele names to the predictor's (e.g. mhcgnomes-based).
+    Returns ``(model, n_rows, n_positive)``.
+    """
+    table = load_training_table(path)
+    names = {a: normalize([a])[0] for a in table["allele"].astype(str).unique()}
+    alleles = [names[a] for a in table["allele"].astype(str)]
+    x = np.hstack([
+        binding_feature(table["peptide"], alleles, predict)[:, None],
+        peptide_features(list(table["peptide"])),
+    ])  # fmt: skip
+    y = table["label"].to_numpy().astype(int)
+    return fit_logistic(x, y, l2=10.0), len(y), int(y.sum())
+
+
+def research_probability(
+    model: tuple,
+    peptides: Sequence[str],
+    alleles: Sequence[str],
+    predict: Predictor,
+) -> np.ndarray:
+    """Probabilities of the research model for (peptide, allele) pairs."""
+    x = np.hstack([
+        binding_feature(peptides, alleles, predict)[:, None],
+        peptide_features(list(peptides)),
+    ])  # fmt: skip
+    return predict_logistic(model, x)

@@ -84,6 +84,12 @@ class VcfReadResult:
 
 def choose_sample(samples: list[str], sample: str | None, path: Path, what: str = "tumor") -> int:
     """Index of the named sample; the only sample when none is named; else a clear error."""
+    if not samples:
+        raise InputError(
+            "the VCF has no sample columns (sites only); a genotyped tumor sample is needed",
+            path=path,
+            field="#CHROM header",
+        )
     if sample is None:
         if len(samples) == 1:
             return 0
@@ -396,6 +402,12 @@ def _read(
         description = None
     fields = csq_fields(description, path)
     samples = list(vcf.samples)
+    if samples and "##FORMAT=<ID=GT," not in vcf.raw_header:
+        raise InputError(
+            "no GT FORMAT field: the tumor genotype is needed (add GT, e.g. 0/1)",
+            path=path,
+            field="FORMAT/GT",
+        )
     tumor_idx = choose_sample(samples, sample, path)
     normal_idx = choose_sample(samples, normal_sample, path, "normal") if normal_sample else None
     raw_header = vcf.raw_header

@@ -150,7 +150,9 @@ def train_member(
     rows = np.flatnonzero(keep)
     if config.max_rows is not None and len(rows) > config.max_rows:
         rows = np.sort(rng.choice(rows, config.max_rows, replace=False))
-    val_mask = (data["ba_cluster"][rows] * 7919 + member) % 20 == 0
+    # 1/20 of the peptide clusters, drawn independently of any cluster-fold assignment
+    cluster_draw = np.random.default_rng(seed + 17).random(int(data["ba_cluster"].max()) + 1)
+    val_mask = cluster_draw[data["ba_cluster"][rows]] < 0.05
     ba_train = torch.tensor(rows[~val_mask], device=device)
     ba_val = torch.tensor(rows[val_mask], device=device)
     ba_slots, ba_len = encoder.slots(data["ba_peptide"])

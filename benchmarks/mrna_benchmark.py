@@ -1,0 +1,131 @@
+"""mRNA design benchmark: the 551-aa polyepitope against LinearDesign(+repair), and a real-sized
+construct from the HCC1395 example.
+
+Prints, beside the figures measured for issue 5 (LinearDesign f0126ca8 and DNAChisel 3.2.16 on
+the same input, ViennaRNA Turner 2004, 37 °C, dangles 0, Kazusa human CAI):
+
+1. the MFE/CAI trade-off over several λ with 50-nt GC windows in 0.35–0.75 and with GC limited
+   on the whole CDS only, all other repair constraints on (sites on both strands, ATCTGTT,
+   homopolymer caps, no repeated 20-mers, no AATAAA in the CDS);
+2. a construct: sec + the 20 top HCC1395 mutant peptides joined by GGSGGGGSGG + MITD, with the
+   BNT162b2 UTRs and A30-L-A70 tail (full-context design).
+
+Each design runs in a fresh process so that its wall time and peak memory (the process plus its
+two folding workers) are its own. Usage::
+
+    python benchmarks/mrna_benchmark.py [--lambdas 0.5,0.8,1.2,2.0] [--skip-construct]
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import resource
+import time
+from pathlib import Path
+
+DATA = Path(__file__).resolve().parents[1] / "tests" / "mrna" / "data"
+
+REFERENCE = """Reference (issue 5; ViennaRNA 2.7.2 Turner 2004 37 C dangles=0; CAI Kazusa human):
+  LinearDesign, no constraints:  lambda=0 -1310.8/0.789  lambda=1 -1298.5/0.851
+                                 lambda=3 -1201.2/0.921  (85-110 s CPU, 8.9 GiB)
+  LinearDesign lambda=1 + DNAChisel repair, no GC window: -1248.8 / 0.853
+  LinearDesign lambda=1 + DNAChisel repair, GC50 0.35-0.75: -1138.1 / 0.833
+  LinearDesign lambda=1 + DNAChisel repair, GC50 0.40-0.70: -1051.7 / 0.803
+  DNAChisel codon optimisation + constraints (no folding): -654 / 0.91"""
+
+
+def _fasta(path: Path) -> dict[str, str]:
+    out: dict[str, str] = {}
+    name = ""
+    for line in path.read_text().splitlines():
+        if line.startswith(">"):
+            name = line[1:].split()[0]
+            out[name] = ""
+        elif line.strip():
+            out[name] += line.strip()
+    return out
+
+
+def _job(args: tuple) -> dict:
+    protein, lam, context, gc_window, max_span = args
+    from vaxmix.mrna.constraints import ConstraintConfig
+    from vaxmix.mrna.design import DesignConfig, design_mrna
+
+    start = time.perf_counter()
+    config = DesignConfig(cai_weight=lam, fold_context=context, max_span=max_span,
+                          constraints=ConstraintConfig(gc_window=gc_window))
+    design = design_mrna(protein, config)
+    wall = time.perf_counter() - start
+    self_gib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
+    child_gib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 2**20
+    q = design.qc
+    return {
+        "lambda": lam, "wall_s": wall, "self_gib": self_gib, "child_gib": child_gib,
+        "cai": q["cai"], "cds_d0": q["mfe_cds_d0"], "cds_d2": q["mfe_cds_d2"],
+        "mrna_d0": q["mfe_mrna_d0"], "mrna_d2": q["mfe_mrna_d2"], "gc_lo": q["gc_window_min"],
+        "gc_hi": q["gc_window_max"], "u": q["u_fraction_cds"],
+        "violations": [v.as_text() for v in design.violations],
+        "start_ok": q["start_region_ok"], "start_paired": q["start_region_paired_fraction"],
+        "translation": q["translation_matches"], "len": q["mrna_length_nt"],
+        "timings": {k: round(v, 1) for k, v in design.timings.items()},
+    }
+
+
+def _run(args: tuple) -> dict:
+    ctx = multiprocessing.get_context("spawn")
+    with ctx.Pool(1) as pool:
+        return pool.apply(_job, (args,))
+
+
+def _row(r: dict) -> str:
+    met = "all met" if not r["violations"] and r["start_ok"] else f"FAILED {r['violations'][:3]}"
+    return (f"  lambda={r['lambda']:<4} CDS MFE d0 {r['cds_d0']:8.1f}  d2 {r['cds_d2']:8.1f}  "
+            f"CAI {r['cai']:.3f}  GC50 {r['gc_lo']:.2f}-{r['gc_hi']:.2f}  U {r['u']:.3f}  "
+            f"start paired {r['start_paired']:.2f}  constraints {met}  "
+            f"translation {'ok' if r['translation'] else 'MISMATCH'}  wall {r['wall_s']:.0f} s "
+            f"{r['timings']}  peak RSS {r['self_gib']:.2f} GiB + fold workers "
+            f"{r['child_gib']:.2f} GiB")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--lambdas", default="0.5,0.8,1.2,2.0")
+    parser.add_argument("--context", default="full", choices=("full", "cds"))
+    parser.add_argument("--max-span", type=int, default=150)
+    parser.add_argument("--skip-construct", action="store_true")
+    parser.add_argument("--skip-curves", action="store_true")
+    args = parser.parse_args()
+    import RNA
+
+    print(f"vaxmix mRNA benchmark; ViennaRNA {RNA.__version__}, Turner 2004, 37 C; "
+          f"design context={args.context}, max_span={args.max_span}; machine: 2 vCPU shared")
+    print(REFERENCE)
+    protein = _fasta(DATA / "polyepitope_benchmark_551aa.faa")["polyepitope_bench_551aa"]
+    lambdas = [float(x) for x in args.lambdas.split(",")]
+    if not args.skip_curves:
+        for label, window in (("GC50 0.35-0.75 + repair constraints", 50),
+                              ("GC 0.35-0.75 on the whole CDS only + repair constraints", 10**9)):
+            print(f"\nvaxmix, 551-aa polyepitope, {label} (MFE of the 1,653-nt coding "
+                  "sequence without stop, kcal/mol):")
+            for lam in lambdas:
+                print(_row(_run((protein, lam, args.context, window, args.max_span))),
+                      flush=True)
+    if not args.skip_construct:
+        parts = _fasta(DATA / "sec_mitd_linkers.faa")
+        sec = parts["sec_signal_peptide_BNT122"]
+        mitd = parts["MITD_BNT122"]
+        linker = parts["linker_GS10_common"]
+        peptides = list(_fasta(DATA / "hcc1395_top20_mt_peptides.faa").values())
+        construct = sec + linker.join(peptides) + linker + mitd
+        print(f"\nHCC1395 construct: sec + {len(peptides)} mutant peptides (pVACseq 17-mers) + "
+              f"GGSGGGGSGG linkers + MITD = {len(construct)} aa; BNT162b2 UTRs, A30-L-A70; "
+              "full-context design, GC50 0.35-0.75, lambda=0.8")
+        r = _run((construct, 0.8, "full", 50, args.max_span))
+        print(_row(r))
+        print(f"  mRNA {r['len']} nt: full-length MFE d0 {r['mrna_d0']:.1f}, "
+              f"d2 {r['mrna_d2']:.1f} kcal/mol")
+
+
+if __name__ == "__main__":
+    main()
