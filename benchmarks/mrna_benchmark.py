@@ -19,7 +19,6 @@ two folding workers) are its own. Usage::
 from __future__ import annotations
 
 import argparse
-import multiprocessing
 import resource
 import time
 from pathlib import Path
@@ -73,9 +72,14 @@ def _job(args: tuple) -> dict:
 
 
 def _run(args: tuple) -> dict:
-    ctx = multiprocessing.get_context("spawn")
-    with ctx.Pool(1) as pool:
-        return pool.apply(_job, (args,))
+    """Run one design in a fresh interpreter (own wall time and peak memory)."""
+    import json
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, __file__, "--job", json.dumps(list(args))],
+                          capture_output=True, text=True, check=True)
+    return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
 def _row(r: dict) -> str:
@@ -95,7 +99,13 @@ def main() -> None:
     parser.add_argument("--max-span", type=int, default=150)
     parser.add_argument("--skip-construct", action="store_true")
     parser.add_argument("--skip-curves", action="store_true")
+    parser.add_argument("--job", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.job:
+        import json
+
+        print(json.dumps(_job(tuple(json.loads(args.job)))))
+        return
     import RNA
 
     print(f"vaxmix mRNA benchmark; ViennaRNA {RNA.__version__}, Turner 2004, 37 C; "

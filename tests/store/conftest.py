@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
-from store_helpers import PASSWORDS, ROLES, build_run_folder, free_port
+from store_helpers import PASSWORDS, ROLES, build_run_folder
 
 from vaxmix.store.db import Registry, open_registry
 from vaxmix.store.service import add_user, import_run
@@ -123,9 +123,8 @@ def live_server(loaded: Registry) -> Iterator[str]:
 
     from vaxmix.store.app import create_app
 
-    port = free_port()
     config = uvicorn.Config(
-        create_app(loaded), host="127.0.0.1", port=port, log_level="warning", access_log=False
+        create_app(loaded), host="127.0.0.1", port=0, log_level="warning", access_log=False
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
@@ -135,6 +134,7 @@ def live_server(loaded: Registry) -> Iterator[str]:
         if time.monotonic() > deadline or not thread.is_alive():
             raise RuntimeError("uvicorn did not start")
         time.sleep(0.05)
+    port = server.servers[0].sockets[0].getsockname()[1]  # port 0: the OS picked a free one
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     thread.join(timeout=20)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import gzip
 import re
 import shutil
-import socket
 from pathlib import Path
 
 RUN_DATA = Path(__file__).parents[1] / "report" / "data" / "run"
@@ -22,10 +21,3 @@ def build_run_folder(target: Path) -> Path:
         shutil.copyfileobj(src, dst)
     packed.unlink()
     return target
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that is free right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]

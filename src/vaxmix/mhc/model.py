@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from vaxmix.mhc.encoding import encode_peptides, encode_pseudosequences
+from vaxmix.mhc.encoding import MIN_LENGTH, N_SLOTS, encode_pseudosequences, peptide_slots
 
 __all__ = ["MODEL_FILE", "Ensemble", "default_ensemble", "load_ensemble"]
 
@@ -43,14 +43,29 @@ class Ensemble:
     b2: np.ndarray  # (K, 1, H2)
     w_out: np.ndarray  # (K, H2, 2)  columns: affinity, presentation
     b_out: np.ndarray  # (K, 1, 2)
+    slot_tables: np.ndarray  # (15, 21, K*H): first-layer contribution of each residue per slot
+    length_table: np.ndarray  # (8, K*H): contribution of each length 8-15, plus b1
 
     @property
     def n_models(self) -> int:
         return int(self.w2.shape[0])
 
-    def peptide_hidden(self, peptides: list[str] | np.ndarray) -> np.ndarray:
-        """First-layer peptide contribution (n, K*H) including the bias."""
-        return encode_peptides(peptides, self.blosum) @ self.w_peptide + self.b1
+    def peptide_hidden(self, peptides: list[str] | np.ndarray, chunk: int = 1024) -> np.ndarray:
+        """First-layer peptide contribution (n, K*H) including the bias.
+
+        The encoding is linear in the residue one-hots, so ``features @ w_peptide`` equals a sum
+        of 15 precomputed rows (one per slot) plus a length row: table look-ups instead of a
+        (n, 323) x (323, K*H) product. :func:`encode_peptides` gives the same result the slow way.
+        """
+        slots, lengths = peptide_slots(peptides)
+        out = np.empty((len(lengths), self.length_table.shape[1]), dtype=np.float32)
+        for start in range(0, len(lengths), chunk):
+            stop = min(len(lengths), start + chunk)
+            block = out[start:stop]
+            np.take(self.length_table, lengths[start:stop] - MIN_LENGTH, axis=0, out=block)
+            for slot in range(self.slot_tables.shape[0]):
+                block += self.slot_tables[slot][slots[start:stop, slot]]
+        return out
 
     def allele_hidden(self, pseudos: list[str]) -> np.ndarray:
         """First-layer allele contribution (m, K*H)."""
@@ -137,10 +152,15 @@ def load_ensemble(path: str | Path) -> Ensemble:
         w_peptide = np.concatenate([data[f"m{i}_wp"] for i in range(k)], axis=1)
         w_allele = np.concatenate([data[f"m{i}_wa"] for i in range(k)], axis=1)
         b1 = np.concatenate([data[f"m{i}_b1"] for i in range(k)])
+        blosum = data["blosum"].astype(np.float32)
+        width = blosum.shape[1]
+        per_slot = w_peptide[: N_SLOTS * width].reshape(N_SLOTS, width, -1).astype(np.float64)
+        slot_tables = np.einsum("ab,sbh->sah", blosum.astype(np.float64), per_slot)
+        length_table = w_peptide[N_SLOTS * width :].astype(np.float64) + b1
         return Ensemble(
             name=f"{metadata['name']} {metadata['version']}",
             metadata=metadata,
-            blosum=data["blosum"].astype(np.float32),
+            blosum=blosum,
             w_peptide=np.ascontiguousarray(w_peptide, dtype=np.float32),
             w_allele=np.ascontiguousarray(w_allele, dtype=np.float32),
             b1=b1.astype(np.float32),
@@ -148,6 +168,8 @@ def load_ensemble(path: str | Path) -> Ensemble:
             b2=stack("b2").astype(np.float32)[:, None, :],
             w_out=stack("wout").astype(np.float32),
             b_out=stack("bout").astype(np.float32)[:, None, :],
+            slot_tables=np.ascontiguousarray(slot_tables, dtype=np.float32),
+            length_table=np.ascontiguousarray(length_table, dtype=np.float32),
         )
 
 

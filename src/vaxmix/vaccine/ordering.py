@@ -11,11 +11,13 @@ length, exactly (lexicographic order).
 * Up to ``exact_limit`` (16) peptides: Held-Karp dynamic programming over subsets
   (Held & Karp, J SIAM 1962;10:196-210; Bellman, J ACM 1962;9:61-63), O(2^n n^2), vectorised by
   subset size with numpy. Proven optimal.
-* Beyond: multi-start nearest neighbour followed by or-opt/swap local search (a documented
-  heuristic), with the assignment-problem lower bound of the asymmetric TSP (the optimal cycle
-  cover, ``scipy.optimize.linear_sum_assignment``; Balas & Toth 1985 in "The Traveling Salesman
-  Problem", Wiley) so the reported gap says how far from optimal the answer can be. A gap of 0
-  proves optimality.
+* Beyond: multi-start nearest neighbour followed by or-opt/swap local search, with the
+  assignment-problem lower bound of the asymmetric TSP (the optimal cycle cover,
+  ``scipy.optimize.linear_sum_assignment``; Balas & Toth 1985 in "The Traveling Salesman
+  Problem", Wiley). A gap of 0 proves optimality; otherwise a MILP with Dantzig-Fulkerson-Johnson
+  subtour cuts (HiGHS) is solved within a time limit and is exact when it finishes. If it does
+  not, the local-search order is returned (the documented heuristic) with the best lower bound,
+  so the reported gap says how far from optimal the answer can be.
 """
 
 from __future__ import annotations
