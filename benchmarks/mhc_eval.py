@@ -157,19 +157,28 @@ def heldout_report(path: Path) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def speed(model: str | None, n_peptides: int = 50_000, n_alleles: int = 10) -> tuple[float, float]:
-    """Predictions/s through ``predict`` (end to end) on this process's single thread."""
+def speed(model: str | None, n_peptides: int = 50_000, n_alleles: int = 6) -> dict[str, float]:
+    """Predictions/s through ``predict`` (end to end, one thread), wall clock and CPU time.
+
+    CPU time (``time.process_time``) is this process's time on its one core, so it measures
+    per-core throughput even when other processes compete for the machine; wall clock is what
+    a user waits. Six alleles = one patient's HLA-A/B/C genotype.
+    """
     rng = np.random.default_rng(7)
     letters = np.array(list("ACDEFGHIKLMNPQRSTVWY"))
     peptides = ["".join(rng.choice(letters, rng.integers(8, 12))) for _ in range(n_peptides)]
-    alleles = ["HLA-A*02:01", "HLA-A*01:01", "HLA-A*03:01", "HLA-A*24:02", "HLA-B*07:02",
-               "HLA-B*08:01", "HLA-B*44:02", "HLA-C*07:02", "HLA-C*04:01", "HLA-B*82:02"]
+    alleles = ["HLA-A*02:01", "HLA-A*01:01", "HLA-B*07:02", "HLA-B*08:01", "HLA-C*07:02",
+               "HLA-C*04:01", "HLA-A*03:01", "HLA-A*24:02", "HLA-B*44:02", "HLA-B*82:02"]
     alleles = alleles[:n_alleles]
     predict(peptides[:100], alleles, model=model)  # warm-up: loading, calibration
-    started = time.perf_counter()
-    frame = predict(peptides, alleles, model=model)
-    seconds = time.perf_counter() - started
-    return len(frame) / seconds, seconds
+    best = {"wall": np.inf, "cpu": np.inf}
+    for _ in range(3):
+        wall, cpu = time.perf_counter(), time.process_time()
+        frame = predict(peptides, alleles, model=model)
+        best["wall"] = min(best["wall"], time.perf_counter() - wall)
+        best["cpu"] = min(best["cpu"], time.process_time() - cpu)
+    return {"pairs": len(frame), "wall_rate": len(frame) / best["wall"],
+            "cpu_rate": len(frame) / best["cpu"], "wall_s": best["wall"], "cpu_s": best["cpu"]}
 
 
 def main() -> None:
@@ -184,10 +193,12 @@ def main() -> None:
     model_name = predict(["SIINFEKL"], ["HLA-A*02:01"], model=args.model)["model"].iloc[0]
     print(f"model: {model_name}")
 
-    rate, seconds = speed(args.model)
-    print(f"\n== Speed (1 CPU thread): {rate:,.0f} predictions/s end to end "
-          f"(500,000 peptide x allele pairs in {seconds:.2f} s); goal >= 200,000/s; "
-          "MHCnuggets 33,000/s as measured for the issue (not re-run here)")
+    figures = speed(args.model)
+    print(f"\n== Speed, vaxmix.mhc.predict end to end on 1 thread, {figures['pairs']:,} pairs "
+          f"(50,000 peptides x 6 alleles), best of 3: {figures['cpu_rate']:,.0f} predictions/s "
+          f"of CPU time ({figures['cpu_s']:.2f} s), {figures['wall_rate']:,.0f}/s wall clock "
+          f"({figures['wall_s']:.2f} s; lower when other processes share the cores). "
+          "Goal >= 200,000/s; MHCnuggets 33,000/s as measured for the issue (not re-run here)")
 
     if not args.skip_ligands:
         print("\n== Natural ligands: MixMHCpred2.2 validation, 10 Gfeller-2018 samples")

@@ -126,3 +126,11 @@ def test_cli_defaults_match_design_defaults():
         cfg.cai_weight, cfg.max_span, cfg.max_loop, cfg.u_penalty)
     assert (args.gc_min, args.gc_max, args.gc_window, args.repeat_k) == (
         cons.gc_min, cons.gc_max, cons.gc_window, cons.repeat_k)
+
+
+def test_protein_without_start_met_is_rejected(tmp_path, capsys):
+    path = tmp_path / "nomet.faa"
+    path.write_text(">x\nKTAYIAKQR\n")
+    assert main(["mrna", "--protein", str(path), "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert "nomet.faa, line 2" in err and "start with M" in err

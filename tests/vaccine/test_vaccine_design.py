@@ -88,7 +88,8 @@ def fake_default(monkeypatch):
 def test_cli_design_run_dir(hcc_dir, tmp_path, fake_default, capsys):
     run = tmp_path / "run"
     shutil.copytree(hcc_dir, run)
-    assert main(["design", "--run-dir", str(run), "-n", "4", "--length", "27"]) == 0
+    assert main(["design", "--run-dir", str(run), "-n", "4", "--length", "27",
+                 "--no-mrna", "--no-report"]) == 0
     assert "4 peptides" in capsys.readouterr().out
     for name in (
         "construct.faa",
@@ -145,7 +146,8 @@ def test_cli_missing_abundance_column(hcc_dir, tmp_path, fake_default, capsys):
     table.drop(columns=["Gene Expression"]).to_csv(run / "all_epitopes.tsv", sep="\t", index=False)
     assert main(["design", "--run-dir", str(run)]) == 2
     assert "Gene Expression" in capsys.readouterr().err
-    assert main(["design", "--run-dir", str(run), "--preset", "binding", "-n", "3"]) == 0
+    assert main(["design", "--run-dir", str(run), "--preset", "binding", "-n", "3",
+                 "--no-mrna", "--no-report"]) == 0
 
 
 def test_cli_bad_fasta(tmp_path, fake_default, capsys):

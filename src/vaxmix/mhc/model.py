@@ -50,7 +50,7 @@ class Ensemble:
     def n_models(self) -> int:
         return int(self.w2.shape[0])
 
-    def peptide_hidden(self, peptides: list[str] | np.ndarray, chunk: int = 1024) -> np.ndarray:
+    def peptide_hidden(self, peptides: list[str] | np.ndarray, chunk: int = 512) -> np.ndarray:
         """First-layer peptide contribution (n, K*H) including the bias.
 
         The encoding is linear in the residue one-hots, so ``features @ w_peptide`` equals a sum

@@ -69,6 +69,9 @@ def _read_fasta(path: Path, record: str | None) -> ProteinInput:
     protein = "".join(seq_parts)
     if not protein:
         raise InputError(f"record {name} is empty", path=path, line=header_line)
+    if protein[0] != "M":
+        raise InputError(f"record {name} must start with M (encoded by the start codon AUG)",
+                         path=path, line=lines[0][0], field="sequence")
     return ProteinInput(name=name, protein=protein)
 
 
@@ -84,6 +87,9 @@ def _read_construct(path: Path) -> ProteinInput:
     if bad:
         raise InputError(f"non-standard amino-acid letters {''.join(bad)!r}", path=path,
                          field="protein")
+    if not protein.startswith("M"):
+        raise InputError("protein must start with M (encoded by the start codon AUG)",
+                         path=path, field="protein")
     elements = data.get("elements") or []
     if not isinstance(elements, list):
         raise InputError("'elements' must be a list", path=path, field="elements")

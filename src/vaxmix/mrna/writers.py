@@ -72,7 +72,9 @@ def _genbank(design: MrnaDesign, name: str) -> str:
 
     record = SeqRecord(Seq(design.template_dna), id=name[:16], name=name[:16],
                        description=f"vaxmix mRNA design (DNA template) for {name}",
-                       annotations={"molecule_type": "DNA", "topology": "linear"})
+                       annotations={"molecule_type": "DNA", "topology": "linear",
+                                    "comment": f"5' cap: {design.config.elements.cap_note}. "
+                                               f"Energies: {design.qc['energy_model']}."})
     for seg_name, start, end, note in design.segments:
         if end <= start:
             continue

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-__all__ = ["register"]
+__all__ = ["add_run_arguments", "config_from_args", "register"]
 
 _RANKING_OPTIONS: tuple[tuple[str, str, type, str], ...] = (
     ("--binding-threshold", "binding_threshold", float, "IC50 cutoff, nM (500)"),
@@ -35,38 +35,65 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="VEP VCF → neoantigen candidates → MHC predictions → ranked, tiered tables",
         description="Run the core pipeline on one tumor sample (pVACseq-compatible outputs).",
     )
-    run.add_argument("vcf", type=Path, help="VEP-annotated VCF (Wildtype + Frameshift plugins)")
-    run.add_argument("--sample", help="tumor sample name (required with several samples)")
-    run.add_argument("--normal-sample", help="matched normal sample name")
-    run.add_argument("--alleles", default="", help="comma-separated HLA alleles")
-    run.add_argument("--hla-file", type=Path, help="OptiType / arcasHLA / HLA-HD output")
-    run.add_argument("--lengths", default="8,9,10,11", help="epitope lengths (8,9,10,11)")
-    run.add_argument("--out", type=Path, required=True, help="output folder")
-    run.add_argument("--downstream-length", default="1000",
-                     help="frameshift residues kept past the variant, or 'full' (1000)")
-    run.add_argument("--pass-only", action="store_true", help="use only FILTER=PASS records")
-    run.add_argument("--allow-incomplete-transcripts", action="store_true",
-                     help="keep cds_start_NF / cds_end_NF transcripts")
-    run.add_argument("--biotypes", default="protein_coding", help="transcript biotypes to keep")
-    run.add_argument("--gene-expression-file", type=Path,
-                     help="gene expression table (kallisto/StringTie/RSEM/Cufflinks)")
-    run.add_argument("--transcript-expression-file", type=Path,
-                     help="transcript expression table (kallisto/RSEM/Cufflinks)")
-    run.add_argument("--model", type=Path, help="predictor model file (default: shipped)")
-    run.add_argument("--top-score-metric", choices=("median", "lowest"), default="median")
-    run.add_argument("--percentile-strategy", choices=("conservative", "exploratory"),
-                     default="conservative")
-    for flag, dest, kind, text in _RANKING_OPTIONS:
-        run.add_argument(flag, dest=dest, type=kind, default=None, help=text)
+    add_run_arguments(run)
     run.set_defaults(handler=_run)
 
     demo = subparsers.add_parser(
         "demo",
-        help="run the pipeline on the built-in example patient (offline, seconds)",
-        description="Run `vaxmix run` on the shipped HCC1395 subset (pVACtools example data).",
+        help="the whole job on the built-in example patient (offline)",
+        description=(
+            "Run the pipeline on the shipped HCC1395 subset (pVACtools example data), then "
+            "design the vaccine, its mRNA and a virus panel (the virus stage's simulated "
+            "example) and write report.html."
+        ),
     )
     demo.add_argument("--out", type=Path, required=True, help="output folder")
+    demo.add_argument("--core-only", action="store_true",
+                      help="stop after the core pipeline tables (like `vaxmix run`)")
+    demo.add_argument("--no-mrna", action="store_true", help="skip the mRNA stage")
     demo.set_defaults(handler=_demo)
+
+
+def add_run_arguments(
+    parser: argparse.ArgumentParser, vcf_optional: bool = False, skip: tuple[str, ...] = ()
+) -> None:
+    """Add the core pipeline's options (shared by ``vaxmix run`` and ``vaxmix design``).
+
+    ``vcf_optional`` makes the VCF positional optional (``design`` also accepts a run folder);
+    ``skip`` names options (e.g. ``"--alleles"``) that the caller defines itself.
+    """
+    vcf_help = "VEP-annotated VCF (Wildtype + Frameshift plugins)"
+    if vcf_optional:
+        parser.add_argument("vcf", type=Path, nargs="?", help=vcf_help)
+    else:
+        parser.add_argument("vcf", type=Path, help=vcf_help)
+    options: tuple[tuple[str, dict[str, object]], ...] = (
+        ("--sample", {"help": "tumor sample name (required with several samples)"}),
+        ("--normal-sample", {"help": "matched normal sample name"}),
+        ("--alleles", {"default": "", "help": "comma-separated HLA alleles"}),
+        ("--hla-file", {"type": Path, "help": "OptiType / arcasHLA / HLA-HD output"}),
+        ("--lengths", {"default": "8,9,10,11", "help": "epitope lengths (8,9,10,11)"}),
+        ("--out", {"type": Path, "required": True, "help": "output folder"}),
+        ("--downstream-length", {"default": "1000",
+                                 "help": "frameshift residues kept past the variant, or 'full'"}),
+        ("--pass-only", {"action": "store_true", "help": "use only FILTER=PASS records"}),
+        ("--allow-incomplete-transcripts", {"action": "store_true",
+                                            "help": "keep cds_start_NF / cds_end_NF transcripts"}),
+        ("--biotypes", {"default": "protein_coding", "help": "transcript biotypes to keep"}),
+        ("--gene-expression-file",
+         {"type": Path, "help": "gene expression table (kallisto/StringTie/RSEM/Cufflinks)"}),
+        ("--transcript-expression-file",
+         {"type": Path, "help": "transcript expression table (kallisto/RSEM/Cufflinks)"}),
+        ("--model", {"type": Path, "help": "predictor model file (default: shipped)"}),
+        ("--top-score-metric", {"choices": ("median", "lowest"), "default": "median"}),
+        ("--percentile-strategy", {"choices": ("conservative", "exploratory"),
+                                   "default": "conservative"}),
+    )  # fmt: skip
+    for flag, kwargs in options:
+        if flag not in skip:
+            parser.add_argument(flag, **kwargs)  # type: ignore[arg-type]
+    for flag, dest, kind, text in _RANKING_OPTIONS:
+        parser.add_argument(flag, dest=dest, type=kind, default=None, help=text)
 
 
 def _parse_lengths(text: str) -> tuple[int, ...]:
@@ -81,7 +108,8 @@ def _parse_lengths(text: str) -> tuple[int, ...]:
     return values
 
 
-def _config_from_args(args: argparse.Namespace) -> object:
+def config_from_args(args: argparse.Namespace) -> object:
+    """Build a :class:`PipelineConfig` from parsed ``run`` options."""
     from vaxmix.common.errors import InputError
     from vaxmix.pipeline.config import PipelineConfig
     from vaxmix.ranking.config import RankingConfig
@@ -134,7 +162,7 @@ def _run(args: argparse.Namespace) -> int:
 
     from vaxmix.pipeline.run import run_pipeline
 
-    result = run_pipeline(_config_from_args(args), args.out)  # type: ignore[arg-type]
+    result = run_pipeline(config_from_args(args), args.out)  # type: ignore[arg-type]
     print(_summary(result), file=sys.stderr)
     return 0
 
@@ -142,8 +170,15 @@ def _run(args: argparse.Namespace) -> int:
 def _demo(args: argparse.Namespace) -> int:
     import sys
 
-    from vaxmix.pipeline.demo import run_demo
+    from vaxmix.pipeline.demo import run_demo, run_full_demo
 
-    result = run_demo(args.out)
+    if args.core_only:
+        result = run_demo(args.out)
+        print(_summary(result), file=sys.stderr)
+        return 0
+    result, design = run_full_demo(args.out, with_mrna=not args.no_mrna)
     print(_summary(result), file=sys.stderr)
+    for warning in design.warnings:  # type: ignore[attr-defined]
+        print(f"vaxmix: warning: {warning}", file=sys.stderr)
+    print("\n".join(design.summary))  # type: ignore[attr-defined]
     return 0

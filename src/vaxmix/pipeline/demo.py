@@ -45,3 +45,25 @@ def run_demo(out_dir: str | Path, predict: Predictor | None = None) -> PipelineR
     """Run the core pipeline on the example patient into ``out_dir`` (offline, seconds)."""
     with example_patient_files() as (vcf, hla):
         return run_pipeline(example_config(vcf, hla), out_dir, predict=predict)
+
+
+def run_full_demo(out_dir: str | Path, with_mrna: bool = True) -> tuple[PipelineResult, object]:
+    """The whole job on the example patient: pipeline, vaccine, mRNA, virus panel, report.
+
+    The virus panel uses the virus stage's own shipped example (simulated expression and one
+    MTT plate, labelled as simulated in its outputs), because pVACtools' HCC1395 example has no
+    virus data. Returns the pipeline result and the
+    :class:`~vaxmix.pipeline.workflow.PatientDesign`.
+    """
+    from vaxmix.pipeline.workflow import design_patient
+    from vaxmix.virus.example import NORMAL_SAMPLE, example_inputs
+    from vaxmix.virus.plate import PlateOptions
+
+    run = run_demo(out_dir)
+    design = design_patient(
+        out_dir,
+        virus_inputs=example_inputs(),
+        virus_plate_options=PlateOptions(assay="MTT", normal_samples=frozenset({NORMAL_SAMPLE})),
+        with_mrna=with_mrna,
+    )
+    return run, design

@@ -40,12 +40,32 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "design.json}. With --peptides-fasta: pVACvector-style ordering of given peptides."
         ),
     )
-    src = p.add_mutually_exclusive_group(required=True)
+    from vaxmix.pipeline.commands import add_run_arguments
+
+    src = p.add_mutually_exclusive_group()
     src.add_argument("--run-dir", type=Path, help="a `vaxmix run` (or pVACseq result) folder")
     src.add_argument(
         "--peptides-fasta", type=Path, help="FASTA of peptides to order (needs --alleles, --out)"
     )
-    p.add_argument("--out", type=Path, help="output folder (default: the run folder)")
+    p.add_argument(
+        "--out", type=Path, help="output folder (with a VCF or --peptides-fasta; default with "
+        "--run-dir: the run folder)"
+    )
+    p.add_argument("--no-mrna", action="store_true", help="stop after the protein construct")
+    p.add_argument("--no-report", action="store_true", help="do not write report.html")
+    p.add_argument(
+        "--cai-weight", type=float, help="mRNA stage: lambda trading CAI against MFE (default 0.8)"
+    )
+    p.add_argument("--virus-expression", type=Path,
+                   help="virus panel: tumor gene expression table (TPM)")
+    p.add_argument("--virus-plate", type=Path, action="append", default=[],
+                   help="virus panel: ex vivo assay plate (tidy CSV, or grid with --virus-layout)")
+    p.add_argument("--virus-layout", type=Path, action="append", default=[],
+                   help="virus panel: plate map for each grid --virus-plate, in order")
+    p.add_argument("--indication", default="colorectal",
+                   help="virus panel indication (colorectal, glioblastoma, melanoma, "
+                   "uveal_melanoma)")
+    add_run_arguments(p, vcf_optional=True, skip=("--alleles", "--out"))
     p.add_argument(
         "--config", type=Path, help="TOML file with a [design] table of the options below"
     )
@@ -85,10 +105,27 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=_handle)
 
 
+def _virus_inputs(args: argparse.Namespace) -> object | None:
+    """PanelInputs from the ``--virus-*`` options, or None when none was given."""
+    from vaxmix.common.errors import InputError
+
+    if args.virus_expression is None and not args.virus_plate:
+        return None
+    from vaxmix.virus.run import PanelInputs
+
+    layouts: list[Path | None] = list(args.virus_layout)
+    if layouts and len(layouts) != len(args.virus_plate):
+        raise InputError("give one --virus-layout per --virus-plate, or none (tidy CSVs)",
+                         field="--virus-layout")
+    plates = tuple(zip(args.virus_plate, layouts or [None] * len(args.virus_plate), strict=True))
+    return PanelInputs(indication=args.indication, expression=args.virus_expression,
+                       plates=plates)
+
+
 def _handle(args: argparse.Namespace) -> int:
     from vaxmix.common.errors import InputError
     from vaxmix.vaccine.config import DesignConfig, load_config
-    from vaxmix.vaccine.design import design_from_peptides, design_vaccine, write_design
+    from vaxmix.vaccine.design import design_from_peptides, write_design
     from vaxmix.vaccine.sequences import read_protein_fasta
 
     overrides: dict[str, object] = {
@@ -118,6 +155,14 @@ def _handle(args: argparse.Namespace) -> int:
         raise InputError(
             f"not a length or range: {exc}", field="--length/--junction-lengths"
         ) from exc
+    sources = [x for x in (args.vcf, args.run_dir, args.peptides_fasta) if x is not None]
+    if len(sources) != 1:
+        raise InputError(
+            "give exactly one input: a VCF, --run-dir (a `vaxmix run` folder) or "
+            "--peptides-fasta", field="design input"
+        )
+    if args.vcf is not None and args.out is None:
+        raise InputError("a VCF input needs --out", field="--out")
     if args.peptides_fasta is not None:
         overrides.setdefault("signal_peptide", None)
         if overrides["signal_peptide"] is None:
@@ -139,8 +184,7 @@ def _handle(args: argparse.Namespace) -> int:
         )
         out = args.out
     else:
-        result = design_vaccine(args.run_dir, config)
-        out = args.out or args.run_dir
+        return _design_patient(args, config)
     folder = write_design(result, out, config)
     for warning in result.warnings:
         print(f"vaxmix: warning: {warning}", file=sys.stderr)
@@ -154,4 +198,48 @@ def _handle(args: argparse.Namespace) -> int:
         f"{order.method}{gap}"
         f"{'; PARTIAL design, see warnings' if result.partial else ''}\n-> {folder}"
     )
+    return 0
+
+
+def _design_patient(args: argparse.Namespace, config: object) -> int:
+    """VCF or run folder → pipeline (if needed) → vaccine → mRNA → virus panel → report."""
+    from vaxmix.pipeline.workflow import design_patient
+
+    if args.vcf is not None:
+        from vaxmix.pipeline.commands import config_from_args
+        from vaxmix.pipeline.run import run_pipeline
+
+        args.alleles = args.alleles or ""
+        run_pipeline(config_from_args(args), args.out)  # type: ignore[arg-type]
+        run_dir = args.out
+    else:
+        run_dir = args.run_dir
+        if args.out is not None and args.out.resolve() != args.run_dir.resolve():
+            import shutil
+
+            shutil.copytree(args.run_dir, args.out, dirs_exist_ok=True)
+            run_dir = args.out
+    mrna_config = None
+    if args.cai_weight is not None:
+        from vaxmix.mrna import DesignConfig as MrnaConfig
+
+        mrna_config = MrnaConfig(cai_weight=args.cai_weight)
+    virus = _virus_inputs(args)
+    plate_options = None
+    if virus is not None:
+        from vaxmix.virus.plate import PlateOptions
+
+        plate_options = PlateOptions()
+    outcome = design_patient(
+        run_dir,
+        config,
+        mrna_config=mrna_config,
+        virus_inputs=virus,
+        virus_plate_options=plate_options,
+        with_mrna=not args.no_mrna,
+        with_report=not args.no_report,
+    )
+    for warning in outcome.warnings:
+        print(f"vaxmix: warning: {warning}", file=sys.stderr)
+    print("\n".join(outcome.summary) + f"\n-> {run_dir}")
     return 0

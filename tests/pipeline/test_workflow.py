@@ -1,0 +1,42 @@
+"""End to end: `vaxmix demo` runs every stage on the example patient and the pieces agree."""
+
+from __future__ import annotations
+
+import json
+
+from Bio.Seq import Seq
+
+from vaxmix.cli import main
+
+
+def test_full_demo_writes_every_stage_and_they_agree(tmp_path, capsys):
+    out = tmp_path / "demo"
+    assert main(["demo", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "vaccine:" in printed and "mRNA:" in printed and "report:" in printed
+
+    construct = json.loads((out / "vaccine" / "construct.json").read_text())
+    protein = construct["protein"]
+    # the construct is the concatenation of its elements, in order
+    elements = sorted(construct["elements"], key=lambda e: e["start"])
+    assert "".join(e["sequence"] for e in elements) == protein
+    assert elements[0]["kind"] == "signal_peptide" and elements[-1]["kind"] == "trafficking"
+
+    # the mRNA's CDS translates back to the construct protein (checked with Biopython,
+    # independently of vaxmix's own QC)
+    mrna = json.loads((out / "mrna" / "mrna.json").read_text())
+    cds_segment = next(s for s in mrna["segments"] if s["name"] == "CDS")
+    cds = mrna["mrna"][cds_segment["start"] - 1 : cds_segment["end"]].replace("U", "T")
+    assert str(Seq(cds).translate(to_stop=True)) == protein
+
+    # junctions were re-predicted and none binds
+    design = json.loads((out / "vaccine" / "design.json").read_text())
+    assert design["verification"]["binders"] == 0
+
+    panel = json.loads((out / "virus" / "panel.json").read_text())
+    assert 1 <= len(panel["picks"]) <= 4
+    assert all(pick["reasons"] for pick in panel["picks"])
+
+    html = (out / "report.html").read_text()
+    assert "<script src=" not in html and "http://" not in html.split("<body", 1)[0]
+    assert protein[:30] in html or "construct" in html.lower()
