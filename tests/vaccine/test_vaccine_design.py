@@ -90,7 +90,7 @@ def test_cli_design_run_dir(hcc_dir, tmp_path, fake_default, capsys):
     shutil.copytree(hcc_dir, run)
     assert main(["design", "--run-dir", str(run), "-n", "4", "--length", "27",
                  "--no-mrna", "--no-report"]) == 0
-    assert "4 peptides" in capsys.readouterr().out
+    assert "4 long peptides" in capsys.readouterr().out
     for name in (
         "construct.faa",
         "construct.json",
