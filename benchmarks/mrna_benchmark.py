@@ -56,11 +56,14 @@ def _job(args: tuple) -> dict:
                           constraints=ConstraintConfig(gc_window=gc_window))
     design = design_mrna(protein, config)
     wall = time.perf_counter() - start
-    self_gib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
-    child_gib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 2**20
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    self_gib = own.ru_maxrss / 2**20
+    child_gib = kids.ru_maxrss / 2**20
+    cpu_s = own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
     q = design.qc
     return {
-        "lambda": lam, "wall_s": wall, "self_gib": self_gib, "child_gib": child_gib,
+        "lambda": lam, "wall_s": wall, "cpu_s": cpu_s, "self_gib": self_gib, "child_gib": child_gib,
         "cai": q["cai"], "cds_d0": q["mfe_cds_d0"], "cds_d2": q["mfe_cds_d2"],
         "mrna_d0": q["mfe_mrna_d0"], "mrna_d2": q["mfe_mrna_d2"], "gc_lo": q["gc_window_min"],
         "gc_hi": q["gc_window_max"], "u": q["u_fraction_cds"],
@@ -88,17 +91,23 @@ def _row(r: dict) -> str:
             f"CAI {r['cai']:.3f}  GC50 {r['gc_lo']:.2f}-{r['gc_hi']:.2f}  U {r['u']:.3f}  "
             f"start paired {r['start_paired']:.2f}  constraints {met}  "
             f"translation {'ok' if r['translation'] else 'MISMATCH'}  wall {r['wall_s']:.0f} s "
+            f"(CPU {r.get('cpu_s', float('nan')):.0f} s) "
             f"{r['timings']}  peak RSS {r['self_gib']:.2f} GiB + fold workers "
             f"{r['child_gib']:.2f} GiB")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--lambdas", default="0.5,0.8,1.2,2.0")
+    parser.add_argument("--lambdas", default="0.5,0.8,1.0,1.5")
     parser.add_argument("--context", default="full", choices=("full", "cds"))
-    parser.add_argument("--max-span", type=int, default=150)
+    parser.add_argument("--max-span", type=int, default=150,
+                        help="DP span for the GC-window curve and the construct")
+    parser.add_argument("--max-span-no-window", type=int, default=200,
+                        help="DP span for the curve without a GC-window cap (one DP round)")
     parser.add_argument("--skip-construct", action="store_true")
     parser.add_argument("--skip-curves", action="store_true")
+    parser.add_argument("--curves", default="window,no-window",
+                        help="which trade-off curves to run (window, no-window)")
     parser.add_argument("--job", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.job:
@@ -109,18 +118,22 @@ def main() -> None:
     import RNA
 
     print(f"vaxmix mRNA benchmark; ViennaRNA {RNA.__version__}, Turner 2004, 37 C; "
-          f"design context={args.context}, max_span={args.max_span}; machine: 2 vCPU shared")
+          f"design context={args.context}; machine: 2 vCPU shared with other jobs")
     print(REFERENCE)
     protein = _fasta(DATA / "polyepitope_benchmark_551aa.faa")["polyepitope_bench_551aa"]
     lambdas = [float(x) for x in args.lambdas.split(",")]
     if not args.skip_curves:
-        for label, window in (("GC50 0.35-0.75 + repair constraints", 50),
-                              ("GC 0.35-0.75 on the whole CDS only + repair constraints", 10**9)):
-            print(f"\nvaxmix, 551-aa polyepitope, {label} (MFE of the 1,653-nt coding "
-                  "sequence without stop, kcal/mol):")
+        curves = {
+            "window": ("GC50 0.35-0.75 + repair constraints", 50, args.max_span),
+            "no-window": ("GC 0.35-0.75 on the whole CDS only + repair constraints", 10**9,
+                          args.max_span_no_window),
+        }
+        for key in args.curves.split(","):
+            label, window, span = curves[key]
+            print(f"\nvaxmix, 551-aa polyepitope, {label}, max_span={span} (MFE of the "
+                  "1,653-nt coding sequence without stop, kcal/mol):")
             for lam in lambdas:
-                print(_row(_run((protein, lam, args.context, window, args.max_span))),
-                      flush=True)
+                print(_row(_run((protein, lam, args.context, window, span))), flush=True)
     if not args.skip_construct:
         parts = _fasta(DATA / "sec_mitd_linkers.faa")
         sec = parts["sec_signal_peptide_BNT122"]

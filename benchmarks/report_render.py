@@ -23,18 +23,9 @@ import time
 from pathlib import Path
 
 from vaxmix.report import write_report
+from vaxmix.report.browser import CHROMIUM_ARGS, chromium_path
 
 FIXTURE = Path(__file__).parents[1] / "tests" / "report" / "data" / "run"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 PVAC_FILES = {
     "aggregated.tsv": "HCC1395_TUMOR_DNA.MHC_I.all_epitopes.aggregated.tsv",
     "all_epitopes.tsv": "HCC1395_TUMOR_DNA.MHC_I.all_epitopes.tsv",
@@ -77,7 +68,7 @@ def main() -> None:
         loads, sorts, details = [], [], []
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(
-                executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
+                executable_path=str(chromium_path()), args=list(CHROMIUM_ARGS)
             )
             for _ in range(args.repeats):
                 context = browser.new_context(

@@ -63,6 +63,15 @@ def reference_violations(dna, cds_start, cds_end, tail_start):
         if body.count(kmer) > 1 or body.find(kmer) != body.rfind(kmer):
             if overlaps(k, k + 20):
                 out.add(("repeat_20mer", k + 1))
+    # start region: ViennaRNA MFE (dangles 2) of the whole mRNA, AUG-15 .. AUG+14
+    import RNA
+
+    md = RNA.md()
+    md.dangles = 2
+    structure, _ = RNA.fold_compound(dna.replace("T", "U"), md).mfe()
+    lo = max(0, cds_start - 15)
+    if sum(c != "." for c in structure[lo : cds_start + 15]) > 0.6 * (cds_start + 15 - lo):
+        out.add(("start_region", lo + 1))
     return out
 
 
@@ -79,6 +88,7 @@ def test_random_protein_translates_and_constraints_are_exact(body):
     reported = {(v.constraint, v.start) for v in design.violations}
     tail_start = len(design.mrna) - len(design.config.elements.poly_a)
     assert reported == reference_violations(design.template_dna, start, end, tail_start)
+    assert design.all_constraints_met == (not design.violations)
 
 
 def test_linker_repeats_are_removed():
@@ -110,3 +120,50 @@ def test_unmeetable_constraint_is_reported_with_position():
     start, _ = design.cds_span
     hits = [(v.constraint, v.start, v.end) for v in design.violations]
     assert ("Test", start + 4, start + 9) in hits
+
+
+def test_start_region_failure_is_listed_and_flag_agrees(tmp_path):
+    """A fixed 5' leader ending in a GC-rich hairpin (CCUCGGAC-GAAA-GUCCGAGG) pairs at least
+    11 of the 15 nt before the AUG whatever the codons are, so with at most 20 % of AUG-15..+14
+    allowed paired the start-region rule cannot be met. It must appear in the violations list
+    with its span, and ``all_constraints_met`` (also in mrna.json) must be false — the flag and
+    the list were once out of step (flag false, list empty)."""
+    import dataclasses
+    import json
+
+    import RNA
+
+    from vaxmix.mrna.constraints import ConstraintConfig
+    from vaxmix.mrna.design import default_elements
+    from vaxmix.mrna.writers import write_design
+
+    leader = "GGGAAAUAA" + "CCUCGGAC" + "GAAA" + "GUCCGAGG"
+    elements = dataclasses.replace(default_elements(), five_utr=leader, kozak="")
+    cfg = dataclasses.replace(FAST, elements=elements,
+                              constraints=ConstraintConfig(start_max_paired=0.2))
+    design = design_mrna("MKTAYIAKQRQISFVK", cfg)
+    cds_start = len(leader)
+    structure, _ = RNA.fold(design.mrna)  # independent re-fold, ViennaRNA default dangles=2
+    paired = sum(c != "." for c in structure[cds_start - 15 : cds_start + 15])
+    assert paired >= 11  # the fixed hairpin alone
+    hits = [(v.constraint, v.start, v.end) for v in design.violations]
+    assert ("start_region", cds_start - 15 + 1, cds_start + 15) in hits
+    assert design.all_constraints_met is False
+    out = write_design(design, tmp_path / "o")
+    payload = json.loads((out / "mrna.json").read_text())
+    assert payload["all_constraints_met"] is False
+    assert any(v["constraint"] == "start_region" for v in payload["violations"])
+    rows = dict(line.split("\t")[0::2] for line in (out / "qc.tsv").read_text().splitlines())
+    assert rows["constraint:start_region"] == "fail"
+
+
+def test_met_constraints_give_empty_list_and_true_flag(tmp_path):
+    """The converse: a design with every rule met writes an empty list and a true flag."""
+    import json
+
+    from vaxmix.mrna.writers import write_design
+
+    design = design_mrna("MKTAYIAKQRQISFVKSHFSRQ", FAST)
+    assert design.violations == []
+    payload = json.loads((write_design(design, tmp_path / "o") / "mrna.json").read_text())
+    assert payload["all_constraints_met"] is True and payload["violations"] == []

@@ -24,6 +24,10 @@ from vaxmix.mhc.model import Ensemble, default_ensemble, load_ensemble, target_t
 __all__ = ["COLUMNS", "predict", "validate_peptides"]
 
 COLUMNS = ["peptide", "allele", "affinity_nm", "percentile", "presentation_score", "model"]
+#: Which head the ``percentile`` column ranks: 0 affinity, 1 presentation. The affinity head
+#: ranks eluted ligands of alleles without eluted-ligand training data better than the
+#: presentation head (internal leave-ligand-allele-out validation on MAPTAC, docs/mhc.md).
+RANKED_HEAD = 0
 _VALID = frozenset(ALPHABET)
 
 
@@ -128,10 +132,11 @@ def predict(
     -------
     pandas.DataFrame
         Rows in peptide order, then allele order, with columns ``peptide``, ``allele``,
-        ``affinity_nm`` (predicted IC50, nM), ``percentile`` (rank of the presentation score
-        among the background peptides for that allele, %; lower is better),
-        ``presentation_score`` (predicted eluted-ligand score, 0–1) and ``model`` (name and
-        version of the predictor). All values are predictions.
+        ``affinity_nm`` (predicted IC50, nM), ``percentile`` (rank of the predicted affinity
+        among the background peptides for that allele, %; lower is better; 0.5 and 2 are the
+        usual strong / weak binder cut-offs), ``presentation_score`` (output of the
+        eluted-ligand head, 0–1) and ``model`` (name and version of the predictor). All values
+        are predictions.
 
     Raises
     ------
@@ -163,7 +168,7 @@ def predict(
     percentile = np.empty(len(pep_index), dtype=np.float64)
     for allele, i in allele_pos.items():
         rows = allele_index == i
-        percentile[rows] = rank_from_table(presentation[rows], thresholds[allele][1])
+        percentile[rows] = rank_from_table(affinity[rows], thresholds[allele][RANKED_HEAD])
     return pd.DataFrame(
         {
             "peptide": np.repeat(np.array(clean, dtype=object), n_all),

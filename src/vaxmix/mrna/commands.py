@@ -142,7 +142,7 @@ def _run(args: argparse.Namespace) -> int:
     write_design(design, args.out, name=name,
                  inputs={str(args.protein): sha256_file(args.protein)})
     q = design.qc
-    met = not design.violations and q["start_region_ok"]
+    met = design.all_constraints_met
     print(
         f"{name}: {q['mrna_length_nt']} nt, CAI {q['cai']:.3f}, MFE full {q['mfe_mrna_d0']:.1f} "
         f"(d0) / {q['mfe_mrna_d2']:.1f} (d2) kcal/mol, CDS {q['mfe_cds_d0']:.1f} (d0); "

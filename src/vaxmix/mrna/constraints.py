@@ -14,9 +14,10 @@ Defaults and why (each is a user setting in :class:`ConstraintConfig`):
 * No ``AATAAA`` inside the CDS (the canonical polyadenylation signal; Proudfoot, Genes Dev
   2011;25:1770).
 * No repeated k-mer (default 20) overlapping the CDS (synthesis and plasmid stability).
-* An open start region: in the MFE structure of the full mRNA, at most a fraction of the
-  nucleotides from 15 nt before to 15 nt after the AUG may be paired (ribosome scanning needs an
-  accessible start; Kozak, Gene 2005;361:13; VaxPress's start-structure term).
+* An open start region: in the MFE structure (ViennaRNA, dangles 2) of the full mRNA, at most
+  60 % of the nucleotides from 15 nt before to 15 nt after the AUG may be paired — BNT162b2's own
+  value (0.6, measured with ViennaRNA 2.8) — since scanning ribosomes need an accessible start
+  (Kozak, Gene 2005;361:13; cf. VaxPress's start-structure term).
 
 Checks run on the DNA template (T for U). Sequence rules apply wherever they overlap the designed
 CDS, including its junctions with the fixed flanks; hits lying wholly in fixed elements (UTRs,

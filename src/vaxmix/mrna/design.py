@@ -30,7 +30,7 @@ from vaxmix.mrna.constraints import ConstraintConfig, Violation, check_sequence,
 from vaxmix.mrna.energy_params import load_energy
 from vaxmix.mrna.lattice_build import build_lattice
 from vaxmix.mrna.lattice_fold import fold_lattice
-from vaxmix.mrna.repair import repair_codons
+from vaxmix.mrna.repair import open_start_region, repair_codons
 
 __all__ = ["DesignConfig", "Elements", "MrnaDesign", "default_elements", "design_mrna"]
 
@@ -136,6 +136,11 @@ class MrnaDesign:
         return self.mrna.replace("U", "T")
 
     @property
+    def all_constraints_met(self) -> bool:
+        """True when no hard constraint is broken; always the same as ``not violations``."""
+        return not self.violations
+
+    @property
     def cds_span(self) -> tuple[int, int]:
         """0-based half-open CDS span (stop included) in the mRNA."""
         for name, start, end, _ in self.segments:
@@ -189,6 +194,25 @@ def _gc_node_penalty(n_cds: int, window: int, mult_hi: np.ndarray,
     """Per-position G/C penalty: sum of the multipliers of the windows covering each position."""
     w = min(window, n_cds)
     return np.convolve(mult_hi - mult_lo, np.ones(w))[:n_cds]
+
+
+def _start_region_violation(
+    qc: dict, cds_start: int, mrna_length: int, cons: ConstraintConfig
+) -> Violation | None:
+    """The start-region rule as a :class:`Violation` (1-based span AUG−flank…AUG+flank−1),
+    or None when the full-mRNA MFE structure leaves enough of it unpaired.
+
+    It is a hard constraint like the sequence rules, so it belongs in the same violations list:
+    ``all_constraints_met`` is then simply ``not violations`` and the two can never disagree.
+    """
+    if qc["start_region_ok"]:
+        return None
+    lo = max(0, cds_start - cons.start_flank)
+    hi = min(mrna_length, cds_start + cons.start_flank)
+    return Violation(
+        "start_region", lo + 1, hi,
+        f"{qc['start_region_paired_fraction']:.2f} of nt paired in the full-mRNA MFE structure "
+        f"(ViennaRNA, dangles=2) > max {cons.start_max_paired}", True)
 
 
 def design_mrna(
@@ -280,8 +304,13 @@ def design_mrna(
     repaired = repair_codons(states, lattice, assemble, cds_start, cds_end, tail_start,
                              full_pairs, config.cai_weight, config.constraints,
                              config.max_repair_steps)
-    timings["repair_s"] = time.perf_counter() - t1
     states = repaired.states
+    start_swaps, known_folds = 0, {}
+    if config.constraints.start_max_paired < 1:
+        states, start_swaps, known_folds = open_start_region(
+            states, lattice, assemble, cds_start, cds_end, tail_start, config.constraints,
+            config.cai_weight)
+    timings["repair_s"] = time.perf_counter() - t1
     mrna = assemble(states)
     cds = mrna[cds_start:cds_end]
     all_viol = check_sequence(mrna, cds_start, cds_end, config.constraints, tail_start)
@@ -307,9 +336,13 @@ def design_mrna(
         dp_structure=struct,
         protein_elements=list(protein_elements or []),
     )
-    design.qc = compute_qc(design, table)
+    design.qc = compute_qc(design, table, known_folds)
+    start_violation = _start_region_violation(design.qc, cds_start, len(mrna), config.constraints)
+    if start_violation is not None:
+        design.violations.append(start_violation)
     design.qc["dp_rounds"] = rounds
     design.qc["repair_swaps"] = repaired.swaps
+    design.qc["start_region_swaps"] = start_swaps
     design.qc["cai_check"] = cai(cds, table)
     timings["qc_s"] = time.perf_counter() - t2
     timings["total_s"] = time.perf_counter() - t0

@@ -5,9 +5,10 @@ simplified Turner 2004 model (Mathews et al., PNAS 2004;101:7287; Turner & Mathe
 2010;38:D280) taken from ViennaRNA's own parameter set (Lorenz et al., Algorithms Mol Biol
 2011;6:26), 37 °C, no dangles (``dangles=0``, LinearDesign's model). Exact: stacking, hairpin,
 bulge and interior-loop size terms, ninio asymmetry, multiloop ``a + b·branches``, terminal AU/GU.
-Averaged, because the unpaired neighbours of a pair are not known inside the lattice: the terminal
-mismatch of hairpins and interior loops (mean over the 16 mismatches of the closing pair type) and
-1×1 loops (mean over the 16 int11 entries of the two pair types). Special tetra-/tri-/hexaloops,
+Hairpin terminal mismatches are exact (the DP chooses the codons that hold them). Averaged,
+because the unpaired neighbours of a pair are not tracked there: the terminal mismatches of
+interior loops (mean over the 16 mismatches of the closing pair type) and 1×1 loops (mean over
+the 16 int11 entries of the two pair types). Special tetra-/tri-/hexaloops,
 2×1/2×2 tables and G-quadruplexes are not modelled. Every reported energy is recomputed by
 ViennaRNA on the final sequence, so the approximations affect only the search, never the figures.
 """
@@ -48,7 +49,10 @@ class LatticeEnergy:
         Bulge and interior-loop initiation by total unpaired length (0..30).
     int11
         Mean 1×1 interior-loop energy for (outer, inner_reversed) pair types.
-    mismatch_hairpin, mismatch_interior, mismatch_1n
+    mismatch_hairpin
+        Hairpin terminal mismatch ``[pair type, nt after i, nt before j]`` (exact: the DP
+        chooses the mismatch codons).
+    mismatch_interior, mismatch_1n
         Mean terminal-mismatch contribution per closing pair type.
     terminal_au
         Terminal AU/GU penalty per pair type (0 for GC pairs).
@@ -95,6 +99,14 @@ def _mean_mismatch(values: list[int]) -> np.ndarray:
     return out
 
 
+def _mismatch_table(values: list[int]) -> np.ndarray:
+    """Full terminal-mismatch table ``[pair type, 5' nt, 3' nt]`` with A0 C1 G2 U3 codes."""
+    table = np.array(values[: 7 * 25]).reshape(7, 5, 5)
+    out = np.zeros((7, 4, 4), dtype=np.int64)
+    out[1:] = table[:6, 1:, 1:]
+    return out
+
+
 def load_energy(max_hairpin: int = 1000) -> LatticeEnergy:
     """Read ViennaRNA's Turner 2004 set (the library default) into integer tables.
 
@@ -134,7 +146,7 @@ def load_energy(max_hairpin: int = 1000) -> LatticeEnergy:
         bulge=bulge,
         interior=interior,
         int11=int11,
-        mismatch_hairpin=_mean_mismatch(_section(text, "mismatch_hairpin")),
+        mismatch_hairpin=_mismatch_table(_section(text, "mismatch_hairpin")),
         mismatch_interior=_mean_mismatch(_section(text, "mismatch_internal")),
         mismatch_1n=_mean_mismatch(_section(text, "mismatch_internal_1n")),
         terminal_au=terminal_au,

@@ -84,6 +84,63 @@ def _gap(i, j, a, b, unit, cost, head, tail, ubp):
 
 
 @njit(cache=True, inline="always")
+def _hairpin(i, j, a, b, pt, unit, nst, nuc, cost, head, tail, ubp, ucost, ubest, hairpin, tau,
+             mmh):
+    """Hairpin loop closed by (i, j) in states (a, b), plus its unpaired node costs.
+
+    The terminal mismatch (i+1, j−1) is exact: a mismatch codon not shared with i or j is
+    chosen jointly with the mismatch energy. Returns (value, state of that codon at i+1 or −1,
+    state at j−1 or −1).
+    """
+    u = j - i - 1
+    g = _gap(i, j, a, b, unit, cost, head, tail, ubp)
+    if g >= INF:
+        return INF, -1, -1
+    if u == 3:
+        return hairpin[3] + tau[pt] + g, -1, -1
+    x = i + 1
+    y = j - 1
+    ux = unit[x]
+    uy = unit[y]
+    sx = a if ux == unit[i] else (b if ux == unit[j] else -1)
+    sy = b if uy == unit[j] else (a if uy == unit[i] else -1)
+    if sx >= 0 and sy >= 0:
+        return hairpin[u] + mmh[pt, nuc[x, sx], nuc[y, sy]] + g, -1, -1
+    best = INF
+    bx = -1
+    by = -1
+    if sx < 0 and sy < 0 and ux == uy:
+        for s in range(nst[x]):
+            c = g - ubest[ux] + ucost[ux, s] + mmh[pt, nuc[x, s], nuc[y, s]]
+            if c < best:
+                best = c
+                bx = s
+                by = s
+    elif sx < 0 and sy < 0:
+        for s in range(nst[x]):
+            for t in range(nst[y]):
+                c = (g - ubest[ux] - ubest[uy] + ucost[ux, s] + ucost[uy, t]
+                     + mmh[pt, nuc[x, s], nuc[y, t]])
+                if c < best:
+                    best = c
+                    bx = s
+                    by = t
+    elif sx < 0:
+        for s in range(nst[x]):
+            c = g - ubest[ux] + ucost[ux, s] + mmh[pt, nuc[x, s], nuc[y, sy]]
+            if c < best:
+                best = c
+                bx = s
+    else:
+        for t in range(nst[y]):
+            c = g - ubest[uy] + ucost[uy, t] + mmh[pt, nuc[x, sx], nuc[y, t]]
+            if c < best:
+                best = c
+                by = t
+    return hairpin[u] + best, bx, by
+
+
+@njit(cache=True, inline="always")
 def _eint(pt, rpt, u1, u2, stack, bulge, interior, int11, mmi, mm1n, tau, ninio, maxninio):
     """Model energy of the interior loop closed by pair type pt with inner reversed type rpt."""
     if u1 == 0 and u2 == 0:
@@ -104,7 +161,7 @@ def _eint(pt, rpt, u1, u2, stack, bulge, interior, int11, mmi, mm1n, tau, ninio,
 
 
 @njit(cache=True, parallel=True)
-def _fill(unit, nst, nuc, cost, pairable, head, tail, ubp, W, L, ptab,
+def _fill(unit, nst, nuc, cost, pairable, head, tail, ubp, ucost, ubest, W, L, ptab,
           stack, hairpin, bulge, interior, int11, mmh, mmi, mm1n, tau, ninio, maxninio,
           mlc, mli):
     n = unit.shape[0]
@@ -175,12 +232,8 @@ def _fill(unit, nst, nuc, cost, pairable, head, tail, ubp, W, L, ptab,
                         pt = ptab[nuc[i, a], nuc[j, b]]
                         if pt == 0:
                             continue
-                        best = INF
-                        u = d - 1
-                        g = _gap(i, j, a, b, unit, cost, head, tail, ubp)
-                        if g < INF:
-                            e = hairpin[u] + (tau[pt] if u == 3 else mmh[pt])
-                            best = e + g
+                        best, _hx, _hy = _hairpin(i, j, a, b, pt, unit, nst, nuc, cost, head,
+                                                  tail, ubp, ucost, ubest, hairpin, tau, mmh)
                         base_free = tail[i, a] + head[j, b]
                         cand = base_free + sep0 + tau[pt]
                         if cand < best:
@@ -370,7 +423,7 @@ def _fill_gap(x, y, sx, sy, unit, best_state, states):
 
 
 @njit(cache=True)
-def _traceback(unit, nst, nuc, cost, head, tail, ubp, best_state, W, L, ptab,
+def _traceback(unit, nst, nuc, cost, head, tail, ubp, ucost, ubest, best_state, W, L, ptab,
                stack, hairpin, bulge, interior, int11, mmh, mmi, mm1n, tau, ninio, maxninio,
                mlc, mli, V, WM1, WM, M2, WMr, WM1l, WMl, WM1r, VG, F, Fmin):
     n = unit.shape[0]
@@ -453,10 +506,20 @@ def _traceback(unit, nst, nuc, cost, head, tail, ubp, best_state, W, L, ptab,
             pairs[j] = i
             pt = ptab[nuc[i, a], nuc[j, b]]
             target = V[i, d, a, b] - cost[i, a] - cost[j, b]
-            u = d - 1
-            g = _gap(i, j, a, b, unit, cost, head, tail, ubp)
-            if g < INF and hairpin[u] + (tau[pt] if u == 3 else mmh[pt]) + g == target:
+            hv, hx, hy = _hairpin(i, j, a, b, pt, unit, nst, nuc, cost, head, tail, ubp, ucost,
+                                  ubest, hairpin, tau, mmh)
+            if hv == target:
                 _fill_gap(i, j, a, b, unit, best_state, states)
+                if hx >= 0:
+                    q = i + 1
+                    while unit[q] == unit[i + 1]:
+                        states[q] = hx
+                        q += 1
+                if hy >= 0:
+                    q = j - 1
+                    while unit[q] == unit[j - 1]:
+                        states[q] = hy
+                        q -= 1
                 continue
             done = False
             kmax = min(i + L + 2, j - 4)
@@ -617,8 +680,9 @@ def _traceback(unit, nst, nuc, cost, head, tail, ubp, best_state, W, L, ptab,
     return states, pairs
 
 
-def _prefix_tables(lat: LatticeInput) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Within-unit head/tail sums, cheapest state per unit and prefix sums of unit optima."""
+def _prefix_tables(lat: LatticeInput) -> tuple[np.ndarray, ...]:
+    """Within-unit head/tail sums, unit costs per state, cheapest state per unit and prefix
+    sums of unit optima."""
     n, n_s = lat.cost.shape
     unit = lat.unit
     head = np.zeros((n, n_s), dtype=np.int64)
@@ -637,9 +701,10 @@ def _prefix_tables(lat: LatticeInput) -> tuple[np.ndarray, np.ndarray, np.ndarra
     mask = np.arange(n_s)[None, :] < counts[:, None]
     unit_cost = np.where(mask, unit_cost, INF)
     best_state = unit_cost.argmin(axis=1).astype(np.int64)
+    ubest = unit_cost.min(axis=1)
     ubp = np.zeros(n_units + 1, dtype=np.int64)
-    ubp[1:] = np.cumsum(unit_cost.min(axis=1))
-    return head, tail, ubp, best_state
+    ubp[1:] = np.cumsum(ubest)
+    return head, tail, ubp, best_state, unit_cost, ubest
 
 
 def fold_lattice(
@@ -666,7 +731,7 @@ def fold_lattice(
     n = len(lat.unit)
     W = int(min(max_span, n - 1))
     L = int(min(max_loop, 30))
-    head, tail, ubp, best_state = _prefix_tables(lat)
+    head, tail, ubp, best_state, ucost, ubest = _prefix_tables(lat)
     unit = lat.unit.astype(np.int64)
     nst = lat.n_states.astype(np.int64)
     nuc = lat.nuc.astype(np.int64)
@@ -682,8 +747,10 @@ def fold_lattice(
         states = best_state[unit]
         return LatticeResult(states, np.full(n, -1), int(ubp[-1]))
     filler = _fill if n >= 400 else _fill_serial  # threads only pay off on long inputs
-    tables = filler(unit, nst, nuc, cost, pairable, head, tail, ubp, W, L, *params)
+    tables = filler(unit, nst, nuc, cost, pairable, head, tail, ubp, ucost, ubest, W, L,
+                    *params)
     V, WM1, WM, M2, WMr, WM1l, WMl, WM1r, _m2r, _m2l, VG, F, Fmin = tables
-    states, pairs = _traceback(unit, nst, nuc, cost, head, tail, ubp, best_state, W, L, *params,
+    states, pairs = _traceback(unit, nst, nuc, cost, head, tail, ubp, ucost, ubest, best_state,
+                               W, L, *params,
                                V, WM1, WM, M2, WMr, WM1l, WMl, WM1r, VG, F, Fmin)
     return LatticeResult(states=states, pairs=pairs, objective=int(Fmin[n]))

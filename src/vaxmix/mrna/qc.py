@@ -41,8 +41,12 @@ def _fold_task(args: tuple[str, int, bool]) -> tuple[str, float]:
     return fold_mfe(*args)
 
 
-def compute_qc(design: MrnaDesign, table: CodonTable) -> dict:
-    """All QC figures of ``design`` as a flat, JSON-ready dict (see ``docs/mrna.md``)."""
+def compute_qc(design: MrnaDesign, table: CodonTable, known_folds: dict | None = None) -> dict:
+    """All QC figures of ``design`` as a flat, JSON-ready dict (see ``docs/mrna.md``).
+
+    ``known_folds`` maps ``(sequence, dangles, m1psi)`` to folds already made (by the
+    start-region repair) so that they are not repeated.
+    """
     import RNA
 
     cds_start, cds_end = design.cds_span
@@ -52,12 +56,16 @@ def compute_qc(design: MrnaDesign, table: CodonTable) -> dict:
              (design.mrna, 2, False)]
     if design.config.m1psi:
         tasks.append((design.mrna, 2, True))
+    known = known_folds or {}
+    todo = [task for task in tasks if task not in known]
     if len(design.mrna) < 1500:  # process start-up costs more than the folds themselves
-        folds = [_fold_task(task) for task in tasks]
+        done = [_fold_task(task) for task in todo]
     else:  # the folds are independent: use both cores
         ctx = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(max_workers=2, mp_context=ctx) as pool:
-            folds = list(pool.map(_fold_task, tasks))
+            done = list(pool.map(_fold_task, todo))
+    results = {**known, **dict(zip(todo, done, strict=True))}
+    folds = [results[task] for task in tasks]
     cons = design.config.constraints
     cds_dna = design.cds.replace("U", "T")
     windows = gc_windows(cds_dna, cons.gc_window)

@@ -19,7 +19,7 @@ import numpy as np
 from vaxmix.mrna.codons import CodonLattice
 from vaxmix.mrna.constraints import ConstraintConfig, Violation, check_sequence
 
-__all__ = ["RepairResult", "repair_codons"]
+__all__ = ["RepairResult", "open_start_region", "repair_codons"]
 
 _CANONICAL = {("A", "U"), ("U", "A"), ("G", "C"), ("C", "G"), ("G", "U"), ("U", "G")}
 
@@ -140,3 +140,85 @@ def repair_codons(
     remaining = current
     unfixable = [v for v in remaining]
     return RepairResult(states=states, swaps=swaps, unfixable=unfixable)
+
+
+def _pair_table(structure: str) -> list[int]:
+    table = [-1] * len(structure)
+    stack: list[int] = []
+    for i, c in enumerate(structure):
+        if c == "(":
+            stack.append(i)
+        elif c == ")":
+            j = stack.pop()
+            table[i] = j
+            table[j] = i
+    return table
+
+
+def open_start_region(
+    states: list[int],
+    lattice: CodonLattice,
+    assemble: Callable[[list[int]], str],
+    cds_start: int,
+    cds_end: int,
+    tail_start: int,
+    config: ConstraintConfig,
+    cai_weight: float,
+    attempts: int = 3,
+) -> tuple[list[int], int, dict]:
+    """Open the start region when ViennaRNA's full-mRNA MFE (d2) pairs too much of it.
+
+    The DP forbids pairs there, but the whole-mRNA fold can still pair it with a region beyond
+    the DP span. Each attempt folds the mRNA, finds the partners of the paired start-region
+    nucleotides, and applies the synonymous swap (in the start-region codons or the partner
+    codons) that breaks most of those pairs without adding a constraint violation (ties: the
+    smaller ``λ·Δ(−ln w)``); then folds again. Returns the states, the number of swaps and the
+    folds made (``{(mrna, 2, False): (structure, mfe)}``, reused by the QC).
+    """
+    from vaxmix.mrna.qc import fold_mfe
+
+    states = list(states)
+    flank = config.start_flank
+    lo, hi = max(0, cds_start - flank), cds_start + flank
+    swaps = 0
+    folds: dict = {}
+
+    def n_viol(st: list[int]) -> int:
+        return sum(v.in_cds for v in check_sequence(assemble(st), cds_start, cds_end, config,
+                                                    tail_start))
+
+    for _ in range(attempts):
+        mrna = assemble(states)
+        folded = fold_mfe(mrna, 2)
+        folds[(mrna, 2, False)] = folded
+        table = _pair_table(folded[0])
+        window = [(p, table[p]) for p in range(lo, hi) if table[p] >= 0]
+        if len(window) <= config.start_max_paired * (hi - lo):
+            break
+        codons = set()
+        for p, q in window:
+            for pos in (p, q):
+                k = (pos - cds_start) // 3
+                if pos >= cds_start + 3 and k < len(states):  # never the AUG itself
+                    codons.add(k)
+        base = n_viol(states)
+        best: tuple[int, float, int, int] | None = None
+        for k in sorted(codons):
+            for s in range(len(lattice.choices[k])):
+                if s == states[k]:
+                    continue
+                trial = list(states)
+                trial[k] = s
+                seq = assemble(trial)
+                broken = sum((seq[p], seq[q]) not in _CANONICAL for p, q in window)
+                if broken == 0 or n_viol(trial) > base:
+                    continue
+                loss = cai_weight * (lattice.log_w[k][states[k]] - lattice.log_w[k][s])
+                key = (-broken, loss, k, s)
+                if best is None or key < best:
+                    best = key
+        if best is None:
+            break
+        states[best[2]] = best[3]
+        swaps += 1
+    return states, swaps, folds

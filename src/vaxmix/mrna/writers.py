@@ -52,7 +52,8 @@ def qc_rows(design: MrnaDesign) -> list[tuple[str, str, str]]:
     ]
     names = ["gc_overall", "gc_window", "polyA_signal_AATAAA", "T7_terminator_ATCTGTT",
              *design.config.constraints.sites, "homopolymer_A", "homopolymer_C",
-             "homopolymer_G", "homopolymer_T", f"repeat_{design.config.constraints.repeat_k}mer"]
+             "homopolymer_G", "homopolymer_T", f"repeat_{design.config.constraints.repeat_k}mer",
+             "start_region"]
     extra = sorted({v.constraint for v in design.violations} - set(names))
     for name in [*names, *extra]:
         hits = [v for v in design.violations if v.constraint == name]
@@ -146,7 +147,7 @@ def write_design(design: MrnaDesign, out_dir: str | Path, name: str = "mrna",
             "qc": {k: v for k, v in design.qc.items()},
             "violations": [vars(v) for v in design.violations],
             "fixed_element_findings": [vars(v) for v in design.fixed_element_findings],
-            "all_constraints_met": not design.violations and design.qc["start_region_ok"],
+            "all_constraints_met": design.all_constraints_met,
             "dp_structure": design.dp_structure,
             "parameters": design.config.parameters(),
             "timings_s": design.timings,

@@ -70,9 +70,12 @@ def add_run_arguments(
     options: tuple[tuple[str, dict[str, object]], ...] = (
         ("--sample", {"help": "tumor sample name (required with several samples)"}),
         ("--normal-sample", {"help": "matched normal sample name"}),
-        ("--alleles", {"default": "", "help": "comma-separated HLA alleles"}),
+        ("--alleles", {"default": "", "help": "comma-separated HLA alleles: class I, and class II "
+                       "(HLA-DRB1*15:01, HLA-DQA1*01:02-DQB1*06:02), which also runs class II"}),
         ("--hla-file", {"type": Path, "help": "OptiType / arcasHLA / HLA-HD output"}),
         ("--lengths", {"default": "8,9,10,11", "help": "epitope lengths (8,9,10,11)"}),
+        ("--class2-lengths", {"default": "12,13,14,15,16,17,18",
+                              "help": "class II epitope lengths (12-18), used with class II alleles"}),
         ("--out", {"type": Path, "required": True, "help": "output folder"}),
         ("--downstream-length", {"default": "1000",
                                  "help": "frameshift residues kept past the variant, or 'full'"}),
@@ -85,6 +88,8 @@ def add_run_arguments(
         ("--transcript-expression-file",
          {"type": Path, "help": "transcript expression table (kallisto/RSEM/Cufflinks)"}),
         ("--model", {"type": Path, "help": "predictor model file (default: shipped)"}),
+        ("--class2-model", {"type": Path,
+                            "help": "class II predictor model file (default: shipped)"}),
         ("--top-score-metric", {"choices": ("median", "lowest"), "default": "median"}),
         ("--percentile-strategy", {"choices": ("conservative", "exploratory"),
                                    "default": "conservative"}),
@@ -96,15 +101,15 @@ def add_run_arguments(
         parser.add_argument(flag, dest=dest, type=kind, default=None, help=text)
 
 
-def _parse_lengths(text: str) -> tuple[int, ...]:
+def _parse_lengths(text: str, flag: str = "--lengths") -> tuple[int, ...]:
     from vaxmix.common.errors import InputError
 
     try:
         values = tuple(int(part) for part in text.split(",") if part.strip())
     except ValueError as exc:
-        raise InputError(f"lengths must be integers, got {text!r}", field="--lengths") from exc
+        raise InputError(f"lengths must be integers, got {text!r}", field=flag) from exc
     if not values:
-        raise InputError("no epitope length given", field="--lengths")
+        raise InputError("no epitope length given", field=flag)
     return values
 
 
@@ -135,6 +140,8 @@ def config_from_args(args: argparse.Namespace) -> object:
         alleles=tuple(a for a in args.alleles.split(",") if a.strip()),
         hla_file=args.hla_file,
         lengths=_parse_lengths(args.lengths),
+        class2_lengths=_parse_lengths(getattr(args, "class2_lengths", "12,13,14,15,16,17,18"),
+                                      "--class2-lengths"),
         downstream_length=downstream,
         biotypes=tuple(b for b in args.biotypes.split(",") if b),
         allow_incomplete_transcripts=args.allow_incomplete_transcripts,
@@ -142,6 +149,7 @@ def config_from_args(args: argparse.Namespace) -> object:
         gene_expression_file=args.gene_expression_file,
         transcript_expression_file=args.transcript_expression_file,
         model=args.model,
+        class2_model=getattr(args, "class2_model", None),
         ranking=ranking,
     )
 
@@ -149,12 +157,20 @@ def config_from_args(args: argparse.Namespace) -> object:
 def _summary(result: object) -> str:
     counts = result.counts  # type: ignore[attr-defined]
     tiers = ", ".join(f"{k} {v}" for k, v in counts["tiers"].items())
-    return (
+    text = (
         f"vaxmix: {counts['variants']} variants, {counts['candidate_peptides']} candidate "
         f"peptides, {counts['predictions']} predictions ({', '.join(result.models)}); "  # type: ignore[attr-defined]
-        f"{counts['aggregated_rows']} aggregated rows (tiers: {tiers or 'none'}) → "
-        f"{result.out_dir}"  # type: ignore[attr-defined]
+        f"{counts['aggregated_rows']} aggregated rows (tiers: {tiers or 'none'})"
     )
+    class2 = counts.get("class2")
+    if class2:
+        tiers2 = ", ".join(f"{k} {v}" for k, v in class2["tiers"].items())
+        text += (
+            f"; class II: {class2['candidate_peptides']} candidate peptides, "
+            f"{class2['predictions']} predictions, {class2['aggregated_rows']} aggregated rows "
+            f"(tiers: {tiers2 or 'none'}) in MHC_Class_II/"
+        )
+    return f"{text} → {result.out_dir}"  # type: ignore[attr-defined]
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -21,11 +21,15 @@ class PipelineConfig:
     sample, normal_sample
         Tumor sample (required when the VCF has several) and optional matched normal.
     alleles
-        HLA alleles as given (any spelling); merged with ``hla_file``'s.
+        HLA alleles as given (any spelling); merged with ``hla_file``'s. Class II names
+        (``HLA-DRB1*15:01``, ``HLA-DQA1*01:02-DQB1*06:02``, single DQ/DP chains, which are
+        paired) are split off and run through the class II predictor, as pVACseq does.
     hla_file
         OptiType / arcasHLA / HLA-HD output or a plain list.
     lengths
-        Epitope lengths (class I default 8–11, as pVACseq).
+        Class I epitope lengths (default 8–11, as pVACseq).
+    class2_lengths
+        Class II epitope lengths (default 12–18, pVACseq's ``-e2``).
     downstream_length
         Frameshift residues past the variant (pVACseq ``-d``: 1000; ``None`` = full).
     biotypes, allow_incomplete_transcripts, pass_only
@@ -34,6 +38,8 @@ class PipelineConfig:
         Optional quantifier tables (kallisto, StringTie, RSEM, Cufflinks) replacing GX/TX.
     model
         Path of a predictor model file for :func:`vaxmix.mhc.predict` (``None`` = shipped).
+    class2_model
+        Path of a class II model for :func:`vaxmix.mhc.classii.predict` (``None`` = shipped).
     ranking
         Filter, aggregation and tier thresholds.
     """
@@ -44,6 +50,7 @@ class PipelineConfig:
     alleles: tuple[str, ...] = ()
     hla_file: Path | None = None
     lengths: tuple[int, ...] = (8, 9, 10, 11)
+    class2_lengths: tuple[int, ...] = (12, 13, 14, 15, 16, 17, 18)
     downstream_length: int | None = 1000
     biotypes: tuple[str, ...] = ("protein_coding",)
     allow_incomplete_transcripts: bool = False
@@ -51,4 +58,5 @@ class PipelineConfig:
     gene_expression_file: Path | None = None
     transcript_expression_file: Path | None = None
     model: Path | None = None
+    class2_model: Path | None = None
     ranking: RankingConfig = field(default_factory=RankingConfig)

@@ -6,6 +6,12 @@ candidate peptides (pVACseq rules), predict every unique MT/WT peptide × allele
 predictor call (deduplicated across variants, transcripts and lengths — pVACseq instead starts
 a predictor process per allele × length × 100-row chunk), build the all-epitopes table, filter,
 aggregate and tier.
+
+Class II: when the patient's alleles include HLA-DR/DQ/DP molecules, the same steps run again
+for the class II lengths (default 12–18) with :func:`vaxmix.mhc.classii.predict`, and the
+class II tables — the same columns, filters, aggregation and tiers as class I — are written to
+``MHC_Class_II/`` inside the run folder, as pVACseq writes separate ``MHC_Class_I`` and
+``MHC_Class_II`` results (docs/mhc_class2.md).
 """
 
 from __future__ import annotations
@@ -35,7 +41,10 @@ from vaxmix.variants.expression import attach_expression, read_expression_table
 from vaxmix.variants.hla import parse_allele_list, read_hla_file
 from vaxmix.variants.vcf import read_vep_vcf
 
-__all__ = ["PipelineResult", "Predictor", "resolve_alleles", "run_pipeline"]
+__all__ = ["CLASS2_FOLDER", "PipelineResult", "Predictor", "resolve_alleles", "run_pipeline"]
+
+#: Sub-folder of the run folder with the class II tables (pVACseq's name for it).
+CLASS2_FOLDER = "MHC_Class_II"
 
 #: ``predict(peptides, alleles) -> DataFrame[peptide, allele, affinity_nm, percentile,
 #: presentation_score, model]`` (the :func:`vaxmix.mhc.predict` contract).
@@ -56,6 +65,7 @@ class PipelineResult:
     models: list[str]
     alleles: list[str]
     skipped: dict[str, dict[str, int]] = field(default_factory=dict)
+    class2_alleles: list[str] = field(default_factory=list)
 
 
 def _default_predictor(model: Path | None) -> tuple[Predictor, list[str] | None]:
@@ -74,16 +84,72 @@ def _default_predictor(model: Path | None) -> tuple[Predictor, list[str] | None]
     return predict_with_model, known_alleles()
 
 
-def resolve_alleles(config: PipelineConfig, known: list[str] | None) -> list[str]:
-    """Alleles from ``--alleles`` and ``--hla-file``, normalized, de-duplicated, in order."""
-    alleles: list[str] = []
+def _class2_error(exc: InputError, path: Path | None, line: int | None) -> InputError:
+    return InputError(exc.message, path=path if path is not None else exc.path,
+                      line=line if line is not None else exc.line, field=exc.field)
+
+
+def _typing_file_alleles(path: Path, known: list[str] | None) -> tuple[list[str], list[str]]:
+    """Class I names and raw class II names of an HLA typing file, in file order."""
+    from vaxmix.mhc.classii.typing import is_class2_name, typing_file_names
+    from vaxmix.variants.hla import normalize_allele
+
+    try:
+        names: list[tuple[str, int | None]] = [(n, None) for n in read_hla_file(path, None)]
+    except InputError:
+        # a plain list may hold class II pairs (HLA-DQA1*01:02-DQB1*06:02), which the
+        # general typing reader does not take; anything else is the reader's error
+        if not path.is_file() or path.read_text(errors="replace").lstrip().startswith("{"):
+            raise
+        names = typing_file_names(path)
+        if not any(is_class2_name(n) for n, _ in names):
+            raise
+    class1, class2 = [], []
+    for name, line in names:
+        if is_class2_name(name):
+            class2.append(name)
+        else:
+            class1.append(normalize_allele(name, known, path, line))
+    return class1, class2
+
+
+def resolve_alleles(
+    config: PipelineConfig, known: list[str] | None
+) -> tuple[list[str], list[str]]:
+    """Class I alleles and class II molecules from ``--alleles`` and ``--hla-file``.
+
+    Class I names are normalized and checked against ``known``; class II names are normalized
+    and single DQ/DP chains paired (:mod:`vaxmix.mhc.classii.typing`). Both lists are
+    de-duplicated and in input order.
+    """
+    from vaxmix.mhc.classii.typing import split_alleles
+
+    class1: list[str] = []
+    class2_raw: list[str] = []
     if config.alleles:
-        alleles += parse_allele_list(",".join(config.alleles), known)
+        split = [a.strip() for a in ",".join(config.alleles).split(",") if a.strip()]
+        from vaxmix.mhc.classii.typing import is_class2_name
+
+        first = [a for a in split if not is_class2_name(a)]
+        if first:
+            class1 += parse_allele_list(",".join(first), known)
+        class2_raw += [a for a in split if is_class2_name(a)]
     if config.hla_file is not None:
-        alleles += read_hla_file(config.hla_file, known)
-    if not alleles:
+        file_class1, file_class2 = _typing_file_alleles(Path(config.hla_file), known)
+        class1 += file_class1
+        class2_raw += file_class2
+    try:
+        class2 = split_alleles(class2_raw).class2
+    except InputError as exc:
+        raise _class2_error(exc, None, None) from None
+    if not class1 and not class2:
         raise InputError("give HLA alleles with --alleles or --hla-file", field="--alleles")
-    return list(dict.fromkeys(alleles))
+    if not class1:
+        raise InputError(
+            "only class II alleles given; vaxmix runs class II alongside class I, so give the "
+            "patient's class I alleles too (HLA-A/B/C)", field="--alleles",
+        )  # fmt: skip
+    return list(dict.fromkeys(class1)), class2
 
 
 def _input_record(path: Path | None) -> dict[str, str] | None:
@@ -99,8 +165,84 @@ def _check_predictions(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
+@dataclass
+class _ClassTables:
+    """One MHC class's candidates, predictions and ranked tables."""
+
+    all_epitopes: pd.DataFrame
+    filtered: pd.DataFrame
+    aggregated: pd.DataFrame
+    counts: dict[str, object]
+    skipped: dict[str, int]
+    models: list[str]
+    timings: dict[str, float]
+
+
+def _default_class2_predictor(model: Path | None) -> Predictor:
+    from vaxmix.mhc.classii import predict
+
+    def predict_class2(peptides: Sequence[str], alleles: Sequence[str]) -> pd.DataFrame:
+        return predict(peptides, alleles, model=model)
+
+    return predict_class2
+
+
+def _class_tables(
+    variants: pd.DataFrame,
+    lengths: tuple[int, ...],
+    alleles: list[str],
+    predict: Predictor,
+    config: PipelineConfig,
+    suffix: str = "",
+) -> _ClassTables:
+    """Enumerate, predict (one call), build the all-epitopes table, filter, aggregate, tier."""
+    timings: dict[str, float] = {}
+    start = time.perf_counter()
+    enumeration = enumerate_epitopes(variants, tuple(lengths), config.downstream_length)
+    candidates = enumeration.table
+    timings[f"enumerate_peptides{suffix}"] = time.perf_counter() - start
+
+    start = time.perf_counter()
+    peptides = pd.unique(
+        pd.concat([candidates["MT Epitope Seq"], candidates["WT Epitope Seq"]], ignore_index=True)
+    )
+    peptides = [p for p in peptides if p != "NA"]
+    predictions = _check_predictions(predict(peptides, alleles)) if peptides else pd.DataFrame(
+        columns=list(PREDICTION_COLUMNS)
+    )
+    models = sorted(set(predictions["model"].astype(str)))
+    timings[f"predict{suffix}"] = time.perf_counter() - start
+
+    start = time.perf_counter()
+    all_epitopes = build_all_epitopes(variants, candidates, predictions, alleles)
+    timings[f"build_all_epitopes{suffix}"] = time.perf_counter() - start
+
+    start = time.perf_counter()
+    filtered = filter_epitopes(all_epitopes, config.ranking)
+    vaf_clonal = estimate_vaf_clonal(all_epitopes["Tumor DNA VAF"], config.ranking.tumor_purity)
+    aggregated = aggregate_epitopes(all_epitopes, alleles, config.ranking, vaf_clonal)
+    timings[f"filter_aggregate_tier{suffix}"] = time.perf_counter() - start
+    counts: dict[str, object] = {
+        "variant_transcripts_with_peptides": int(candidates["Index"].nunique()),
+        "candidate_peptides": len(candidates),
+        "unique_mt_peptides": int(candidates["MT Epitope Seq"].nunique()),
+        "predicted_peptides": len(peptides),
+        "predictions": len(predictions),
+        "all_epitopes_rows": len(all_epitopes),
+        "filtered_rows": len(filtered),
+        "aggregated_rows": len(aggregated),
+        "tiers": dict(Counter(aggregated["Tier"])),
+        "vaf_clonal": vaf_clonal,
+    }
+    return _ClassTables(all_epitopes, filtered, aggregated, counts,
+                        dict(enumeration.skipped.most_common()), models, timings)  # fmt: skip
+
+
 def run_pipeline(
-    config: PipelineConfig, out_dir: str | Path, predict: Predictor | None = None
+    config: PipelineConfig,
+    out_dir: str | Path,
+    predict: Predictor | None = None,
+    predict_class2: Predictor | None = None,
 ) -> PipelineResult:
     """Run the core pipeline and write its outputs into ``out_dir`` (atomically).
 
@@ -113,6 +255,9 @@ def run_pipeline(
     predict
         Peptide × allele predictor; ``None`` uses :func:`vaxmix.mhc.predict` (with
         ``config.model``) and checks alleles against the alleles it supports.
+    predict_class2
+        Class II predictor, used when class II alleles are given; ``None`` uses
+        :func:`vaxmix.mhc.classii.predict` (with ``config.class2_model``).
 
     Raises
     ------
@@ -127,10 +272,14 @@ def run_pipeline(
     for length in config.lengths:
         if not 8 <= length <= 15:
             raise InputError(f"epitope length {length} outside 8–15 (class I)", field="--lengths")
+    for length in config.class2_lengths:
+        if not 9 <= length <= 40:
+            raise InputError(f"class II epitope length {length} outside 9–40",
+                             field="--class2-lengths")  # fmt: skip
     steps = iter(progress(range(6), desc="vaxmix run", total=6))
 
     start = time.perf_counter()
-    alleles = resolve_alleles(config, known)
+    alleles, class2_alleles = resolve_alleles(config, known)
     read = read_vep_vcf(
         config.vcf,
         sample=config.sample,
@@ -154,34 +303,18 @@ def run_pipeline(
     timings["read_inputs"] = time.perf_counter() - start
     next(steps)
 
-    start = time.perf_counter()
-    enumeration = enumerate_epitopes(variants, tuple(config.lengths), config.downstream_length)
-    candidates = enumeration.table
-    timings["enumerate_peptides"] = time.perf_counter() - start
+    class1 = _class_tables(variants, tuple(config.lengths), alleles, predict, config)
+    timings.update(class1.timings)
     next(steps)
-
-    start = time.perf_counter()
-    peptides = pd.unique(
-        pd.concat([candidates["MT Epitope Seq"], candidates["WT Epitope Seq"]], ignore_index=True)
-    )
-    peptides = [p for p in peptides if p != "NA"]
-    predictions = _check_predictions(predict(peptides, alleles)) if peptides else pd.DataFrame(
-        columns=list(PREDICTION_COLUMNS)
-    )
-    models = sorted(set(predictions["model"].astype(str)))
-    timings["predict"] = time.perf_counter() - start
+    class2: _ClassTables | None = None
+    if class2_alleles:
+        if predict_class2 is None:
+            predict_class2 = _default_class2_predictor(config.class2_model)
+        class2 = _class_tables(variants, tuple(config.class2_lengths), class2_alleles,
+                               predict_class2, config, suffix="_class2")  # fmt: skip
+        timings.update(class2.timings)
     next(steps)
-
-    start = time.perf_counter()
-    all_epitopes = build_all_epitopes(variants, candidates, predictions, alleles)
-    timings["build_all_epitopes"] = time.perf_counter() - start
     next(steps)
-
-    start = time.perf_counter()
-    filtered = filter_epitopes(all_epitopes, config.ranking)
-    vaf_clonal = estimate_vaf_clonal(all_epitopes["Tumor DNA VAF"], config.ranking.tumor_purity)
-    aggregated = aggregate_epitopes(all_epitopes, alleles, config.ranking, vaf_clonal)
-    timings["filter_aggregate_tier"] = time.perf_counter() - start
     next(steps)
 
     counts: dict[str, object] = {
@@ -192,32 +325,37 @@ def run_pipeline(
             .drop_duplicates()
             .shape[0]
         ),
-        "variant_transcripts_with_peptides": int(candidates["Index"].nunique()),
-        "candidate_peptides": len(candidates),
-        "unique_mt_peptides": int(candidates["MT Epitope Seq"].nunique()),
-        "predicted_peptides": len(peptides),
-        "predictions": len(predictions),
-        "all_epitopes_rows": len(all_epitopes),
-        "filtered_rows": len(filtered),
-        "aggregated_rows": len(aggregated),
-        "tiers": dict(Counter(aggregated["Tier"])),
-        "vaf_clonal": vaf_clonal,
+        **class1.counts,
     }
+    if class2 is not None:
+        counts["class2"] = class2.counts
     skipped = {
         "variant_transcripts": dict(read.skipped.most_common()),
-        "peptides": dict(enumeration.skipped.most_common()),
+        "peptides": class1.skipped,
     }
+    if class2 is not None:
+        skipped["peptides_class2"] = class2.skipped
+    models = class1.models + (class2.models if class2 is not None else [])
     start = time.perf_counter()
     files: dict[str, Path] = {}
     with staged_output(out_dir) as stage:
-        for stem, table in (
-            ("variants", variants),
-            ("all_epitopes", all_epitopes),
-            ("filtered", filtered),
-            ("aggregated", aggregated),
-        ):
-            for path in write_table(table, stage, stem):
-                files[path.name] = out_dir / path.name
+        tables = [
+            (stage, "variants", variants),
+            (stage, "all_epitopes", class1.all_epitopes),
+            (stage, "filtered", class1.filtered),
+            (stage, "aggregated", class1.aggregated),
+        ]
+        if class2 is not None:
+            (stage / CLASS2_FOLDER).mkdir()
+            tables += [
+                (stage / CLASS2_FOLDER, "all_epitopes", class2.all_epitopes),
+                (stage / CLASS2_FOLDER, "filtered", class2.filtered),
+                (stage / CLASS2_FOLDER, "aggregated", class2.aggregated),
+            ]
+        for folder, stem, table in tables:
+            for path in write_table(table, folder, stem):
+                relative = path.relative_to(stage)
+                files[str(relative)] = out_dir / relative
         timings["write_outputs"] = time.perf_counter() - start
         run_record = {
             "schema": "vaxmix.run/1",
@@ -232,10 +370,19 @@ def run_pipeline(
             "sample": read.sample,
             "normal_sample": read.normal_sample,
             "alleles": alleles,
+            "class2_alleles": class2_alleles,
             "parameters": _jsonable(dataclasses.asdict(config)),
             "prediction": {
                 "models": models,
+                "class1_models": class1.models,
+                "class2_models": class2.models if class2 is not None else [],
                 "note": "affinity, presentation score and percentile are model predictions",
+            },
+            "outputs": {
+                "class1": ["all_epitopes.tsv", "filtered.tsv", "aggregated.tsv"],
+                "class2": [f"{CLASS2_FOLDER}/{n}" for n in
+                           ("all_epitopes.tsv", "filtered.tsv", "aggregated.tsv")]
+                if class2 is not None else [],
             },
             "versions": package_versions(),
             "timings_s": {k: round(v, 4) for k, v in timings.items()},
@@ -248,7 +395,7 @@ def run_pipeline(
     next(steps, None)
     return PipelineResult(
         out_dir=out_dir, files=files, counts=counts, timings=timings, models=models,
-        alleles=alleles, skipped=skipped,
+        alleles=alleles, skipped=skipped, class2_alleles=class2_alleles,
     )  # fmt: skip
 
 

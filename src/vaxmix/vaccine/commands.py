@@ -92,6 +92,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--trafficking", help="trafficking domain name (MITD_BNT122) or none")
     p.add_argument("--elements", type=Path, help="element catalogue TOML (default: shipped)")
     p.add_argument("--junction-lengths", help="k-mer lengths checked at junctions, e.g. 8-11")
+    p.add_argument(
+        "--junction-max-affinity", type=float,
+        help="a junction peptide binds if its predicted IC50 <= this, nM (default 500, "
+        "pVACvector's binding threshold)",
+    )
+    p.add_argument(
+        "--junction-max-percentile", type=float,
+        help="... or if its percentile rank <= this (default 0.5, NetMHCpan's strong-binder "
+        "rank; 2 also counts weak binders)",
+    )
     p.add_argument("--purity", type=float, help="tumour purity for clonality (default: estimated)")
     p.add_argument(
         "--max-total-cysteines", type=int, help="cap on cysteines over the chosen peptides"
@@ -137,6 +147,8 @@ def _handle(args: argparse.Namespace) -> int:
         "elements": str(args.elements) if args.elements else None,
         "purity": args.purity,
         "max_total_cysteines": args.max_total_cysteines,
+        "junction_max_affinity_nm": args.junction_max_affinity,
+        "junction_max_percentile": args.junction_max_percentile,
         "immunogenicity_training": str(args.immunogenicity_training)
         if args.immunogenicity_training
         else None,

@@ -45,6 +45,11 @@ class DesignConfig:
         Path of a user element catalogue (TOML), default: the shipped one.
     junction_max_affinity_nm, junction_max_percentile
         A junction peptide is a binder if affinity <= this or %rank <= this, for any allele.
+        Defaults: 500 nM (pVACvector's ``--binding-threshold``) or rank <= 0.5 % (NetMHCpan's
+        strong-binder rank, Reynisson et al., Nucleic Acids Res 2020;48:W449), so that alleles
+        whose predicted affinities run high (no training data, e.g. B*82:02) are still guarded.
+        Rank <= 2 (weak binders too) flags ~2 % of all k-mers per allele, which over 3-6
+        alleles and hundreds of junction k-mers leaves few safe orders.
     max_cysteines_per_peptide, max_total_cysteines, forbid_n_terminal_qec
         Manufacturability constraints on the selected windows.
     purity
@@ -76,7 +81,7 @@ class DesignConfig:
     trafficking: str = "MITD_BNT122"
     elements: str | None = None
     junction_max_affinity_nm: float = 500.0
-    junction_max_percentile: float = 2.0
+    junction_max_percentile: float = 0.5
     max_cysteines_per_peptide: int | None = 2
     max_total_cysteines: int | None = None
     forbid_n_terminal_qec: bool = False

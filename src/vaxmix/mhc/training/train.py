@@ -52,6 +52,8 @@ class TrainConfig:
     decoy_ratio: float = 10.0
     binder_nm: float = 500.0
     presentation_weight: float = 0.5
+    #: MAPTAC ligands also enter the affinity head as "< ligand_affinity_nm" (None: not at all)
+    ligand_affinity_nm: float | None = None
     seed: int = 20260101
     device: str = "auto"
     threads: int = 1
@@ -171,6 +173,13 @@ def train_member(
     pos_peptide = np.concatenate([data["el_peptide"][el_keep], data["ba_peptide"][strong]])
     pos_allele = np.concatenate([data["el_allele"][el_keep], data["ba_allele"][strong]])
     pos_val = rng.random(len(pos_peptide)) < 0.05
+    # eluted ligands outside the validation positives as censored affinities ("< N nM")
+    n_ligands = int(el_keep.sum())
+    if config.ligand_affinity_nm is not None:
+        lig_index = np.flatnonzero(~pos_val[:n_ligands])
+    else:
+        lig_index = np.zeros(0, dtype=np.int64)
+    lig_target_value = float(to_target(np.array([config.ligand_affinity_nm or 500.0]))[0])
     pos_slots, pos_len = encoder.slots(pos_peptide)
     pos_allele_t = torch.tensor(pos_allele, device=device, dtype=torch.long)
     decoy_slots, decoy_len = encoder.slots(data["decoy_peptide"])
@@ -215,12 +224,15 @@ def train_member(
         neg_allele = train_alleles[
             torch.randint(0, len(train_alleles), (n_neg,), device=device, generator=generator)
         ]
-        a_slots = torch.cat([ba_slots[ba_train], neg_slots])
-        a_len = torch.cat([ba_len[ba_train], neg_len])
-        a_allele = torch.cat([ba_allele[ba_train], neg_allele])
+        lig = torch.tensor(lig_index, device=device, dtype=torch.long)
+        a_slots = torch.cat([ba_slots[ba_train], pos_slots[lig], neg_slots])
+        a_len = torch.cat([ba_len[ba_train], pos_len[lig], neg_len])
+        a_allele = torch.cat([ba_allele[ba_train], pos_allele_t[lig], neg_allele])
         a_target = torch.cat([ba_target[ba_train],
+                              torch.full((len(lig),), lig_target_value, device=device),
                               torch.full((n_neg,), negative_target, device=device)])
         a_ineq = torch.cat([ba_ineq[ba_train],
+                            torch.full((len(lig),), 2, dtype=torch.long, device=device),
                             torch.ones(n_neg, dtype=torch.long, device=device)])
         if config.presentation_weight > 0:
             p_slots, p_len, p_allele, p_label = presentation_batch(np.flatnonzero(~pos_val))

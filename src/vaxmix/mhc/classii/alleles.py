@@ -1,0 +1,142 @@
+"""Class II allele names → 34-residue pseudosequences, from the shipped IPD-IMGT/HLA table.
+
+A class II molecule is a pair of chains. Accepted spellings (all parsed by ``mhcgnomes``):
+
+* DR, beta chain only — ``HLA-DRB1*15:01``, ``DRB1*15:01``, ``DRB1_1501``, ``DRB3*01:01:02``:
+  the alpha chain is DRA*01:01 (DRA is practically monomorphic in the groove);
+  ``HLA-DRA*01:01-DRB1*03:01`` is the same molecule.
+* DQ and DP, alpha and beta — ``HLA-DQA1*01:02-DQB1*06:02`` (pVACseq/IEDB),
+  ``DPA1*01:03/DPB1*04:01``, ``HLA-DQA10501-DQB10201`` (NetMHCIIpan).
+
+Names are reduced to two fields. The canonical name is ``HLA-DRB1*15:01`` for DR and
+``HLA-DQA1*01:02-DQB1*06:02`` for DQ/DP (pVACseq's spelling). The pseudosequence is the 15 alpha
+residues followed by the 19 beta residues (:mod:`vaxmix.mhc.classii.pseudosequences`).
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+from importlib import resources
+
+from vaxmix.common.errors import InputError
+
+__all__ = [
+    "CHAIN_TABLE",
+    "chain_table",
+    "known_molecules",
+    "normalize_allele",
+    "pseudosequence",
+]
+
+CHAIN_TABLE = "class2_chains.tsv"
+DR_ALPHA = "HLA-DRA*01:01"
+_ALPHA_GENES = {"DQB1": "DQA1", "DPB1": "DPA1"}
+
+
+@functools.cache
+def chain_table() -> dict[str, str]:
+    """``{"HLA-DRB1*01:01": "WLFLECYDLQRATYHVGFT", "HLA-DRA*01:01": "QEFFIASGAAVDAIM", ...}``."""
+    text = resources.files("vaxmix.mhc.classii").joinpath("data", CHAIN_TABLE).read_text()
+    table: dict[str, str] = {}
+    for line in text.splitlines():
+        if not line or line.startswith("#") or line.startswith("allele\t"):
+            continue
+        allele, _chain, residues = line.split("\t")[:3]
+        table[allele] = residues
+    return table
+
+
+def known_molecules() -> list[str]:
+    """Every chain allele in the table (DR beta names are complete molecules by themselves)."""
+    return sorted(chain_table())
+
+
+def _gene(chain: str) -> str:
+    return chain.split("-", 1)[-1].split("*")[0]
+
+
+def _closest(name: str, n: int = 5) -> list[str]:
+    names = known_molecules()
+    close = difflib.get_close_matches(name, names, n=n, cutoff=0.6)
+    if not close and "*" in name:
+        prefix = name.split(":")[0]
+        close = [a for a in names if a.startswith(prefix)][:n]
+    return close
+
+
+def _error(name: str, why: str, probe: str) -> InputError:
+    close = _closest(probe)
+    hint = f"; closest known: {', '.join(close)}" if close else ""
+    return InputError(f"MHC class II allele {name!r}: {why}{hint}", field="allele")
+
+
+def _two_field(parsed, name: str) -> str:  # noqa: ANN001
+    restrict = getattr(parsed, "restrict_allele_fields", None)
+    if restrict is None:
+        raise _error(name, "not resolved to a two-field allele", str(parsed))
+    text = restrict(2).to_string()
+    if text[-1] in "GPN" and text[-2].isdigit():
+        text = text[:-1]
+    return text
+
+
+def _chains(name: str) -> tuple[str, str]:
+    """(alpha, beta) two-field chain names of ``name``."""
+    import mhcgnomes
+
+    text = name.strip()
+    try:
+        parsed = mhcgnomes.parse(text)
+    except Exception:  # mhcgnomes raises its own ParseError subclasses
+        raise _error(name, "cannot read the name", text) from None
+    if type(parsed).__name__ == "Pair":
+        alpha, beta = _two_field(parsed.alpha, name), _two_field(parsed.beta, name)
+    else:
+        beta = _two_field(parsed, name)
+        gene = _gene(beta)
+        if gene in _ALPHA_GENES:
+            raise _error(
+                name,
+                f"{gene} needs its {_ALPHA_GENES[gene]} partner, e.g. "
+                f"HLA-{_ALPHA_GENES[gene]}*NN:NN-{beta.removeprefix('HLA-')}",
+                beta,
+            )
+        if not gene.startswith("DRB"):
+            raise _error(name, "not an HLA class II beta chain (DRB1/3/4/5, DQB1, DPB1)", beta)
+        alpha = DR_ALPHA
+    return alpha, beta
+
+
+def normalize_allele(name: str) -> str:
+    """Canonical two-field name: ``HLA-DRB1*15:01`` or ``HLA-DQA1*01:02-DQB1*06:02``.
+
+    Raises
+    ------
+    InputError
+        If the name cannot be parsed, is not a class II molecule, pairs chains of different
+        loci, or a chain has no groove residues in the table; the message names close alleles.
+    """
+    alpha, beta = _chains(name)
+    table = chain_table()
+    for chain in (alpha, beta):
+        if chain not in table:
+            raise _error(name, f"no IPD-IMGT/HLA 3.58 sequence for chain {chain}", chain)
+    a_gene, b_gene = _gene(alpha), _gene(beta)
+    if b_gene.startswith("DRB"):
+        if a_gene != "DRA":
+            raise _error(name, f"{b_gene} pairs with DRA, not {a_gene}", beta)
+        return beta
+    if _ALPHA_GENES.get(b_gene) != a_gene:
+        raise _error(name, f"{b_gene} pairs with {_ALPHA_GENES.get(b_gene)}, not {a_gene}", beta)
+    return f"{alpha}-{beta.removeprefix('HLA-')}"
+
+
+def pseudosequence(name: str) -> str:
+    """34 residues (15 alpha + 19 beta; "X" where IPD-IMGT/HLA gives no residue)."""
+    canonical = normalize_allele(name)
+    table = chain_table()
+    if "-" in canonical.removeprefix("HLA-"):
+        alpha, beta = canonical.removeprefix("HLA-").split("-")
+        return table[f"HLA-{alpha}"] + table[f"HLA-{beta}"]
+    return table[DR_ALPHA] + table[canonical]

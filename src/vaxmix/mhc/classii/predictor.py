@@ -1,0 +1,153 @@
+"""The public class II predictor: ``predict(peptides, alleles)`` → one row per peptide × allele."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable, Sequence
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from vaxmix.common.errors import InputError
+from vaxmix.mhc.classii.alleles import normalize_allele, pseudosequence
+from vaxmix.mhc.classii.calibration import (
+    PERCENTILE_FILE,
+    background_peptides,
+    calibrate,
+    rank_from_table,
+)
+from vaxmix.mhc.classii.encoding import CORE, MAX_LENGTH, MIN_LENGTH
+from vaxmix.mhc.classii.model import ClassIIModel, default_model, load_model
+from vaxmix.mhc.encoding import ALPHABET
+from vaxmix.mhc.model import target_to_nm
+
+__all__ = ["COLUMNS", "predict", "validate_peptides"]
+
+COLUMNS = ["peptide", "allele", "affinity_nm", "percentile", "presentation_score", "core", "model"]
+_VALID = frozenset(ALPHABET)
+
+
+def validate_peptides(peptides: Iterable[str], source: str | None = None) -> list[str]:
+    """Upper-case peptides; raise :class:`InputError` on lengths outside 9–40 or odd residues."""
+    cleaned = []
+    for number, peptide in enumerate(peptides, start=1):
+        text = str(peptide).strip().upper()
+        if not MIN_LENGTH <= len(text) <= MAX_LENGTH or not set(text) <= _VALID:
+            raise InputError(
+                f"class II peptide {peptide!r} must be {MIN_LENGTH}-{MAX_LENGTH} residues of the "
+                "20 standard amino acids",
+                path=source,
+                line=number if source else None,
+                field="peptide",
+            )
+        cleaned.append(text)
+    return cleaned
+
+
+class _Calibrations:
+    """Percentile thresholds: shipped ones for the default model, others computed on demand."""
+
+    def __init__(self, model: ClassIIModel, shipped: dict[str, np.ndarray]) -> None:
+        self.model = model
+        self.tables = dict(shipped)
+
+    def get(self, alleles: list[str]) -> dict[str, np.ndarray]:
+        missing = [a for a in alleles if a not in self.tables]
+        if missing:
+            computed = calibrate(self.model, [pseudosequence(a) for a in missing],
+                                 background_peptides())
+            self.tables.update(zip(missing, computed, strict=True))
+        return {a: self.tables[a] for a in alleles}
+
+
+@functools.cache
+def _default_calibrations() -> _Calibrations:
+    model = default_model()
+    shipped: dict[str, np.ndarray] = {}
+    ref = resources.files("vaxmix.mhc.classii").joinpath("data", PERCENTILE_FILE)
+    if ref.is_file():
+        with resources.as_file(ref) as path, np.load(path, allow_pickle=False) as data:
+            if str(data["model"]) == model.name:
+                shipped = dict(zip(data["alleles"].tolist(), data["thresholds"], strict=True))
+    return _Calibrations(model, shipped)
+
+
+@functools.cache
+def _calibrations_for(path: str) -> _Calibrations:
+    return _Calibrations(load_model(path), {})
+
+
+def predict(
+    peptides: Sequence[str],
+    alleles: Sequence[str],
+    model: str | Path | None = None,
+) -> pd.DataFrame:
+    """Predict MHC class II binding, presentation and binding core for every peptide × allele.
+
+    Parameters
+    ----------
+    peptides
+        Peptides of 9–40 standard amino acids (case-insensitive; pVACseq's class II default
+        lengths are 12–18); duplicates are kept.
+    alleles
+        Class II molecules in any spelling ``mhcgnomes`` reads: DR by beta chain
+        (``HLA-DRB1*15:01``, ``DRB1_1501``), DQ/DP as alpha–beta pairs
+        (``HLA-DQA1*01:02-DQB1*06:02``, ``DPA1*01:03/DPB1*04:01``). Reported under the canonical
+        two-field name (:func:`vaxmix.mhc.classii.alleles.normalize_allele`).
+    model
+        Path of an exported ``class2_model.npz``; ``None`` uses the model shipped in the package.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Rows in peptide order, then allele order: ``peptide``, ``allele``, ``affinity_nm``
+        (predicted IC50, nM), ``percentile`` (rank of the presentation score among the
+        background peptides for that allele, %; lower is better), ``presentation_score``
+        (0–1), ``core`` (predicted 9-residue binding core) and ``model`` (name and version).
+        All values are predictions of that model.
+
+    Raises
+    ------
+    InputError
+        For a malformed peptide or an allele without groove residues (the message names the
+        closest known alleles).
+    """
+    clean = validate_peptides(peptides)
+    names = [normalize_allele(a) for a in alleles]
+    calibrations = _default_calibrations() if model is None else _calibrations_for(str(model))
+    net = calibrations.model
+    if not clean or not names:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in COLUMNS})
+    unique_peptides, pep_inverse = np.unique(np.array(clean), return_inverse=True)
+    unique_alleles = list(dict.fromkeys(names))
+    allele_pos = {a: i for i, a in enumerate(unique_alleles)}
+    affinity, presentation, core = net.score(
+        unique_peptides.tolist(), [pseudosequence(a) for a in unique_alleles]
+    )
+    n_all = len(names)
+    column = np.array([allele_pos[a] for a in names])
+    pep_index = np.repeat(pep_inverse, n_all)
+    allele_index = np.tile(column, len(clean))
+    aff = affinity[pep_index, allele_index]
+    pres = presentation[pep_index, allele_index]
+    offsets = core[pep_index, allele_index]
+    thresholds = calibrations.get(unique_alleles)
+    percentile = np.empty(len(pep_index), dtype=np.float64)
+    for allele, i in allele_pos.items():
+        rows = allele_index == i
+        percentile[rows] = rank_from_table(pres[rows], thresholds[allele])
+    peptide_column = np.repeat(np.array(clean, dtype=object), n_all)
+    cores = [p[o : o + CORE] for p, o in zip(peptide_column, offsets.tolist(), strict=True)]
+    return pd.DataFrame(
+        {
+            "peptide": peptide_column,
+            "allele": np.tile(np.array(names, dtype=object), len(clean)),
+            "affinity_nm": target_to_nm(aff),
+            "percentile": percentile,
+            "presentation_score": pres.astype(np.float64),
+            "core": np.array(cores, dtype=object),
+            "model": net.name,
+        }
+    )

@@ -1,0 +1,121 @@
+"""Split a patient's HLA names into class I alleles and class II molecules.
+
+Typing tools report class II genes chain by chain (arcasHLA JSON ``{"DQA1": [...], "DQB1":
+[...]}``, HLA-HD ``DQA1<TAB>allele<TAB>allele``), while a class II *molecule* is an alpha–beta
+pair. The rules here:
+
+* DRB1/DRB3/DRB4/DRB5 chains are molecules by themselves (with the monomorphic DRA*01:01);
+  a DRA chain alone adds nothing.
+* DQA1 and DQB1 chains are paired in every combination (the cis pairs and the trans pairs: a
+  heterozygote can express up to four DQ molecules, Kwok WW et al., J Immunol 1993;150:2263);
+  the same for DPA1 × DPB1. A locus typed on one chain only gives no molecule, and the other
+  chain is reported as unpaired so that the caller can say so.
+* Names already written as pairs (``HLA-DQA1*01:02-DQB1*06:02``, ``DPA1*01:03/DPB1*04:01``)
+  and DR beta names go through :func:`vaxmix.mhc.classii.alleles.normalize_allele`.
+
+Class I names are left to the caller (they are checked against the class I predictor).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from vaxmix.common.errors import InputError
+from vaxmix.mhc.classii.alleles import normalize_allele
+
+__all__ = ["SplitAlleles", "is_class2_name", "pair_chains", "split_alleles", "typing_file_names"]
+
+_CLASS2_PREFIX = re.compile(r"^(?:HLA-)?D[RPQ]", re.IGNORECASE)
+_PAIR_LOCI = {"DQ": ("DQA1", "DQB1"), "DP": ("DPA1", "DPB1")}
+
+
+@dataclass
+class SplitAlleles:
+    """Class I names (as given) and canonical class II molecules, each in first-seen order."""
+
+    class1: list[str] = field(default_factory=list)
+    class2: list[str] = field(default_factory=list)
+    unpaired: list[str] = field(default_factory=list)  # chains without a partner chain
+
+
+def is_class2_name(name: str) -> bool:
+    """True for HLA-DR/DQ/DP names (chains or pairs), in any common spelling."""
+    return bool(_CLASS2_PREFIX.match(str(name).strip()))
+
+
+def _locus(chain: str) -> str:
+    return chain.upper().removeprefix("HLA-")[:4]
+
+
+def _is_pair(name: str) -> bool:
+    body = name.strip().upper().removeprefix("HLA-")
+    return "/" in body or "-" in body
+
+
+def pair_chains(chains: list[str]) -> tuple[list[str], list[str]]:
+    """Canonical molecules from single class II chains, and the chains left without a partner.
+
+    ``chains`` are chain names in any spelling (``DQA1*01:02``, ``HLA-DQB1*06:02:01``,
+    ``DRB1*04:05``).
+    """
+    molecules: list[str] = []
+    by_gene: dict[str, list[str]] = {}
+    for chain in chains:
+        gene = _locus(chain)
+        if gene.startswith("DRB"):
+            molecules.append(normalize_allele(chain))
+        elif gene == "DRA":
+            continue
+        else:
+            short = chain.strip().upper().removeprefix("HLA-")
+            by_gene.setdefault(gene, [])
+            if short not in by_gene[gene]:
+                by_gene[gene].append(short)
+    unpaired: list[str] = []
+    for alpha_gene, beta_gene in _PAIR_LOCI.values():
+        alphas, betas = by_gene.get(alpha_gene, []), by_gene.get(beta_gene, [])
+        if not alphas or not betas:
+            unpaired += [f"HLA-{c}" for c in alphas + betas]
+            continue
+        for alpha in alphas:
+            for beta in betas:
+                molecules.append(normalize_allele(f"HLA-{alpha}-{beta}"))
+    for gene, names in by_gene.items():
+        if gene not in {g for pair in _PAIR_LOCI.values() for g in pair}:
+            raise InputError(f"{names[0]!r} is not an HLA class II chain (DR, DQ or DP)",
+                             field="allele")
+    return list(dict.fromkeys(molecules)), unpaired
+
+
+def split_alleles(names: list[str]) -> SplitAlleles:
+    """Class I names as given, class II names normalized and chains paired (see module doc)."""
+    out = SplitAlleles()
+    chains: list[str] = []
+    for name in names:
+        if not is_class2_name(name):
+            out.class1.append(name)
+        elif _is_pair(name) or _locus(name).startswith("DRB"):
+            out.class2.append(normalize_allele(name))
+        else:
+            chains.append(name)
+    paired, out.unpaired = pair_chains(chains)
+    out.class2 = list(dict.fromkeys(out.class2 + paired))
+    out.class1 = list(dict.fromkeys(out.class1))
+    return out
+
+
+def typing_file_names(path: str | Path) -> list[tuple[str, int | None]]:
+    """Raw allele names of a *plain list* typing file with their line numbers.
+
+    One or more names per line (comma- or space-separated), ``#`` starts a comment. Used for
+    lists that hold class II pairs, which the general HLA typing reader does not take.
+    """
+    path = Path(path)
+    out: list[tuple[str, int | None]] = []
+    for number, line in enumerate(path.read_text(errors="replace").splitlines(), start=1):
+        for part in re.split(r"[,\s]+", line.split("#", 1)[0].strip()):
+            if part:
+                out.append((part, number))
+    return out
