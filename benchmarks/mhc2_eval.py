@@ -1,8 +1,9 @@
-"""Evaluate the vaxmix class II predictor: held-out affinity, leave-allele-out, MAPTAC, HCC1395, speed.
+"""Evaluate the class II predictor: held-out affinity, leave-allele-out, MAPTAC, HCC1395, speed.
 
 Usage::
 
-    OMP_NUM_THREADS=1 python benchmarks/mhc2_eval.py --wheel mhcnuggets-2.4.1-py2.py3-none-any.whl \\
+    OMP_NUM_THREADS=1 python benchmarks/mhc2_eval.py \\
+        --wheel mhcnuggets-2.4.1-py2.py3-none-any.whl \\
         --maptac ../shared/data/maptac-abelin2019/abelin_2019_maptac_class2.csv.gz \\
         [--hcc1395 ../pvac/results/MHC_Class_II/HCC1395_TUMOR_DNA.MHC_II.all_epitopes.tsv \\
          --vcf ../pvac/annotated.expression.vcf.gz]
@@ -33,9 +34,9 @@ from pathlib import Path
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from scipy.stats import mannwhitneyu, spearmanr  # noqa: E402
+import numpy as np
+import pandas as pd
+from scipy.stats import mannwhitneyu, spearmanr
 
 HELD_OUT_MAPTAC = ("HLA-DRB1*07:01", "HLA-DRB1*12:01", "HLA-DPA1*01:03-DPB1*06:01")
 
@@ -60,7 +61,7 @@ def affinity_metrics(frame: pd.DataFrame, predicted_nm: np.ndarray) -> dict[str,
     return {"n": int(keep.sum()), "auc500": auc, "spearman": rho, "n_exact": int(exact.sum())}
 
 
-def train_export(affinity: pd.DataFrame, ligands: pd.DataFrame, config, path: Path):  # noqa: ANN001, ANN201
+def train_export(affinity: pd.DataFrame, ligands: pd.DataFrame, config, path: Path):
     from vaxmix.mhc.classii.model import load_model
     from vaxmix.mhc.classii.train import export_model, train_model
 
@@ -69,7 +70,9 @@ def train_export(affinity: pd.DataFrame, ligands: pd.DataFrame, config, path: Pa
     return load_model(path)
 
 
-def predict_pairs(model, peptides: np.ndarray, alleles: np.ndarray) -> tuple[np.ndarray, np.ndarray]:  # noqa: ANN001
+def predict_pairs(
+    model, peptides: np.ndarray, alleles: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Affinity nM and presentation score for (peptide, allele) pairs."""
     from vaxmix.mhc.classii.alleles import pseudosequence
     from vaxmix.mhc.model import target_to_nm
@@ -148,7 +151,9 @@ def main() -> int:
         print(f"\n[1] peptide-cluster split (9-mer clusters, 1/5 held out; trained in "
               f"{time.time() - started:.0f} s)")
         held_rows = affinity[test & ~held]
-        nm, _ = predict_pairs(model, held_rows["peptide"].to_numpy(), held_rows["allele"].to_numpy())
+        nm, _ = predict_pairs(
+            model, held_rows["peptide"].to_numpy(), held_rows["allele"].to_numpy()
+        )
         print("  all held-out rows:", affinity_metrics(held_rows, nm))
         for prefix in ("HLA-DRB", "HLA-DQ", "HLA-DP"):
             sub = held_rows["allele"].str.startswith(prefix).to_numpy()
@@ -209,7 +214,8 @@ def main() -> int:
         print(f"\n[4] HCC1395 class II ({len(frame)} rows, alleles {sorted(set(alleles))}, "
               f"lengths {sorted(set(frame['Peptide Length']))}); NetMHCIIpanEL %rank < 2: "
               f"{positive.sum()}")
-        print(f"  AUC (our percentile vs EL<2): {roc_auc(-merged['percentile'].to_numpy(), positive):.3f}")
+        auc = roc_auc(-merged["percentile"].to_numpy(), positive)
+        print(f"  AUC (our percentile vs EL<2): {auc:.3f}")
         print(f"  AUC (our affinity vs EL<2):   "
               f"{roc_auc(-merged['affinity_nm'].to_numpy(), positive):.3f}")
         print(f"  Spearman %rank vs EL %rank:   "

@@ -109,3 +109,28 @@ def test_frameshift_cap_and_prefix():
     assert build_window("FS", "10", "L/X", WT, WT[:9], 8) == WindowSkip(
         "frameshift protein is a prefix of the wild type"
     )
+
+
+def test_stop_lost_gives_the_kmers_that_end_at_the_new_residue():
+    # WT (20 aa) then "*" lost to "K" at position 21: the only 8-mer carrying K is the last one
+    window = build_window("stop_lost", "21", "*/K", WT, "", 8)
+    # window from residue 21 - 7 = 14 (Q): flank L - 1 = 7 before the lost stop
+    assert window == Window("QRSTVWYK", "QRSTVWY", "FS", 0)
+    # its WT partner would run past the wild-type end: NA, as for a frameshift tail
+    assert rows(window, 8) == [(1, "QRSTVWYK", None, None)]
+
+
+def test_stop_lost_uses_a_given_readthrough_protein():
+    readthrough = WT + "KLMA*"  # the extension ends at the next in-frame stop
+    window = build_window("stop_lost", "21", "*/K", WT, readthrough, 8)
+    assert window.mutant == "QRSTVWYKLMA"
+    assert [r[1] for r in rows(window, 8)] == ["QRSTVWYK", "RSTVWYKL", "STVWYKLM", "TVWYKLMA"]
+
+
+def test_stop_lost_checks_its_position():
+    assert build_window("stop_lost", "15", "*/K", WT, "", 8) == WindowSkip(
+        "lost stop position does not match WildtypeProtein length"
+    )
+    assert build_window("stop_lost", "21", "*/*", WT, "", 8) == WindowSkip(
+        "stop_lost adds no residue"
+    )

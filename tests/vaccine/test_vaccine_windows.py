@@ -41,6 +41,16 @@ def test_insertion_and_stop_gain():
     assert region.sequence == "MAAAE"
 
 
+def test_stop_lost_appends_the_read_through_residues():
+    # WT has 17 residues; the lost stop is residue 18; the new residue Y is at index 17
+    region = mutant_region(row("*/Y", "18", "stop_lost"))
+    assert region.sequence == WT + "Y"
+    assert (region.start, region.end) == (17, 18)
+    region = mutant_region(row("*/Y", "18", "stop_lost", fs=WT + "YKR*"))
+    assert region.sequence == WT + "YKR"
+    assert (region.start, region.end) == (17, 20)
+
+
 def test_frameshift():
     region = mutant_region(row("K/X", "5", "FS", fs="MAAAKRRRWWW"))
     assert region.sequence == "MAAAKRRRWWW"

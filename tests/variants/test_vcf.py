@@ -142,6 +142,7 @@ def test_pass_only_drops_filtered_records(tmp_path):
         ("protein_altering_variant", "CAAA", "C", "inframe_del"),
         ("protein_altering_variant", "CA", "C", None),  # not a multiple of 3
         ("stop_gained", "C", "T", None),
+        ("stop_lost&NMD_transcript_variant", "G", "C", "stop_lost"),  # vaxmix addition
         ("synonymous_variant", "C", "T", None),
     ],
 )
@@ -179,3 +180,26 @@ def test_sites_only_and_missing_gt_are_errors(example_vcf_text, tmp_path):
     no_gt.write_text(example_vcf_text.replace("##FORMAT=<ID=GT,", "##FORMAT=<ID=XG,"))
     with pytest.raises(InputError, match="no GT FORMAT field"):
         read_vep_vcf(no_gt, sample="HCC1395_TUMOR_DNA")
+
+
+def test_stop_lost_read_through_gives_candidates(example_vcf_text, tmp_path):
+    # DDX3X ENST00000542215.5 (an NMD transcript, so kept only when that biotype is allowed):
+    # VEP HGVSp p.Ter79TyrextTer54 — stop 79 read as Tyr; the 54-residue extension beyond it is
+    # not in the CSQ, so the candidates are the k-mers ending at the new Tyr (one per length).
+    from vaxmix.peptides import enumerate_epitopes
+
+    path = tmp_path / "example.vcf"
+    path.write_text(example_vcf_text)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = read_vep_vcf(path, sample="HCC1395_TUMOR_DNA",
+                              biotypes=("protein_coding", "nonsense_mediated_decay"))
+    rows = result.table[result.table["variant_type"] == "stop_lost"]
+    assert list(rows["transcript_name"]) == ["ENST00000542215.5"]
+    row = rows.iloc[0]
+    assert (row["amino_acid_change"], row["protein_position"]) == ("*/Y", "79")
+    assert len(row["wildtype_amino_acid_sequence"]) == 78
+    candidates = enumerate_epitopes(rows, (8, 9, 10, 11)).table
+    wildtype = row["wildtype_amino_acid_sequence"]
+    assert list(candidates["MT Epitope Seq"]) == [wildtype[-(k - 1):] + "Y" for k in (8, 9, 10, 11)]
+    assert set(candidates["WT Epitope Seq"]) == {"NA"}

@@ -9,6 +9,12 @@ doi:10.1186/s13073-020-00814-x) are restated in ``docs/pipeline.md``; the short 
   truncates the mutant window there;
 * frameshift: the wild-type window is ``WT[p − flank : p + flank]`` and the mutant window the
   frameshift protein from ``p − flank`` up to ``downstream_length`` residues past ``p``;
+* stop_lost (a vaxmix addition; pVACseq 7.1.5 skips it): the mutant protein is the wild type
+  followed by the residues VEP reports in place of the lost stop (Amino_acids ``*/Y``) or, when
+  the CSQ carries one, the full read-through protein (FrameshiftSequence); windows and pairing
+  then follow the frameshift rule. VEP's CSQ holds no read-through sequence beyond the codon
+  itself (HGVSp ``p.Ter79TyrextTer54`` gives only its length), so without it the candidates
+  are the k-mers that end at the new residues: true sub-sequences of the mutant protein;
 * one non-standard residue is trimmed from each window end, windows that still contain one (e.g.
   selenocysteine ``U``) are skipped, and so are windows shorter than ``L`` or whose mutant k-mers
   all occur in the wild-type window.
@@ -98,7 +104,8 @@ def build_window(
     Parameters
     ----------
     variant_type
-        ``missense``, ``inframe_ins``, ``inframe_del`` or ``FS`` (pVACseq's variant types).
+        ``missense``, ``inframe_ins``, ``inframe_del`` or ``FS`` (pVACseq's variant types), or
+        ``stop_lost``.
     protein_position, amino_acid_change
         VEP's Protein_position (``"58"``, ``"726-727"``) and Amino_acids (``"P/A"``).
     wildtype_protein, frameshift_protein
@@ -112,6 +119,11 @@ def build_window(
     first = _first_position(protein_position)
     if first is None:
         return WindowSkip("unparseable protein position")
+    if variant_type == "stop_lost":
+        return _stop_lost_window(
+            first - 1, amino_acid_change, wildtype_protein, frameshift_protein, length,
+            downstream_length,
+        )
     if variant_type == "FS":
         if wildtype_protein.startswith(frameshift_protein):
             return WindowSkip("frameshift protein is a prefix of the wild type")
@@ -157,3 +169,36 @@ def build_window(
     if all(mutant[i : i + length] in wildtype_kmers for i in range(len(mutant) - length + 1)):
         return WindowSkip("no mutant k-mer absent from the wild type")
     return Window(mutant=mutant, wildtype=wildtype, kind=kind, shift=shift)
+
+
+def _stop_lost_window(
+    position: int,
+    amino_acid_change: str,
+    wildtype_protein: str,
+    readthrough_protein: str,
+    length: int,
+    downstream_length: int | None,
+) -> Window | WindowSkip:
+    """Windows of a lost stop at 0-based ``position`` (= the wild-type protein's length)."""
+    ref_aa, _, alt_aa = amino_acid_change.partition("/")
+    if not ref_aa.startswith("*"):
+        return WindowSkip("stop_lost without a lost stop in Amino_acids")
+    if position != len(wildtype_protein):
+        return WindowSkip("lost stop position does not match WildtypeProtein length")
+    if readthrough_protein and readthrough_protein.startswith(wildtype_protein):
+        mutant_protein = readthrough_protein
+    else:
+        new, _ = _cut_at_stop(alt_aa)
+        mutant_protein = wildtype_protein + new
+    mutant_protein, _ = _cut_at_stop(mutant_protein)
+    flank = length - 1
+    begin = max(0, position - flank)
+    end = None if downstream_length is None else position + downstream_length
+    mutant, wildtype = _trim(mutant_protein[begin:end]), _trim(wildtype_protein[begin:])
+    if len(mutant) <= len(wildtype):
+        return WindowSkip("stop_lost adds no residue")
+    if any(r not in STANDARD_AMINO_ACIDS for r in mutant + wildtype):
+        return WindowSkip("non-standard amino acid in the window")
+    if len(mutant) < length:
+        return WindowSkip("window shorter than the epitope length")
+    return Window(mutant=mutant, wildtype=wildtype, kind="FS", shift=0)

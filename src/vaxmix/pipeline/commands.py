@@ -75,7 +75,7 @@ def add_run_arguments(
         ("--hla-file", {"type": Path, "help": "OptiType / arcasHLA / HLA-HD output"}),
         ("--lengths", {"default": "8,9,10,11", "help": "epitope lengths (8,9,10,11)"}),
         ("--class2-lengths", {"default": "12,13,14,15,16,17,18",
-                              "help": "class II epitope lengths (12-18), used with class II alleles"}),
+                              "help": "class II epitope lengths (12-18; with class II alleles)"}),
         ("--out", {"type": Path, "required": True, "help": "output folder"}),
         ("--downstream-length", {"default": "1000",
                                  "help": "frameshift residues kept past the variant, or 'full'"}),

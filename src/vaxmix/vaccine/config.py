@@ -67,6 +67,18 @@ class DesignConfig:
     repair_rounds
         How many times windows whose ends form a junction binder with every neighbour and
         linker are replaced by re-running the selection without them.
+    class2
+        Use the run's MHC class II epitopes (``MHC_Class_II/all_epitopes.tsv``) when present:
+        they count in each window's value and allele coverage, and junction peptides of the
+        class II lengths are checked against the class II molecules.
+    class2_alleles
+        Class II molecules; default: those of the run.
+    class2_junction_lengths
+        Class II k-mer lengths checked at junctions; default: the run's class II lengths.
+    class2_junction_max_affinity_nm, class2_junction_max_percentile
+        A class II junction peptide is a (strong) binder if affinity <= this or %rank <= this,
+        for any class II molecule. Defaults: NetMHCIIpan-4's strong-binder thresholds, 50 nM
+        and rank <= 1 % (Reynisson B et al., Nucleic Acids Res 2020;48:W449).
     """
 
     n_peptides: int = 20
@@ -90,6 +102,11 @@ class DesignConfig:
     order_time_limit_s: float = 10.0
     repair_rounds: int = 5
     immunogenicity_training: str | None = None
+    class2: bool = True
+    class2_alleles: tuple[str, ...] | None = None
+    class2_junction_lengths: tuple[int, ...] | None = None
+    class2_junction_max_affinity_nm: float = 50.0
+    class2_junction_max_percentile: float = 1.0
 
     def validate(self) -> DesignConfig:
         """Raise :class:`ConfigError` naming the option at fault; return self."""
@@ -109,6 +126,13 @@ class DesignConfig:
             or max(self.junction_lengths) > 15
         ):
             raise ConfigError("junction lengths must be within 8-15", field="junction_lengths")
+        if self.class2_junction_lengths is not None and (
+            not self.class2_junction_lengths
+            or min(self.class2_junction_lengths) < 9
+            or max(self.class2_junction_lengths) > 40
+        ):
+            raise ConfigError("class II junction lengths must be within 9-40",
+                              field="class2_junction_lengths")
         if not self.linkers:
             raise ConfigError("at least one linker (e.g. none) is needed", field="linkers")
         if self.purity is not None and not 0 < self.purity <= 1:
@@ -138,7 +162,8 @@ def load_config(path: str | Path, **overrides: object) -> DesignConfig:
     unknown = sorted(set(raw) - known)
     if unknown:
         raise ConfigError(f"unknown option(s) {unknown}", path=path, field=unknown[0])
-    for key in ("alleles", "junction_lengths", "linkers"):
+    for key in ("alleles", "junction_lengths", "linkers", "class2_alleles",
+                "class2_junction_lengths"):
         if key in raw and raw[key] is not None:
             raw[key] = tuple(raw[key])
     raw.update({k: v for k, v in overrides.items() if v is not None})

@@ -11,6 +11,7 @@ outputs is a check of the result, not a by-product of the search.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import json
 import time
@@ -37,6 +38,7 @@ from vaxmix.vaccine.features import (
     tcr_contact_hydrophobic_fraction,
 )
 from vaxmix.vaccine.junctions import BindingCache, Predictor, choose_linkers
+from vaxmix.vaccine.mhc_classes import MhcClass, binder_mask, combined_predictor
 from vaxmix.vaccine.ordering import OrderResult, order
 from vaxmix.vaccine.presets import epitope_features, load_preset, score_epitopes
 from vaxmix.vaccine.selection import select_windows
@@ -75,6 +77,7 @@ class DesignResult:
     verification: dict
     summary: dict = field(default_factory=dict)
     inputs: dict[str, Path] = field(default_factory=dict)
+    class2_alleles: list[str] = field(default_factory=list)  # the class II part of ``alleles``
 
     @property
     def partial(self) -> bool:
@@ -110,6 +113,25 @@ def normalize_alleles(
     return list(dict.fromkeys(out))
 
 
+def normalize_class2_alleles(alleles: list[str] | tuple[str, ...]) -> list[str]:
+    """Canonical class II molecule names (``HLA-DRB1*15:01``, ``HLA-DQA1*01:02-DQB1*06:02``)."""
+    from vaxmix.mhc.classii.alleles import normalize_allele
+
+    return list(dict.fromkeys(normalize_allele(a) for a in alleles if a.strip()))
+
+
+def _spell_allele(raw: str) -> str:
+    """One allele of an epitope table in the spelling the design uses (unchanged if unknown)."""
+    from vaxmix.mhc.classii.typing import is_class2_name
+
+    try:
+        if is_class2_name(raw):
+            return normalize_class2_alleles([raw])[0]
+        return normalize_alleles([raw], "HLA Allele")[0]
+    except InputError:
+        return raw
+
+
 def _default_predict() -> Predictor:
     try:
         from vaxmix.mhc import predict
@@ -134,12 +156,17 @@ def build_candidates(
 ) -> tuple[pd.DataFrame, pd.DataFrame, list[str], dict]:
     """Score the run's epitopes and enumerate the candidate windows of every mutation.
 
+    ``alleles`` may include class II molecules: their epitopes (``tables.class2_epitopes``)
+    are scored with the same preset and count in the windows' values like class I epitopes.
+
     Returns
     -------
     (windows, scored, warnings, info)
     """
     preset = load_preset(config.preset)
     epitopes = tables.epitopes
+    if tables.class2_epitopes is not None and len(tables.class2_epitopes):
+        epitopes = pd.concat([epitopes, tables.class2_epitopes], ignore_index=True, sort=False)
     source = tables.paths.get("all_epitopes")
     per_variant_vaf = (
         epitopes.drop_duplicates("variant_index")["dna_vaf"] if "dna_vaf" in epitopes else []
@@ -147,12 +174,7 @@ def build_candidates(
     clonal_vaf = clonal_vaf_estimate(per_variant_vaf, config.purity)
     featured = epitope_features(epitopes, clonal_vaf)
     scored, warnings = score_epitopes(featured, preset, source)
-    spelled = {}
-    for raw in scored["allele"].unique():
-        try:
-            spelled[raw] = normalize_alleles([raw], "HLA Allele")[0]
-        except InputError:
-            spelled[raw] = raw
+    spelled = {raw: _spell_allele(raw) for raw in scored["allele"].unique()}
     scored["allele"] = scored["allele"].map(spelled)
     scored = scored[scored["allele"].isin(alleles) & (scored["value"] > 0)].copy()
     scored["mutation"] = _mutation_keys(scored)
@@ -378,10 +400,14 @@ def verify_junctions(
     predict: Predictor,
     max_affinity_nm: float = 500.0,
     max_percentile: float = 2.0,
+    classes: list[MhcClass] | None = None,
 ) -> dict:
     """Re-predict every k-mer of the protein not wholly inside one non-linker element.
 
     This is independent of the search's cache: a fresh predictor call on the finished protein.
+    With ``classes`` (class I and class II), ``predict`` must be their
+    :func:`~vaxmix.vaccine.mhc_classes.combined_predictor`, each class's binder rule applies,
+    and the binders are also counted per class.
     """
     protein = construct.protein
     spans = [(e.start - 1, e.end) for e in construct.elements if e.kind != "linker"]
@@ -397,17 +423,32 @@ def verify_junctions(
     pct = pd.to_numeric(
         table.get("percentile", pd.Series(np.nan, index=table.index)), errors="coerce"
     )
-    binds = table[(aff <= max_affinity_nm) | (pct <= max_percentile)]
+    rule = (f"affinity <= {max_affinity_nm:g} nM or percentile <= {max_percentile:g} "
+            "(any allele)")  # fmt: skip
+    if classes:
+        binds = table[binder_mask(table, classes)]
+        rule = "; ".join(
+            f"{c.name} ({min(c.lengths)}-{max(c.lengths)}-mers): affinity <= "
+            f"{c.max_affinity_nm:g} nM or percentile <= {c.max_percentile:g} (any allele)"
+            for c in classes
+        )
+    else:
+        binds = table[(aff <= max_affinity_nm) | (pct <= max_percentile)]
     models = sorted(str(m) for m in table["model"].dropna().unique()) if "model" in table else []
-    return {
+    out = {
         "junction_peptides": len(peptides),
         "predictions": len(table),
         "binders": int(binds["peptide"].nunique()),
         "binder_peptides": sorted(binds["peptide"].unique().tolist()),
-        "rule": f"affinity <= {max_affinity_nm:g} nM or percentile <= {max_percentile:g} "
-        "(any allele)",
+        "rule": rule,
         "model": models,
     }
+    if classes:
+        out["binders_by_class"] = {
+            c.name: int(binds.loc[binds["allele"].isin(c.alleles), "peptide"].nunique())
+            for c in classes
+        }
+    return out
 
 
 # ------------------------------------------------------------------------------- public API
@@ -424,7 +465,10 @@ def _peptide_name(row: pd.Series, scored: pd.DataFrame, used: set[str]) -> str:
 
 
 def _describe_selection(
-    selected: pd.DataFrame, scored: pd.DataFrame, alleles: list[str]
+    selected: pd.DataFrame,
+    scored: pd.DataFrame,
+    alleles: list[str],
+    class2_alleles: frozenset[str] = frozenset(),
 ) -> pd.DataFrame:
     """Add the evidence of each chosen window's best epitope, for the designer to check."""
     rows = []
@@ -459,6 +503,7 @@ def _describe_selection(
             "tcr_hydrophobic_fraction": round(best["tcr_hydrophobic_fraction"], 3),
             "alleles_covered": ",".join(a for a in alleles if w[f"value:{a}"] > 0),
             "n_epitopes": len(labels),
+            "n_class2_epitopes": sum(x[1] in class2_alleles for x in labels),
         })  # fmt: skip
     extra = pd.DataFrame(rows, index=selected.index)
     return pd.concat(
@@ -470,6 +515,7 @@ def design_vaccine(
     run: str | Path | RunTables,
     config: DesignConfig | None = None,
     predict: Predictor | None = None,
+    predict_class2: Predictor | None = None,
 ) -> DesignResult:
     """Design one patient's vaccine from a run folder (or its already-read tables).
 
@@ -483,6 +529,10 @@ def design_vaccine(
     predict
         ``predict(peptides, alleles) -> DataFrame``; default ``vaxmix.mhc.predict``. Used for
         junction peptides only; selection uses the run's own predictions.
+    predict_class2
+        Class II predictor for the junction peptides of class II lengths; default
+        ``vaxmix.mhc.classii.predict``. Used only when the run has class II molecules (its
+        ``MHC_Class_II`` tables) and ``config.class2`` is on.
     """
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
@@ -491,7 +541,13 @@ def design_vaccine(
     timings["import_predictor"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     tables = run if isinstance(run, RunTables) else read_run_folder(run)
-    alleles = normalize_alleles(config.alleles or tables.alleles)
+    class1_alleles = normalize_alleles(config.alleles or tables.alleles)
+    class2_alleles: list[str] = []
+    if config.class2 and (config.class2_alleles or tables.class2_epitopes is not None):
+        class2_alleles = normalize_class2_alleles(config.class2_alleles or tables.class2_alleles)
+    if not class2_alleles:
+        tables = dataclasses.replace(tables, class2_epitopes=None)
+    alleles = class1_alleles + class2_alleles
     timings["read"] = time.perf_counter() - t0
     t = time.perf_counter()
     windows, scored, warnings, info = build_candidates(tables, config, alleles)
@@ -504,12 +560,31 @@ def design_vaccine(
             path=tables.paths.get("all_epitopes"),
         )
     t = time.perf_counter()
-    lengths = [
+    lengths = sorted(
         int(k) for k in (config.junction_lengths or tables.epitopes["peptide"].str.len().unique())
-    ]
-    cache = BindingCache(
-        predict, alleles, config.junction_max_affinity_nm, config.junction_max_percentile
     )
+    classes = [MhcClass("class I", predict, tuple(class1_alleles), tuple(lengths),
+                        config.junction_max_affinity_nm, config.junction_max_percentile)]
+    if class2_alleles:
+        class2_lengths = sorted(int(k) for k in (
+            config.class2_junction_lengths
+            or (tables.class2_epitopes["peptide"].str.len().unique()
+                if tables.class2_epitopes is not None and len(tables.class2_epitopes)
+                else range(12, 19))
+        ))  # fmt: skip
+        if predict_class2 is None:
+            from vaxmix.mhc.classii import predict as predict_class2
+        classes.append(MhcClass("class II", predict_class2, tuple(class2_alleles),
+                                tuple(class2_lengths), config.class2_junction_max_affinity_nm,
+                                config.class2_junction_max_percentile))  # fmt: skip
+        junction_predict = combined_predictor(classes)
+        lengths = sorted(set(lengths) | set(class2_lengths))
+        cache = BindingCache(junction_predict, alleles, rule=lambda t: binder_mask(t, classes))
+    else:
+        junction_predict = predict
+        cache = BindingCache(
+            predict, alleles, config.junction_max_affinity_nm, config.junction_max_percentile
+        )
     forbidden: set[tuple[str, str]] = set()
     replaced: list[str] = []
     timings["selection"] = timings["ordering"] = 0.0
@@ -525,7 +600,9 @@ def design_vaccine(
             pool, alleles, config.n_peptides, max_total_cysteines=config.max_total_cysteines
         )
         timings["selection"] += time.perf_counter() - t
-        described = _describe_selection(selection.selected, scored, alleles)
+        described = _describe_selection(
+            selection.selected, scored, alleles, frozenset(class2_alleles)
+        )
         peptides = [
             (r["name"], r["sequence"], f"{r['variant_index']} residues {r['protein_start']}-"
              f"{r['protein_start'] + r['length'] - 1} of the mutant protein")
@@ -533,7 +610,7 @@ def design_vaccine(
         ]  # fmt: skip
         t = time.perf_counter()
         construct, junctions, result, cache = order_and_link(
-            peptides, alleles, config, predict, lengths, cache
+            peptides, alleles, config, junction_predict, lengths, cache
         )
         timings["ordering"] += time.perf_counter() - t
         unavoidable = set(junctions.attrs["unavoidable"])
@@ -570,9 +647,10 @@ def design_vaccine(
         construct,
         alleles,
         lengths,
-        predict,
+        junction_predict,
         config.junction_max_affinity_nm,
         config.junction_max_percentile,
+        classes=classes if class2_alleles else None,
     )
     timings["verification"] = time.perf_counter() - t
     inputs = {k: Path(v) for k, v in tables.paths.items()}
@@ -612,10 +690,17 @@ def design_vaccine(
         "junction_lengths": lengths,
         "timings_s": {k: round(v, 3) for k, v in timings.items()},
         "predictor_models": sorted(cache.models),
+        "class2": {
+            "alleles": class2_alleles,
+            "junction_lengths": list(classes[1].lengths) if class2_alleles else [],
+            "epitopes_in_selection": int(described["n_class2_epitopes"].sum()),
+            "note": "class II epitopes (MHC_Class_II tables) count in window value and allele "
+            "coverage; class II junction peptides are checked with the class II rule",
+        },
     }  # fmt: skip
     return DesignResult(
         construct, described, junctions, result, alleles, selection.covered_alleles,
-        selection.uncovered_alleles, warnings, verification, summary, inputs,
+        selection.uncovered_alleles, warnings, verification, summary, inputs, class2_alleles,
     )  # fmt: skip
 
 
@@ -695,6 +780,7 @@ def write_design(result: DesignResult, out_dir: str | Path, config: DesignConfig
             },
             "parameters": config.to_dict(),
             "alleles": result.alleles,
+            "class2_alleles": result.class2_alleles,
             "covered_alleles": result.covered_alleles,
             "uncovered_alleles": result.uncovered_alleles,
             "warnings": result.warnings,

@@ -4,7 +4,8 @@ When two vaccine elements are joined (possibly through a linker), every k-mer th
 inside one of them is a new peptide the patient's cells may present: a junctional epitope. For
 each ordered pair of elements this module finds the shortest linker, from a configurable set,
 that leaves no junction peptide predicted to bind any patient allele (affinity <= 500 nM or
-%rank <= 2 by default, the class I convention used by pVACvector); if no linker achieves that,
+%rank <= 2 by default, the class I convention used by pVACvector; with class II molecules, a
+per-class rule from :mod:`vaxmix.vaccine.mhc_classes`); if no linker achieves that,
 the linker with the fewest binders (then the shortest) is kept. Linkers are tried in order of
 length and only unresolved pairs are predicted again, so most pairs cost one prediction round.
 """
@@ -59,6 +60,9 @@ class BindingCache:
     max_affinity_nm, max_percentile
         A peptide binds if, for any allele, affinity <= ``max_affinity_nm`` or percentile <=
         ``max_percentile`` (a NaN percentile never qualifies).
+    rule
+        Optional per-row binder rule ``rule(table) -> bool array`` replacing the two thresholds
+        (e.g. per MHC class, :func:`vaxmix.vaccine.mhc_classes.binder_mask`).
     """
 
     def __init__(
@@ -67,11 +71,13 @@ class BindingCache:
         alleles: Sequence[str],
         max_affinity_nm: float = 500.0,
         max_percentile: float = 2.0,
+        rule: Callable[[pd.DataFrame], np.ndarray] | None = None,
     ) -> None:
         self.predict = predict
         self.alleles = list(alleles)
         self.max_affinity_nm = max_affinity_nm
         self.max_percentile = max_percentile
+        self.rule = rule
         self.best: dict[str, tuple[float, float, str, str]] = {}
         self.n_predicted = 0
         self.models: set[str] = set()
@@ -93,8 +99,11 @@ class BindingCache:
         self.n_predicted += len(table)
         aff = pd.to_numeric(table["affinity_nm"], errors="coerce").to_numpy(dtype=float)
         pct = pd.to_numeric(table["percentile"], errors="coerce").to_numpy(dtype=float)
-        with np.errstate(invalid="ignore"):
-            binds = (aff <= self.max_affinity_nm) | (pct <= self.max_percentile)
+        if self.rule is not None:
+            binds = np.asarray(self.rule(table), dtype=bool)
+        else:
+            with np.errstate(invalid="ignore"):
+                binds = (aff <= self.max_affinity_nm) | (pct <= self.max_percentile)
         table["_binds"] = binds
         table["_aff"] = np.where(np.isnan(aff), np.inf, aff)
         table = table.sort_values(["peptide", "_binds", "_aff"], ascending=[True, False, True])

@@ -2,7 +2,8 @@
 
 The run folder contract is in ``docs/architecture.md``: ``variants.tsv`` (pVACseq's parsed-VCF
 table), ``all_epitopes.tsv`` (one row per MT peptide x allele) and ``aggregated.tsv`` (one row
-per variant). pVACseq's own files (``*.tsv``, ``*.all_epitopes.tsv``,
+per variant), plus ``MHC_Class_II/all_epitopes.tsv`` when the run had class II molecules.
+pVACseq's own files (``*.tsv``, ``*.all_epitopes.tsv``,
 ``*.all_epitopes.aggregated.tsv``) have the same columns and are read the same way.
 
 The epitope table returned here uses short snake_case names; which pVACseq column each comes
@@ -50,6 +51,8 @@ EPITOPE_COLUMNS: dict[str, tuple[str, ...]] = {
     "reference": ("Reference",),
     "alt": ("Variant",),
 }
+#: Sub-folder with the class II tables (``vaxmix run`` and pVACseq both name it so).
+CLASS2_FOLDER = "MHC_Class_II"
 _REQUIRED = ("variant_index", "peptide", "allele", "affinity_nm")
 _NUMERIC = (
     "affinity_nm", "wt_affinity_nm", "percentile", "presentation_percentile", "processing_score",
@@ -71,6 +74,8 @@ class RunTables:
     aggregated: pd.DataFrame | None
     alleles: list[str]
     paths: dict[str, Path] = field(default_factory=dict)
+    class2_epitopes: pd.DataFrame | None = None  # MHC_Class_II/all_epitopes.tsv, if any
+    class2_alleles: list[str] = field(default_factory=list)
 
 
 def _header(path: Path) -> list[str]:
@@ -180,6 +185,7 @@ def read_run_folder(run_dir: str | Path) -> RunTables:
         aggregated = pd.read_csv(aggregated_path, sep="\t", dtype=str, keep_default_na=False)
     alleles = sorted(epitopes["allele"].unique())
     run_json = folder / "run.json"
+    meta: dict = {}
     if run_json.is_file():
         try:
             meta = json.loads(run_json.read_text(encoding="utf-8"))
@@ -193,4 +199,14 @@ def read_run_folder(run_dir: str | Path) -> RunTables:
     paths = {"variants": variants_path, "all_epitopes": epitopes_path}
     if aggregated_path is not None:
         paths["aggregated"] = aggregated_path
-    return RunTables(variants, epitopes, aggregated, alleles, paths)
+    class2_epitopes, class2_alleles = None, []
+    class2_path = _first_existing(folder / CLASS2_FOLDER, ("all_epitopes.tsv",
+                                                           "*.all_epitopes.tsv"))
+    if class2_path is not None:
+        class2_epitopes = read_epitopes(class2_path)
+        class2_alleles = list(dict.fromkeys(class2_epitopes["allele"]))
+        if run_json.is_file() and meta.get("class2_alleles"):
+            class2_alleles = list(dict.fromkeys(meta["class2_alleles"]))
+        paths["class2_all_epitopes"] = class2_path
+    return RunTables(variants, epitopes, aggregated, alleles, paths, class2_epitopes,
+                     class2_alleles)

@@ -3,7 +3,8 @@
 The mutant protein is rebuilt from pVACseq's parsed-VCF row (rules of pVACseq 7.1.5's
 ``FastaGenerator``, described in ``shared/docs/pvactools-reference.md`` §6a): missense and
 in-frame changes replace ``REF`` by ``ALT`` at ``protein_position``; a frameshift uses
-``frameshift_amino_acid_sequence``, the full mutant protein from residue 1. Every window of each
+``frameshift_amino_acid_sequence``, the full mutant protein from residue 1; a lost stop
+(``stop_lost``, a vaxmix addition) appends the read-through residues. Every window of each
 allowed length that covers the change is a candidate (the window may slide off-centre); its
 epitopes are the patient's predicted MT epitopes that lie wholly inside it. Windows are then
 reduced without losing optimality: identical epitope content keeps the best-made window, and a
@@ -58,6 +59,8 @@ def mutant_region(row: pd.Series, path: str | None = None) -> MutantRegion | Non
             field="protein_position",
         )
     first = int(match.group(1))
+    if kind == "stop_lost":
+        return _stop_lost_region(row, wt)
     if kind == "FS":
         mutant = str(row["frameshift_amino_acid_sequence"]).strip().upper()
         mutant, _ = _clip_stop(mutant)
@@ -99,6 +102,19 @@ def mutant_region(row: pd.Series, path: str | None = None) -> MutantRegion | Non
     if mutant == wt or start >= end:
         return None
     return MutantRegion(mutant, start, end)
+
+
+def _stop_lost_region(row: pd.Series, wt: str) -> MutantRegion | None:
+    """Wild type plus the residues read through the lost stop (``*/Y``), or the full read-through
+    protein when the row carries one (see :func:`vaxmix.peptides.windows.build_window`)."""
+    readthrough = str(row.get("frameshift_amino_acid_sequence") or "").strip().upper()
+    if readthrough and readthrough.startswith(wt):
+        mutant, _ = _clip_stop(readthrough)
+    else:
+        _, _, alt = str(row["amino_acid_change"]).strip().upper().partition("/")
+        new, _ = _clip_stop(alt)
+        mutant = wt + new
+    return MutantRegion(mutant, len(wt), len(mutant)) if len(mutant) > len(wt) else None
 
 
 def _occurrences(sequence: str, peptide: str) -> list[int]:

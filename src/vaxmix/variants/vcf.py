@@ -12,7 +12,9 @@ The selection rules follow pVACseq (documented in ``docs/pipeline.md``):
 * the VEP consequence decides the variant type: ``start_lost`` and ``stop_retained`` are
   skipped, then frameshift → ``FS``, missense (including multi-nucleotide changes) →
   ``missense``, inframe insertion/deletion, and ``protein_altering_variant`` → ins/del when the
-  length change is a multiple of three. Everything else is skipped with a counted reason.
+  length change is a multiple of three; vaxmix adds ``stop_lost`` (which pVACseq skips):
+  the residues VEP reports at the lost stop, plus the read-through protein when a
+  FrameshiftSequence is given. Everything else is skipped with a counted reason.
 
 Parsing uses cyvcf2 (htslib) for speed and robustness; the FORMAT values keep the text form
 pVACseq writes (``str(float(value))`` for VAFs, integers for depths, raw strings for GX/TX).
@@ -190,6 +192,9 @@ def _variant_type(consequence: str, ref: str, alt: str) -> str | None:
             return "inframe_ins"
         if change < 0 and change % 3 == 0:
             return "inframe_del"
+    if "stop_lost" in terms:
+        # Not a pVACseq 7.1.5 type (it skips stop_lost); vaxmix adds it, see build_window.
+        return "stop_lost"
     return None
 
 
@@ -484,7 +489,13 @@ def _read(
                 )
                 rows.append(row)
     vcf.close()
-    for n, row in enumerate(rows, start=1):
+    # pVACseq numbers the rows of its own variant types; a stop_lost row (vaxmix only) takes the
+    # number of the row before it, so the other rows keep pVACseq's numbers (the variant type in
+    # the index keeps it unique).
+    n = 0
+    for row in rows:
+        if row["variant_type"] != "stop_lost":
+            n += 1
         if row["variant_type"] == "FS":
             change = f"{row['protein_position']}{row['reference']}/{row['variant']}"
         else:
@@ -546,6 +557,9 @@ def _transcript_row(
     if variant_type != "FS" and not amino_acids:
         skipped["no Amino_acids"] += 1
         return None
+    if variant_type == "stop_lost" and not amino_acids.startswith("*/"):
+        skipped["stop_lost without a lost stop in Amino_acids"] += 1
+        return None
     if not wildtype:
         skipped["no WildtypeProtein"] += 1
         return None
@@ -563,7 +577,9 @@ def _transcript_row(
         "hgvsc": decode_hgvs(entry.get("HGVSc", "")),
         "hgvsp": decode_hgvs(entry.get("HGVSp", "")),
         "wildtype_amino_acid_sequence": wildtype,
-        "frameshift_amino_acid_sequence": frameshift if variant_type == "FS" else "",
+        "frameshift_amino_acid_sequence": (
+            frameshift if variant_type in ("FS", "stop_lost") else ""
+        ),
         "variant_type": variant_type,
         "protein_position": position,
         "protein_length_change": (

@@ -77,7 +77,8 @@ def test_pair_pseudosequence_is_alpha_then_beta() -> None:
     pseudo = pseudosequence("DPA1*01:03/DPB1*04:01")
     assert pseudo == table["HLA-DPA1*01:03"] + table["HLA-DPB1*04:01"]
     assert len(pseudo) == 34
-    assert pseudosequence("HLA-DQA1*05:01-DQB1*02:01") != pseudosequence("HLA-DQA1*01:02-DQB1*02:01")
+    dq2 = pseudosequence("HLA-DQA1*05:01-DQB1*02:01")
+    assert dq2 != pseudosequence("HLA-DQA1*01:02-DQB1*02:01")
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""Class II training and evaluation data: IEDB affinities (mhcnuggets wheel), MAPTAC ligands, decoys.
+"""Class II training and evaluation data: IEDB affinities (mhcnuggets), MAPTAC ligands, decoys.
 
 Affinity data
     ``mhcnuggets/data/production/mhcII/curated_training_data.csv`` in the mhcnuggets 2.4.1 wheel

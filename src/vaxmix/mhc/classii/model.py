@@ -2,10 +2,10 @@
 
 The first layer is linear in the window encoding, so the peptide part of a window's first-layer
 activation is a sum of 9 core table rows (residue → hidden), the mean of the flank residues'
-rows and 3 categorical rows, computed once per window; the allele part is computed once per allele. Only the small
-upper layers run per window × allele. A peptide's score per head is the maximum over its core
-windows (the NNAlign rule, :mod:`vaxmix.mhc.classii.encoding`); its predicted binding core is
-the 9-mer of the window with the highest presentation logit.
+rows and 3 categorical rows, computed once per window; the allele part is computed once per
+allele. Only the small upper layers run per window × allele. A peptide's score per head is
+the maximum over its core windows (the NNAlign rule, :mod:`vaxmix.mhc.classii.encoding`); its
+predicted binding core is the 9-mer of the window with the highest presentation logit.
 """
 
 from __future__ import annotations

@@ -71,7 +71,7 @@ class ChainRecord:
     full_name: str
 
 
-def _aligner():  # noqa: ANN202
+def _aligner():
     from Bio import Align
     from Bio.Align import substitution_matrices
 
