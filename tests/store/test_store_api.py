@@ -377,3 +377,44 @@ def test_bad_review_values_are_refused_with_400(app, loaded: Registry) -> None:
     assert missing.status_code == 404
     with loaded.read() as session:
         assert session.scalars(select(ReviewDecision)).all() == []
+
+
+def test_failed_sign_ins_are_throttled_per_user(app, loaded: Registry) -> None:
+    client = _client(app)
+    for _ in range(5):
+        wrong = client.post("/api/login", json={"username": "rita", "password": "nope"})
+        assert wrong.status_code == 401
+    # the sixth attempt is refused even with the right password, and says when to retry
+    blocked = client.post("/api/login", json={"username": "rita", "password": PASSWORDS["rita"]})
+    assert blocked.status_code == 429
+    assert 0 < int(blocked.headers["Retry-After"]) <= 901
+    token = CSRF_FIELD.search(client.get("/login").text).group(1)
+    form = client.post(
+        "/login", data={"username": "RITA", "password": PASSWORDS["rita"], "csrf_token": token}
+    )
+    assert form.status_code == 429  # user names are compared case-insensitively
+    # another user from the same client is not affected
+    ok = client.post("/api/login", json={"username": "vic", "password": PASSWORDS["vic"]})
+    assert ok.status_code == 200
+    with loaded.read() as session:
+        actions = session.scalars(
+            select(AuditEntry.action).where(AuditEntry.action.like("login.%"))
+        ).all()
+    assert actions.count("login.failure") == 5 and actions.count("login.throttled") == 2
+
+
+def test_login_throttle_window_slides() -> None:
+    from vaxmix.store.security import LoginThrottle
+
+    now = [1000.0]
+    throttle = LoginThrottle(max_failures=3, window_s=60.0, clock=lambda: now[0])
+    for step in (0.0, 10.0, 20.0):
+        now[0] = 1000.0 + step
+        throttle.record("rita", "10.0.0.1", success=False)
+    assert throttle.retry_after("rita", "10.0.0.1") == 60.0 - 20.0  # oldest failure at t=1000
+    assert throttle.retry_after("rita", "10.0.0.2") == 0.0  # another client
+    now[0] = 1060.0  # the first failure has left the window: 2 of 3 remain
+    assert throttle.retry_after("rita", "10.0.0.1") == 0.0
+    throttle.record("rita", "10.0.0.1", success=True)  # a success forgets the failures
+    throttle.record("rita", "10.0.0.1", success=False)
+    assert throttle.retry_after("rita", "10.0.0.1") == 0.0

@@ -26,7 +26,7 @@ def api_router(
     registry: Registry,
     signer: Signer,
     secure_cookies: bool,
-    sign_in: Callable[[str, str], int | None],
+    sign_in: Callable[[str, str, str], int | None],
     ApiUser: Any,
     Reviewer: Any,
 ) -> APIRouter:
@@ -44,7 +44,11 @@ def api_router(
         body = await request.json()
         if not isinstance(body, dict):
             raise HTTPException(status_code=400, detail="send a JSON object")
-        user_id = sign_in(str(body.get("username", "")), str(body.get("password", "")))
+        user_id = sign_in(
+            str(body.get("username", "")),
+            str(body.get("password", "")),
+            request.client.host if request.client else "",
+        )
         if user_id is None:
             raise HTTPException(status_code=401, detail="wrong user name or password")
         cookie, csrf = signer.new_session(user_id)

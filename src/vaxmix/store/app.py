@@ -39,6 +39,7 @@ from vaxmix.store.security import (
     LOGIN_COOKIE,
     SESSION_COOKIE,
     SESSION_MAX_AGE_S,
+    LoginThrottle,
     SessionUser,
     Signer,
     has_role,
@@ -67,7 +68,9 @@ class LoginRequired(Exception):
     """Raised by page dependencies when nobody is signed in (redirect to the login page)."""
 
 
-def create_app(registry: Registry, secure_cookies: bool = False) -> FastAPI:
+def create_app(
+    registry: Registry, secure_cookies: bool = False, throttle: LoginThrottle | None = None
+) -> FastAPI:
     """Build the app for an open registry.
 
     Parameters
@@ -76,7 +79,10 @@ def create_app(registry: Registry, secure_cookies: bool = False) -> FastAPI:
         The open registry (migrated).
     secure_cookies
         Mark cookies ``Secure`` (set when the app is served over HTTPS behind a proxy).
+    throttle
+        Failed sign-in limiter; default 5 failures per user and client in 15 minutes.
     """
+    throttle = throttle or LoginThrottle()
     app = FastAPI(title="vaxmix review", version=__version__, docs_url=None, redoc_url=None)
     signer = Signer(session_secret(registry))
     templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
@@ -183,7 +189,7 @@ def create_app(registry: Registry, secure_cookies: bool = False) -> FastAPI:
         expected = signer.read_login_token(request.cookies.get(LOGIN_COOKIE))
         if not tokens_match(expected, csrf_token):
             raise HTTPException(status_code=403, detail="missing or invalid CSRF token")
-        user_id = _sign_in(username, password)
+        user_id = _sign_in(username, password, _client(request))
         if user_id is None:
             cookie, token = signer.new_login_token()
             response = render(
@@ -198,10 +204,24 @@ def create_app(registry: Registry, secure_cookies: bool = False) -> FastAPI:
         response.delete_cookie(LOGIN_COOKIE)
         return response
 
-    def _sign_in(username: str, password: str) -> int | None:
+    def _client(request: Request) -> str:
+        return request.client.host if request.client else ""
+
+    def _sign_in(username: str, password: str, client: str) -> int | None:
+        """The user's id, ``None`` for a wrong name or password; 429 while throttled."""
+        wait = throttle.retry_after(username, client)
+        if wait > 0:
+            with registry.write() as session:
+                append_audit(session, username[:64], "login.throttled", "user", "", {})
+            raise HTTPException(
+                status_code=429,
+                detail="too many failed sign-ins; try again later",
+                headers={"Retry-After": str(int(wait) + 1)},
+            )
         with registry.read() as session:
             user = service.authenticate(session, username, password)
             user_id = user.id if user else None
+        throttle.record(username, client, success=user_id is not None)
         with registry.write() as session:
             append_audit(
                 session,

@@ -7,13 +7,20 @@
   field or the ``X-CSRF-Token`` header (synchronizer-token pattern, OWASP CSRF cheat sheet).
   The login form, which has no session yet, uses a signed pre-login cookie with its own token.
 * File-serving routes resolve the requested path and refuse anything outside the run folder.
+* Failed sign-ins are throttled per (user name, client address): after ``max_failures`` within
+  ``window_s`` further attempts are refused (HTTP 429) until the oldest failure leaves the
+  window (OWASP Authentication cheat sheet, "Protect against automated attacks").
 """
 
 from __future__ import annotations
 
 import hmac
 import secrets
-from dataclasses import dataclass
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
@@ -26,6 +33,7 @@ from vaxmix.store.models import ROLES, Setting, User
 __all__ = [
     "LOGIN_COOKIE",
     "SESSION_COOKIE",
+    "LoginThrottle",
     "SessionUser",
     "Signer",
     "has_role",
@@ -139,3 +147,45 @@ def safe_child(root: str | Path, relative: str) -> Path | None:
     if not target.is_relative_to(base) or not target.is_file():
         return None
     return target
+
+
+@dataclass
+class LoginThrottle:
+    """Counts failed sign-ins per (user name, client address) in a sliding window.
+
+    It holds state (the recent failures), hence a class; one instance per app, shared by the
+    form and the JSON login. The state is in memory: it resets when the server restarts, and
+    with several server processes each counts its own failures.
+    """
+
+    max_failures: int = 5
+    window_s: float = 900.0
+    clock: Callable[[], float] = time.monotonic
+    _failures: dict[tuple[str, str], deque] = field(default_factory=dict, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def _recent(self, key: tuple[str, str], now: float) -> deque:
+        times = self._failures.setdefault(key, deque())
+        while times and now - times[0] >= self.window_s:
+            times.popleft()
+        return times
+
+    def retry_after(self, username: str, client: str) -> float:
+        """Seconds until ``username`` may try again from ``client`` (0 when it may now)."""
+        key = (username.casefold(), client)
+        with self._lock:
+            now = self.clock()
+            times = self._recent(key, now)
+            if len(times) < self.max_failures:
+                return 0.0
+            return max(0.0, self.window_s - (now - times[0]))
+
+    def record(self, username: str, client: str, success: bool) -> None:
+        """Count a failure; a success clears the user's failures from that client."""
+        key = (username.casefold(), client)
+        with self._lock:
+            if success:
+                self._failures.pop(key, None)
+                return
+            now = self.clock()
+            self._recent(key, now).append(now)

@@ -114,10 +114,13 @@ def normalize_alleles(
 
 
 def normalize_class2_alleles(alleles: list[str] | tuple[str, ...]) -> list[str]:
-    """Canonical class II molecule names (``HLA-DRB1*15:01``, ``HLA-DQA1*01:02-DQB1*06:02``)."""
-    from vaxmix.mhc.classii.alleles import normalize_allele
+    """Canonical class II molecule names (``HLA-DRB1*15:01``, ``HLA-DQA1*01:02-DQB1*06:02``).
 
-    return list(dict.fromkeys(normalize_allele(a) for a in alleles if a.strip()))
+    Single DQ/DP chains are paired (:func:`vaxmix.mhc.classii.typing.split_alleles`).
+    """
+    from vaxmix.mhc.classii.typing import split_alleles
+
+    return split_alleles([a for a in alleles if a.strip()]).class2
 
 
 def _spell_allele(raw: str) -> str:
@@ -541,10 +544,15 @@ def design_vaccine(
     timings["import_predictor"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     tables = run if isinstance(run, RunTables) else read_run_folder(run)
-    class1_alleles = normalize_alleles(config.alleles or tables.alleles)
+    from vaxmix.mhc.classii.typing import is_class2_name
+
+    given = list(config.alleles or ())  # may mix class I and class II names, as `vaxmix run`
+    given1 = [a for a in given if not is_class2_name(a)]
+    given2 = list(config.class2_alleles or ()) or [a for a in given if is_class2_name(a)]
+    class1_alleles = normalize_alleles(given1 or tables.alleles)
     class2_alleles: list[str] = []
-    if config.class2 and (config.class2_alleles or tables.class2_epitopes is not None):
-        class2_alleles = normalize_class2_alleles(config.class2_alleles or tables.class2_alleles)
+    if config.class2 and (given2 or tables.class2_epitopes is not None):
+        class2_alleles = normalize_class2_alleles(given2 or tables.class2_alleles)
     if not class2_alleles:
         tables = dataclasses.replace(tables, class2_epitopes=None)
     alleles = class1_alleles + class2_alleles
