@@ -9,6 +9,7 @@ import vaxmix.mhc as mhc
 from vaxmix.common.errors import InputError
 from vaxmix.mhc.calibration import background_peptides
 from vaxmix.mhc.model import default_ensemble, target_to_nm
+from vaxmix.mhc.predict import validate_peptides
 
 # Well-characterised viral T-cell epitopes and their restricting alleles (IEDB; e.g. flu M1
 # GILGFVFTL/A*02:01, CMV pp65 NLVPMVATV/A*02:01, CMV IE1 KLGGALQAK/A*03:01, CMV pp65
@@ -118,3 +119,24 @@ def test_torch_path_matches_numpy():
     np.testing.assert_allclose(torch_frame["presentation_score"],
                                numpy_frame["presentation_score"], rtol=1e-4, atol=1e-6)
     np.testing.assert_allclose(torch_frame["affinity_nm"], numpy_frame["affinity_nm"], rtol=1e-3)
+
+
+def test_first_bad_peptide_is_named_with_its_line():
+    with pytest.raises(InputError) as info:
+        validate_peptides(["SIINFEKL", "GILGFVFTL", "GILGFVFTÉ", "SIINFEK"], source="p.txt")
+    assert info.value.line == 3 and "GILGFVFTÉ" in str(info.value)
+    assert validate_peptides([" siinfekl ", "GILGFVFTL"]) == ["SIINFEKL", "GILGFVFTL"]
+
+
+def test_fused_scoring_equals_the_two_step_path():
+    """score_peptides (predict's CPU path) = peptide_hidden + score_cross, bit for bit."""
+    from vaxmix.mhc.alleles import pseudosequence
+
+    ensemble = default_ensemble()
+    peptides = [*background_peptides()[:1500], "GILGFVFTL", "KLGGALQAKRTLL"]
+    allele_hidden = ensemble.allele_hidden([pseudosequence("HLA-A*02:01"),
+                                            pseudosequence("HLA-C*07:02")])
+    two_step = ensemble.score_cross(ensemble.peptide_hidden(peptides), allele_hidden)
+    fused = ensemble.score_peptides(peptides, allele_hidden, chunk=256)
+    for a, b in zip(two_step, fused, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)

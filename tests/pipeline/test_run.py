@@ -15,7 +15,7 @@ OUTPUTS = ["variants", "all_epitopes", "filtered", "aggregated"]
 
 def test_demo_writes_every_output_with_provenance(tmp_path, predictor):
     out = tmp_path / "demo"
-    result = run_demo(out, predict=predictor)
+    result = run_demo(out, predict=predictor, predict_class2=predictor)
     for stem in OUTPUTS:
         tsv = pd.read_csv(out / f"{stem}.tsv", sep="\t", dtype=str, keep_default_na=False)
         parquet = pd.read_parquet(out / f"{stem}.parquet")
@@ -26,6 +26,10 @@ def test_demo_writes_every_output_with_provenance(tmp_path, predictor):
         assert run["inputs"]["vcf"]["sha256"] == sha256_file(vcf)
         assert run["inputs"]["hla_file"]["sha256"] == sha256_file(hla)
     assert run["alleles"] == ["HLA-A*29:02", "HLA-B*45:01", "HLA-B*82:02"]
+    assert run["class2_alleles"] == ["HLA-DRB1*04:05"]
+    assert run["parameters"]["class2_lengths"] == [12, 13, 14, 15, 16, 17, 18]
+    for stem in ("all_epitopes", "filtered", "aggregated"):
+        assert (out / "MHC_Class_II" / f"{stem}.tsv").is_file()
     assert run["parameters"]["lengths"] == [8, 9, 10, 11]
     assert run["parameters"]["ranking"]["binding_threshold"] == 500.0
     assert run["prediction"]["models"] == ["fake-predictor 0"]

@@ -29,9 +29,13 @@ def test_full_demo_writes_every_stage_and_they_agree(tmp_path, capsys):
     cds = mrna["mrna"][cds_segment["start"] - 1 : cds_segment["end"]].replace("U", "T")
     assert str(Seq(cds).translate(to_stop=True)) == protein
 
-    # junctions were re-predicted and none binds
+    # junctions were re-predicted and none binds, class I or class II
     design = json.loads((out / "vaccine" / "design.json").read_text())
     assert design["verification"]["binders"] == 0
+    assert design["verification"]["binders_by_class"] == {"class I": 0, "class II": 0}
+    # the demo's class II molecule (HLA-DRB1*04:05) took part in the selection
+    assert design["class2_alleles"] == ["HLA-DRB1*04:05"]
+    assert design["class2"]["epitopes_in_selection"] > 0
 
     panel = json.loads((out / "virus" / "panel.json").read_text())
     assert 1 <= len(panel["picks"]) <= 4

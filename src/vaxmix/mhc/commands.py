@@ -35,7 +35,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="prebuilt training .npz (skips the wheel and MAPTAC inputs)")
     t.add_argument("--out", required=True, type=Path, help="output folder for the model")
     t.add_argument("--models", type=int, default=4, help="ensemble members (default 4)")
-    t.add_argument("--epochs", type=int, default=40)
+    t.add_argument("--epochs", type=int, default=20,
+                   help="maximum epochs per member (default 20, as the shipped model)")
     t.add_argument("--seed", type=int, default=20260101)
     t.add_argument("--device", default="auto", help="auto, cpu or cuda")
     t.add_argument("--threads", type=int, default=1, help="CPU threads (default 1)")

@@ -45,6 +45,8 @@ class Ensemble:
     b_out: np.ndarray  # (K, 1, 2)
     slot_tables: np.ndarray  # (15, 21, K*H): first-layer contribution of each residue per slot
     length_table: np.ndarray  # (8, K*H): contribution of each length 8-15, plus b1
+    member_slot_tables: np.ndarray  # (K, 15, 21, H): slot_tables split per member
+    member_length_tables: np.ndarray  # (K, 8, H): length_table split per member
 
     @property
     def n_models(self) -> int:
@@ -116,6 +118,58 @@ class Ensemble:
         probs_sum /= k
         return probs_sum[:, :, 0].T.copy(), probs_sum[:, :, 1].T.copy()
 
+    def score_peptides(
+        self, peptides: list[str] | np.ndarray, allele_hidden: np.ndarray, chunk: int = 512
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Scores of every peptide × allele from peptide strings, shape (n_peptides, n_alleles).
+
+        Same numbers as :meth:`peptide_hidden` followed by :meth:`score_cross`, computed in one
+        pass over cache-sized blocks of peptides: each block's first-layer contribution is
+        summed from the per-member slot tables and reused for every allele while it is still in
+        cache, instead of materialising an (n, K*H) matrix and transposing it.
+        """
+        slots, lengths = peptide_slots(peptides)
+        k, h, h2 = self.w2.shape
+        n_pep, n_all = len(lengths), len(allele_hidden)
+        alle = self.split_models(allele_hidden)  # (K, m, H)
+        probs_sum = np.zeros((n_all, n_pep, 2), dtype=np.float32)
+        pep_block = np.empty((chunk, h), dtype=np.float32)
+        gathered = np.empty((chunk, h), dtype=np.float32)
+        hidden_block = np.empty((chunk, h), dtype=np.float32)
+        upper = np.empty((chunk, h2), dtype=np.float32)
+        logits = np.empty((chunk, 2), dtype=np.float32)
+        length_index = lengths - MIN_LENGTH
+        n_slots = self.member_slot_tables.shape[1]
+        for start in range(0, n_pep, chunk):
+            stop = min(n_pep, start + chunk)
+            rows = stop - start
+            block_slots = slots[start:stop]
+            for m in range(k):
+                pep = pep_block[:rows]
+                np.take(self.member_length_tables[m], length_index[start:stop], axis=0, out=pep)
+                for slot in range(n_slots):
+                    np.take(self.member_slot_tables[m, slot], block_slots[:, slot], axis=0,
+                            out=gathered[:rows])
+                    pep += gathered[:rows]
+                for a in range(n_all):
+                    hidden = hidden_block[:rows]
+                    np.add(pep, alle[m, a], out=hidden)
+                    np.maximum(hidden, 0.0, out=hidden)
+                    out2 = upper[:rows]
+                    np.matmul(hidden, self.w2[m], out=out2)
+                    out2 += self.b2[m]
+                    np.maximum(out2, 0.0, out=out2)
+                    out = logits[:rows]
+                    np.matmul(out2, self.w_out[m], out=out)
+                    out += self.b_out[m]
+                    np.negative(out, out=out)
+                    np.exp(out, out=out)
+                    out += 1.0
+                    np.reciprocal(out, out=out)
+                    probs_sum[a, start:stop] += out
+        probs_sum /= k
+        return probs_sum[:, :, 0].T.copy(), probs_sum[:, :, 1].T.copy()
+
     def score_pairs(
         self,
         pep_hidden: np.ndarray,
@@ -157,6 +211,9 @@ def load_ensemble(path: str | Path) -> Ensemble:
         per_slot = w_peptide[: N_SLOTS * width].reshape(N_SLOTS, width, -1).astype(np.float64)
         slot_tables = np.einsum("ab,sbh->sah", blosum.astype(np.float64), per_slot)
         length_table = w_peptide[N_SLOTS * width :].astype(np.float64) + b1
+        hidden = int(data["m0_w2"].shape[0])
+        member_slots = slot_tables.reshape(N_SLOTS, width, k, hidden).transpose(2, 0, 1, 3)
+        member_lengths = length_table.reshape(-1, k, hidden).transpose(1, 0, 2)
         return Ensemble(
             name=f"{metadata['name']} {metadata['version']}",
             metadata=metadata,
@@ -170,6 +227,8 @@ def load_ensemble(path: str | Path) -> Ensemble:
             b_out=stack("bout").astype(np.float32)[:, None, :],
             slot_tables=np.ascontiguousarray(slot_tables, dtype=np.float32),
             length_table=np.ascontiguousarray(length_table, dtype=np.float32),
+            member_slot_tables=np.ascontiguousarray(member_slots, dtype=np.float32),
+            member_length_tables=np.ascontiguousarray(member_lengths, dtype=np.float32),
         )
 
 

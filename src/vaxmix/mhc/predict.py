@@ -28,23 +28,34 @@ COLUMNS = ["peptide", "allele", "affinity_nm", "percentile", "presentation_score
 #: ranks eluted ligands of alleles without eluted-ligand training data better than the
 #: presentation head (internal leave-ligand-allele-out validation on MAPTAC, docs/mhc.md).
 RANKED_HEAD = 0
-_VALID = frozenset(ALPHABET)
+_VALID_BYTES = np.zeros(256, dtype=bool)
+_VALID_BYTES[np.frombuffer(ALPHABET.encode("ascii"), dtype=np.uint8)] = True
 
 
 def validate_peptides(peptides: Iterable[str], source: str | None = None) -> list[str]:
-    """Upper-case peptides; raise :class:`InputError` on lengths outside 8–15 or odd residues."""
-    cleaned = []
-    for number, peptide in enumerate(peptides, start=1):
-        text = str(peptide).strip().upper()
-        if not MIN_LENGTH <= len(text) <= MAX_LENGTH or not set(text) <= _VALID:
-            raise InputError(
-                f"peptide {peptide!r} must be {MIN_LENGTH}-{MAX_LENGTH} residues of the 20 "
-                "standard amino acids",
-                path=source,
-                line=number if source else None,
-                field="peptide",
-            )
-        cleaned.append(text)
+    """Upper-case peptides; raise :class:`InputError` on lengths outside 8–15 or odd residues.
+
+    Checked in bulk (one pass over the joined bytes); the error names the first bad peptide.
+    """
+    raw = list(peptides)
+    cleaned = [str(peptide).strip().upper() for peptide in raw]
+    if not cleaned:
+        return cleaned
+    lengths = np.fromiter(map(len, cleaned), dtype=np.int64, count=len(cleaned))
+    bad = (lengths < MIN_LENGTH) | (lengths > MAX_LENGTH)
+    codes = np.frombuffer("".join(cleaned).encode("ascii", errors="replace"), dtype=np.uint8)
+    bad_positions = np.flatnonzero(~_VALID_BYTES[codes])
+    if len(bad_positions):
+        bad[np.searchsorted(np.cumsum(lengths), bad_positions, side="right")] = True
+    if bad.any():
+        number = int(np.argmax(bad)) + 1
+        raise InputError(
+            f"peptide {raw[number - 1]!r} must be {MIN_LENGTH}-{MAX_LENGTH} residues of the 20 "
+            "standard amino acids",
+            path=source,
+            line=number if source else None,
+            field="peptide",
+        )
     return cleaned
 
 
@@ -80,14 +91,12 @@ def _score_cross(
     ensemble: Ensemble,
     peptides: np.ndarray,
     allele_hidden: np.ndarray,
-    pep_hidden: np.ndarray | None,
     pseudos: list[str],
     device: str,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(n_peptides, n_alleles) affinity targets and presentation scores, numpy or torch."""
     if device == "cpu":
-        assert pep_hidden is not None
-        return ensemble.score_cross(pep_hidden, allele_hidden)
+        return ensemble.score_peptides(peptides, allele_hidden)
     from vaxmix.mhc.encoding import encode_pseudosequences
     from vaxmix.mhc.gpu import TorchEnsemble
 
@@ -154,13 +163,12 @@ def predict(
     unique_alleles = list(dict.fromkeys(names))
     allele_pos = {a: i for i, a in enumerate(unique_alleles)}
     table = pseudosequence_table()
-    pep_hidden = ensemble.peptide_hidden(unique_peptides) if device == "cpu" else None
     allele_hidden = ensemble.allele_hidden([table[a] for a in unique_alleles])
     n_pep, n_all = len(clean), len(names)
     allele_of_column = np.array([allele_pos[a] for a in names])
     pep_index = np.repeat(pep_inverse, n_all)
     allele_index = np.tile(allele_of_column, n_pep)
-    cross_aff, cross_pres = _score_cross(ensemble, unique_peptides, allele_hidden, pep_hidden,
+    cross_aff, cross_pres = _score_cross(ensemble, unique_peptides, allele_hidden,
                                          [table[a] for a in unique_alleles], device)
     affinity = cross_aff[pep_index, allele_index]
     presentation = cross_pres[pep_index, allele_index]

@@ -164,61 +164,75 @@ def open_start_region(
     tail_start: int,
     config: ConstraintConfig,
     cai_weight: float,
-    attempts: int = 3,
+    attempts: int = 4,
 ) -> tuple[list[int], int, dict]:
     """Open the start region when ViennaRNA's full-mRNA MFE (d2) pairs too much of it.
 
     The DP forbids pairs there, but the whole-mRNA fold can still pair it with a region beyond
-    the DP span. Each attempt folds the mRNA, finds the partners of the paired start-region
-    nucleotides, and applies the synonymous swap (in the start-region codons or the partner
-    codons) that breaks most of those pairs without adding a constraint violation (ties: the
-    smaller ``λ·Δ(−ln w)``); then folds again. Returns the states, the number of swaps and the
-    folds made (``{(mrna, 2, False): (structure, mfe)}``, reused by the QC).
+    the DP span (a helix of many base pairs). Swapping one codon per fold only puts a bulge in
+    such a helix, so each attempt breaks the whole helix at once: it folds the mRNA, takes the
+    paired nucleotides of the start region and their partners, and visits every codon holding
+    one of them (never the AUG); in each it applies the synonymous swap that breaks most of
+    those pairs without adding a sequence violation (ties: smallest ``λ·Δ(−ln w)``). Then it
+    folds again. The states with the least paired start region over all folds are returned
+    (fewest swaps on ties), with the number of swaps they carry and the folds made
+    (``{(mrna, 2, False): (structure, mfe)}``, reused by the QC).
     """
     from vaxmix.mrna.qc import fold_mfe
 
-    states = list(states)
     flank = config.start_flank
     lo, hi = max(0, cds_start - flank), cds_start + flank
-    swaps = 0
     folds: dict = {}
 
     def n_viol(st: list[int]) -> int:
         return sum(v.in_cds for v in check_sequence(assemble(st), cds_start, cds_end, config,
                                                     tail_start))
 
-    for _ in range(attempts):
-        mrna = assemble(states)
+    current = list(states)
+    swaps = 0
+    best: tuple[int, int, list[int]] | None = None  # (paired count, swaps, states)
+    base = n_viol(current)
+    for attempt in range(attempts + 1):
+        mrna = assemble(current)
         folded = fold_mfe(mrna, 2)
         folds[(mrna, 2, False)] = folded
         table = _pair_table(folded[0])
         window = [(p, table[p]) for p in range(lo, hi) if table[p] >= 0]
-        if len(window) <= config.start_max_paired * (hi - lo):
+        if best is None or (len(window), swaps) < (best[0], best[1]):
+            best = (len(window), swaps, list(current))
+        if len(window) <= config.start_max_paired * (hi - lo) or attempt == attempts:
             break
-        codons = set()
+        codons: set[int] = set()
         for p, q in window:
             for pos in (p, q):
                 k = (pos - cds_start) // 3
-                if pos >= cds_start + 3 and k < len(states):  # never the AUG itself
+                if pos >= cds_start + 3 and k < len(current):  # never the AUG itself
                     codons.add(k)
-        base = n_viol(states)
-        best: tuple[int, float, int, int] | None = None
+        changed = False
+
+        def n_broken(seq: str) -> int:
+            return sum((seq[p], seq[q]) not in _CANONICAL for p, q in window)  # noqa: B023
+
         for k in sorted(codons):
+            choice: tuple[int, float, int] | None = None
+            already = n_broken(assemble(current))
             for s in range(len(lattice.choices[k])):
-                if s == states[k]:
+                if s == current[k]:
                     continue
-                trial = list(states)
+                trial = list(current)
                 trial[k] = s
-                seq = assemble(trial)
-                broken = sum((seq[p], seq[q]) not in _CANONICAL for p, q in window)
-                if broken == 0 or n_viol(trial) > base:
+                broken = n_broken(assemble(trial)) - already
+                if broken <= 0 or n_viol(trial) > base:
                     continue
-                loss = cai_weight * (lattice.log_w[k][states[k]] - lattice.log_w[k][s])
-                key = (-broken, loss, k, s)
-                if best is None or key < best:
-                    best = key
-        if best is None:
+                loss = cai_weight * (lattice.log_w[k][current[k]] - lattice.log_w[k][s])
+                key = (-broken, loss, s)
+                if choice is None or key < choice:
+                    choice = key
+            if choice is not None:
+                current[k] = choice[2]
+                swaps += 1
+                changed = True
+        if not changed:
             break
-        states[best[2]] = best[3]
-        swaps += 1
-    return states, swaps, folds
+    assert best is not None
+    return best[2], best[1], folds

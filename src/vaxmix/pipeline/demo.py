@@ -41,10 +41,17 @@ def example_config(vcf: Path, hla_file: Path, lengths: tuple[int, ...] = (8, 9, 
     )
 
 
-def run_demo(out_dir: str | Path, predict: Predictor | None = None) -> PipelineResult:
-    """Run the core pipeline on the example patient into ``out_dir`` (offline, seconds)."""
+def run_demo(
+    out_dir: str | Path, predict: Predictor | None = None, predict_class2: Predictor | None = None
+) -> PipelineResult:
+    """Run the core pipeline on the example patient into ``out_dir`` (offline, seconds).
+
+    The example's HLA list holds pVACtools' class I alleles and its class II allele
+    (HLA-DRB1*04:05), so the demo writes class I tables and ``MHC_Class_II/`` tables.
+    """
     with example_patient_files() as (vcf, hla):
-        return run_pipeline(example_config(vcf, hla), out_dir, predict=predict)
+        return run_pipeline(example_config(vcf, hla), out_dir, predict=predict,
+                            predict_class2=predict_class2)  # fmt: skip
 
 
 def run_full_demo(out_dir: str | Path, with_mrna: bool = True) -> tuple[PipelineResult, object]:

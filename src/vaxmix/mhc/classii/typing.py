@@ -8,8 +8,8 @@ pair. The rules here:
   a DRA chain alone adds nothing.
 * DQA1 and DQB1 chains are paired in every combination (the cis pairs and the trans pairs: a
   heterozygote can express up to four DQ molecules, Kwok WW et al., J Immunol 1993;150:2263);
-  the same for DPA1 × DPB1. A locus typed on one chain only gives no molecule, and the other
-  chain is reported as unpaired so that the caller can say so.
+  the same for DPA1 × DPB1. A DQ or DP chain without any chain of its partner gene is an
+  error (the molecule is unknown), naming the chain and the partner it needs.
 * Names already written as pairs (``HLA-DQA1*01:02-DQB1*06:02``, ``DPA1*01:03/DPB1*04:01``)
   and DR beta names go through :func:`vaxmix.mhc.classii.alleles.normalize_allele`.
 
@@ -37,7 +37,6 @@ class SplitAlleles:
 
     class1: list[str] = field(default_factory=list)
     class2: list[str] = field(default_factory=list)
-    unpaired: list[str] = field(default_factory=list)  # chains without a partner chain
 
 
 def is_class2_name(name: str) -> bool:
@@ -45,8 +44,13 @@ def is_class2_name(name: str) -> bool:
     return bool(_CLASS2_PREFIX.match(str(name).strip()))
 
 
+_GENE = re.compile(r"^(DRA|DRB\d|DQA1|DQB1|DPA1|DPB1)")
+
+
 def _locus(chain: str) -> str:
-    return chain.upper().removeprefix("HLA-")[:4]
+    body = chain.strip().upper().removeprefix("HLA-")
+    match = _GENE.match(body)
+    return match.group(1) if match else body.split("*")[0]
 
 
 def _is_pair(name: str) -> bool:
@@ -54,8 +58,8 @@ def _is_pair(name: str) -> bool:
     return "/" in body or "-" in body
 
 
-def pair_chains(chains: list[str]) -> tuple[list[str], list[str]]:
-    """Canonical molecules from single class II chains, and the chains left without a partner.
+def pair_chains(chains: list[str]) -> list[str]:
+    """Canonical molecules from single class II chains (see the module docstring).
 
     ``chains`` are chain names in any spelling (``DQA1*01:02``, ``HLA-DQB1*06:02:01``,
     ``DRB1*04:05``).
@@ -73,12 +77,15 @@ def pair_chains(chains: list[str]) -> tuple[list[str], list[str]]:
             by_gene.setdefault(gene, [])
             if short not in by_gene[gene]:
                 by_gene[gene].append(short)
-    unpaired: list[str] = []
     for alpha_gene, beta_gene in _PAIR_LOCI.values():
         alphas, betas = by_gene.get(alpha_gene, []), by_gene.get(beta_gene, [])
-        if not alphas or not betas:
-            unpaired += [f"HLA-{c}" for c in alphas + betas]
-            continue
+        if bool(alphas) != bool(betas):
+            lone, partner = (alphas[0], beta_gene) if alphas else (betas[0], alpha_gene)
+            raise InputError(
+                f"MHC class II chain {lone!r} needs its {partner} partner: give the pair "
+                f"(e.g. HLA-DQA1*01:02-DQB1*06:02) or the {partner} typing too",
+                field="allele",
+            )
         for alpha in alphas:
             for beta in betas:
                 molecules.append(normalize_allele(f"HLA-{alpha}-{beta}"))
@@ -86,7 +93,7 @@ def pair_chains(chains: list[str]) -> tuple[list[str], list[str]]:
         if gene not in {g for pair in _PAIR_LOCI.values() for g in pair}:
             raise InputError(f"{names[0]!r} is not an HLA class II chain (DR, DQ or DP)",
                              field="allele")
-    return list(dict.fromkeys(molecules)), unpaired
+    return list(dict.fromkeys(molecules))
 
 
 def split_alleles(names: list[str]) -> SplitAlleles:
@@ -100,7 +107,7 @@ def split_alleles(names: list[str]) -> SplitAlleles:
             out.class2.append(normalize_allele(name))
         else:
             chains.append(name)
-    paired, out.unpaired = pair_chains(chains)
+    paired = pair_chains(chains)
     out.class2 = list(dict.fromkeys(out.class2 + paired))
     out.class1 = list(dict.fromkeys(out.class1))
     return out

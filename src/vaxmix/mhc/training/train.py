@@ -53,7 +53,7 @@ class TrainConfig:
     binder_nm: float = 500.0
     presentation_weight: float = 0.5
     #: MAPTAC ligands also enter the affinity head as "< ligand_affinity_nm" (None: not at all)
-    ligand_affinity_nm: float | None = None
+    ligand_affinity_nm: float | None = 500.0
     seed: int = 20260101
     device: str = "auto"
     threads: int = 1
