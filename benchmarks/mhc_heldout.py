@@ -18,6 +18,7 @@ Usage::
 
     python benchmarks/mhc_heldout.py --dataset .device/train_class1.npz --mode affinity --out DIR
     python benchmarks/mhc_heldout.py --dataset ... --mode ligands --set presentation_weight=1.0
+    python benchmarks/mhc_heldout.py --dataset ... --mode member-ligands --model NPZ --out DIR
 """
 
 from __future__ import annotations
@@ -132,10 +133,60 @@ def ligand_mode(data: dict, config: TrainConfig, out: Path, log: list[str]) -> d
     return {"per_allele": results, "mean": means}
 
 
+def member_ligand_mode(data: dict, model: Path, member: int) -> dict:
+    """Score member ``member`` of an exported ensemble on its own validation ligands."""
+    with np.load(model, allow_pickle=False) as z:
+        meta = json.loads(str(z["metadata"]))
+        arrays = {k: z[k] for k in z.files}
+    cfg = meta["config"]
+    # the member's validation positives, drawn exactly as train_member draws them
+    rng = np.random.default_rng(cfg["seed"] + 1000 * member)
+    strong = (data["ba_nm"] <= cfg["binder_nm"]) & (data["ba_inequality"] != 1)
+    positives = np.concatenate([data["el_peptide"], data["ba_peptide"][strong]])
+    pos_val = rng.random(len(positives)) < 0.05
+    n_el = len(data["el_peptide"])
+    one = {f"m0_{k[len(f'm{member}_'):]}": v for k, v in arrays.items()
+           if k.startswith(f"m{member}_")}
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "one.npz"
+        np.savez(path, blosum=arrays["blosum"],
+                 metadata=np.array(json.dumps({**meta, "n_models": 1})), **one)
+        ensemble = load_ensemble(path)
+    background = np.array(background_peptides())
+    bg_len = np.char.str_len(background)
+    affinity_pairs = set(zip(data["ba_allele"].tolist(), data["ba_peptide"].tolist(),
+                             strict=True))
+    seen = set(positives[~pos_val].tolist())
+    rng = np.random.default_rng(3)
+    results = {}
+    for allele in np.unique(data["el_allele"]):
+        rows = np.flatnonzero(pos_val[:n_el] & (data["el_allele"] == allele))
+        ligands = np.array(sorted({p for p in data["el_peptide"][rows]
+                                   if 8 <= len(p) <= 11 and (allele, p) not in affinity_pairs
+                                   and p not in seen}))
+        lengths = np.char.str_len(ligands)
+        decoys = np.concatenate([rng.choice(background[bg_len == n], 4 * (lengths == n).sum(),
+                                            replace=False) for n in range(8, 12)])
+        peptides = np.concatenate([ligands, decoys])
+        labels = np.arange(len(peptides)) < len(ligands)
+        affinity, presentation = _score(ensemble, peptides,
+                                        [str(data["pseudos"][allele])] * len(peptides))
+        name = str(data["alleles"][allele])
+        results[name] = {"ligands": len(ligands), "AUC affinity": _auc(affinity, labels),
+                         "AUC presentation": _auc(presentation, labels)}
+        print(name, json.dumps(results[name]), flush=True)
+    means = {k: float(np.mean([r[k] for r in results.values()]))
+             for k in ["AUC affinity", "AUC presentation"]}
+    print("mean", json.dumps(means), flush=True)
+    return {"per_allele": results, "mean": means}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--dataset", type=Path, required=True)
-    parser.add_argument("--mode", choices=["affinity", "ligands"], required=True)
+    parser.add_argument("--mode", choices=["affinity", "ligands", "member-ligands"], required=True)
+    parser.add_argument("--model", type=Path, default=None, help="exported .npz (member-ligands)")
+    parser.add_argument("--member", type=int, default=0, help="ensemble member (member-ligands)")
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--set", action="append", default=[],
                         help="override a TrainConfig field, e.g. presentation_weight=1.0")
@@ -153,6 +204,10 @@ def main() -> None:
     if args.mode == "affinity":
         affinity_mode(data, config, args.out, log)
         result = {}
+    elif args.mode == "member-ligands":
+        if args.model is None:
+            parser.error("--mode member-ligands needs --model")
+        result = member_ligand_mode(data, args.model, args.member)
     else:
         result = ligand_mode(data, config, args.out, log)
     summary = {"mode": args.mode, "tag": args.tag, "overrides": args.set, "result": result,

@@ -27,6 +27,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "vaxmix.pipeline.commands",  # run, demo
     "vaxmix.vaccine.commands",  # design
     "vaxmix.mhc.commands",  # mhc predict / train / alleles
+    "vaxmix.mhc.classii.commands",  # mhc2 predict / alleles / train
     "vaxmix.mrna.commands",  # mrna
     "vaxmix.virus.commands",  # virus
     "vaxmix.trial.commands",  # trial

@@ -56,3 +56,13 @@ def test_missing_maptac_dir_is_input_error(tmp_path, capsys):
                  "--out", str(tmp_path / "m")])
     assert code == 2 and "--maptac-dir" in capsys.readouterr().err
     assert not (tmp_path / "m").exists()
+
+
+def test_ligand_affinity_rows_skip_validation_positives_and_binders():
+    pytest.importorskip("torch")
+    from vaxmix.mhc.training.train import ligand_affinity_rows
+
+    # 4 ligands then 3 strong binders; ligand 1 and binder 5 are validation positives
+    is_validation = np.array([False, True, False, False, False, True, False])
+    assert ligand_affinity_rows(is_validation, 4, 500.0).tolist() == [0, 2, 3]
+    assert ligand_affinity_rows(is_validation, 4, None).tolist() == []

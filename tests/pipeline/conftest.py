@@ -78,6 +78,9 @@ def pvactools_example(tmp_path_factory) -> Path:
         "results/MHC_Class_I/HCC1395_TUMOR_DNA.MHC_I.filtered.tsv",
         "results/MHC_Class_II/HCC1395_TUMOR_DNA.MHC_II.all_epitopes.tsv",
         "results/MHC_Class_II/HCC1395_TUMOR_DNA.MHC_II.all_epitopes.aggregated.tsv",
+        "results/combined/HCC1395_TUMOR_DNA.Combined.all_epitopes.tsv",
+        "results/combined/HCC1395_TUMOR_DNA.Combined.all_epitopes.aggregated.tsv",
+        "results/combined/HCC1395_TUMOR_DNA.Combined.filtered.tsv",
     ]
     with zipfile.ZipFile(wheel) as archive:
         for member in members:

@@ -42,6 +42,16 @@ def test_class2_tables_beside_unchanged_class1_tables(tmp_path, predictor):
     assert (paired["MT Epitope Seq"] != paired["WT Epitope Seq"]).all()
     aggregated = pd.read_csv(out / "MHC_Class_II" / "aggregated.tsv", sep="\t")
     assert {"DRB1*04:05", "DQA1*01:02-DQB1*06:02", "Tier"} <= set(aggregated.columns)
+    # combined/: both classes' rows, aggregated over every allele (pVACseq's combined folder)
+    combined = pd.read_csv(out / "combined" / "all_epitopes.tsv", sep="\t")
+    class1 = pd.read_csv(out / "all_epitopes.tsv", sep="\t")
+    assert len(combined) == len(class1) + len(class2)
+    combined_aggregated = pd.read_csv(out / "combined" / "aggregated.tsv", sep="\t")
+    variants = set(class1["Chromosome"] + ":" + class1["Start"].astype(str)) | set(
+        class2["Chromosome"] + ":" + class2["Start"].astype(str))
+    assert combined_aggregated["ID"].str.split("-").str[:2].str.join(":").nunique() == len(
+        variants)
+    assert {"DRB1*04:05", "A*29:02"} <= set(combined_aggregated.columns)
     record = json.loads((out / "run.json").read_text())
     assert record["class2_alleles"] == result.class2_alleles
     assert record["counts"]["class2"]["all_epitopes_rows"] == len(class2)
@@ -97,3 +107,12 @@ def test_cli_bad_class2_allele_exits_2_naming_close_ones(tmp_path, capsys):
     assert "DQB1*06:02" in err and "needs its DQA1 partner" in err
     assert "Traceback" not in err
     assert not (tmp_path / "bad").exists()
+
+
+def test_bad_class2_name_in_a_typing_file_names_file_and_line(tmp_path, predictor):
+    listed = tmp_path / "hla.txt"
+    listed.write_text("HLA-A*29:02\nHLA-DQA1*99:01-DQB1*06:02\n")
+    with pytest.raises(InputError) as info:
+        run(tmp_path, predictor, "bad", hla_file=listed)
+    assert info.value.path == listed and info.value.line == 2
+    assert "HLA-DQA1*99:01" in str(info.value) and "closest known" in str(info.value)

@@ -149,3 +149,20 @@ def test_class2_alleles_given_in_the_allele_list_are_split_off(run_with_class2):
                             predict_class2=fake_class2)
     assert result.class2_alleles == [DR]
     assert result.alleles[:3] == ["HLA-A*29:02", "HLA-B*45:01", "HLA-B*82:02"]
+
+
+def test_pvacvector_style_design_checks_class2_junctions():
+    from vaxmix.vaccine.design import design_from_peptides
+    from vaxmix.vaccine.sequences import read_protein_fasta
+
+    records = read_protein_fasta(DATA / "pvacvector_input.fa")
+    config = DesignConfig(signal_peptide="none", trafficking="none",
+                          class2_junction_lengths=(13, 15))
+    result = design_from_peptides(records, ["HLA-A*29:02", "DRB1*04:05"], config,
+                                  predict=fake_predict, predict_class2=fake_class2)
+    assert result.alleles == ["HLA-A*29:02", DR] and result.class2_alleles == [DR]
+    truth1 = {p for p in junction_kmers(result.construct, range(8, 12)) if anchor_rule_binds(p)}
+    truth2 = {p for p in junction_kmers(result.construct, [13, 15]) if class2_strong(p)}
+    assert result.verification["binders_by_class"] == {"class I": len(truth1),
+                                                       "class II": len(truth2)}
+    assert result.summary["junction_lengths"] == [8, 9, 10, 11, 13, 15]

@@ -47,34 +47,24 @@ def background_peptides() -> tuple[str, ...]:
     return tuple(gzip.decompress(blob).decode("ascii").split())
 
 
-def calibrate(ensemble: Ensemble, pseudos: list[str], peptides: tuple[str, ...]) -> np.ndarray:
+def calibrate(
+    ensemble: Ensemble, pseudos: list[str], peptides: tuple[str, ...], batch: int = 32
+) -> np.ndarray:
     """Score thresholds (alleles, 2, len(RANK_GRID)) for affinity target and presentation score.
 
     Entry ``[a, s, j]`` is the score of kind ``s`` that a background peptide reaches or beats with
-    probability ``RANK_GRID[j]`` % for allele ``a``.
+    probability ``RANK_GRID[j]`` % for allele ``a``. Alleles are scored ``batch`` at a time with
+    :meth:`Ensemble.score_peptides`, so memory stays at a few (peptides × batch) arrays.
     """
-    pep_hidden = _background_hidden(ensemble, peptides)
     allele_hidden = ensemble.allele_hidden(pseudos)
     out = np.empty((len(pseudos), 2, len(RANK_GRID)), dtype=np.float32)
-    pep_index = np.arange(len(peptides))
     quantile_levels = 1.0 - RANK_GRID / 100.0
-    for a in range(len(pseudos)):
-        affinity, presentation = ensemble.score_pairs(
-            pep_hidden, allele_hidden, pep_index, np.full(len(peptides), a)
-        )
-        out[a, 0] = np.quantile(affinity, quantile_levels)
-        out[a, 1] = np.quantile(presentation, quantile_levels)
+    for start in range(0, len(pseudos), batch):
+        stop = min(len(pseudos), start + batch)
+        affinity, presentation = ensemble.score_peptides(peptides, allele_hidden[start:stop])
+        out[start:stop, 0] = np.quantile(affinity, quantile_levels, axis=0).T
+        out[start:stop, 1] = np.quantile(presentation, quantile_levels, axis=0).T
     return out
-
-
-_HIDDEN_CACHE: dict[tuple[int, int], np.ndarray] = {}
-
-
-def _background_hidden(ensemble: Ensemble, peptides: tuple[str, ...]) -> np.ndarray:
-    key = (id(ensemble), len(peptides))
-    if key not in _HIDDEN_CACHE:
-        _HIDDEN_CACHE[key] = ensemble.peptide_hidden(list(peptides))
-    return _HIDDEN_CACHE[key]
 
 
 def rank_from_table(scores: np.ndarray, thresholds: np.ndarray) -> np.ndarray:

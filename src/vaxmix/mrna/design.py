@@ -10,8 +10,11 @@ Steps (each documented in ``docs/mrna.md``):
    by a subgradient step while the window is above (below) the limit and lowered while it has
    slack; each G/C pays the sum of its windows' multipliers, and the DP is solved again
    (``gc_rounds`` times at most).
-3. Remaining violations are repaired by local codon swaps (:mod:`vaxmix.mrna.repair`).
-4. ViennaRNA re-scores the result (CDS and full mRNA, dangles 0 and 2) for the QC sheet.
+3. Remaining violations are repaired by local codon swaps, then the start region is opened
+   where the full-mRNA fold pairs it (:mod:`vaxmix.mrna.repair`).
+4. ViennaRNA re-scores the result (CDS and full mRNA, dangles 0 and 2) for the QC sheet; every
+   hard constraint still broken, the start-region rule included, is one entry of
+   ``MrnaDesign.violations`` (so ``all_constraints_met`` is exactly ``not violations``).
 """
 
 from __future__ import annotations
@@ -225,7 +228,7 @@ def design_mrna(
     protein
         Amino-acid sequence starting with M (a trailing ``*`` is ignored).
     config
-        Settings (defaults: BNT162b2 elements, λ = 1, constraints of ``ConstraintConfig``).
+        Settings (defaults: BNT162b2 elements, λ = 0.8, constraints of ``ConstraintConfig``).
     protein_elements
         Optional residue-level elements (``name``, ``kind``, 1-based ``start``/``end``) that the
         GenBank writer annotates on the CDS.

@@ -408,7 +408,19 @@ def _fill(unit, nst, nuc, cost, pairable, head, tail, ubp, ucost, ubest, W, L, p
     return V, WM1, WM, M2, WMr, WM1l, WMl, WM1r, M2r, M2l, VG, F, Fmin
 
 
-_fill_serial = njit(cache=True)(_fill.py_func)
+def _renamed(fn, name: str):
+    """Copy of a Python function under another name. numba names its on-disk cache after the
+    function's qualified name and line, not after the compile options, so a serial and a
+    parallel compilation of the *same* function would share one cache entry and whichever was
+    compiled first would be loaded for both (the parallel fill then silently ran serially)."""
+    import types
+
+    copy = types.FunctionType(fn.__code__, fn.__globals__, name, fn.__defaults__, fn.__closure__)
+    copy.__qualname__ = name
+    return copy
+
+
+_fill_serial = njit(cache=True)(_renamed(_fill.py_func, "_fill_serial"))
 
 
 @njit(cache=True)

@@ -11,7 +11,9 @@ Class II: when the patient's alleles include HLA-DR/DQ/DP molecules, the same st
 for the class II lengths (default 12–18) with :func:`vaxmix.mhc.classii.predict`, and the
 class II tables — the same columns, filters, aggregation and tiers as class I — are written to
 ``MHC_Class_II/`` inside the run folder, as pVACseq writes separate ``MHC_Class_I`` and
-``MHC_Class_II`` results (docs/mhc_class2.md).
+``MHC_Class_II`` results, and both classes together (rows of both all-epitopes tables, filtered
+and aggregated over all alleles, one row per variant) to ``combined/``, as pVACseq's
+``combined`` folder (docs/mhc_class2.md).
 """
 
 from __future__ import annotations
@@ -41,10 +43,19 @@ from vaxmix.variants.expression import attach_expression, read_expression_table
 from vaxmix.variants.hla import parse_allele_list, read_hla_file
 from vaxmix.variants.vcf import read_vep_vcf
 
-__all__ = ["CLASS2_FOLDER", "PipelineResult", "Predictor", "resolve_alleles", "run_pipeline"]
+__all__ = [
+    "CLASS2_FOLDER",
+    "COMBINED_FOLDER",
+    "PipelineResult",
+    "Predictor",
+    "resolve_alleles",
+    "run_pipeline",
+]
 
-#: Sub-folder of the run folder with the class II tables (pVACseq's name for it).
+#: Sub-folders of the run folder with the class II tables and the class I + II tables
+#: (pVACseq's names for them).
 CLASS2_FOLDER = "MHC_Class_II"
+COMBINED_FOLDER = "combined"
 
 #: ``predict(peptides, alleles) -> DataFrame[peptide, allele, affinity_nm, percentile,
 #: presentation_score, model]`` (the :func:`vaxmix.mhc.predict` contract).
@@ -104,12 +115,25 @@ def _typing_file_alleles(path: Path, known: list[str] | None) -> tuple[list[str]
         names = typing_file_names(path)
         if not any(is_class2_name(n) for n, _ in names):
             raise
+    from vaxmix.mhc.classii.typing import split_alleles
+
     class1, class2 = [], []
     for name, line in names:
         if is_class2_name(name):
             class2.append(name)
+            if line is None:
+                continue
+            try:  # a wrong class II name is reported with its file and line
+                split_alleles([name])
+            except InputError as exc:
+                if "needs its" not in exc.message:  # lone chains are paired below
+                    raise _class2_error(exc, path, line) from None
         else:
             class1.append(normalize_allele(name, known, path, line))
+    try:
+        split_alleles(class2)
+    except InputError as exc:
+        raise _class2_error(exc, path, None) from None
     return class1, class2
 
 
@@ -238,6 +262,18 @@ def _class_tables(
                         dict(enumeration.skipped.most_common()), models, timings)  # fmt: skip
 
 
+def _combined(
+    class1: _ClassTables, class2: _ClassTables, alleles: list[str], config: PipelineConfig
+) -> dict[str, pd.DataFrame]:
+    """Class I and class II together: all-epitopes rows of both, filtered, aggregated."""
+    all_epitopes = pd.concat([class1.all_epitopes, class2.all_epitopes], ignore_index=True,
+                             sort=False)  # fmt: skip
+    filtered = filter_epitopes(all_epitopes, config.ranking)
+    vaf_clonal = estimate_vaf_clonal(all_epitopes["Tumor DNA VAF"], config.ranking.tumor_purity)
+    aggregated = aggregate_epitopes(all_epitopes, alleles, config.ranking, vaf_clonal)
+    return {"all_epitopes": all_epitopes, "filtered": filtered, "aggregated": aggregated}
+
+
 def run_pipeline(
     config: PipelineConfig,
     out_dir: str | Path,
@@ -335,7 +371,7 @@ def run_pipeline(
     }
     if class2 is not None:
         skipped["peptides_class2"] = class2.skipped
-    models = class1.models + (class2.models if class2 is not None else [])
+    models = list(dict.fromkeys(class1.models + (class2.models if class2 is not None else [])))
     start = time.perf_counter()
     files: dict[str, Path] = {}
     with staged_output(out_dir) as stage:
@@ -347,10 +383,13 @@ def run_pipeline(
         ]
         if class2 is not None:
             (stage / CLASS2_FOLDER).mkdir()
+            (stage / COMBINED_FOLDER).mkdir()
             tables += [
                 (stage / CLASS2_FOLDER, "all_epitopes", class2.all_epitopes),
                 (stage / CLASS2_FOLDER, "filtered", class2.filtered),
                 (stage / CLASS2_FOLDER, "aggregated", class2.aggregated),
+                *[(stage / COMBINED_FOLDER, stem, table) for stem, table in
+                  _combined(class1, class2, class2_alleles + alleles, config).items()],
             ]
         for folder, stem, table in tables:
             for path in write_table(table, folder, stem):
@@ -382,6 +421,9 @@ def run_pipeline(
                 "class1": ["all_epitopes.tsv", "filtered.tsv", "aggregated.tsv"],
                 "class2": [f"{CLASS2_FOLDER}/{n}" for n in
                            ("all_epitopes.tsv", "filtered.tsv", "aggregated.tsv")]
+                if class2 is not None else [],
+                "combined": [f"{COMBINED_FOLDER}/{n}" for n in
+                             ("all_epitopes.tsv", "filtered.tsv", "aggregated.tsv")]
                 if class2 is not None else [],
             },
             "versions": package_versions(),

@@ -135,6 +135,41 @@ def _spell_allele(raw: str) -> str:
         return raw
 
 
+def _junction_classes(
+    class1_alleles: list[str],
+    lengths: list[int],
+    predict: Predictor,
+    class2_alleles: list[str],
+    class2_lengths: list[int],
+    predict_class2: Predictor | None,
+    config: DesignConfig,
+) -> tuple[list[MhcClass], Predictor, BindingCache, list[int]]:
+    """Classes, junction predictor, binding cache and all k-mer lengths of the junction check."""
+    classes = [MhcClass("class I", predict, tuple(class1_alleles), tuple(lengths),
+                        config.junction_max_affinity_nm, config.junction_max_percentile)]
+    if not class2_alleles:
+        cache = BindingCache(predict, class1_alleles, config.junction_max_affinity_nm,
+                             config.junction_max_percentile)  # fmt: skip
+        return classes, predict, cache, sorted(lengths)
+    if predict_class2 is None:
+        from vaxmix.mhc.classii import predict as predict_class2
+    classes.append(MhcClass("class II", predict_class2, tuple(class2_alleles),
+                            tuple(class2_lengths), config.class2_junction_max_affinity_nm,
+                            config.class2_junction_max_percentile))  # fmt: skip
+    junction_predict = combined_predictor(classes)
+    cache = BindingCache(junction_predict, class1_alleles + class2_alleles,
+                         rule=lambda table: binder_mask(table, classes))  # fmt: skip
+    return classes, junction_predict, cache, sorted(set(lengths) | set(class2_lengths))
+
+
+def _split_given(alleles: list[str] | tuple[str, ...]) -> tuple[list[str], list[str]]:
+    """Allele names as given → (class I names, class II names)."""
+    from vaxmix.mhc.classii.typing import is_class2_name
+
+    return ([a for a in alleles if not is_class2_name(a)],
+            [a for a in alleles if is_class2_name(a)])  # fmt: skip
+
+
 def _default_predict() -> Predictor:
     try:
         from vaxmix.mhc import predict
@@ -544,11 +579,8 @@ def design_vaccine(
     timings["import_predictor"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     tables = run if isinstance(run, RunTables) else read_run_folder(run)
-    from vaxmix.mhc.classii.typing import is_class2_name
-
-    given = list(config.alleles or ())  # may mix class I and class II names, as `vaxmix run`
-    given1 = [a for a in given if not is_class2_name(a)]
-    given2 = list(config.class2_alleles or ()) or [a for a in given if is_class2_name(a)]
+    given1, given2 = _split_given(config.alleles or ())  # mixed, as `vaxmix run` takes them
+    given2 = list(config.class2_alleles or ()) or given2
     class1_alleles = normalize_alleles(given1 or tables.alleles)
     class2_alleles: list[str] = []
     if config.class2 and (given2 or tables.class2_epitopes is not None):
@@ -571,28 +603,15 @@ def design_vaccine(
     lengths = sorted(
         int(k) for k in (config.junction_lengths or tables.epitopes["peptide"].str.len().unique())
     )
-    classes = [MhcClass("class I", predict, tuple(class1_alleles), tuple(lengths),
-                        config.junction_max_affinity_nm, config.junction_max_percentile)]
-    if class2_alleles:
-        class2_lengths = sorted(int(k) for k in (
-            config.class2_junction_lengths
-            or (tables.class2_epitopes["peptide"].str.len().unique()
-                if tables.class2_epitopes is not None and len(tables.class2_epitopes)
-                else range(12, 19))
-        ))  # fmt: skip
-        if predict_class2 is None:
-            from vaxmix.mhc.classii import predict as predict_class2
-        classes.append(MhcClass("class II", predict_class2, tuple(class2_alleles),
-                                tuple(class2_lengths), config.class2_junction_max_affinity_nm,
-                                config.class2_junction_max_percentile))  # fmt: skip
-        junction_predict = combined_predictor(classes)
-        lengths = sorted(set(lengths) | set(class2_lengths))
-        cache = BindingCache(junction_predict, alleles, rule=lambda t: binder_mask(t, classes))
-    else:
-        junction_predict = predict
-        cache = BindingCache(
-            predict, alleles, config.junction_max_affinity_nm, config.junction_max_percentile
-        )
+    class2_lengths = sorted(int(k) for k in (
+        config.class2_junction_lengths
+        or (tables.class2_epitopes["peptide"].str.len().unique()
+            if tables.class2_epitopes is not None and len(tables.class2_epitopes)
+            else range(12, 19))
+    ))  # fmt: skip
+    classes, junction_predict, cache, lengths = _junction_classes(
+        class1_alleles, lengths, predict, class2_alleles, class2_lengths, predict_class2, config
+    )
     forbidden: set[tuple[str, str]] = set()
     replaced: list[str] = []
     timings["selection"] = timings["ordering"] = 0.0
@@ -718,29 +737,42 @@ def design_from_peptides(
     config: DesignConfig | None = None,
     predict: Predictor | None = None,
     source: Path | None = None,
+    predict_class2: Predictor | None = None,
 ) -> DesignResult:
-    """pVACvector-style: order given peptides and choose linkers (no selection)."""
+    """pVACvector-style: order given peptides and choose linkers (no selection).
+
+    Class II names among ``alleles`` (or ``config.class2_alleles``) add the class II junction
+    check for ``config.class2_junction_lengths`` (default 12-18).
+    """
     config = (config or DesignConfig(signal_peptide="none", trafficking="none")).validate()
     predict = predict or _default_predict()
-    alleles = normalize_alleles(alleles)
+    given1, given2 = _split_given(alleles)
+    class2_alleles = (normalize_class2_alleles(list(config.class2_alleles or ()) or given2)
+                      if config.class2 else [])  # fmt: skip
+    alleles = normalize_alleles(given1)
     if len(records) > 34:
         raise InputError(f"{len(records)} peptides given; at most 34 are supported", path=source)
-    lengths = list(config.junction_lengths or range(8, 12))
+    classes, junction_predict, cache, lengths = _junction_classes(
+        alleles, list(config.junction_lengths or range(8, 12)), predict, class2_alleles,
+        list(config.class2_junction_lengths or range(12, 19)), predict_class2, config,
+    )  # fmt: skip
+    all_alleles = alleles + class2_alleles
     t = time.perf_counter()
     peptides = [(r.identifier, r.sequence, f"{source}:{r.line}" if source else "") for r in records]
     construct, junctions, result, cache = order_and_link(
-        peptides, alleles, config, predict, lengths
+        peptides, all_alleles, config, junction_predict, lengths, cache
     )
     warnings = _flank_warnings(junctions)
     ordering_s = time.perf_counter() - t
     t = time.perf_counter()
     verification = verify_junctions(
         construct,
-        alleles,
+        all_alleles,
         lengths,
-        predict,
+        junction_predict,
         config.junction_max_affinity_nm,
         config.junction_max_percentile,
+        classes=classes if class2_alleles else None,
     )
     selection = pd.DataFrame(
         {"order": range(1, len(result.order) + 1),
@@ -763,13 +795,14 @@ def design_from_peptides(
         selection,
         junctions,
         result,
-        alleles,
-        alleles,
+        all_alleles,
+        all_alleles,
         [],
         warnings,
         verification,
         summary,
         inputs,
+        class2_alleles,
     )
 
 

@@ -8,6 +8,11 @@ Each member sees, every epoch:
   drawn with the amino-acid composition of the affinity peptides) labelled ``> 20,000 nM`` on
   random alleles — composition-matched synthetic peptides rather than human peptides, so that
   the affinity head does not learn "human peptide = non-binder";
+* the MAPTAC ligands outside the member's validation positives as censored affinities
+  ``< ligand_affinity_nm`` (500 nM, the usual binder threshold; mass-spectrometry hits used as
+  censored affinity measurements as in MHCflurry, O'Donnell et al., Cell Syst 2018;7:129), so
+  the affinity head — whose percentile :func:`vaxmix.mhc.predict` reports — learns the
+  eluted-ligand motifs of those alleles (model 1.1.0 onwards);
 * presentation rows (binary cross-entropy on the presentation head): MAPTAC mono-allelic ligands
   and measured strong binders (≤ 500 nM, ``=`` or ``<``) of every allele as positives, and, per
   allele, ``decoy_ratio`` × positives natural decoys drawn fresh from the decoy pool with equal
@@ -33,7 +38,14 @@ from vaxmix.mhc.encoding import ALPHABET, MIN_LENGTH, blosum_table, peptide_slot
 from vaxmix.mhc.training.data import to_target
 from vaxmix.mhc.training.network import PanAlleleNet, inequality_mse
 
-__all__ = ["TrainConfig", "export_ensemble", "load_dataset", "train_ensemble", "train_member"]
+__all__ = [
+    "TrainConfig",
+    "export_ensemble",
+    "ligand_affinity_rows",
+    "load_dataset",
+    "train_ensemble",
+    "train_member",
+]
 
 
 @dataclass
@@ -127,6 +139,19 @@ def _pseudo_features(pseudos: np.ndarray) -> np.ndarray:
     return encode_pseudosequences(list(pseudos), blosum_table())
 
 
+def ligand_affinity_rows(
+    positive_is_validation: np.ndarray, n_ligands: int, ligand_affinity_nm: float | None
+) -> np.ndarray:
+    """Indices of the eluted ligands that also train the affinity head as ``< nM`` rows.
+
+    Positives are ordered ligands first, then measured strong binders; only ligands outside the
+    member's validation positives are used, so early stopping never sees its own training rows.
+    """
+    if ligand_affinity_nm is None:
+        return np.zeros(0, dtype=np.int64)
+    return np.flatnonzero(~positive_is_validation[:n_ligands])
+
+
 def train_member(
     data: dict[str, np.ndarray], config: TrainConfig, member: int, log: list[str]
 ) -> dict[str, np.ndarray]:
@@ -173,12 +198,7 @@ def train_member(
     pos_peptide = np.concatenate([data["el_peptide"][el_keep], data["ba_peptide"][strong]])
     pos_allele = np.concatenate([data["el_allele"][el_keep], data["ba_allele"][strong]])
     pos_val = rng.random(len(pos_peptide)) < 0.05
-    # eluted ligands outside the validation positives as censored affinities ("< N nM")
-    n_ligands = int(el_keep.sum())
-    if config.ligand_affinity_nm is not None:
-        lig_index = np.flatnonzero(~pos_val[:n_ligands])
-    else:
-        lig_index = np.zeros(0, dtype=np.int64)
+    lig_index = ligand_affinity_rows(pos_val, int(el_keep.sum()), config.ligand_affinity_nm)
     lig_target_value = float(to_target(np.array([config.ligand_affinity_nm or 500.0]))[0])
     pos_slots, pos_len = encoder.slots(pos_peptide)
     pos_allele_t = torch.tensor(pos_allele, device=device, dtype=torch.long)
