@@ -10,8 +10,8 @@ Inputs come from the ``pvactools==7.1.5`` wheel (BSD-3-Clause-Clear), cached in
   alleles HLA-A*02:01, HLA-B*35:01, junction lengths 8-10, no signal peptide or MITD.
 
 Junction binders are counted by re-predicting every junction-spanning peptide of the finished
-protein (``verify_junctions``) with ``vaxmix.mhc.predict``. Predictions are the vaxmix baseline
-model's, not MHCnuggets' or NetMHCpan's; pVACvector's 146 s is from
+protein (``verify_junctions``) with ``vaxmix.mhc.predict``. Predictions are the built-in vaxmix
+model's (named in the output), not MHCnuggets' or NetMHCpan's; pVACvector's 146 s is from
 ``shared/docs/pvactools-reference.md`` §2b (same machine class, not re-run here).
 
 Usage: ``python benchmarks/vaccine_design.py [--run-dir DIR] [--n 20]``

@@ -89,38 +89,19 @@ def test_model_energy_tracks_viennarna():
     assert abs(evaluated - model) <= 0.15 * abs(evaluated) + 1.0
 
 
-def test_parallel_and_serial_fill_agree_and_are_cached_apart():
+
+def test_parallel_and_serial_fill_agree_and_are_cached_apart(monkeypatch):
     """The threaded fill kernel (used from 400 nt up) must give exactly the serial result, and
-    the two compilations must not share a numba cache entry (they once did: the cache is named
-    after the function, so the parallel kernel silently loaded the serial machine code)."""
+    the two compilations must not share a numba cache entry (they once did: numba names the
+    cache after the function, so the parallel kernel silently loaded the serial machine code)."""
     from vaxmix.mrna import lattice_fold as lf
 
     assert lf._fill.py_func.__qualname__ != lf._fill_serial.py_func.__qualname__
     lat = codon_lattice("MKTAYIAKQRQISFVKSHFSRQLEERLGLIEVQAPILSRVGDGTQDNLSGAEK", TABLE)
     lattice = build_lattice("GGGAAAUAAGAGAGAAAAGAAGAGUAAGAAGAAAUAUAAGAGCCACC", lat, "UGAUGA", 0.8)
-    results = []
-    for filler in (lf._fill, lf._fill_serial):
-        original = lf._fill
-        try:
-            lf._fill = filler
-            # fold_lattice picks the threaded kernel from 400 nt up; force it here
-            results.append(_fold_with(lf, lattice, filler))
-        finally:
-            lf._fill = original
-    (obj_a, states_a, pairs_a), (obj_b, states_b, pairs_b) = results
-    assert obj_a == obj_b
-    assert (states_a == states_b).all() and (pairs_a == pairs_b).all()
-
-
-def _fold_with(lf, lattice, filler):
-    """fold_lattice's steps with an explicit fill kernel (it chooses by length otherwise)."""
-    n = len(lattice.unit)
-    W, L = min(60, n - 1), 12
-    head, tail, ubp, best_state, ucost, ubest = lf._prefix_tables(lattice)
-    args = (lattice.unit.astype(np.int64), lattice.n_states.astype(np.int64),
-            lattice.nuc.astype(np.int64))
-    params = lf._energy_args(ENERGY) if hasattr(lf, "_energy_args") else None
-    assert params is not None
-    tables = filler(*args, lattice.cost.astype(np.int64), lattice.pairable, head, tail, ubp,
-                    ucost, ubest, W, L, *params)
-    return int(tables[-1][n]), tables[0], tables[-2]
+    serial = fold_lattice(lattice, ENERGY, max_span=60, max_loop=12)
+    monkeypatch.setattr(lf, "_fill_serial", lf._fill)  # short input: force the threaded kernel
+    threaded = fold_lattice(lattice, ENERGY, max_span=60, max_loop=12)
+    assert threaded.objective == serial.objective
+    assert (threaded.states == serial.states).all()
+    assert (threaded.pairs == serial.pairs).all()

@@ -24,12 +24,15 @@ from vaxmix.common.provenance import sha256_file
 
 __all__ = [
     "AGGREGATED_FIELDS",
+    "CLASS2_FOLDER",
     "EPITOPE_FIELDS",
     "RunFolder",
     "candidate_records",
+    "class2_models",
     "epitope_records",
     "load_run",
     "run_alleles",
+    "run_class2_alleles",
     "run_identity",
     "run_inputs",
     "run_section",
@@ -91,6 +94,8 @@ EPITOPE_FIELDS: dict[str, tuple[str, ...]] = {
     "tumor_rna_vaf": ("Tumor RNA VAF",),
     "gene_expression": ("Gene Expression",),
     "transcript_expression": ("Transcript Expression",),
+    "method": ("Best MT IC50 Score Method", "Prediction Model"),
+    "core": ("Best MT Core", "MT Core", "Core"),
 }
 NUMERIC_EPITOPE_FIELDS = frozenset(
     {
@@ -124,6 +129,8 @@ JSON_FILES = {
     "virus_panel": "virus/panel.json",
 }
 EPITOPES_FILE = "all_epitopes.tsv"
+# Class II tables (same columns as class I), as pVACseq's separate MHC_Class_II results.
+CLASS2_FOLDER = "MHC_Class_II"
 
 
 @dataclass
@@ -143,6 +150,9 @@ class RunFolder:
     design: dict[str, Any] | None = None
     mrna: dict[str, Any] | None = None
     virus_panel: dict[str, Any] | None = None
+    class2_aggregated: pd.DataFrame | None = None
+    class2_filtered: pd.DataFrame | None = None
+    class2_epitopes: pd.DataFrame | None = None
     checksums: dict[str, str] = field(default_factory=dict)
 
 
@@ -215,7 +225,27 @@ def load_run(run_dir: str | Path) -> RunFolder:
         _require_columns(
             folder.aggregated, ("ID", "Index", "Gene", "Tier"), root / "aggregated.tsv"
         )
+    _load_class2(folder)
     return folder
+
+
+def _load_class2(folder: RunFolder) -> None:
+    """The ``MHC_Class_II/`` tables, when the run has them (a class I-only run has none)."""
+    class2 = folder.path / CLASS2_FOLDER
+    if not class2.is_dir():
+        return
+    folder.class2_aggregated = _read_table(class2 / TABLE_FILES["aggregated"])
+    folder.class2_filtered = _read_table(class2 / TABLE_FILES["filtered"])
+    folder.class2_epitopes = _read_table(class2 / EPITOPES_FILE, usecols=_epitope_columns)
+    for name in (TABLE_FILES["aggregated"], TABLE_FILES["filtered"], EPITOPES_FILE):
+        if (class2 / name).is_file():
+            folder.checksums[f"{CLASS2_FOLDER}/{name}"] = sha256_file(class2 / name)
+    if folder.class2_aggregated is not None:
+        _require_columns(
+            folder.class2_aggregated,
+            ("ID", "Index", "Gene", "Tier"),
+            class2 / TABLE_FILES["aggregated"],
+        )
 
 
 def _require_columns(frame: pd.DataFrame, columns: tuple[str, ...], path: Path) -> None:
@@ -235,11 +265,14 @@ def to_number(value: Any) -> float | None:
     return number if math.isfinite(number) else None
 
 
-def candidate_records(folder: RunFolder) -> list[dict[str, Any]]:
-    """One record per aggregated row (a candidate variant), in file order, with ``rank``."""
-    if folder.aggregated is None:
+def candidate_records(folder: RunFolder, class2: bool = False) -> list[dict[str, Any]]:
+    """One record per aggregated row (a candidate variant), in file order, with ``rank``.
+
+    ``class2`` reads the class II table (``MHC_Class_II/aggregated.tsv``) instead of class I's.
+    """
+    frame = folder.class2_aggregated if class2 else folder.aggregated
+    if frame is None:
         return []
-    frame = folder.aggregated
     allele_columns = [c for c in frame.columns if "*" in c and c != "Allele"]
     records = []
     for rank, row in enumerate(frame.to_dict("records"), start=1):
@@ -255,15 +288,19 @@ def candidate_records(folder: RunFolder) -> list[dict[str, Any]]:
 
 
 def epitope_records(
-    folder: RunFolder, per_variant: int = 15, indexes: set[str] | None = None
+    folder: RunFolder,
+    per_variant: int = 15,
+    indexes: set[str] | None = None,
+    class2: bool = False,
 ) -> dict[str, list[dict[str, Any]]]:
     """MT peptides per candidate (by ``Index``), the best ``per_variant`` by MT IC50 each.
 
     The cap mirrors pVACseq's ``--aggregate-inclusion-count-limit`` (15) so that the report of
     a large run stays small. ``indexes`` keeps only those candidates (all_epitopes also holds
-    rows of the variants' other transcripts, each with its own ``Index``).
+    rows of the variants' other transcripts, each with its own ``Index``). ``class2`` reads the
+    class II all-epitopes table.
     """
-    frame = folder.epitopes
+    frame = folder.class2_epitopes if class2 else folder.epitopes
     if frame is None or frame.empty:
         return {}
     if indexes is not None and "Index" in frame.columns:
@@ -307,6 +344,37 @@ def run_alleles(folder: RunFolder) -> list[str]:
             return [a.strip() for a in candidate.split(",") if a.strip()]
     if folder.epitopes is not None and "HLA Allele" in folder.epitopes.columns:
         return sorted(set(folder.epitopes["HLA Allele"]))
+    return []
+
+
+def run_class2_alleles(folder: RunFolder) -> list[str]:
+    """Class II molecules of the run: ``run.json``'s ``class2_alleles``, else the class II table's."""
+    listed = folder.run.get("class2_alleles")
+    if isinstance(listed, list) and listed:
+        return [str(a) for a in listed]
+    frame = folder.class2_epitopes
+    if frame is not None and "HLA Allele" in frame.columns:
+        return sorted(set(frame["HLA Allele"]))
+    frame = folder.class2_aggregated
+    if frame is not None and "Allele" in frame.columns:
+        return sorted(set(frame["Allele"]) - {""})
+    return []
+
+
+def class2_models(folder: RunFolder) -> list[str]:
+    """Name and version of the class II predictor(s): ``run.json``, else the tables' method column.
+
+    ``vaxmix run`` records them under ``prediction.class2_models``; pVACseq-style tables name
+    the method in ``Best MT IC50 Score Method``.
+    """
+    prediction = folder.run.get("prediction")
+    if isinstance(prediction, dict) and isinstance(prediction.get("class2_models"), list):
+        return [str(m) for m in prediction["class2_models"]]
+    frame = folder.class2_epitopes
+    if frame is not None:
+        for column in EPITOPE_FIELDS["method"]:
+            if column in frame.columns:
+                return sorted(set(frame[column]) - {"", "NA", "None"})
     return []
 
 
