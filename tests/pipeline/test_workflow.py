@@ -14,6 +14,8 @@ def test_full_demo_writes_every_stage_and_they_agree(tmp_path, capsys):
     assert main(["demo", "--out", str(out)]) == 0
     printed = capsys.readouterr().out
     assert "vaccine:" in printed and "mRNA:" in printed and "report:" in printed
+    assert "constraints all met" in printed
+    assert json.loads((out / "mrna" / "mrna.json").read_text())["all_constraints_met"] is True
 
     construct = json.loads((out / "vaccine" / "construct.json").read_text())
     protein = construct["protein"]

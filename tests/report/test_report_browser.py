@@ -66,3 +66,49 @@ def test_report_renders_offline_with_working_table(
     page.screenshot(path=str(shot), full_page=True)
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 50_000
     context.close()
+
+
+def test_class2_table_sorts_filters_and_shows_peptides(
+    browser, hcc1395_class2_run: Path
+) -> None:
+    report = write_report(hcc1395_class2_run)
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, offline=True)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(report.as_uri())
+    assert errors == []
+    assert page.locator("#class2-table").is_visible()
+    assert page.locator("#class2-tier-plot svg").is_visible()
+    rows = page.locator("#class2-table tbody tr")
+    assert rows.count() == 15
+
+    # Each table has its own filter: class II PoorPresentation leaves class I untouched.
+    page.select_option("#class2-tier-filter", "PoorPresentation")
+    assert page.locator("#class2-table tbody tr:visible").count() == 6
+    assert page.locator("#candidate-table tbody tr:visible").count() == 23
+    assert page.locator("#class2-shown-count").inner_text() == "6 of 15 shown"
+    page.select_option("#class2-tier-filter", "")
+
+    # Sort by IC50 MT (7th column): expected order from pVACseq's class II TSV.
+    with open(hcc1395_class2_run / "MHC_Class_II" / "aggregated.tsv", newline="") as handle:
+        agg = list(csv.DictReader(handle, delimiter="\t"))
+    expected = [r["Best Peptide"] for r in sorted(agg, key=lambda r: float(r["IC50 MT"]))]
+    page.click("#class2-table thead th:nth-child(7)")
+    shown = page.locator("#class2-table tbody tr td:nth-child(5)").all_inner_texts()
+    assert shown == expected
+
+    # Detail of FNDC3B P927S: its peptides on DRB1*04:05, lowest median MT IC50 first.
+    with open(hcc1395_class2_run / "MHC_Class_II" / "all_epitopes.tsv", newline="") as handle:
+        fnd = [r for r in csv.DictReader(handle, delimiter="\t")
+               if r["Index"] == "244.FNDC3B.ENST00000415807.7.missense.927P/S"]  # fmt: skip
+    best = min(fnd, key=lambda r: float(r["Median MT IC50 Score"]))["MT Epitope Seq"]
+    page.click('#class2-table tbody tr[data-index="244.FNDC3B.ENST00000415807.7.missense.927P/S"]')
+    detail = page.locator("#class2-detail")
+    assert detail.is_visible()
+    assert "FNDC3B P927S" in detail.locator("h3").first.inner_text()
+    table = detail.locator('table[data-allele="DRB1*04:05"] tbody tr')
+    assert table.count() == min(15, len(fnd))
+    assert table.first.locator("td").first.inner_text() == best
+    assert page.locator("#detail").is_hidden()  # the class I panel stays closed
+    context.close()

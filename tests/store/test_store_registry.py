@@ -275,3 +275,25 @@ def test_evaluated_aggregated_table_for_pvacview(
         assert {k: v for k, v in before.items() if k != "Evaluation"} == {
             k: v for k, v in after.items() if k != "Evaluation"
         }
+
+
+def test_import_records_class2_molecules_of_a_class2_run(
+    registry: Registry, hcc1395_run: Path
+) -> None:
+    """A run with class II (``class2_alleles`` in run.json) registers its molecules as class II;
+    candidates still come from the class I table."""
+    run_json_path = hcc1395_run / "run.json"
+    run_json = json.loads(run_json_path.read_text())
+    run_json["class2_alleles"] = ["HLA-DRB1*04:05", "HLA-DQA1*01:02-DQB1*06:02"]
+    run_json_path.write_text(json.dumps(run_json))
+    run_id, _ = import_run(registry, hcc1395_run, actor="test")
+    with registry.read() as session:
+        types = {h.allele: h.mhc_class for h in session.scalars(select(HlaType))}
+        assert types == {
+            "HLA-A*29:02": "I", "HLA-B*45:01": "I", "HLA-B*82:02": "I",
+            "HLA-DRB1*04:05": "II", "HLA-DQA1*01:02-DQB1*06:02": "II",
+        }  # fmt: skip
+        run = session.get(Run, run_id)
+        assert [c.index_key for c in run.candidates] == [
+            r["Index"] for r in _aggregated(hcc1395_run)
+        ]

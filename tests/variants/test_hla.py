@@ -8,6 +8,7 @@ import pytest
 
 from vaxmix.common.errors import InputError
 from vaxmix.variants import normalize_allele, parse_allele_list, read_hla_file
+from vaxmix.variants.hla import normalize_class2_name
 
 KNOWN = ["HLA-A*02:01", "HLA-A*02:06", "HLA-A*29:02", "HLA-B*45:01", "HLA-B*82:02",
          "HLA-C*07:02"]  # fmt: skip
@@ -76,3 +77,104 @@ def test_plain_list_reports_the_bad_line(tmp_path):
     with pytest.raises(InputError) as info:
         read_hla_file(path)
     assert info.value.line == 3 and str(path) in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("name", "canonical"),
+    [
+        # pairs as pVACseq/IEDB, with a slash, NetMHCIIpan's compact form, beta first
+        ("HLA-DQA1*01:02-DQB1*06:02", "HLA-DQA1*01:02-DQB1*06:02"),
+        ("DPA1*01:03/DPB1*04:01", "HLA-DPA1*01:03-DPB1*04:01"),
+        ("HLA-DQA10501-DQB10201", "HLA-DQA1*05:01-DQB1*02:01"),
+        ("HLA-DQB1*06:02-DQA1*01:02", "HLA-DQA1*01:02-DQB1*06:02"),
+        # DR: the molecule is named by its beta chain (DRA*01:01 is implied)
+        ("HLA-DRA*01:01-DRB1*03:01", "HLA-DRB1*03:01"),
+        ("DRB1*04:05", "HLA-DRB1*04:05"),
+        ("DRB1_0405", "HLA-DRB1*04:05"),
+        ("HLA-DRB3*02:02:01:02", "HLA-DRB3*02:02"),
+        ("DRB4*01:03", "HLA-DRB4*01:03"),
+        ("DRB5*01:01", "HLA-DRB5*01:01"),
+        # single chains, as typing tools report them
+        ("HLA-DQB1*06:02:01", "HLA-DQB1*06:02"),
+        ("DPA1*01:03:01:01", "HLA-DPA1*01:03"),
+    ],
+)
+def test_class2_names_normalize(name, canonical):
+    assert normalize_class2_name(name) == canonical
+    assert parse_allele_list(name, KNOWN) == [canonical]  # class I list not applied
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("HLA-DQA1*01:02-DRB1*04:05", "pairs DQA1 with DRB1"),
+        ("DQA1*01:02-DPB1*04:01", "pairs DQA1 with DPB1"),
+        ("DRB2*01:01", "DRB2 is not an expressed HLA class II chain"),
+        ("DQA1*01", "allele-group resolution"),
+    ],
+)
+def test_bad_class2_names(name, message):
+    with pytest.raises(InputError, match=message):
+        normalize_class2_name(name)
+
+
+def test_plain_list_with_class2_pairs_and_chains(tmp_path):
+    path = tmp_path / "alleles.txt"
+    path.write_text("# patient 7\nHLA-A*29:02, HLA-B*45:01\nHLA-DRB1*04:05\n"
+                    "HLA-DQA1*01:02-DQB1*06:02 DPA1*01:03/DPB1*04:01\n"
+                    "DQA1*05:01\n")  # fmt: skip
+    assert read_hla_file(path, KNOWN) == [
+        "HLA-A*29:02", "HLA-B*45:01", "HLA-DRB1*04:05", "HLA-DQA1*01:02-DQB1*06:02",
+        "HLA-DPA1*01:03-DPB1*04:01", "HLA-DQA1*05:01",
+    ]  # fmt: skip
+
+
+def test_plain_list_names_the_line_of_a_bad_class2_pair(tmp_path):
+    path = tmp_path / "alleles.txt"
+    path.write_text("HLA-A*29:02\nHLA-DQA1*01:02-DRB1*04:05\n")
+    with pytest.raises(InputError, match="pairs DQA1 with DRB1") as info:
+        read_hla_file(path)
+    assert info.value.line == 2 and info.value.path == path
+
+
+def test_class1_names_still_checked_against_known(tmp_path):
+    path = tmp_path / "alleles.txt"
+    path.write_text("HLA-DRB1*04:05\nHLA-A*68:01\n")
+    with pytest.raises(InputError, match="unknown allele 'HLA-A\\*68:01'") as info:
+        read_hla_file(path, KNOWN)
+    assert info.value.line == 2
+
+
+def test_arcashla_class2_chains_and_non_classical_genes(tmp_path):
+    path = tmp_path / "sample.genotype.json"
+    path.write_text(json.dumps({
+        "A": ["A*29:02:01"], "DQA1": ["DQA1*01:02:01", "DQA1*05:01:01"],
+        "DQB1": ["DQB1*06:02:01"], "DRB1": ["DRB1*04:05:01", "DRB1*04:05:01"],
+        "E": ["E*01:01:01"], "DMA": ["DMA*01:01:01"],
+    }))  # fmt: skip
+    assert read_hla_file(path, KNOWN) == [
+        "HLA-A*29:02", "HLA-DQA1*01:02", "HLA-DQA1*05:01", "HLA-DQB1*06:02", "HLA-DRB1*04:05"
+    ]  # fmt: skip
+
+
+def test_hlahd_class2_rows_and_non_classical_genes(tmp_path):
+    path = tmp_path / "sample_final.result.txt"
+    path.write_text(
+        "A\tHLA-A*29:02:01\tHLA-A*02:01:01:01\nE\tHLA-E*01:01:01:01\tHLA-E*01:03:02:01\n"
+        "DRB1\tHLA-DRB1*04:05:01\tHLA-DRB1*15:01:01:01\nDRB2\tNot typed\tNot typed\n"
+        "DRB4\tHLA-DRB4*01:03:01:01\t-\nDPA1\tHLA-DPA1*01:03:01:02\t-\n"
+        "DPB1\tHLA-DPB1*04:01:01:01\tHLA-DPB1*02:01:02:01\nDOA\tHLA-DOA*01:01:02\t-\n"
+    )  # fmt: skip
+    assert read_hla_file(path, KNOWN) == [
+        "HLA-A*29:02", "HLA-A*02:01", "HLA-DRB1*04:05", "HLA-DRB1*15:01", "HLA-DRB4*01:03",
+        "HLA-DPA1*01:03", "HLA-DPB1*04:01", "HLA-DPB1*02:01",
+    ]  # fmt: skip
+
+
+def test_class2_chain_without_groove_sequence_names_line_and_close_chains(tmp_path):
+    path = tmp_path / "alleles.txt"
+    path.write_text("HLA-A*29:02\nHLA-DQA1*99:01-DQB1*06:02\n")
+    with pytest.raises(InputError, match="closest known") as info:
+        read_hla_file(path)
+    assert info.value.line == 2
+    assert "HLA-DQA1*99:01" in str(info.value)

@@ -96,7 +96,13 @@ def design_patient(
         qc = mrna.qc
         result.summary.append(
             f"mRNA: {len(mrna.mrna)} nt, CAI {qc['cai']:.3f}, MFE (full, dangles=0) "
-            f"{qc['mfe_mrna_d0']:.1f} kcal/mol (predicted, ViennaRNA)"
+            f"{qc['mfe_mrna_d0']:.1f} kcal/mol (predicted, ViennaRNA); "
+            + (
+                "constraints all met"
+                if mrna.all_constraints_met
+                else "constraints NOT met: "
+                + ", ".join(sorted({v.constraint for v in mrna.violations}))
+            )
         )
 
     if virus_inputs is not None:

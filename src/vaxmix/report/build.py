@@ -23,9 +23,11 @@ from vaxmix.report import svg
 from vaxmix.report.loaders import (
     RunFolder,
     candidate_records,
+    class2_models,
     epitope_records,
     load_run,
     run_alleles,
+    run_class2_alleles,
     run_identity,
     run_inputs,
     run_section,
@@ -91,15 +93,112 @@ EPITOPE_DETAIL_FIELDS = (
 )
 
 
-def _columnar(grouped: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
+def _columnar(
+    grouped: dict[str, list[dict[str, Any]]], fields: tuple[str, ...] = EPITOPE_DETAIL_FIELDS
+) -> dict[str, Any]:
     """Peptide rows as lists under one header, to keep the embedded JSON small."""
     return {
-        "columns": list(EPITOPE_DETAIL_FIELDS),
+        "columns": list(fields),
         "rows": {
-            index: [[row.get(field) for field in EPITOPE_DETAIL_FIELDS] for row in rows]
+            index: [[row.get(field) for field in fields] for row in rows]
             for index, rows in grouped.items()
         },
     }
+
+
+def _class2_section(folder: RunFolder) -> dict[str, Any] | None:
+    """The class II candidates, their peptides and cores; ``None`` for a class I-only run.
+
+    The core of each shown peptide comes from the table's core column when it has one, else it
+    is recomputed with the shipped model when that model made the run's predictions
+    (:mod:`vaxmix.report.cores`); otherwise no core is shown.
+    """
+    if folder.class2_aggregated is None and folder.class2_epitopes is None:
+        return None
+    candidates = candidate_records(folder, class2=True)
+    indexes = {c["index"] for c in candidates}
+    grouped = epitope_records(folder, indexes=indexes, class2=True)
+    models = class2_models(folder)
+    in_table = any(row.get("core") for rows in grouped.values() for row in rows)
+    core_note = ""
+    if in_table:
+        core_note = "binding core as written in the run's class II table"
+    else:
+        from vaxmix.report.cores import core_source, recompute_cores
+
+        model = core_source(folder.run, models)
+        if model is not None:
+            pairs = [(r["mt_peptide"], r["allele"]) for rows in grouped.values() for r in rows]
+            pairs += [(c["best_peptide"], c["allele"]) for c in candidates]
+            cores = recompute_cores(pairs)
+            for rows in grouped.values():
+                for row in rows:
+                    row["core"] = cores.get((str(row["mt_peptide"]), str(row["allele"])))
+            for candidate in candidates:
+                candidate["core"] = cores.get((candidate["best_peptide"], candidate["allele"]))
+            core_note = (
+                f"binding core predicted by {model} (recomputed by the report for the shown "
+                "peptides: the run's tables do not store it)"
+            )
+    if in_table:
+        best = {(str(r["mt_peptide"]), str(r["allele"])): r.get("core") for rows in
+                grouped.values() for r in rows}  # fmt: skip
+        for candidate in candidates:
+            candidate["core"] = best.get((candidate["best_peptide"], candidate["allele"]))
+    has_core = bool(core_note)
+    fields = (*EPITOPE_DETAIL_FIELDS, "core") if has_core else EPITOPE_DETAIL_FIELDS
+    tiers = _tier_counts(candidates)
+    return {
+        "candidates": candidates,
+        "n_candidates": len(candidates),
+        "n_epitopes": None if folder.class2_epitopes is None else len(folder.class2_epitopes),
+        "n_filtered": None if folder.class2_filtered is None else len(folder.class2_filtered),
+        "tiers": tiers,
+        "tier_plot": (
+            Markup(svg.bar_chart(tiers, "Class II candidates per tier")) if tiers else None
+        ),
+        "alleles": run_class2_alleles(folder),
+        "models": models,
+        "has_core": has_core,
+        "core_note": core_note,
+        "detail_json": _json_for_script(
+            {
+                "epitopes": _columnar(grouped, fields),
+                "variants": _variant_details(folder, indexes),
+                "candidates": candidates,
+            }
+        ),
+    }
+
+
+def _class2_design(design: dict[str, Any] | None) -> list[tuple[str, Any]]:
+    """Class II facts of ``vaccine/design.json``: its ``class2`` section and binders by class."""
+    if not design:
+        return []
+    facts: list[tuple[str, Any]] = []
+    section = design.get("class2") if isinstance(design.get("class2"), dict) else {}
+    for key, label in (
+        ("alleles", "Class II molecules"),
+        ("epitopes_in_selection", "Class II epitopes in the selected long peptides"),
+        ("junction_lengths", "Class II junction peptide lengths"),
+        ("note", "Class II note"),
+    ):
+        if key in section:
+            value = section[key]
+            facts.append((label, ", ".join(map(str, value)) if isinstance(value, list) else value))
+    verification = design.get("verification")
+    if isinstance(verification, dict):
+        by_class = verification.get("binders_by_class")
+        if isinstance(by_class, dict):
+            for name, count in by_class.items():
+                facts.append((f"Junction binders, {name} (predicted)", count))
+        for key, label in (("rule", "Junction binder rule"), ("model", "Junction check models")):
+            if key in verification and by_class is not None:
+                value = verification[key]
+                facts.append(
+                    (label, ", ".join(map(str, value)) if isinstance(value, list) else value)
+                )
+    return facts
 
 
 def _zero_based(elements: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -284,6 +383,8 @@ def build_context(folder: RunFolder) -> dict[str, Any]:
         "run_warnings": [str(w) for w in run.get("warnings") or []],
         "design": folder.design,
         "design_facts": _design_facts(folder.design) if folder.design else [],
+        "class2": _class2_section(folder),
+        "class2_design": _class2_design(folder.design),
         "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "vaxmix_version": __version__,
         "tier_colours": svg.TIER_COLOURS,

@@ -348,7 +348,7 @@ def run_alleles(folder: RunFolder) -> list[str]:
 
 
 def run_class2_alleles(folder: RunFolder) -> list[str]:
-    """Class II molecules of the run: ``run.json``'s ``class2_alleles``, else the class II table's."""
+    """Class II molecules: ``run.json``'s ``class2_alleles``, else those of the class II tables."""
     listed = folder.run.get("class2_alleles")
     if isinstance(listed, list) and listed:
         return [str(a) for a in listed]

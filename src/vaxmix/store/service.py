@@ -161,6 +161,7 @@ def import_run(
         candidate_records,
         load_run,
         run_alleles,
+        run_class2_alleles,
         run_identity,
         run_inputs,
         run_section,
@@ -183,7 +184,9 @@ def import_run(
             h.allele
             for h in session.scalars(select(HlaType).where(HlaType.patient_id == patient.id))
         }
-        for allele in run_alleles(folder):
+        # class II molecules (run.json ``class2_alleles`` or the MHC_Class_II tables) too;
+        # candidates are imported from the class I table only (docs/store.md)
+        for allele in [*run_alleles(folder), *run_class2_alleles(folder)]:
             if allele not in known:
                 session.add(
                     HlaType(

@@ -1,15 +1,17 @@
 // vaxmix report: table sorting, filtering and the per-candidate detail panel (no network).
+// One set of controls per candidate table: class I (ids without prefix) and class II ("class2-").
 (function () {
   "use strict";
-  var table = document.getElementById("candidate-table");
+function setup(tableId, dataId, filterId, tierId, shownId, detailId) {
+  var table = document.getElementById(tableId);
   if (!table) { return; }
-  var data = JSON.parse(document.getElementById("detail-data").textContent);
+  var data = JSON.parse(document.getElementById(dataId).textContent);
   var body = table.tBodies[0];
   var rows = Array.prototype.slice.call(body.rows);
-  var filterBox = document.getElementById("filter");
-  var tierBox = document.getElementById("tier-filter");
-  var shown = document.getElementById("shown-count");
-  var detail = document.getElementById("detail");
+  var filterBox = document.getElementById(filterId);
+  var tierBox = document.getElementById(tierId);
+  var shown = document.getElementById(shownId);
+  var detail = document.getElementById(detailId);
   var candidates = {};
   data.candidates.forEach(function (c) { candidates[c.index] = c; });
 
@@ -105,17 +107,21 @@
     });
     if (!peps.length) { detail.appendChild(el("p", "No peptide rows for this candidate.", "muted")); return; }
     var byAllele = {};
+    var hasCore = cols.indexOf("core") !== -1;
     peps.forEach(function (p) { (byAllele[p.allele] = byAllele[p.allele] || []).push(p); });
     Object.keys(byAllele).sort().forEach(function (allele) {
       detail.appendChild(el("h3", allele + " (" + byAllele[allele].length + " peptides)"));
       var t = el("table", null, "data peptides");
       t.setAttribute("data-allele", allele);
       var head = t.createTHead().insertRow();
-      ["MT peptide", "WT peptide", "Length", "Mut pos", "MT IC50 (nM)", "", "WT IC50 (nM)", "", "MT %ile", "WT %ile", "Fold change"].forEach(function (h) { head.appendChild(el("th", h)); });
+      var names = ["MT peptide", "WT peptide", "Length", "Mut pos", "MT IC50 (nM)", "", "WT IC50 (nM)", "", "MT %ile", "WT %ile", "Fold change"];
+      if (hasCore) { names.splice(1, 0, "Core (predicted)"); }
+      names.forEach(function (h) { head.appendChild(el("th", h)); });
       var tb = t.createTBody();
       byAllele[allele].forEach(function (p) {
         var r = tb.insertRow();
         r.appendChild(el("td", p.mt_peptide, "mono"));
+        if (hasCore) { r.appendChild(el("td", p.core, "mono core")); }
         r.appendChild(el("td", p.wt_peptide, "mono"));
         r.appendChild(el("td", fmt(p.length)));
         r.appendChild(el("td", p.mutation_position));
@@ -140,4 +146,8 @@
     r.addEventListener("click", open);
     r.addEventListener("keydown", function (e) { if (e.key === "Enter") { open(); } });
   });
+}
+  setup("candidate-table", "detail-data", "filter", "tier-filter", "shown-count", "detail");
+  setup("class2-table", "class2-detail-data", "class2-filter", "class2-tier-filter",
+        "class2-shown-count", "class2-detail");
 })();
