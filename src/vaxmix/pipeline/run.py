@@ -101,36 +101,13 @@ def _class2_error(exc: InputError, path: Path | None, line: int | None) -> Input
 
 
 def _typing_file_alleles(path: Path, known: list[str] | None) -> tuple[list[str], list[str]]:
-    """Class I names and raw class II names of an HLA typing file, in file order."""
-    from vaxmix.mhc.classii.typing import is_class2_name, typing_file_names
-    from vaxmix.variants.hla import normalize_allele
+    """Class I names and class II names of an HLA typing file, in file order."""
+    from vaxmix.mhc.classii.typing import is_class2_name, split_alleles
 
-    try:
-        names: list[tuple[str, int | None]] = [(n, None) for n in read_hla_file(path, None)]
-    except InputError:
-        # a plain list may hold class II pairs (HLA-DQA1*01:02-DQB1*06:02), which the
-        # general typing reader does not take; anything else is the reader's error
-        if not path.is_file() or path.read_text(errors="replace").lstrip().startswith("{"):
-            raise
-        names = typing_file_names(path)
-        if not any(is_class2_name(n) for n, _ in names):
-            raise
-    from vaxmix.mhc.classii.typing import split_alleles
-
-    class1, class2 = [], []
-    for name, line in names:
-        if is_class2_name(name):
-            class2.append(name)
-            if line is None:
-                continue
-            try:  # a wrong class II name is reported with its file and line
-                split_alleles([name])
-            except InputError as exc:
-                if "needs its" not in exc.message:  # lone chains are paired below
-                    raise _class2_error(exc, path, line) from None
-        else:
-            class1.append(normalize_allele(name, known, path, line))
-    try:
+    names = read_hla_file(path, known)
+    class1 = [n for n in names if not is_class2_name(n)]
+    class2 = [n for n in names if is_class2_name(n)]
+    try:  # lone DQ/DP chains are paired into molecules here; a bad pairing names the file
         split_alleles(class2)
     except InputError as exc:
         raise _class2_error(exc, path, None) from None
