@@ -20,12 +20,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from vaxmix.common.errors import InputError
 from vaxmix.mhc.classii.alleles import normalize_allele
 
-__all__ = ["SplitAlleles", "is_class2_name", "pair_chains", "split_alleles", "typing_file_names"]
+__all__ = ["SplitAlleles", "is_class2_name", "pair_chains", "split_alleles"]
 
 _CLASS2_PREFIX = re.compile(r"^(?:HLA-)?D[RPQ]", re.IGNORECASE)
 _PAIR_LOCI = {"DQ": ("DQA1", "DQB1"), "DP": ("DPA1", "DPB1")}
@@ -110,19 +109,4 @@ def split_alleles(names: list[str]) -> SplitAlleles:
     paired = pair_chains(chains)
     out.class2 = list(dict.fromkeys(out.class2 + paired))
     out.class1 = list(dict.fromkeys(out.class1))
-    return out
-
-
-def typing_file_names(path: str | Path) -> list[tuple[str, int | None]]:
-    """Raw allele names of a *plain list* typing file with their line numbers.
-
-    One or more names per line (comma- or space-separated), ``#`` starts a comment. Used for
-    lists that hold class II pairs, which the general HLA typing reader does not take.
-    """
-    path = Path(path)
-    out: list[tuple[str, int | None]] = []
-    for number, line in enumerate(path.read_text(errors="replace").splitlines(), start=1):
-        for part in re.split(r"[,\s]+", line.split("#", 1)[0].strip()):
-            if part:
-                out.append((part, number))
     return out
