@@ -60,7 +60,9 @@ def read_fasta(path: Path) -> Iterator[tuple[str, str]]:
         yield header, "".join(chunks)
 
 
-def _aligner():
+def groove_aligner():
+    """Global BLOSUM62 aligner (gap open −10, extend −1, free end gaps) used to number an
+    allele's residues by its gene's reference sequence; shared by the class I and II tables."""
     from Bio import Align
     from Bio.Align import substitution_matrices
 
@@ -73,7 +75,7 @@ def _aligner():
     return aligner
 
 
-def _residues_at(aligner, reference: str, query: str, positions: tuple[int, ...]) -> str:  # noqa: ANN001
+def residues_at(aligner, reference: str, query: str, positions: tuple[int, ...]) -> str:  # noqa: ANN001
     """Residues of ``query`` aligned to 1-based ``positions`` of ``reference`` ("X" if none)."""
     alignment = aligner.align(reference, query)[0]
     mapping: dict[int, int] = {}
@@ -93,7 +95,7 @@ def build_table(imgt_dir: Path) -> list[PseudoRecord]:
     else the first partial one; all sequences of a two-field allele share one protein sequence
     by definition of the nomenclature, so the choice does not change the result where covered.
     """
-    aligner = _aligner()
+    aligner = groove_aligner()
     records: list[PseudoRecord] = []
     for gene in CLASS1_GENES:
         entries = list(read_fasta(Path(imgt_dir) / f"{gene}_prot.fasta"))
@@ -113,7 +115,7 @@ def build_table(imgt_dir: Path) -> list[PseudoRecord]:
             if previous is None or (is_full and not previous[2].startswith("M")):
                 chosen[two_field] = (accession, f"{gene_name}*{fields}{suffix}", sequence)
         for two_field, (accession, full_name, sequence) in chosen.items():
-            pseudo = _residues_at(aligner, reference, sequence, PSEUDO_POSITIONS)
+            pseudo = residues_at(aligner, reference, sequence, PSEUDO_POSITIONS)
             records.append(PseudoRecord(f"HLA-{two_field}", pseudo, accession, full_name))
     return records
 

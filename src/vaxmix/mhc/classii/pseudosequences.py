@@ -35,7 +35,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from vaxmix.mhc.pseudosequences import read_fasta
+from vaxmix.mhc.pseudosequences import groove_aligner, read_fasta, residues_at
 
 __all__ = [
     "ALPHA_POSITIONS",
@@ -71,29 +71,6 @@ class ChainRecord:
     full_name: str
 
 
-def _aligner():
-    from Bio import Align
-    from Bio.Align import substitution_matrices
-
-    aligner = Align.PairwiseAligner()
-    aligner.substitution_matrix = substitution_matrices.load("BLOSUM62")
-    aligner.open_gap_score = -10
-    aligner.extend_gap_score = -1
-    aligner.end_gap_score = 0.0
-    aligner.mode = "global"
-    return aligner
-
-
-def residues_at(aligner, reference: str, query: str, positions: tuple[int, ...]) -> str:  # noqa: ANN001
-    """Residues of ``query`` aligned to 1-based ``positions`` of ``reference`` ("X" if none)."""
-    alignment = aligner.align(reference, query)[0]
-    mapping: dict[int, int] = {}
-    for (t0, t1), (q0, _q1) in zip(*alignment.aligned, strict=True):
-        for offset in range(t1 - t0):
-            mapping[t0 + offset] = q0 + offset
-    return "".join(query[mapping[p - 1]] if (p - 1) in mapping else "X" for p in positions)
-
-
 def _representatives(path: Path) -> dict[str, tuple[str, str, str]]:
     """Two-field name → (accession, full name, sequence), first full-length sequence preferred."""
     chosen: dict[str, tuple[str, str, str]] = {}
@@ -124,7 +101,7 @@ def dr_references(imgt_dir: Path) -> dict[str, str]:
 
 def build_table(imgt_dir: Path) -> list[ChainRecord]:
     """Groove residues of every expressed two-field class II chain allele in ``imgt_dir``."""
-    aligner = _aligner()
+    aligner = groove_aligner()
     refs = dr_references(imgt_dir)
     records = []
     for stem, chain in FASTA_CHAINS.items():
