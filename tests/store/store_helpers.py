@@ -21,3 +21,36 @@ def build_run_folder(target: Path) -> Path:
         shutil.copyfileobj(src, dst)
     packed.unlink()
     return target
+
+
+MSH6_INDEX = "117.MSH6.ENST00000234420.11.missense.1255D/N"  # class I row 1 of the fixture
+ARID1B_INDEX = "359.ARID1B.ENST00000636930.2.missense.897G/A"  # class I row 2
+CLASS2_ONLY_INDEX = "900.KRAS.ENST00000256078.10.missense.12G/D"  # no class I row
+CLASS2_COLUMNS = (
+    "ID", "Index", "DRB1*04:05", "Gene", "AA Change", "Best Peptide", "Best Transcript",
+    "Allele", "IC50 MT", "IC50 WT", "%ile MT", "RNA Expr", "RNA VAF", "Allele Expr", "DNA VAF",
+    "Tier", "Evaluation",
+)  # fmt: skip
+# Hand-written class II rows (pVACseq MHC_Class_II/aggregated.tsv columns): two variants that
+# are class I candidates too (same ID and Index), one that is a class II candidate only.
+CLASS2_ROWS = (
+    ("chr2-47806319-47806320-G-A", MSH6_INDEX, "3", "MSH6", "D1255N", "GSVENYSQNVAKLLE",
+     "ENST00000234420.11", "HLA-DRB1*04:05", "120.5", "300.1", "2.1", "48.832", "0.338",
+     "16.505", "0.318", "Pass", "Pending"),
+    ("chr6-157133135-157133136-G-C", ARID1B_INDEX, "1", "ARID1B", "G897A", "QMHAAPSPGGQMHAA",
+     "ENST00000636930.2", "HLA-DRB1*04:05", "480.0", "900.0", "6.5", "39.757", "1.0",
+     "39.757", "1.0", "Relaxed", "Pending"),
+    ("chr12-25245349-25245350-C-T", CLASS2_ONLY_INDEX, "2", "KRAS", "G12D",
+     "MTEYKLVVVGADGVGKSAL", "ENST00000256078.10", "HLA-DRB1*04:05", "210.0", "2500.0", "3.0",
+     "20.0", "0.25", "20.0", "0.22", "Pass", "Pending"),
+)  # fmt: skip
+
+
+def add_class2_table(run_dir: Path) -> Path:
+    """Give a run folder an ``MHC_Class_II/aggregated.tsv`` (the rows above); returns its path."""
+    folder = run_dir / "MHC_Class_II"
+    folder.mkdir()
+    path = folder / "aggregated.tsv"
+    lines = ["\t".join(CLASS2_COLUMNS), *("\t".join(row) for row in CLASS2_ROWS)]
+    path.write_text("\n".join(lines) + "\n")
+    return path

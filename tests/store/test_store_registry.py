@@ -177,7 +177,7 @@ def test_export_has_history_designs_and_audit(loaded: Registry) -> None:
 
 def test_schema_is_created_by_alembic(registry: Registry) -> None:
     with registry.read() as session:
-        assert session.scalar(text("SELECT version_num FROM alembic_version")) == "0001"
+        assert session.scalar(text("SELECT version_num FROM alembic_version")) == "0002"
         assert session.scalar(select(func.count()).select_from(Candidate)) == 0
     if registry.dialect == "sqlite":
         with registry.read() as session:
@@ -281,7 +281,7 @@ def test_import_records_class2_molecules_of_a_class2_run(
     registry: Registry, hcc1395_run: Path
 ) -> None:
     """A run with class II (``class2_alleles`` in run.json) registers its molecules as class II;
-    candidates still come from the class I table."""
+    without MHC_Class_II/ tables it has class I candidates only."""
     run_json_path = hcc1395_run / "run.json"
     run_json = json.loads(run_json_path.read_text())
     run_json["class2_alleles"] = ["HLA-DRB1*04:05", "HLA-DQA1*01:02-DQB1*06:02"]

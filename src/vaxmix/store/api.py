@@ -12,6 +12,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import select
 
+from vaxmix.common.errors import InputError
 from vaxmix.store import service
 from vaxmix.store.audit import verify_chain
 from vaxmix.store.db import Registry
@@ -69,15 +70,23 @@ def api_router(
             ]
 
     @router.get("/runs/{run_id}/candidates")
-    def api_candidates(run_id: int, user: ApiUser) -> list[dict[str, Any]]:
+    def api_candidates(
+        run_id: int, user: ApiUser, mhc_class: str | None = None
+    ) -> list[dict[str, Any]]:
+        """The run's candidates (class I, then class II); ``?mhc_class=I`` or ``II`` filters."""
+        if mhc_class not in (None, "I", "II"):
+            raise InputError("mhc_class must be I or II", field="mhc_class")
         with registry.read() as session:
             run = session.get(Run, run_id)
             if run is None:
                 raise service.NotFound(f"no run {run_id}")
-            current = service.current_decisions(session, [c.id for c in run.candidates])
+            rows = [c for c in run.candidates if mhc_class in (None, c.mhc_class)]
+            current = service.current_decisions(session, [c.id for c in rows])
             return [
                 {
                     "id": c.id,
+                    "mhc_class": c.mhc_class,
+                    "index": c.index_key,
                     "variant_id": c.variant_id,
                     "gene": c.gene,
                     "aa_change": c.aa_change,
@@ -85,7 +94,7 @@ def api_router(
                     "tier": c.tier,
                     "decision": decided(current, c.id),
                 }
-                for c in run.candidates
+                for c in rows
             ]
 
     @router.post("/candidates/{candidate_id}/review")

@@ -48,7 +48,13 @@ from vaxmix.store.security import (
     session_secret,
     tokens_match,
 )
-from vaxmix.store.web_helpers import LOGIN_COOKIE_AGE, decided, local_path, num, set_cookie
+from vaxmix.store.web_helpers import (
+    LOGIN_COOKIE_AGE,
+    design_variants,
+    local_path,
+    num,
+    set_cookie,
+)
 
 __all__ = ["create_app"]
 
@@ -275,6 +281,8 @@ def create_app(
                 "run.html.j2",
                 user,
                 run=run,
+                class1=[c for c in run.candidates if c.mhc_class == "I"],
+                class2=[c for c in run.candidates if c.mhc_class == "II"],
                 current=current,
                 has_report=has_report,
                 others=others,
@@ -326,9 +334,14 @@ def create_app(
             if run is None:
                 raise service.NotFound(f"no run {run_id}")
             current = service.current_decisions(session, [c.id for c in run.candidates])
-            accepted = [c.index_key for c in run.candidates if decided(current, c.id) == "Accept"]
+            accepted, classes = service.accepted_variants(run.candidates, current)
         design_id = service.create_design(
-            registry, run_id, accepted, note or "from accepted candidates", user.username
+            registry,
+            run_id,
+            accepted,
+            note or "from accepted candidates",
+            user.username,
+            accepted_classes=classes,
         )
         return RedirectResponse(f"/designs/{design_id}", status_code=303)
 
@@ -349,6 +362,7 @@ def create_app(
                 user,
                 design=design,
                 run=run,
+                variants=design_variants(run.candidates, design.content.get("candidates", [])),
                 current=current,
                 versions=versions,
                 selected=set(design.content.get("candidates", [])),

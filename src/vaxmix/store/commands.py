@@ -57,6 +57,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="also write the run's aggregated.tsv with Evaluation set from the reviews "
         "(opens in pVACview)",
     )
+    exp.add_argument(
+        "--evaluated-class2-tsv",
+        default=None,
+        metavar="FILE",
+        help="also write the run's MHC_Class_II/aggregated.tsv with Evaluation set from the "
+        "class II reviews",
+    )
     exp.set_defaults(handler=_export)
 
     user = actions.add_parser("add-user", help="create a local account")
@@ -99,14 +106,16 @@ def _init(args: argparse.Namespace) -> int:
 
 def _import(args: argparse.Namespace) -> int:
     from vaxmix.store.db import open_registry
-    from vaxmix.store.service import import_run
+    from vaxmix.store.service import count_candidates, import_run
 
     registry = open_registry(args.db)
     try:
         run_id, created = import_run(registry, args.run_dir, _actor(), args.patient, args.sample)
+        counts = count_candidates(registry, run_id)
     finally:
         registry.close()
-    print(f"run {run_id} {'imported' if created else 'was already imported'}")
+    state = "imported" if created else "was already imported"
+    print(f"run {run_id} {state}: {counts['I']} class I, {counts['II']} class II candidates")
     return 0
 
 
@@ -152,9 +161,13 @@ def _export(args: argparse.Namespace) -> int:
         with registry.read() as session:
             try:
                 data = export_run(session, args.run_id)
-                if args.evaluated_tsv:
-                    decided = write_evaluated_aggregated(session, args.run_id, args.evaluated_tsv)
-                    print(f"{args.evaluated_tsv}: {decided} reviewed rows", file=sys.stderr)
+                for out, mhc_class in (
+                    (args.evaluated_tsv, "I"),
+                    (args.evaluated_class2_tsv, "II"),
+                ):
+                    if out:
+                        decided = write_evaluated_aggregated(session, args.run_id, out, mhc_class)
+                        print(f"{out}: {decided} reviewed class {mhc_class} rows", file=sys.stderr)
             except NotFound as exc:
                 print(f"vaxmix: error: {exc}", file=sys.stderr)
                 return 2

@@ -111,20 +111,28 @@ class Run(Base):
     imported_by: Mapped[str] = mapped_column(String(64))
     patient: Mapped[Patient] = relationship(back_populates="runs")
     sample: Mapped[Sample | None] = relationship()
-    candidates: Mapped[list[Candidate]] = relationship(order_by="Candidate.rank")
+    candidates: Mapped[list[Candidate]] = relationship(
+        order_by="[Candidate.mhc_class, Candidate.rank]"
+    )
     designs: Mapped[list[Design]] = relationship(order_by="Design.version")
 
 
 class Candidate(Base):
-    """One aggregated row (a variant with its best peptide) of a run."""
+    """One aggregated row (a variant with its best peptide) of a run's class I or II table.
+
+    ``mhc_class`` is "I" (``aggregated.tsv``) or "II" (``MHC_Class_II/aggregated.tsv``); a
+    variant with epitopes of both classes is two candidates with the same ``index_key``, each
+    reviewed on its own (migration 0002).
+    """
 
     __tablename__ = "candidate"
     __table_args__ = (
-        UniqueConstraint("run_id", "index_key"),
+        UniqueConstraint("run_id", "mhc_class", "index_key", name="uq_candidate_run_class_index"),
         Index("ix_candidate_variant", "variant_id"),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     run_id: Mapped[int] = mapped_column(ForeignKey("run.id"))
+    mhc_class: Mapped[str] = mapped_column(String(4), default="I", server_default="I")
     rank: Mapped[int] = mapped_column(Integer)
     variant_id: Mapped[str] = mapped_column(String(255))
     index_key: Mapped[str] = mapped_column(String(255))

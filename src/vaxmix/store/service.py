@@ -38,10 +38,12 @@ __all__ = [
     "NotFound",
     "PermissionDenied",
     "RegistryError",
+    "accepted_variants",
     "add_user",
     "approve_design",
     "authenticate",
     "compare_runs",
+    "count_candidates",
     "create_design",
     "current_decisions",
     "edit_design",
@@ -143,6 +145,54 @@ def _get_or_create_sample(session: Session, patient: Patient, name: str, kind: s
     return sample
 
 
+def _candidate(run_id: int, mhc_class: str, r: dict[str, Any]) -> Candidate:
+    """A candidate row from one ``candidate_records`` record of the class I or II table."""
+    return Candidate(
+        run_id=run_id,
+        mhc_class=mhc_class,
+        rank=r["rank"],
+        variant_id=r["variant_id"],
+        index_key=r["index"],
+        gene=r["gene"],
+        aa_change=r["aa_change"],
+        transcript=r["transcript"],
+        best_peptide=r["best_peptide"],
+        allele=r["allele"],
+        ic50_mt=r["ic50_mt"],
+        ic50_wt=r["ic50_wt"],
+        percentile_mt=r["percentile_mt"],
+        rna_expr=r["rna_expr"],
+        rna_vaf=r["rna_vaf"],
+        dna_vaf=r["dna_vaf"],
+        allele_expr=r["allele_expr"],
+        tier=r["tier"],
+    )
+
+
+def _backfill_class2(
+    session: Session, run_id: int, records: list[dict[str, Any]], actor: str
+) -> int:
+    """Add the class II candidates of a run imported before the registry held class II.
+
+    Registries upgraded from migration 0001 hold such runs with class I candidates only; importing
+    the same folder again adds its ``MHC_Class_II/aggregated.tsv`` rows (audited). Returns the
+    number added (0 when the run has class II candidates already or the folder has none).
+    """
+    have = session.scalar(
+        select(func.count())
+        .select_from(Candidate)
+        .where(Candidate.run_id == run_id, Candidate.mhc_class == "II")
+    )
+    if have or not records:
+        return 0
+    session.add_all(_candidate(run_id, "II", r) for r in records)
+    session.flush()
+    append_audit(
+        session, actor, "run.import_class2", "run", run_id, {"class2_candidates": len(records)}
+    )
+    return len(records)
+
+
 def import_run(
     registry: Registry,
     run_dir: str | Path,
@@ -175,6 +225,7 @@ def import_run(
     with registry.write() as session:
         existing = session.scalar(select(Run.id).where(Run.uid == uid))
         if existing is not None:
+            _backfill_class2(session, existing, candidate_records(folder, class2=True), actor)
             return existing, False
         patient = _get_or_create_patient(session, patient_id or identity["patient"])
         sample = _get_or_create_sample(session, patient, sample_name or identity["sample"], "tumor")
@@ -184,8 +235,7 @@ def import_run(
             h.allele
             for h in session.scalars(select(HlaType).where(HlaType.patient_id == patient.id))
         }
-        # class II molecules (run.json ``class2_alleles`` or the MHC_Class_II tables) too;
-        # candidates are imported from the class I table only (docs/store.md)
+        # class II molecules (run.json ``class2_alleles`` or the MHC_Class_II tables) too
         for allele in [*run_alleles(folder), *run_class2_alleles(folder)]:
             if allele not in known:
                 session.add(
@@ -216,28 +266,12 @@ def import_run(
         )
         session.add(run)
         session.flush()
-        records = candidate_records(folder)
+        records = {
+            "I": candidate_records(folder),
+            "II": candidate_records(folder, class2=True),  # [] without MHC_Class_II/
+        }
         session.add_all(
-            Candidate(
-                run_id=run.id,
-                rank=r["rank"],
-                variant_id=r["variant_id"],
-                index_key=r["index"],
-                gene=r["gene"],
-                aa_change=r["aa_change"],
-                transcript=r["transcript"],
-                best_peptide=r["best_peptide"],
-                allele=r["allele"],
-                ic50_mt=r["ic50_mt"],
-                ic50_wt=r["ic50_wt"],
-                percentile_mt=r["percentile_mt"],
-                rna_expr=r["rna_expr"],
-                rna_vaf=r["rna_vaf"],
-                dna_vaf=r["dna_vaf"],
-                allele_expr=r["allele_expr"],
-                tier=r["tier"],
-            )
-            for r in records
+            _candidate(run.id, mhc_class, r) for mhc_class, rows in records.items() for r in rows
         )
         append_audit(
             session,
@@ -249,7 +283,8 @@ def import_run(
                 "path": run.path,
                 "uid": uid,
                 "patient": patient.external_id,
-                "candidates": len(records),
+                "candidates": len(records["I"]),
+                "class2_candidates": len(records["II"]),
             },
         )
         if folder.construct is not None:
@@ -360,16 +395,48 @@ def _new_design(
     return design
 
 
+def accepted_variants(
+    candidates: list[Candidate], current: dict[int, ReviewDecision]
+) -> tuple[list[str], dict[str, list[str]]]:
+    """The ``Index`` keys of variants with an accepted class I or class II candidate.
+
+    A design holds variants (each becomes one long peptide carrying both its class I and its
+    class II epitopes), so a variant accepted in both tables is listed once. Order: class I
+    rank, then class II rank for variants accepted in class II only.
+
+    Returns
+    -------
+    (indexes, classes)
+        ``classes`` maps each index to the MHC classes in which it was accepted.
+    """
+    classes: dict[str, list[str]] = {}
+    for candidate in sorted(candidates, key=lambda c: (c.mhc_class, c.rank)):
+        decision = current.get(candidate.id)
+        if decision is not None and decision.decision == "Accept":
+            classes.setdefault(candidate.index_key, []).append(candidate.mhc_class)
+    return list(classes), classes
+
+
 def create_design(
-    registry: Registry, run_id: int, candidates: list[str], note: str, username: str
+    registry: Registry,
+    run_id: int,
+    candidates: list[str],
+    note: str,
+    username: str,
+    accepted_classes: dict[str, list[str]] | None = None,
 ) -> int:
-    """A new draft design of ``run_id`` holding the given candidate ``Index`` keys."""
+    """A new draft design of ``run_id`` holding the given variant ``Index`` keys.
+
+    ``accepted_classes`` (index -> ["I", "II"]) records why each variant is in the design when
+    the design was made from review decisions (``accepted_variants``).
+    """
+    content: dict[str, Any] = {"candidates": list(dict.fromkeys(candidates))}
+    if accepted_classes is not None:
+        content["accepted_classes"] = accepted_classes
     with registry.write() as session:
         if session.get(Run, run_id) is None:
             raise NotFound(f"no run {run_id}")
-        design = _new_design(
-            session, run_id, {"candidates": list(candidates)}, note, username, parent_id=None
-        )
+        design = _new_design(session, run_id, content, note, username, parent_id=None)
         return design.id
 
 
@@ -385,7 +452,8 @@ def edit_design(
         if design is None:
             raise NotFound(f"no design {design_id}")
         content = dict(design.content)
-        content["candidates"] = list(candidates)
+        content["candidates"] = list(dict.fromkeys(candidates))
+        content.pop("accepted_classes", None)  # hand-edited: no longer "the accepted ones"
         if design.status == "approved":
             new = _new_design(session, design.run_id, content, note, username, parent_id=design.id)
             return new.id
@@ -398,7 +466,7 @@ def edit_design(
             "design.edit",
             "design",
             design.id,
-            {"before": before, "after": list(candidates), "note": note},
+            {"before": before, "after": content["candidates"], "note": note},
         )
         return design.id
 
@@ -427,21 +495,33 @@ def approve_design(registry: Registry, design_id: int, username: str) -> None:
 # -- reading -------------------------------------------------------------------------------
 
 
+def count_candidates(registry: Registry, run_id: int) -> dict[str, int]:
+    """Number of class I and class II candidates of a run (``{"I": n, "II": m}``)."""
+    with registry.read() as session:
+        rows = session.execute(
+            select(Candidate.mhc_class, func.count())
+            .where(Candidate.run_id == run_id)
+            .group_by(Candidate.mhc_class)
+        ).all()
+    return {"I": 0, "II": 0, **{mhc_class: n for mhc_class, n in rows}}
+
+
 def compare_runs(session: Session, run_a: int, run_b: int) -> list[dict[str, Any]]:
-    """Candidates of two runs matched by variant ID, with what changed between them."""
+    """Candidates of two runs matched by MHC class and variant ID, with what changed."""
     by_run = {}
     for run_id in (run_a, run_b):
         if session.get(Run, run_id) is None:
             raise NotFound(f"no run {run_id}")
         by_run[run_id] = {
-            c.variant_id: c
+            (c.mhc_class, c.variant_id): c
             for c in session.scalars(select(Candidate).where(Candidate.run_id == run_id))
         }
     a, b = by_run[run_a], by_run[run_b]
     decisions = current_decisions(session, [c.id for c in (*a.values(), *b.values())])
     rows = []
-    for variant in sorted(set(a) | set(b)):
-        ca, cb = a.get(variant), b.get(variant)
+    for key in sorted(set(a) | set(b)):
+        ca, cb = a.get(key), b.get(key)
+        mhc_class, variant = key
         if ca and cb:
             status = (
                 "changed" if (ca.tier, ca.best_peptide) != (cb.tier, cb.best_peptide) else "same"
@@ -451,6 +531,7 @@ def compare_runs(session: Session, run_a: int, run_b: int) -> list[dict[str, Any
         rows.append(
             {
                 "variant_id": variant,
+                "mhc_class": mhc_class,
                 "gene": (ca or cb).gene,
                 "aa_change": (ca or cb).aa_change,
                 "status": status,
@@ -461,7 +542,7 @@ def compare_runs(session: Session, run_a: int, run_b: int) -> list[dict[str, Any
             }
         )
     order = {"changed": 0, "only in A": 1, "only in B": 2, "same": 3}
-    rows.sort(key=lambda r: (order[r["status"]], r["gene"], r["variant_id"]))
+    rows.sort(key=lambda r: (order[r["status"]], r["gene"], r["variant_id"], r["mhc_class"]))
     return rows
 
 
@@ -506,11 +587,15 @@ def export_run(session: Session, run_id: int) -> dict[str, Any]:
     }
 
 
-def write_evaluated_aggregated(session: Session, run_id: int, out: str | Path) -> int:
+def write_evaluated_aggregated(
+    session: Session, run_id: int, out: str | Path, mhc_class: str = "I"
+) -> int:
     """Write the run's ``aggregated.tsv`` with its ``Evaluation`` column set from the reviews.
 
-    pVACview reads and writes the same column (Accept/Reject/Pending), so the file can be opened
-    there. Returns the number of rows with a decision other than Pending.
+    ``mhc_class`` "II" writes ``MHC_Class_II/aggregated.tsv`` from the class II reviews (a
+    variant's class I decision never leaks into the class II table, or back). pVACview reads
+    and writes the same column (Accept/Reject/Pending), so the file can be opened there.
+    Returns the number of rows with a decision other than Pending.
     """
     import csv
 
@@ -519,11 +604,15 @@ def write_evaluated_aggregated(session: Session, run_id: int, out: str | Path) -
     run = session.get(Run, run_id)
     if run is None:
         raise NotFound(f"no run {run_id}")
-    source = Path(run.path) / "aggregated.tsv"
+    if mhc_class not in ("I", "II"):
+        raise InputError("MHC class must be I or II", field="mhc_class")
+    relative = "aggregated.tsv" if mhc_class == "I" else "MHC_Class_II/aggregated.tsv"
+    source = Path(run.path) / relative
     if not source.is_file():
-        raise InputError("the run folder has no aggregated.tsv any more", path=source)
-    current = current_decisions(session, [c.id for c in run.candidates])
-    by_index = {c.index_key: current[c.id].decision for c in run.candidates if c.id in current}
+        raise InputError(f"the run folder has no {relative}", path=source)
+    rows_of_class = [c for c in run.candidates if c.mhc_class == mhc_class]
+    current = current_decisions(session, [c.id for c in rows_of_class])
+    by_index = {c.index_key: current[c.id].decision for c in rows_of_class if c.id in current}
     decided = 0
     with open(source, newline="", encoding="utf-8") as handle:
         reader = csv.DictReader(handle, delimiter="\t")

@@ -4,9 +4,9 @@ from typing import Any
 
 from fastapi.responses import Response
 
-from vaxmix.store.models import ReviewDecision
+from vaxmix.store.models import Candidate, ReviewDecision
 
-__all__ = ["LOGIN_COOKIE_AGE", "decided", "local_path", "num", "set_cookie"]
+__all__ = ["LOGIN_COOKIE_AGE", "decided", "design_variants", "local_path", "num", "set_cookie"]
 
 LOGIN_COOKIE_AGE = 3600
 
@@ -37,3 +37,35 @@ def num(value: Any, digits: int = 3) -> str:
             f"{value:.0f}" if abs(value) >= 1000 else f"{value:.{digits}f}".rstrip("0").rstrip(".")
         )
     return str(value)
+
+
+def design_variants(candidates: list[Candidate], selected: list[str]) -> list[dict[str, Any]]:
+    """One row per variant ``Index`` with its class I and class II candidates (either may be
+    ``None``), in class I rank order, then class II-only variants in class II rank order.
+
+    A design selects variants (long peptides), so the design page shows each once with both
+    classes' candidates side by side instead of two rows with the same ``Index``; indexes of
+    ``selected`` (the design's) without a candidate come last.
+    """
+    rows: dict[str, dict[str, Any]] = {}
+    for candidate in sorted(candidates, key=lambda c: (c.mhc_class, c.rank)):
+        row = rows.setdefault(
+            candidate.index_key,
+            {
+                "index": candidate.index_key,
+                "gene": candidate.gene,
+                "aa_change": candidate.aa_change,
+            },
+        )
+        row["class2" if candidate.mhc_class == "II" else "class1"] = candidate
+    for row in rows.values():
+        row.setdefault("class1", None)
+        row.setdefault("class2", None)
+    # A design may hold an Index that neither aggregated table lists (``vaxmix design`` picks a
+    # variant's window on another transcript than the aggregated row's): keep it visible so that
+    # saving the form does not drop it.
+    for index in selected:
+        if index not in rows:
+            rows[index] = {"index": index, "gene": "", "aa_change": "", "class1": None,
+                           "class2": None}  # fmt: skip
+    return list(rows.values())
