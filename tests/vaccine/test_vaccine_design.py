@@ -117,6 +117,23 @@ def test_cli_pvacvector_style(tmp_path, fake_default, capsys):
     assert doc["verification"]["binders"] == len(truth) == 0
 
 
+def test_cli_junction_thresholds_reach_the_design(tmp_path, fake_default):
+    code = main([
+        "design", "--peptides-fasta", str(DATA / "pvacvector_input.fa"),
+        "--alleles", "HLA-A*02:01,HLA-B*35:01", "--junction-lengths", "8-10",
+        "--junction-max-affinity", "100", "--junction-max-percentile", "0.1",
+        "--class2-junction-max-affinity", "20", "--class2-junction-max-percentile", "0.2",
+        "--out", str(tmp_path),
+    ])  # fmt: skip
+    assert code == 0
+    doc = json.loads((tmp_path / "vaccine" / "design.json").read_text())
+    params = doc["parameters"]
+    assert (params["junction_max_affinity_nm"], params["junction_max_percentile"]) == (100, 0.1)
+    assert params["class2_junction_max_affinity_nm"] == 20
+    assert params["class2_junction_max_percentile"] == 0.2
+    assert "affinity <= 100 nM or percentile <= 0.1" in doc["verification"]["rule"]
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

@@ -102,6 +102,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="... or if its percentile rank <= this (default 0.5, NetMHCpan's strong-binder "
         "rank; 2 also counts weak binders)",
     )
+    p.add_argument(
+        "--class2-junction-max-affinity", type=float,
+        help="class II: a junction peptide binds if its predicted IC50 <= this, nM (default 50)",
+    )
+    p.add_argument(
+        "--class2-junction-max-percentile", type=float,
+        help="class II: ... or if its percentile rank <= this (default 1, NetMHCIIpan-4's "
+        "strong-binder rank)",
+    )
     p.add_argument("--purity", type=float, help="tumour purity for clonality (default: estimated)")
     p.add_argument(
         "--max-total-cysteines", type=int, help="cap on cysteines over the chosen peptides"
@@ -149,6 +158,8 @@ def _handle(args: argparse.Namespace) -> int:
         "max_total_cysteines": args.max_total_cysteines,
         "junction_max_affinity_nm": args.junction_max_affinity,
         "junction_max_percentile": args.junction_max_percentile,
+        "class2_junction_max_affinity_nm": args.class2_junction_max_affinity,
+        "class2_junction_max_percentile": args.class2_junction_max_percentile,
         "immunogenicity_training": str(args.immunogenicity_training)
         if args.immunogenicity_training
         else None,
