@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import functools
 import gzip
+from collections.abc import Callable, Mapping, Sequence
 from importlib import resources
 
 import numpy as np
@@ -27,9 +28,12 @@ __all__ = [
     "BACKGROUND_FILE",
     "PERCENTILE_FILE",
     "RANK_GRID",
+    "ThresholdCache",
     "background_peptides",
     "calibrate",
+    "per_allele_ranks",
     "rank_from_table",
+    "shipped_thresholds",
 ]
 
 BACKGROUND_FILE = "background_peptides.txt.gz"
@@ -71,3 +75,53 @@ def rank_from_table(scores: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
     """Percentile rank of each score given one allele's thresholds (ascending in score)."""
     # thresholds rise as RANK_GRID falls; np.interp needs ascending x.
     return np.interp(scores, thresholds, RANK_GRID)
+
+
+def per_allele_ranks(
+    scores: np.ndarray, allele_index: np.ndarray, tables: Sequence[np.ndarray]
+) -> np.ndarray:
+    """Percentile of each score, ranked with the threshold table of its row's allele.
+
+    ``allele_index[k]`` is the position in ``tables`` of row ``k``'s allele.
+    """
+    percentile = np.empty(len(scores), dtype=np.float64)
+    for i, thresholds in enumerate(tables):
+        rows = allele_index == i
+        percentile[rows] = rank_from_table(scores[rows], thresholds)
+    return percentile
+
+
+def shipped_thresholds(package: str, filename: str, model_name: str) -> dict[str, np.ndarray]:
+    """Threshold tables shipped in ``package/data/filename`` when they belong to ``model_name``
+    (tables of another model, e.g. after retraining, are ignored and recomputed on demand)."""
+    ref = resources.files(package).joinpath("data", filename)
+    if not ref.is_file():
+        return {}
+    with resources.as_file(ref) as path, np.load(path, allow_pickle=False) as data:
+        if str(data["model"]) != model_name:
+            return {}
+        return dict(zip(data["alleles"].tolist(), data["thresholds"], strict=True))
+
+
+class ThresholdCache:
+    """Per-allele threshold tables of one model: shipped ones, the rest computed on first use.
+
+    Holds state (the tables computed so far), hence a class; one per model per process.
+    """
+
+    def __init__(
+        self,
+        model: object,
+        shipped: Mapping[str, np.ndarray],
+        compute: Callable[[list[str]], Sequence[np.ndarray]],
+    ) -> None:
+        self.model = model
+        self.tables = dict(shipped)
+        self._compute = compute
+
+    def get(self, alleles: list[str]) -> dict[str, np.ndarray]:
+        """Tables of ``alleles`` (calibrating the ones not seen yet against the background)."""
+        missing = [a for a in alleles if a not in self.tables]
+        if missing:
+            self.tables.update(zip(missing, self._compute(missing), strict=True))
+        return {a: self.tables[a] for a in alleles}

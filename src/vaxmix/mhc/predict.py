@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable, Sequence
-from importlib import resources
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -14,14 +14,16 @@ from vaxmix.common.errors import InputError
 from vaxmix.mhc.alleles import normalize_allele, pseudosequence_table
 from vaxmix.mhc.calibration import (
     PERCENTILE_FILE,
+    ThresholdCache,
     background_peptides,
     calibrate,
-    rank_from_table,
+    per_allele_ranks,
+    shipped_thresholds,
 )
 from vaxmix.mhc.encoding import ALPHABET, MAX_LENGTH, MIN_LENGTH
 from vaxmix.mhc.model import Ensemble, default_ensemble, load_ensemble, target_to_nm
 
-__all__ = ["COLUMNS", "predict", "validate_peptides"]
+__all__ = ["COLUMNS", "CrossLayout", "cross_layout", "predict", "validate_peptides"]
 
 COLUMNS = ["peptide", "allele", "affinity_nm", "percentile", "presentation_score", "model"]
 #: Which head the ``percentile`` column ranks: 0 affinity, 1 presentation. The affinity head
@@ -59,32 +61,46 @@ def validate_peptides(peptides: Iterable[str], source: str | None = None) -> lis
     return cleaned
 
 
-class _Calibrations:
-    """Percentile threshold tables: shipped ones for the default model, computed on demand."""
+def _cache(ensemble: Ensemble, shipped: dict[str, np.ndarray]) -> ThresholdCache:
+    def compute(alleles: list[str]) -> np.ndarray:
+        table = pseudosequence_table()
+        return calibrate(ensemble, [table[a] for a in alleles], background_peptides())
 
-    def __init__(self, ensemble: Ensemble, shipped: dict[str, np.ndarray]) -> None:
-        self.ensemble = ensemble
-        self.tables = dict(shipped)
-
-    def get(self, alleles: list[str]) -> dict[str, np.ndarray]:
-        missing = [a for a in alleles if a not in self.tables]
-        if missing:
-            table = pseudosequence_table()
-            computed = calibrate(self.ensemble, [table[a] for a in missing], background_peptides())
-            self.tables.update(zip(missing, computed, strict=True))
-        return {a: self.tables[a] for a in alleles}
+    return ThresholdCache(ensemble, shipped, compute)
 
 
 @functools.cache
-def _default_calibrations() -> _Calibrations:
+def _default_calibrations() -> ThresholdCache:
     ensemble = default_ensemble()
-    shipped: dict[str, np.ndarray] = {}
-    ref = resources.files("vaxmix.mhc").joinpath("data", PERCENTILE_FILE)
-    if ref.is_file():
-        with resources.as_file(ref) as path, np.load(path, allow_pickle=False) as data:
-            if str(data["model"]) == ensemble.name:
-                shipped = dict(zip(data["alleles"].tolist(), data["thresholds"], strict=True))
-    return _Calibrations(ensemble, shipped)
+    return _cache(ensemble, shipped_thresholds("vaxmix.mhc", PERCENTILE_FILE, ensemble.name))
+
+
+@dataclass(frozen=True)
+class CrossLayout:
+    """Where each output row (peptide order, then allele order) finds its scores.
+
+    Scores are computed once per distinct peptide and allele; row ``k`` reads them at
+    ``[peptide_index[k], allele_index[k]]``.
+    """
+
+    unique_peptides: np.ndarray
+    unique_alleles: list[str]
+    peptide_index: np.ndarray
+    allele_index: np.ndarray
+
+
+def cross_layout(peptides: list[str], alleles: list[str]) -> CrossLayout:
+    """The layout of ``peptides`` × ``alleles`` (duplicates kept in the rows, scored once)."""
+    unique_peptides, pep_inverse = np.unique(np.array(peptides), return_inverse=True)
+    unique_alleles = list(dict.fromkeys(alleles))
+    position = {a: i for i, a in enumerate(unique_alleles)}
+    allele_of_column = np.array([position[a] for a in alleles])
+    return CrossLayout(
+        unique_peptides,
+        unique_alleles,
+        np.repeat(pep_inverse, len(alleles)),
+        np.tile(allele_of_column, len(peptides)),
+    )
 
 
 def _score_cross(
@@ -111,8 +127,8 @@ def _score_cross(
 
 
 @functools.cache
-def _calibrations_for(path: str) -> _Calibrations:
-    return _Calibrations(load_ensemble(path), {})
+def _calibrations_for(path: str) -> ThresholdCache:
+    return _cache(load_ensemble(path), {})
 
 
 def predict(
@@ -156,27 +172,24 @@ def predict(
     clean = validate_peptides(peptides)
     names = [normalize_allele(a) for a in alleles]
     calibrations = _default_calibrations() if model is None else _calibrations_for(str(model))
-    ensemble = calibrations.ensemble
+    ensemble = calibrations.model
     if not clean or not names:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in COLUMNS})
-    unique_peptides, pep_inverse = np.unique(np.array(clean), return_inverse=True)
-    unique_alleles = list(dict.fromkeys(names))
-    allele_pos = {a: i for i, a in enumerate(unique_alleles)}
+    layout = cross_layout(clean, names)
     table = pseudosequence_table()
-    allele_hidden = ensemble.allele_hidden([table[a] for a in unique_alleles])
+    pseudos = [table[a] for a in layout.unique_alleles]
+    cross_aff, cross_pres = _score_cross(
+        ensemble, layout.unique_peptides, ensemble.allele_hidden(pseudos), pseudos, device
+    )
+    affinity = cross_aff[layout.peptide_index, layout.allele_index]
+    presentation = cross_pres[layout.peptide_index, layout.allele_index]
+    thresholds = calibrations.get(layout.unique_alleles)
+    percentile = per_allele_ranks(
+        affinity,
+        layout.allele_index,
+        [thresholds[a][RANKED_HEAD] for a in layout.unique_alleles],
+    )
     n_pep, n_all = len(clean), len(names)
-    allele_of_column = np.array([allele_pos[a] for a in names])
-    pep_index = np.repeat(pep_inverse, n_all)
-    allele_index = np.tile(allele_of_column, n_pep)
-    cross_aff, cross_pres = _score_cross(ensemble, unique_peptides, allele_hidden,
-                                         [table[a] for a in unique_alleles], device)
-    affinity = cross_aff[pep_index, allele_index]
-    presentation = cross_pres[pep_index, allele_index]
-    thresholds = calibrations.get(unique_alleles)
-    percentile = np.empty(len(pep_index), dtype=np.float64)
-    for allele, i in allele_pos.items():
-        rows = allele_index == i
-        percentile[rows] = rank_from_table(affinity[rows], thresholds[allele][RANKED_HEAD])
     return pd.DataFrame(
         {
             "peptide": np.repeat(np.array(clean, dtype=object), n_all),

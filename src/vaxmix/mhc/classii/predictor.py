@@ -4,24 +4,20 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable, Sequence
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from vaxmix.common.errors import InputError
+from vaxmix.mhc.calibration import ThresholdCache, per_allele_ranks, shipped_thresholds
 from vaxmix.mhc.classii.alleles import normalize_allele, pseudosequence
-from vaxmix.mhc.classii.calibration import (
-    PERCENTILE_FILE,
-    background_peptides,
-    calibrate,
-    rank_from_table,
-)
+from vaxmix.mhc.classii.calibration import PERCENTILE_FILE, background_peptides, calibrate
 from vaxmix.mhc.classii.encoding import CORE, MAX_LENGTH, MIN_LENGTH
 from vaxmix.mhc.classii.model import ClassIIModel, default_model, load_model
 from vaxmix.mhc.encoding import ALPHABET
 from vaxmix.mhc.model import target_to_nm
+from vaxmix.mhc.predict import cross_layout
 
 __all__ = ["COLUMNS", "predict", "validate_peptides"]
 
@@ -46,37 +42,22 @@ def validate_peptides(peptides: Iterable[str], source: str | None = None) -> lis
     return cleaned
 
 
-class _Calibrations:
-    """Percentile thresholds: shipped ones for the default model, others computed on demand."""
+def _cache(model: ClassIIModel, shipped: dict[str, np.ndarray]) -> ThresholdCache:
+    def compute(alleles: list[str]) -> np.ndarray:
+        return calibrate(model, [pseudosequence(a) for a in alleles], background_peptides())
 
-    def __init__(self, model: ClassIIModel, shipped: dict[str, np.ndarray]) -> None:
-        self.model = model
-        self.tables = dict(shipped)
-
-    def get(self, alleles: list[str]) -> dict[str, np.ndarray]:
-        missing = [a for a in alleles if a not in self.tables]
-        if missing:
-            computed = calibrate(self.model, [pseudosequence(a) for a in missing],
-                                 background_peptides())
-            self.tables.update(zip(missing, computed, strict=True))
-        return {a: self.tables[a] for a in alleles}
+    return ThresholdCache(model, shipped, compute)
 
 
 @functools.cache
-def _default_calibrations() -> _Calibrations:
+def _default_calibrations() -> ThresholdCache:
     model = default_model()
-    shipped: dict[str, np.ndarray] = {}
-    ref = resources.files("vaxmix.mhc.classii").joinpath("data", PERCENTILE_FILE)
-    if ref.is_file():
-        with resources.as_file(ref) as path, np.load(path, allow_pickle=False) as data:
-            if str(data["model"]) == model.name:
-                shipped = dict(zip(data["alleles"].tolist(), data["thresholds"], strict=True))
-    return _Calibrations(model, shipped)
+    return _cache(model, shipped_thresholds("vaxmix.mhc.classii", PERCENTILE_FILE, model.name))
 
 
 @functools.cache
-def _calibrations_for(path: str) -> _Calibrations:
-    return _Calibrations(load_model(path), {})
+def _calibrations_for(path: str) -> ThresholdCache:
+    return _cache(load_model(path), {})
 
 
 def predict(
@@ -120,24 +101,18 @@ def predict(
     net = calibrations.model
     if not clean or not names:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in COLUMNS})
-    unique_peptides, pep_inverse = np.unique(np.array(clean), return_inverse=True)
-    unique_alleles = list(dict.fromkeys(names))
-    allele_pos = {a: i for i, a in enumerate(unique_alleles)}
+    layout = cross_layout(clean, names)
     affinity, presentation, core = net.score(
-        unique_peptides.tolist(), [pseudosequence(a) for a in unique_alleles]
+        layout.unique_peptides.tolist(), [pseudosequence(a) for a in layout.unique_alleles]
     )
     n_all = len(names)
-    column = np.array([allele_pos[a] for a in names])
-    pep_index = np.repeat(pep_inverse, n_all)
-    allele_index = np.tile(column, len(clean))
-    aff = affinity[pep_index, allele_index]
-    pres = presentation[pep_index, allele_index]
-    offsets = core[pep_index, allele_index]
-    thresholds = calibrations.get(unique_alleles)
-    percentile = np.empty(len(pep_index), dtype=np.float64)
-    for allele, i in allele_pos.items():
-        rows = allele_index == i
-        percentile[rows] = rank_from_table(pres[rows], thresholds[allele])
+    aff = affinity[layout.peptide_index, layout.allele_index]
+    pres = presentation[layout.peptide_index, layout.allele_index]
+    offsets = core[layout.peptide_index, layout.allele_index]
+    thresholds = calibrations.get(layout.unique_alleles)
+    percentile = per_allele_ranks(
+        pres, layout.allele_index, [thresholds[a] for a in layout.unique_alleles]
+    )
     peptide_column = np.repeat(np.array(clean, dtype=object), n_all)
     cores = [p[o : o + CORE] for p, o in zip(peptide_column, offsets.tolist(), strict=True)]
     return pd.DataFrame(
