@@ -22,6 +22,17 @@ from vaxmix.store.db import Registry, open_registry
 from vaxmix.store.service import add_user, import_run
 
 POSTGRES_URL = os.environ.get("VAXMIX_TEST_POSTGRES_URL")
+#: Registry back-ends every parametrized fixture runs on; PostgreSQL only where a server is set.
+BACKENDS = [
+    "sqlite",
+    pytest.param(
+        "postgres",
+        marks=[
+            pytest.mark.postgres,
+            pytest.mark.skipif(POSTGRES_URL is None, reason="VAXMIX_TEST_POSTGRES_URL is not set"),
+        ],
+    ),
+]
 
 
 @pytest.fixture(autouse=True)
@@ -59,6 +70,17 @@ def _pg_drop(admin, name: str) -> None:
         conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"')
 
 
+def _pg_database(prefix: str, options: str = "") -> Iterator[str]:
+    """Create a uniquely named PostgreSQL database, yield its URL, drop it afterwards."""
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    admin = _pg_admin()
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"{options}')
+    yield _pg_url(name)
+    _pg_drop(admin, name)
+    admin.dispose()
+
+
 @pytest.fixture(scope="session")
 def pg_template() -> Iterator[str]:
     """A migrated database that each PostgreSQL test copies (CREATE DATABASE ... TEMPLATE)."""
@@ -72,60 +94,22 @@ def pg_template() -> Iterator[str]:
     admin.dispose()
 
 
-@pytest.fixture(
-    params=[
-        "sqlite",
-        pytest.param(
-            "postgres",
-            marks=[
-                pytest.mark.postgres,
-                pytest.mark.skipif(
-                    POSTGRES_URL is None, reason="VAXMIX_TEST_POSTGRES_URL is not set"
-                ),
-            ],
-        ),
-    ]
-)
+@pytest.fixture(params=BACKENDS)
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'registry.sqlite'}"
         return
     template = request.getfixturevalue("pg_template")
-    name = f"vaxmix_test_{uuid.uuid4().hex[:12]}"
-    admin = _pg_admin()
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
-    yield _pg_url(name)
-    _pg_drop(admin, name)
-    admin.dispose()
+    yield from _pg_database("vaxmix_test", f' TEMPLATE "{template}"')
 
 
-@pytest.fixture(
-    params=[
-        "sqlite",
-        pytest.param(
-            "postgres",
-            marks=[
-                pytest.mark.postgres,
-                pytest.mark.skipif(
-                    POSTGRES_URL is None, reason="VAXMIX_TEST_POSTGRES_URL is not set"
-                ),
-            ],
-        ),
-    ]
-)
+@pytest.fixture(params=BACKENDS)
 def empty_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """An empty database (no migration applied), for the migration tests."""
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'empty.sqlite'}"
         return
-    name = f"vaxmix_empty_{uuid.uuid4().hex[:12]}"
-    admin = _pg_admin()
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    yield _pg_url(name)
-    _pg_drop(admin, name)
-    admin.dispose()
+    yield from _pg_database("vaxmix_empty")
 
 
 @pytest.fixture
