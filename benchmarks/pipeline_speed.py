@@ -15,7 +15,6 @@ Usage: python benchmarks/pipeline_speed.py [--vcf PATH] [--repeat N] [--lengths 
 from __future__ import annotations
 
 import argparse
-import hashlib
 import os
 import shutil
 import statistics
@@ -26,6 +25,8 @@ import time
 import zipfile
 from pathlib import Path
 
+from vaxmix.common.provenance import sha256_file
+
 WHEEL = "pvactools-7.1.5-py3-none-any.whl"
 WHEEL_SHA256 = "c812359f4ca52979d6f3ad84052df4d356574e1499406db55b037e92c4937726"
 MEMBER = "pvactools/tools/pvacseq/example_data/annotated.expression.vcf.gz"
@@ -33,23 +34,15 @@ PVACSEQ_SECONDS = {"8,9,10,11": 789.0, "8,9": 376.0}
 PVACSEQ_PEAK_MB = 1330.0
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def example_vcf(folder: Path) -> Path:
     cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "vaxmix" / "pvactools"
     cache.mkdir(parents=True, exist_ok=True)
     wheel = cache / WHEEL
-    if not wheel.exists() or _sha256(wheel) != WHEEL_SHA256:
+    if not wheel.exists() or sha256_file(wheel) != WHEEL_SHA256:
         subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps",
                         "--only-binary=:all:", "--quiet", "pvactools==7.1.5", "-d", str(cache)],
                        check=True)  # fmt: skip
-        if _sha256(wheel) != WHEEL_SHA256:
+        if sha256_file(wheel) != WHEEL_SHA256:
             raise SystemExit(f"sha256 mismatch for {wheel}")
     target = folder / "annotated.expression.vcf.gz"
     with zipfile.ZipFile(wheel) as archive:

@@ -13,6 +13,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from vaxmix.common.provenance import sha256_file
+
 PVACTOOLS_VERSION = "7.1.5"
 PVACTOOLS_WHEEL = f"pvactools-{PVACTOOLS_VERSION}-py3-none-any.whl"
 PVACTOOLS_SHA256 = "c812359f4ca52979d6f3ad84052df4d356574e1499406db55b037e92c4937726"
@@ -37,14 +39,6 @@ def predictor():
     return fake_predict
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 @pytest.fixture(scope="session")
 def pvactools_example(tmp_path_factory) -> Path:
     """pVACtools 7.1.5's HCC1395 example, extracted from the PyPI wheel (cached, sha256-checked).
@@ -56,7 +50,7 @@ def pvactools_example(tmp_path_factory) -> Path:
     cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "vaxmix" / "pvactools"
     cache.mkdir(parents=True, exist_ok=True)
     wheel = cache / PVACTOOLS_WHEEL
-    if not wheel.exists() or _sha256(wheel) != PVACTOOLS_SHA256:
+    if not wheel.exists() or sha256_file(wheel) != PVACTOOLS_SHA256:
         wheel.unlink(missing_ok=True)
         result = subprocess.run(
             [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
@@ -66,7 +60,7 @@ def pvactools_example(tmp_path_factory) -> Path:
         )  # fmt: skip
         if result.returncode != 0 or not wheel.exists():
             pytest.skip(f"could not download {PVACTOOLS_WHEEL}: {result.stderr[-500:]}")
-        if _sha256(wheel) != PVACTOOLS_SHA256:
+        if sha256_file(wheel) != PVACTOOLS_SHA256:
             wheel.unlink()
             pytest.fail(f"sha256 mismatch for {PVACTOOLS_WHEEL}")
     out = tmp_path_factory.mktemp("pvactools_example")

@@ -93,13 +93,22 @@ def normalize_allele(
     if canonical is not None:
         gene, first, second = canonical.groups()
         normalized = f"HLA-{gene}*{first}:{second}"
-        if known_list is not None and normalized not in known_list:
-            raise InputError(
-                f"unknown allele {normalized!r}" + _suggest(normalized, known_list),
-                path=source, line=line, field=field,
-            )  # fmt: skip
-        return normalized
-    import mhcgnomes  # local: import cost only for unusual spellings
+    else:
+        normalized = _parse_with_mhcgnomes(text, known_list, source, line, field)
+    if known_list is not None and normalized not in set(known_list):
+        raise InputError(
+            f"unknown allele {normalized!r}" + _suggest(normalized, known_list),
+            path=source, line=line, field=field,
+        )  # fmt: skip
+    return normalized
+
+
+def _parse_with_mhcgnomes(
+    text: str, known_list: list[str] | None, source: str | Path | None, line: int | None,
+    field: str,
+) -> str:
+    """Two-field name of an unusual spelling, read with mhcgnomes (imported only here)."""
+    import mhcgnomes
 
     try:
         parsed = mhcgnomes.parse(text)
@@ -128,13 +137,7 @@ def normalize_allele(
             f"HLA-{gene.name}*{fields[0]}:01)" + _suggest(text, known_list),
             path=source, line=line, field=field,
         )  # fmt: skip
-    normalized = f"HLA-{gene.name}*{fields[0]}:{fields[1]}"
-    if known_list is not None and normalized not in known_list:
-        raise InputError(
-            f"unknown allele {normalized!r}" + _suggest(normalized, known_list),
-            path=source, line=line, field=field,
-        )  # fmt: skip
-    return normalized
+    return f"HLA-{gene.name}*{fields[0]}:{fields[1]}"
 
 
 def is_class2_name(name: str) -> bool:

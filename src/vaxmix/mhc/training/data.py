@@ -34,6 +34,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from vaxmix.common.provenance import sha256_file
 from vaxmix.mhc.encoding import ALPHABET, MAX_LENGTH, MIN_LENGTH
 
 __all__ = [
@@ -86,14 +87,6 @@ class AffinityData:
     wheel_sha256: str
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _valid_peptide(peptides: pd.Series) -> np.ndarray:
     lengths = peptides.str.len()
     ok = (lengths >= MIN_LENGTH) & (lengths <= MAX_LENGTH)
@@ -122,7 +115,7 @@ def load_affinity_wheel(wheel: Path, known: dict[str, str]) -> AffinityData:
             "source": raw["measurement_source"][keep].to_numpy(),
         }
     )
-    return AffinityData(frame.reset_index(drop=True), _sha256(wheel))
+    return AffinityData(frame.reset_index(drop=True), sha256_file(wheel))
 
 
 def load_maptac_class1(path: Path, known: dict[str, str]) -> pd.DataFrame:
