@@ -29,6 +29,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     t = sub.add_parser("train", help="train the ensemble with PyTorch (needs the 'train' extra)")
     t.add_argument("--mhcnuggets-wheel", type=Path, default=None,
                    help="mhcnuggets-2.4.1 wheel (default: download it with pip)")
+    t.add_argument("--multiallelic", action="store_true",
+                   help="add the cell-line ligands of the hitlist 2.0.40 wheel to the dataset "
+                        "(downloaded with pip unless --hitlist-wheel is given); they train only "
+                        "with --multiallelic-weight > 0 and serve `mhc_heldout.py --mode samples`")
+    t.add_argument("--hitlist-wheel", type=Path, default=None,
+                   help="hitlist-2.0.40 wheel (implies --multiallelic)")
+    t.add_argument("--multiallelic-weight", type=float, default=0.0,
+                   help="weight of the multiple-instance cell-line ligand losses (default 0: "
+                        "not used, see docs/mhc.md for why)")
     t.add_argument("--maptac-dir", type=Path, required=False, default=None,
                    help="folder with abelin_2019_maptac_class{1,2}.csv.gz")
     t.add_argument("--dataset", type=Path, default=None,

@@ -15,6 +15,16 @@ Eluted ligands
     MAPTAC mono-allelic class I ligands (Abelin JG et al., Immunity 2019;51:766,
     doi:10.1016/j.immuni.2019.08.012; via pirl-unc/hitlist, Apache-2.0).
 
+Multi-allelic eluted ligands
+    HLA class I immunopeptidomes of five cell lines of known HLA type, read from the hitlist
+    2.0.40 wheel on PyPI (pirl-unc/hitlist, Apache-2.0; ``hitlist/data/supplementary/``), never
+    vendored: JY, HeLa, Raji and SK-MEL-37 (Gomez-Zepeda D et al., Nat Commun 2024;15:2288,
+    doi:10.1038/s41467-024-46380-y) and wild-type HAP1 (Shapiro IE et al., Mol Cell Proteomics
+    2025, PMID 40113210). The ligands carry no allele of their own that we use: the tables'
+    ``mhc_restriction`` / ``is_potential_contaminant`` columns come from NetMHCpan-4.1 and are
+    ignored, so that no NetMHCpan output trains the weights. Only 8–11-mers are kept (most
+    12–15-mers in these tables are not HLA ligands: the authors flag 70–100 % of them).
+
 Natural decoys and background
     No human proteome ships offline, so natural human peptide windows are cut from the MAPTAC
     *class II* ligands (43,503 human peptides of 9–46 residues, same source and licence): every
@@ -39,10 +49,12 @@ from vaxmix.mhc.encoding import ALPHABET, MAX_LENGTH, MIN_LENGTH
 
 __all__ = [
     "MHCNUGGETS_MEMBER",
+    "MULTIALLELIC_SAMPLES",
     "AffinityData",
     "encode_inequalities",
     "load_affinity_wheel",
     "load_maptac_class1",
+    "load_multiallelic",
     "natural_windows",
     "to_target",
 ]
@@ -126,6 +138,39 @@ def load_maptac_class1(path: Path, known: dict[str, str]) -> pd.DataFrame:
     frame = frame[frame["allele"].isin(known.keys())]
     frame = frame[_valid_peptide(frame["peptide"])]
     return frame.drop_duplicates().reset_index(drop=True)
+
+
+#: sample → (file inside the hitlist wheel, HLA-A/B/C genotype); genotypes as reported by the
+#: studies (Gomez-Zepeda 2024 Methods; Shapiro 2025) and recorded in hitlist's supplementary.yaml
+MULTIALLELIC_SAMPLES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "JY": ("gomez_zepeda_2024_jy.csv", ("HLA-A*02:01", "HLA-B*07:02", "HLA-C*07:02")),
+    "HeLa": ("gomez_zepeda_2024_hela.csv", ("HLA-A*68:02", "HLA-B*15:03", "HLA-C*12:03")),
+    "Raji": ("gomez_zepeda_2024_raji.csv",
+             ("HLA-A*03:01", "HLA-B*15:10", "HLA-C*03:04", "HLA-C*04:01")),
+    "SK-MEL-37": ("gomez_zepeda_2024_skmel37.csv",
+                  ("HLA-A*02:01", "HLA-A*11:01", "HLA-B*15:01", "HLA-B*56:01", "HLA-C*01:02")),
+    "HAP1": ("shapiro_2025_hap1_wildtype.csv", ("HLA-A*02:01", "HLA-B*40:01", "HLA-C*03:04")),
+}
+HITLIST_SUPPLEMENTARY = "hitlist/data/supplementary/"
+
+
+def load_multiallelic(wheel: Path, known: dict[str, str]) -> pd.DataFrame:
+    """Distinct (sample, peptide) class I ligands, 8–11 standard residues, from the hitlist wheel.
+
+    Every genotype allele must have a pseudosequence in ``known`` (an error otherwise names it).
+    """
+    frames = []
+    with zipfile.ZipFile(wheel) as archive:
+        for sample, (member, genotype) in MULTIALLELIC_SAMPLES.items():
+            missing = [a for a in genotype if a not in known]
+            if missing:
+                raise ValueError(f"{sample}: no pseudosequence for {', '.join(missing)}")
+            with archive.open(HITLIST_SUPPLEMENTARY + member) as handle:
+                raw = pd.read_csv(handle)
+            peptides = raw.loc[raw["mhc_class"] == "I", "peptide"].astype(str).str.upper()
+            peptides = peptides[_valid_peptide(peptides) & (peptides.str.len() <= 11).to_numpy()]
+            frames.append(pd.DataFrame({"sample": sample, "peptide": peptides.unique()}))
+    return pd.concat(frames, ignore_index=True)
 
 
 def natural_windows(class2_path: Path, half: str, lengths: range = range(8, 16)) -> np.ndarray:

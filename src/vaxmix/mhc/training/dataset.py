@@ -1,8 +1,9 @@
 """Assemble the training set once into a compact ``.npz`` (portable to a GPU machine).
 
 Contents: affinity rows (peptide, allele index, target, inequality, peptide cluster), ligand
-positives (MAPTAC mono-allelic class I ligands), the natural decoy pool, the allele names and
-pseudosequences, and provenance (sha256 of every input).
+positives (MAPTAC mono-allelic class I ligands), multi-allelic ligands (peptide, sample, the
+sample's genotype as allele indices padded by repetition to 6), the natural decoy pool, the
+allele names and pseudosequences, and provenance (sha256 of every input).
 """
 
 from __future__ import annotations
@@ -11,12 +12,15 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from vaxmix.common.provenance import sha256_file
 from vaxmix.mhc.alleles import pseudosequence_table
 from vaxmix.mhc.training.data import (
+    MULTIALLELIC_SAMPLES,
     load_affinity_wheel,
     load_maptac_class1,
+    load_multiallelic,
     natural_windows,
     to_target,
 )
@@ -51,15 +55,27 @@ def peptide_clusters(peptides: np.ndarray, k: int = 8) -> np.ndarray:
     return cluster
 
 
-def build_dataset(wheel: Path, maptac_dir: Path, out: Path) -> dict:
-    """Write the training ``.npz`` to ``out`` and return a summary dict."""
+GENOTYPE_SLOTS = 6
+
+
+def build_dataset(
+    wheel: Path, maptac_dir: Path, out: Path, hitlist_wheel: Path | None = None
+) -> dict:
+    """Write the training ``.npz`` to ``out`` and return a summary dict.
+
+    Without ``hitlist_wheel`` the dataset has no multi-allelic ligands (model 1.1.0's data).
+    """
     table = pseudosequence_table()
     affinity = load_affinity_wheel(wheel, table).frame
     class1 = maptac_dir / "abelin_2019_maptac_class1.csv.gz"
     class2 = maptac_dir / "abelin_2019_maptac_class2.csv.gz"
     ligands = load_maptac_class1(class1, table)
     decoys = natural_windows(class2, "decoy", range(8, 15))
-    alleles = sorted(set(affinity["allele"]) | set(ligands["allele"]))
+    samples = list(MULTIALLELIC_SAMPLES) if hitlist_wheel is not None else []
+    multi = (load_multiallelic(hitlist_wheel, table) if hitlist_wheel is not None
+             else pd.DataFrame({"sample": [], "peptide": []}))
+    genotype_alleles = {a for s in samples for a in MULTIALLELIC_SAMPLES[s][1]}
+    alleles = sorted(set(affinity["allele"]) | set(ligands["allele"]) | genotype_alleles)
     allele_index = {a: i for i, a in enumerate(alleles)}
     unique_peptides, inverse = np.unique(affinity["peptide"].to_numpy(), return_inverse=True)
     cluster = peptide_clusters(unique_peptides)[inverse]
@@ -68,6 +84,13 @@ def build_dataset(wheel: Path, maptac_dir: Path, out: Path) -> dict:
         "maptac_class1": {"name": class1.name, "sha256": sha256_file(class1)},
         "maptac_class2": {"name": class2.name, "sha256": sha256_file(class2)},
     }
+    if hitlist_wheel is not None:
+        provenance["hitlist_wheel"] = {"name": hitlist_wheel.name,
+                                       "sha256": sha256_file(hitlist_wheel)}
+    genotypes = np.zeros((len(samples), GENOTYPE_SLOTS), dtype=np.int32)
+    for i, sample in enumerate(samples):
+        genotype = [allele_index[a] for a in MULTIALLELIC_SAMPLES[sample][1]]
+        genotypes[i] = (genotype * GENOTYPE_SLOTS)[:GENOTYPE_SLOTS]
     out.parent.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(
         out,
@@ -79,6 +102,11 @@ def build_dataset(wheel: Path, maptac_dir: Path, out: Path) -> dict:
         ba_cluster=cluster.astype(np.int32),
         el_peptide=ligands["peptide"].to_numpy().astype("U15"),
         el_allele=ligands["allele"].map(allele_index).to_numpy(np.int32),
+        ma_peptide=multi["peptide"].to_numpy().astype("U15"),
+        ma_sample=multi["sample"].map({s: i for i, s in enumerate(samples)})
+        .to_numpy(np.int32),
+        ma_samples=np.array(samples, dtype="U16"),
+        ma_genotypes=genotypes,
         decoy_peptide=decoys.astype("U15"),
         alleles=np.array(alleles),
         pseudos=np.array([table[a] for a in alleles]),
@@ -89,6 +117,7 @@ def build_dataset(wheel: Path, maptac_dir: Path, out: Path) -> dict:
         "affinity_alleles": int(affinity["allele"].nunique()),
         "peptide_clusters": int(cluster.max() + 1),
         "ligands": len(ligands),
+        "multiallelic_ligands": len(multi),
         "decoy_pool": len(decoys),
         "alleles": len(alleles),
     }

@@ -11,23 +11,40 @@ from pathlib import Path
 
 from vaxmix.common.errors import InputError
 
-__all__ = ["download_mhcnuggets_wheel", "run_training"]
+__all__ = ["download_hitlist_wheel", "download_mhcnuggets_wheel", "download_wheel",
+           "run_training"]
 
 MHCNUGGETS_REQUIREMENT = "mhcnuggets==2.4.1"
+HITLIST_REQUIREMENT = "hitlist==2.0.40"
 
 
-def download_mhcnuggets_wheel(cache: Path) -> Path:
-    """Fetch the mhcnuggets 2.4.1 wheel with pip (no dependencies) into ``cache``."""
-    existing = sorted(cache.glob("mhcnuggets-2.4.1-*.whl"))
+def download_wheel(requirement: str, cache: Path) -> Path:
+    """Fetch the wheel of ``name==version`` with pip (no dependencies) into ``cache``.
+
+    Training-time only (``vaxmix mhc train``); prediction never downloads anything.
+    """
+    name, version = requirement.split("==")
+    pattern = f"{name}-{version}-*.whl"
+    existing = sorted(cache.glob(pattern))
     if existing:
         return existing[0]
     cache.mkdir(parents=True, exist_ok=True)
     subprocess.run(
         [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
-         MHCNUGGETS_REQUIREMENT, "-d", str(cache)],
+         requirement, "-d", str(cache)],
         check=True,
     )
-    return sorted(cache.glob("mhcnuggets-2.4.1-*.whl"))[0]
+    return sorted(cache.glob(pattern))[0]
+
+
+def download_mhcnuggets_wheel(cache: Path) -> Path:
+    """The mhcnuggets 2.4.1 wheel (IEDB affinity data, Apache-2.0)."""
+    return download_wheel(MHCNUGGETS_REQUIREMENT, cache)
+
+
+def download_hitlist_wheel(cache: Path) -> Path:
+    """The hitlist 2.0.40 wheel (multi-allelic cell-line ligands, Apache-2.0)."""
+    return download_wheel(HITLIST_REQUIREMENT, cache)
 
 
 def run_training(args: argparse.Namespace) -> int:
@@ -63,11 +80,20 @@ def run_training(args: argparse.Namespace) -> int:
             wheel = args.mhcnuggets_wheel or download_mhcnuggets_wheel(args.out / ".cache")
             if not wheel.is_file():
                 raise InputError("mhcnuggets wheel not found", path=wheel)
+            hitlist = args.hitlist_wheel
+            if hitlist is None and args.multiallelic:
+                hitlist = download_hitlist_wheel(args.out / ".cache")
+            if hitlist is not None and not hitlist.is_file():
+                raise InputError("hitlist wheel not found", path=hitlist)
             dataset_path = stage / "train_class1.npz"
-            print(json.dumps(build_dataset(wheel, args.maptac_dir, dataset_path)))
+            print(json.dumps(build_dataset(wheel, args.maptac_dir, dataset_path, hitlist)))
         data = load_dataset(dataset_path)
+        if args.multiallelic_weight > 0 and not len(data.get("ma_peptide", ())):
+            raise InputError("--multiallelic-weight needs cell-line ligands in the dataset "
+                             "(--multiallelic or --hitlist-wheel)", field="--multiallelic-weight")
         config = TrainConfig(n_models=args.models, epochs=args.epochs, seed=args.seed,
-                             device=args.device, threads=args.threads)
+                             device=args.device, threads=args.threads,
+                             multiallelic_weight=args.multiallelic_weight)
         log: list[str] = []
         members = train_ensemble(data, config, log)
         provenance = json.loads(str(data["provenance"]))

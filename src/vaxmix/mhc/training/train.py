@@ -13,6 +13,16 @@ Each member sees, every epoch:
   censored affinity measurements as in MHCflurry, O'Donnell et al., Cell Syst 2018;7:129), so
   the affinity head — whose percentile :func:`vaxmix.mhc.predict` reports — learns the
   eluted-ligand motifs of those alleles (model 1.1.0 onwards);
+* optionally (``multiallelic_weight`` > 0; not in the shipped recipe, see docs/mhc.md) the
+  multi-allelic ligands of cell lines of known genotype, as multiple-instance rows: the
+  sample's best allele must reach ``< multiallelic_affinity_nm`` on the affinity head and,
+  against ``multiallelic_decoy_ratio`` natural decoys per ligand (equal numbers per length
+  8–11, scored on the same genotype), the maximum presentation logit over the genotype is
+  trained with cross-entropy — the use of multi-allelic mass spectrometry in MHCflurry 2.0
+  (O'Donnell TJ et al., Cell Syst 2020;11:42) and, with pseudo-labels, NetMHCpan-4.1's
+  NNAlign_MA (Reynisson B et al., Nucleic Acids Res 2020;48:W449), where a ligand only has to
+  be explained by one allele of the sample; or (``multiallelic_assign_percentile``) pseudo-
+  labelled with an existing model (:func:`assign_multiallelic`);
 * presentation rows (binary cross-entropy on the presentation head): MAPTAC mono-allelic ligands
   and measured strong binders (≤ 500 nM, ``=`` or ``<``) of every allele as positives, and, per
   allele, ``decoy_ratio`` × positives natural decoys drawn fresh from the decoy pool with equal
@@ -60,6 +70,9 @@ class TrainConfig:
     hidden2: int = 64
     dropout: float = 0.2
     learning_rate: float = 1e-3
+    #: multiply the learning rate by this after an epoch without validation improvement
+    #: (None: constant rate, the 1.1.0 recipe)
+    lr_plateau_factor: float | None = None
     random_negative_fraction: float = 0.2
     decoy_ratio: float = 10.0
     binder_nm: float = 500.0
@@ -73,6 +86,17 @@ class TrainConfig:
     exclude_alleles: list[str] = field(default_factory=list)  # leave-allele-out folds
     exclude_ligand_alleles: list[str] = field(default_factory=list)  # hold out their ligands
     exclude_clusters_mod: tuple[int, int] | None = None  # (k, fold): drop cluster % k == fold
+    #: weight of the multi-allelic ligand losses (0: not used, the default: they lowered the
+    #: held-out cell-line AUC in internal validation, docs/mhc.md)
+    multiallelic_weight: float = 0.0
+    #: multi-allelic ligands: the best allele of the sample must reach "< this nM" (None: not)
+    multiallelic_affinity_nm: float | None = 500.0
+    multiallelic_decoy_ratio: float = 2.0
+    exclude_samples: list[str] = field(default_factory=list)  # hold out whole cell lines
+    #: pseudo-label the cell-line ligands: a ligand whose best allele of the genotype has a
+    #: percentile <= this (and every other allele > 2 %) joins that allele's mono-allelic
+    #: ligands (None: not used)
+    multiallelic_assign_percentile: float | None = None
 
 
 def load_dataset(path: Path) -> dict[str, np.ndarray]:
@@ -152,6 +176,127 @@ def ligand_affinity_rows(
     return np.flatnonzero(~positive_is_validation[:n_ligands])
 
 
+class _MultiAllelic:
+    """Multi-allelic ligands and their decoys for one member (multiple-instance losses)."""
+
+    def __init__(self, data: dict[str, np.ndarray], config: TrainConfig, encoder: _Encoder,
+                 decoy_slots: torch.Tensor, decoy_len: torch.Tensor, rng: np.random.Generator,
+                 generator: torch.Generator, device: torch.device) -> None:
+        self.config, self.generator, self.device = config, generator, device
+        peptides = data.get("ma_peptide", np.zeros(0, dtype="U15"))
+        samples = data.get("ma_samples", np.zeros(0, dtype="U16")).tolist()
+        keep = ~np.isin(data.get("ma_sample", np.zeros(0, dtype=np.int32)),
+                        [samples.index(s) for s in config.exclude_samples if s in samples])
+        excluded = set(config.exclude_alleles) | set(config.exclude_ligand_alleles)
+        alleles = data["alleles"].tolist()
+        self.active = config.multiallelic_weight > 0 and bool(keep.any())
+        self.n_train = 0
+        if not self.active:
+            return
+        genotypes = data["ma_genotypes"]
+        if excluded:  # a sample with a left-out allele (or its ligands) is not used at all
+            bad = [i for i, g in enumerate(genotypes) if {alleles[a] for a in g} & excluded]
+            keep &= ~np.isin(data["ma_sample"], bad)
+        rows = np.flatnonzero(keep)
+        n_slots = max(len(set(g.tolist())) for g in genotypes)
+        self.slots, self.lengths = encoder.slots(peptides[rows])
+        self.genotype = torch.tensor(genotypes[data["ma_sample"][rows]][:, :n_slots],
+                                     device=device, dtype=torch.long)
+        self.encoder = encoder
+        validation = rng.random(len(rows)) < 0.05
+        self.train_index = np.flatnonzero(~validation)
+        self.n_train = len(self.train_index)
+        self.decoy_slots, self.decoy_len = decoy_slots, decoy_len
+        self.decoy_by_length = [torch.nonzero(decoy_len == n - MIN_LENGTH).squeeze(1)
+                                for n in range(8, 12)]
+        self.target = float(to_target(np.array([config.multiallelic_affinity_nm or 500.0]))[0])
+        self.validation = self.batch(np.flatnonzero(validation))
+
+    def batch(self, index: np.ndarray) -> tuple[torch.Tensor, ...]:
+        """Ligands ``index`` plus ``multiallelic_decoy_ratio`` decoys each on the same genotype."""
+        idx = torch.tensor(index, device=self.device, dtype=torch.long)
+        per_length = int(np.ceil(self.config.multiallelic_decoy_ratio * len(index) / 4))
+        picks = torch.cat([pool[torch.randint(0, len(pool), (per_length,), device=self.device,
+                                              generator=self.generator)]
+                           for pool in self.decoy_by_length])
+        owner = idx[torch.randint(0, len(idx), (len(picks),), device=self.device,
+                                  generator=self.generator)]
+        slots = torch.cat([self.slots[idx], self.decoy_slots[picks]])
+        lengths = torch.cat([self.lengths[idx], self.decoy_len[picks]])
+        genotype = torch.cat([self.genotype[idx], self.genotype[owner]])
+        labels = torch.cat([torch.ones(len(idx), device=self.device),
+                            torch.zeros(len(picks), device=self.device)])
+        return slots, lengths, genotype, labels
+
+    def epoch_rows(self) -> np.ndarray:
+        order = torch.randperm(self.n_train, device=self.device, generator=self.generator)
+        return self.train_index[order.cpu().numpy()]
+
+    def step_rows(self, epoch_rows: np.ndarray, step: int, steps: int) -> tuple[torch.Tensor, ...]:
+        size = int(np.ceil(len(epoch_rows) / steps))
+        return self.batch(epoch_rows[step * size : (step + 1) * size])
+
+    def loss(self, model: PanAlleleNet, allele_features: torch.Tensor,
+             batch: tuple[torch.Tensor, ...]) -> torch.Tensor:
+        """Multiple-instance losses: best allele of the genotype per peptide."""
+        slots, lengths, genotype, labels = batch
+        n, k = genotype.shape
+        features = self.encoder.features(slots, lengths)
+        logits = model(features.repeat_interleave(k, dim=0), allele_features,
+                       genotype.reshape(-1)).reshape(n, k, 2)
+        best = logits.max(dim=1).values
+        loss = torch.nn.functional.binary_cross_entropy_with_logits(best[:, 1], labels)
+        if self.config.multiallelic_affinity_nm is not None:
+            ligand = labels > 0
+            affinity = torch.sigmoid(best[ligand, 0])
+            loss = loss + inequality_mse(
+                affinity, torch.full_like(affinity, self.target),
+                torch.full((len(affinity),), 2, dtype=torch.long, device=self.device))
+        return loss
+
+
+def assign_multiallelic(
+    data: dict[str, np.ndarray], config: TrainConfig, model: Path | None = None
+) -> dict[str, np.ndarray]:
+    """Dataset with unambiguous cell-line ligands added to the mono-allelic ligands.
+
+    Each ligand of a sample outside ``config.exclude_samples`` is scored on its genotype with
+    ``model`` (default: the shipped predictor); when exactly one allele ranks it at or below
+    ``multiallelic_assign_percentile`` and every other allele above 2 % it is assigned to that
+    allele — pseudo-labelling with an existing model, as NNAlign_MA does during training
+    (Alvarez B et al., Mol Cell Proteomics 2019;18:2459). Ambiguous and unexplained ligands
+    (likely contaminants) are left out.
+    """
+    from vaxmix.mhc.predict import predict
+
+    limit = config.multiallelic_assign_percentile
+    if limit is None or "ma_peptide" not in data or not len(data["ma_peptide"]):
+        return data
+    samples = data["ma_samples"].tolist()
+    names = data["alleles"].tolist()
+    peptides, alleles = [], []
+    for index, sample in enumerate(samples):
+        if sample in config.exclude_samples:
+            continue
+        genotype = sorted(set(data["ma_genotypes"][index].tolist()))
+        if {names[a] for a in genotype} & set(config.exclude_alleles):
+            continue
+        ligands = data["ma_peptide"][data["ma_sample"] == index]
+        frame = predict(list(ligands), [names[a] for a in genotype], model=model)
+        ranks = frame["percentile"].to_numpy().reshape(len(ligands), len(genotype))
+        order = np.sort(ranks, axis=1)
+        best = np.argmin(ranks, axis=1)
+        clear = (order[:, 0] <= limit) & ((order[:, 1] > 2.0) if len(genotype) > 1 else True)
+        peptides.append(ligands[clear])
+        alleles.append(np.array(genotype)[best[clear]])
+    if not peptides:
+        return data
+    out = dict(data)
+    out["el_peptide"] = np.concatenate([data["el_peptide"], *peptides])
+    out["el_allele"] = np.concatenate([data["el_allele"], *alleles]).astype(np.int32)
+    return out
+
+
 def train_member(
     data: dict[str, np.ndarray], config: TrainConfig, member: int, log: list[str]
 ) -> dict[str, np.ndarray]:
@@ -206,6 +351,7 @@ def train_member(
     decoy_by_length = [torch.nonzero(decoy_len == length - MIN_LENGTH).squeeze(1)
                        for length in range(8, 15)]
     allele_features = torch.tensor(_pseudo_features(data["pseudos"]), device=device)
+    multi = _MultiAllelic(data, config, encoder, decoy_slots, decoy_len, rng, generator, device)
 
     def presentation_batch(positive_index: np.ndarray) -> tuple[torch.Tensor, ...]:
         """Positives plus fresh natural decoys: ``decoy_ratio`` per positive and allele,
@@ -234,6 +380,10 @@ def train_member(
         config.dropout,
     ).to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=config.learning_rate)
+    scheduler = (None if config.lr_plateau_factor is None else
+                 torch.optim.lr_scheduler.ReduceLROnPlateau(
+                     optimizer, factor=config.lr_plateau_factor, patience=0, threshold=1e-4,
+                     threshold_mode="abs"))
     bce = torch.nn.BCEWithLogitsLoss()
     best, best_state, stale = np.inf, None, 0
     for epoch in range(config.epochs):
@@ -263,6 +413,7 @@ def train_member(
         perm_a = torch.randperm(n_a, device=device, generator=generator)
         perm_p = torch.randperm(n_p, device=device, generator=generator)
         p_batch = int(np.ceil(n_p / steps))
+        epoch_rows = multi.epoch_rows() if multi.active else None
         for step in range(steps):
             ia = perm_a[step * config.batch_size : (step + 1) * config.batch_size]
             ip = perm_p[step * p_batch : (step + 1) * p_batch]
@@ -273,6 +424,9 @@ def train_member(
                 logits_p = model(encoder.features(p_slots[ip], p_len[ip]), allele_features,
                                  p_allele[ip])
                 loss = loss + config.presentation_weight * bce(logits_p[:, 1], p_label[ip])
+            if multi.active:
+                loss = loss + config.multiallelic_weight * multi.loss(
+                    model, allele_features, multi.step_rows(epoch_rows, step, steps))
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
@@ -284,12 +438,17 @@ def train_member(
                                           ba_ineq[ba_val]))
             logits = model(encoder.features(val_el[0], val_el[1]), allele_features, val_el[2])
             loss_p = float(bce(logits[:, 1], val_el[3]))
-        total = loss_a + config.presentation_weight * loss_p
+            loss_m = float(multi.loss(model, allele_features, multi.validation)) \
+                if multi.active else 0.0
+        total = loss_a + config.presentation_weight * loss_p + config.multiallelic_weight * loss_m
         log.append(
             f"member {member} epoch {epoch + 1}: val affinity {loss_a:.4f} presentation "
-            f"{loss_p:.4f} ({time.time() - started:.1f}s, {n_a} + {n_p} rows)"
+            f"{loss_p:.4f} multi-allelic {loss_m:.4f} ({time.time() - started:.1f}s, "
+            f"{n_a} + {n_p} + {multi.n_train} rows)"
         )
         print(log[-1], flush=True)
+        if scheduler is not None:
+            scheduler.step(total)
         if total < best - 1e-4:
             best, stale = total, 0
             best_state = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
