@@ -116,3 +116,24 @@ def test_bad_class2_name_in_a_typing_file_names_file_and_line(tmp_path, predicto
         run(tmp_path, predictor, "bad", hla_file=listed)
     assert info.value.path == listed and info.value.line == 2
     assert "HLA-DQA1*99:01" in str(info.value) and "closest known" in str(info.value)
+
+
+def test_class2_tables_carry_the_predicted_binding_core(tmp_path, predictor):
+    """With the shipped class II predictor every row names its 9-residue core, a window of
+    the peptide it belongs to (the register the predictor chose)."""
+    with example_patient_files() as (vcf, _hla):
+        config = PipelineConfig(vcf=vcf, sample="HCC1395_TUMOR_DNA", lengths=(9,),
+                                alleles=(*CLASS1, "DRB1*04:05"), class2_lengths=(15,))
+        run_pipeline(config, tmp_path / "cores", predict=predictor)  # default class II model
+    table = pd.read_csv(tmp_path / "cores" / "MHC_Class_II" / "all_epitopes.tsv", sep="\t")
+    assert len(table) > 0
+    assert (table["MT Core"].str.len() == 9).all()
+    assert all(core in peptide for core, peptide in zip(table["MT Core"],
+                                                        table["MT Epitope Seq"], strict=True))
+    paired = table[table["WT Epitope Seq"].notna()]
+    assert all(core in peptide for core, peptide in zip(paired["WT Core"],
+                                                        paired["WT Epitope Seq"], strict=True))
+    assert table.loc[table["WT Epitope Seq"].isna(), "WT Core"].isna().all()
+    # class I tables stay as pVACseq writes them: no core columns
+    class1 = pd.read_csv(tmp_path / "cores" / "all_epitopes.tsv", sep="\t", nrows=1)
+    assert "MT Core" not in class1.columns

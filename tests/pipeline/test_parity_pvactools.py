@@ -141,3 +141,17 @@ def test_combined_tiers_and_filter_reproduced_from_shipped_scores(pvactools_exam
     columns = ["Chromosome", "Start", "HLA Allele", "MT Epitope Seq"]
     ours_filtered = filter_epitopes(shipped_all, RankingConfig())
     assert ours_filtered[columns].values.tolist() == filtered[columns].values.tolist()
+
+
+def test_manufacturability_columns_equal_shipped_ones(shipped_all_epitopes, shipped_class2):
+    """Every class I and class II row: pVACseq's eight manufacturability columns (52,068 +
+    class II rows), recomputed from the MT epitope."""
+    from vaxmix.peptides.properties import MANUFACTURABILITY_COLUMNS, manufacturability_table
+
+    for shipped in (shipped_all_epitopes, shipped_class2):
+        ours = manufacturability_table(shipped["MT Epitope Seq"].tolist())
+        for column in MANUFACTURABILITY_COLUMNS[:2]:
+            diff = (ours[column].astype(float) - shipped[column].astype(float)).abs()
+            assert diff.max() < 1e-12, column
+        for column in MANUFACTURABILITY_COLUMNS[2:]:
+            assert ours[column].astype(str).tolist() == shipped[column].tolist(), column

@@ -113,3 +113,44 @@ def test_expression_tables_replace_vcf_values(tmp_path, predictor):
     run = json.loads((tmp_path / "expr" / "run.json").read_text())
     assert run["inputs"]["gene_expression_file"]["sha256"] == sha256_file(genes)
     assert run["inputs"]["expression_formats"] == {"gene": "rsem"}
+
+
+def test_problematic_amino_acids_flag_rows_and_steer_the_best_peptide(tmp_path, predictor):
+    """pVACseq's --problematic-amino-acids: a column per epitope, "Prob Pos" for the chosen
+    peptide, which avoids flagged peptides when the variant has an unflagged one."""
+    with example_patient_files() as (vcf, _):
+        config = PipelineConfig(vcf=vcf, sample="HCC1395_TUMOR_DNA", alleles=("HLA-A*29:02",),
+                                lengths=(9,), problematic_amino_acids=("C", "P:-1"))
+        run_pipeline(config, tmp_path / "prob", predict=predictor)
+        plain = PipelineConfig(vcf=vcf, sample="HCC1395_TUMOR_DNA", alleles=("HLA-A*29:02",),
+                               lengths=(9,))
+        run_pipeline(plain, tmp_path / "plain", predict=predictor)
+    table = pd.read_csv(tmp_path / "prob" / "all_epitopes.tsv", sep="\t", keep_default_na=False)
+    for peptide, flagged in zip(table["MT Epitope Seq"], table["Problematic Positions"],
+                                strict=True):
+        expected = sorted({i + 1 for i, aa in enumerate(peptide) if aa == "C"}
+                          | ({9} if peptide[-1] == "P" else set()))
+        assert flagged == (",".join(map(str, expected)) if expected else "None")
+    assert table["Problematic Positions"].ne("None").any()
+    # pVACseq's manufacturability columns come with every run
+    assert (table["cysteine_count"].astype(int) == table["MT Epitope Seq"].str.count("C")).all()
+    aggregated = pd.read_csv(tmp_path / "prob" / "aggregated.tsv", sep="\t",
+                             keep_default_na=False)
+    best_flags = table.set_index("MT Epitope Seq")["Problematic Positions"].to_dict()
+    for _, row in aggregated.iterrows():
+        assert row["Prob Pos"] == best_flags[row["Best Peptide"]]
+        variant = table[table["Index"] == str(row["Index"])]
+        if variant["Problematic Positions"].eq("None").any():  # an unflagged choice exists
+            assert row["Prob Pos"] == "None"
+    plain_columns = pd.read_csv(tmp_path / "plain" / "all_epitopes.tsv", sep="\t", nrows=1)
+    assert "Problematic Positions" not in plain_columns.columns
+
+
+def test_cli_bad_problematic_entry_exits_2(tmp_path, capsys):
+    with example_patient_files() as (vcf, _):
+        code = main(["run", str(vcf), "--sample", "HCC1395_TUMOR_DNA", "--alleles",
+                     "HLA-A*29:02", "--out", str(tmp_path / "x"),
+                     "--problematic-amino-acids", "C,G:0"])
+    assert code == 2
+    assert "--problematic-amino-acids" in capsys.readouterr().err
+    assert not (tmp_path / "x").exists()

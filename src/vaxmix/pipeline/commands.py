@@ -90,6 +90,8 @@ def add_run_arguments(
         ("--model", {"type": Path, "help": "predictor model file (default: shipped)"}),
         ("--class2-model", {"type": Path,
                             "help": "class II predictor model file (default: shipped)"}),
+        ("--problematic-amino-acids", {"default": "", "help": "residues to flag in MT "
+                                       "epitopes, e.g. C,NG,G:2,P:-1 (pVACseq's option)"}),
         ("--top-score-metric", {"choices": ("median", "lowest"), "default": "median"}),
         ("--percentile-strategy", {"choices": ("conservative", "exploratory"),
                                    "default": "conservative"}),
@@ -111,6 +113,15 @@ def _parse_lengths(text: str, flag: str = "--lengths") -> tuple[int, ...]:
     if not values:
         raise InputError("no epitope length given", field=flag)
     return values
+
+
+def _problematic(text: str) -> tuple[str, ...]:
+    """``--problematic-amino-acids`` entries, checked now so that a typo fails before the run."""
+    from vaxmix.peptides.properties import parse_problematic_amino_acids
+
+    entries = tuple(part.strip() for part in text.split(",") if part.strip())
+    parse_problematic_amino_acids(entries)
+    return entries
 
 
 def config_from_args(args: argparse.Namespace) -> object:
@@ -150,6 +161,7 @@ def config_from_args(args: argparse.Namespace) -> object:
         transcript_expression_file=args.transcript_expression_file,
         model=args.model,
         class2_model=getattr(args, "class2_model", None),
+        problematic_amino_acids=_problematic(getattr(args, "problematic_amino_acids", "")),
         ranking=ranking,
     )
 

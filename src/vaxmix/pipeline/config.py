@@ -40,6 +40,10 @@ class PipelineConfig:
         Path of a predictor model file for :func:`vaxmix.mhc.predict` (``None`` = shipped).
     class2_model
         Path of a class II model for :func:`vaxmix.mhc.classii.predict` (``None`` = shipped).
+    problematic_amino_acids
+        Residues to flag in every MT epitope (pVACseq's ``--problematic-amino-acids``: ``C``,
+        ``NG``, ``G:2``, ``P:-1``); adds "Problematic Positions", which the best-peptide choice
+        and the ProbPos tier use (:mod:`vaxmix.peptides.properties`). Empty: no column.
     ranking
         Filter, aggregation and tier thresholds.
     """
@@ -59,4 +63,5 @@ class PipelineConfig:
     transcript_expression_file: Path | None = None
     model: Path | None = None
     class2_model: Path | None = None
+    problematic_amino_acids: tuple[str, ...] = ()
     ranking: RankingConfig = field(default_factory=RankingConfig)

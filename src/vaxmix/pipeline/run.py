@@ -36,7 +36,7 @@ from vaxmix.peptides.enumerate import enumerate_epitopes
 from vaxmix.pipeline.config import PipelineConfig
 from vaxmix.pipeline.outputs import write_json, write_table
 from vaxmix.ranking.aggregate import aggregate_epitopes
-from vaxmix.ranking.epitopes import build_all_epitopes
+from vaxmix.ranking.epitopes import add_peptide_properties, build_all_epitopes
 from vaxmix.ranking.filters import filter_epitopes
 from vaxmix.ranking.tiers import estimate_vaf_clonal
 from vaxmix.variants.expression import attach_expression, read_expression_table
@@ -216,6 +216,7 @@ def _class_tables(
 
     start = time.perf_counter()
     all_epitopes = build_all_epitopes(variants, candidates, predictions, alleles)
+    all_epitopes = add_peptide_properties(all_epitopes, config.problematic_amino_acids)
     timings[f"build_all_epitopes{suffix}"] = time.perf_counter() - start
 
     start = time.perf_counter()

@@ -3,8 +3,9 @@
 Follows pVACseq 7.1.5's aggregated report (``AggregateAllEpitopes``; column names and meaning
 are kept so pVACview users can switch). The best row of a variant is chosen as pVACseq's top
 score filter does: narrow step by step (skipping a step that would leave nothing) to
-protein-coding transcripts, preferred transcripts (MANE / canonical / TSL), then rows whose
-mutation is not only at anchor positions; then sort by the sum of the dense ranks of the MT IC50
+protein-coding transcripts, preferred transcripts (MANE / canonical / TSL), rows without
+problematic positions (with ``--problematic-amino-acids``), then rows whose mutation is not only
+at anchor positions; then sort by the sum of the dense ranks of the MT IC50
 and MT percentile, ties broken by the IC50 rank, MANE Select, canonical, lower TSL, longer
 transcript and higher transcript expression.
 """
@@ -100,6 +101,8 @@ def _rank_keys(frame: pd.DataFrame, config: RankingConfig) -> pd.DataFrame:
         {
             "protein_coding": frame["Biotype"].astype(str).eq("protein_coding"),
             "transcript_ok": transcript_ok,
+            "probpos_ok": (frame["Problematic Positions"].astype(str).eq("None")
+                           if "Problematic Positions" in frame else True),
             "anchor_ok": anchor_ok,
             "ic50": _numeric(frame, cols["IC50 MT"]),
             "pct": _numeric(frame, cols["%ile MT"]),
@@ -117,14 +120,15 @@ def _rank_keys(frame: pd.DataFrame, config: RankingConfig) -> pd.DataFrame:
 def _ordered(keys: pd.DataFrame, groups: pd.Series) -> pd.DataFrame:
     """Eligible rows of each group, best first (pVACseq's best-candidate order).
 
-    Per group, rows are narrowed to protein-coding, then preferred transcripts, then rows that
-    pass the anchor test — a step is skipped when it would leave no row in that group. Rows are
-    then sorted by the sum of the dense ranks of MT IC50 and MT percentile (within the group),
-    the IC50 rank, MANE Select, canonical, TSL, longer transcript, higher transcript expression
+    Per group, rows are narrowed to protein-coding, then preferred transcripts, then rows without
+    problematic positions (when the table has that column), then rows that pass the anchor
+    test — a step is skipped when it would leave no row in that group. Rows are then sorted
+    by the sum of the dense ranks of MT IC50 and MT percentile (within the group), the IC50
+    rank, MANE Select, canonical, TSL, longer transcript, higher transcript expression
     and finally input order.
     """
     eligible = pd.Series(True, index=keys.index)
-    for step in ("protein_coding", "transcript_ok", "anchor_ok"):
+    for step in ("protein_coding", "transcript_ok", "probpos_ok", "anchor_ok"):
         hit = eligible & keys[step]
         group_has = hit.groupby(groups, sort=False).transform("any")
         eligible &= keys[step] | ~group_has

@@ -2,10 +2,13 @@
 
 Column names follow pVACseq's ``all_epitopes.tsv`` where the meaning is the same. The predictor
 (:func:`vaxmix.mhc.predict` by default) returns, per peptide × allele, a predicted IC50
-(``affinity_nm``), a presentation score and a percentile rank *of that presentation score*; they
-fill pVACseq's "IC50 Score" and "Presentation Percentile" families. With one predictor the
-Best and Median columns equal that predictor's values; every score is a prediction, and the
-``Prediction Model`` column names the model and version that made it.
+(``affinity_nm``), a presentation score and one per-allele percentile rank — of the predicted
+affinity for the class I predictor, of the presentation score for the class II predictor (see
+docs/mhc.md and docs/mhc_class2.md). They fill pVACseq's "IC50 Score" family and, with that one
+rank, both its "Percentile" and "Presentation Percentile" families. With one predictor the Best
+and Median columns equal that predictor's values; every score is a prediction, and the
+``Prediction Model`` column names the model and version that made it. A predictor that also
+returns a binding ``core`` (the class II predictor) adds ``MT Core`` and ``WT Core``.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["VARIANT_COLUMN_MAP", "build_all_epitopes"]
+__all__ = ["VARIANT_COLUMN_MAP", "add_peptide_properties", "build_all_epitopes"]
 
 #: all-epitopes column ← parsed-VCF (variants.tsv) column.
 VARIANT_COLUMN_MAP: dict[str, str] = {
@@ -74,8 +77,8 @@ def build_all_epitopes(
     candidates
         Output of :func:`vaxmix.peptides.enumerate_epitopes`.
     predictions
-        ``peptide, allele, affinity_nm, percentile, presentation_score, model`` for every MT and
-        WT peptide × allele.
+        ``peptide, allele, affinity_nm, percentile, presentation_score, model`` (and optionally
+        ``core``) for every MT and WT peptide × allele.
     alleles
         Normalized allele names, in report order.
     """
@@ -84,8 +87,9 @@ def build_all_epitopes(
     n_cand = len(candidates)
     frame = candidates.loc[np.repeat(np.arange(n_cand), len(alleles))].reset_index(drop=True)
     frame.insert(0, "HLA Allele", np.tile(np.array(alleles, dtype=object), n_cand))
+    has_core = "core" in predictions.columns
     scores = predictions.set_index(["peptide", "allele"])[
-        ["affinity_nm", "presentation_score", "percentile"]
+        ["affinity_nm", "presentation_score", "percentile", *(["core"] if has_core else [])]
     ]
     scores = scores[~scores.index.duplicated()]
     mt_key = pd.MultiIndex.from_arrays([frame["MT Epitope Seq"], frame["HLA Allele"]])
@@ -127,4 +131,30 @@ def build_all_epitopes(
     out[f"{method} MT Percentile"] = mt["percentile"].round(3)
     out["Index"] = frame["Index"].to_numpy()
     out["Prediction Model"] = method
+    if has_core:
+        out["MT Core"] = mt["core"].to_numpy()
+        out["WT Core"] = wt["core"].to_numpy()
+    return out
+
+
+def add_peptide_properties(
+    all_epitopes: pd.DataFrame, problematic_amino_acids: tuple[str, ...] = ()
+) -> pd.DataFrame:
+    """Append pVACseq's "Problematic Positions" (only when residues are given) and its eight
+    manufacturability columns of the MT epitope, in pVACseq's order
+    (:mod:`vaxmix.peptides.properties`)."""
+    from vaxmix.peptides.properties import (
+        manufacturability_table,
+        parse_problematic_amino_acids,
+        problematic_positions,
+    )
+
+    out = all_epitopes.copy()
+    peptides = out["MT Epitope Seq"].astype(str).tolist()
+    if problematic_amino_acids:
+        entries = parse_problematic_amino_acids(problematic_amino_acids)
+        out["Problematic Positions"] = problematic_positions(peptides, entries)
+    table = manufacturability_table(peptides)
+    for column in table.columns:
+        out[column] = table[column].to_numpy()
     return out

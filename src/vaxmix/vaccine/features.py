@@ -33,6 +33,8 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
+from vaxmix.peptides.properties import KYTE_DOOLITTLE, gravy, max_window_gravy
+
 __all__ = [
     "KYTE_DOOLITTLE",
     "agretopicity",
@@ -45,28 +47,8 @@ __all__ = [
     "tcr_contact_hydrophobic_fraction",
 ]
 
-KYTE_DOOLITTLE: dict[str, float] = {
-    "A": 1.8, "R": -4.5, "N": -3.5, "D": -3.5, "C": 2.5, "Q": -3.5, "E": -3.5,
-    "G": -0.4, "H": -3.2, "I": 4.5, "L": 3.8, "K": -3.9, "M": 1.9, "F": 2.8,
-    "P": -1.6, "S": -0.8, "T": -0.7, "W": -0.9, "Y": -1.3, "V": 4.2,
-}  # fmt: skip
-
 _HYDROPHOBIC = frozenset("AILMFWYV")
 _PROCESSING_CTERM = {**dict.fromkeys("LIVFMYW", 1.0), "K": 0.75, "R": 0.75, "A": 0.5}
-
-
-def gravy(sequence: str) -> float:
-    """Mean Kyte-Doolittle hydropathy of ``sequence`` (positive = hydrophobic)."""
-    return float(np.mean([KYTE_DOOLITTLE[aa] for aa in sequence])) if sequence else 0.0
-
-
-def max_window_gravy(sequence: str, width: int = 7) -> float:
-    """Highest GRAVY over all ``width``-residue windows (aggregation-prone stretches)."""
-    if len(sequence) <= width:
-        return gravy(sequence)
-    values = np.array([KYTE_DOOLITTLE[aa] for aa in sequence])
-    sums = np.convolve(values, np.ones(width), mode="valid")
-    return float(sums.max() / width)
 
 
 def tcr_contact_hydrophobic_fraction(epitope: str) -> float:
