@@ -82,7 +82,7 @@ def test_cli_run_contract(tmp_path):
     with example_patient_files() as (vcf, _):
         code = main(["run", str(vcf), "--sample", "HCC1395_TUMOR_DNA", "--alleles",
                      "HLA-A*29:02,HLA-B*45:01", "--lengths", "8,9", "--out", str(out),
-                     "--binding-threshold", "400"])  # fmt: skip
+                     "--binding-threshold", "400", "--allele-specific-anchors"])  # fmt: skip
     assert code == 0
     table = pd.read_csv(out / "all_epitopes.tsv", sep="\t", dtype=str, keep_default_na=False)
     contract = ["Chromosome", "Start", "Stop", "Reference", "Variant", "Transcript",
@@ -93,6 +93,7 @@ def test_cli_run_contract(tmp_path):
     assert set(table["Peptide Length"]) == {"8", "9"}
     run = json.loads((out / "run.json").read_text())
     assert run["parameters"]["ranking"]["binding_threshold"] == 400.0
+    assert run["parameters"]["ranking"]["allele_specific_anchors"] is True
     filtered = pd.read_csv(out / "filtered.tsv", sep="\t")
     assert (filtered["Median MT IC50 Score"] <= 400).all()
 

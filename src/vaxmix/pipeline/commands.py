@@ -25,6 +25,8 @@ _RANKING_OPTIONS: tuple[tuple[str, str, type, str], ...] = (
     ("--aggregate-inclusion-count-limit", "aggregate_inclusion_count_limit", int,
      "most peptides counted per variant (15)"),
     ("--tumor-purity", "tumor_purity", float, "tumor purity 0–1 (default: estimate clonal VAF)"),
+    ("--anchor-contribution-threshold", "anchor_contribution_threshold", float,
+     "with --allele-specific-anchors: anchors cover this share of binding (0.8)"),
 )  # fmt: skip
 
 
@@ -92,6 +94,9 @@ def add_run_arguments(
                             "help": "class II predictor model file (default: shipped)"}),
         ("--problematic-amino-acids", {"default": "", "help": "residues to flag in MT "
                                        "epitopes, e.g. C,NG,G:2,P:-1 (pVACseq's option)"}),
+        ("--allele-specific-anchors", {"action": "store_true", "help": "each allele's "
+                                       "predicted anchor positions (Xia et al. 2023, as "
+                                       "pVACseq) instead of 1, 2, n-1, n"}),
         ("--top-score-metric", {"choices": ("median", "lowest"), "default": "median"}),
         ("--percentile-strategy", {"choices": ("conservative", "exploratory"),
                                    "default": "conservative"}),
@@ -135,6 +140,7 @@ def config_from_args(args: argparse.Namespace) -> object:
     ranking = RankingConfig(
         top_score_metric=args.top_score_metric,
         percentile_strategy=args.percentile_strategy,
+        allele_specific_anchors=getattr(args, "allele_specific_anchors", False),
         **overrides,
     )
     if args.downstream_length == "full":

@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from vaxmix.ranking.anchors import anchor_positions
 from vaxmix.ranking.config import RankingConfig
 from vaxmix.ranking.tiers import TIER_ORDER, assign_tier, estimate_vaf_clonal
 
@@ -65,12 +66,14 @@ def _numeric(frame: pd.DataFrame, column: str) -> pd.Series:
 _NA_TEXT = frozenset({"NA", "nan", "None", ""})
 
 
-def _only_anchor(positions: str, length: int) -> bool:
-    """1 or 2 mutated positions, all at default anchors 1, 2, n−1, n."""
+def _only_anchor(positions: str, length: int, allele: str, config: RankingConfig) -> bool:
+    """1 or 2 mutated positions, all at anchor positions (:mod:`vaxmix.ranking.anchors`)."""
     if positions in _NA_TEXT:
         return False
     pos = {int(p) for p in positions.replace(" ", "").split(",") if p}
-    return 0 < len(pos) <= 2 and pos <= {1, 2, length - 1, length}
+    anchors = anchor_positions(allele, length, config.allele_specific_anchors,
+                               config.anchor_contribution_threshold)
+    return 0 < len(pos) <= 2 and pos <= anchors
 
 
 def _rank_keys(frame: pd.DataFrame, config: RankingConfig) -> pd.DataFrame:
@@ -92,9 +95,9 @@ def _rank_keys(frame: pd.DataFrame, config: RankingConfig) -> pd.DataFrame:
         )
     combos = pd.Series(
         list(zip(frame["Mutation Position"].astype(str), frame["MT Epitope Seq"].str.len(),
-                 strict=True)), index=frame.index,
+                 frame["HLA Allele"].astype(str), strict=True)), index=frame.index,
     )  # fmt: skip
-    only_anchor = combos.map({c: _only_anchor(*c) for c in set(combos)}).astype(bool)
+    only_anchor = combos.map({c: _only_anchor(*c, config) for c in set(combos)}).astype(bool)
     wt_ic50 = _numeric(frame, cols["IC50 WT"])
     anchor_ok = ~(only_anchor & (wt_ic50.isna() | (wt_ic50 < config.binding_threshold)))
     return pd.DataFrame(

@@ -38,6 +38,9 @@ class RankingConfig:
         Peptides counted in the aggregated report (IC50 < 5000 nM, at most 15).
     tumor_purity
         Tumor purity (0–1); when ``None`` the clonal VAF is estimated from the data.
+    allele_specific_anchors, anchor_contribution_threshold
+        Use each allele's predicted anchor positions instead of 1, 2, n−1, n (pVACseq
+        ``--allele-specific-anchors``, off; threshold 0.8): :mod:`vaxmix.ranking.anchors`.
     """
 
     binding_threshold: float = 500.0
@@ -57,6 +60,8 @@ class RankingConfig:
     aggregate_inclusion_binding_threshold: float = 5000.0
     aggregate_inclusion_count_limit: int = 15
     tumor_purity: float | None = None
+    allele_specific_anchors: bool = False
+    anchor_contribution_threshold: float = 0.8
 
     def __post_init__(self) -> None:
         if self.percentile_strategy not in ("conservative", "exploratory"):

@@ -12,6 +12,7 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from vaxmix.ranking.anchors import anchor_positions
 from vaxmix.ranking.config import RankingConfig
 
 __all__ = ["TIER_ORDER", "TierTests", "assign_tier", "estimate_vaf_clonal", "tier_tests"]
@@ -92,10 +93,6 @@ def transcript_passes(mane: object, canonical: object, tsl: object, config: Rank
     return any(checks) if checks else True
 
 
-def _anchor_positions(length: int) -> set[int]:
-    return {1, 2, length - 1, length}
-
-
 def tier_tests(row: Mapping[str, object], config: RankingConfig, vaf_clonal: float) -> TierTests:
     """Run every tier test on an aggregated row (pVACseq aggregated column names)."""
     b, pct = config.binding_threshold, config.percentile_threshold
@@ -135,7 +132,10 @@ def tier_tests(row: Mapping[str, object], config: RankingConfig, vaf_clonal: flo
     peptide = str(row.get("Best Peptide", ""))
     if positions_text not in ("NA", "", "None", "nan") and peptide:
         positions = [int(p) for p in positions_text.replace(" ", "").split(",") if p]
-        if 0 < len(positions) <= 2 and set(positions) <= _anchor_positions(len(peptide)):
+        anchors = anchor_positions(str(row.get("Allele", "")), len(peptide),
+                                   config.allele_specific_anchors,
+                                   config.anchor_contribution_threshold)
+        if 0 < len(positions) <= 2 and set(positions) <= anchors:
             if ic50_wt is None or ic50_wt < b:
                 anchor = False
                 reasons.append(f"anchor: mutation only at anchor position(s) {positions_text}")
