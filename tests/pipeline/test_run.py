@@ -82,7 +82,8 @@ def test_cli_run_contract(tmp_path):
     with example_patient_files() as (vcf, _):
         code = main(["run", str(vcf), "--sample", "HCC1395_TUMOR_DNA", "--alleles",
                      "HLA-A*29:02,HLA-B*45:01", "--lengths", "8,9", "--out", str(out),
-                     "--binding-threshold", "400", "--allele-specific-anchors"])  # fmt: skip
+                     "--binding-threshold", "400", "--allele-specific-anchors",
+                     "--allele-specific-binding-thresholds"])  # fmt: skip
     assert code == 0
     table = pd.read_csv(out / "all_epitopes.tsv", sep="\t", dtype=str, keep_default_na=False)
     contract = ["Chromosome", "Start", "Stop", "Reference", "Variant", "Transcript",
@@ -94,8 +95,11 @@ def test_cli_run_contract(tmp_path):
     run = json.loads((out / "run.json").read_text())
     assert run["parameters"]["ranking"]["binding_threshold"] == 400.0
     assert run["parameters"]["ranking"]["allele_specific_anchors"] is True
+    assert run["parameters"]["ranking"]["allele_specific_binding_thresholds"] is True
     filtered = pd.read_csv(out / "filtered.tsv", sep="\t")
-    assert (filtered["Median MT IC50 Score"] <= 400).all()
+    # A*29:02 is judged at its IEDB cutoff (641 nM), B*45:01 (unlisted) at --binding-threshold
+    cut = filtered["HLA Allele"].map({"HLA-A*29:02": 641.0, "HLA-B*45:01": 400.0})
+    assert (filtered["Median MT IC50 Score"] <= cut).all()
 
 
 def test_expression_tables_replace_vcf_values(tmp_path, predictor):
@@ -155,3 +159,44 @@ def test_cli_bad_problematic_entry_exits_2(tmp_path, capsys):
     assert code == 2
     assert "--problematic-amino-acids" in capsys.readouterr().err
     assert not (tmp_path / "x").exists()
+
+
+def test_reference_proteome_marks_epitopes_and_tiers(tmp_path, predictor):
+    """A protein carrying one candidate's mutated 8-mer flags every epitope with that k-mer."""
+    import gzip
+
+    from vaxmix.ranking.reference import mutated_kmers
+
+    with example_patient_files() as (vcf, _):
+        base = dict(vcf=vcf, sample="HCC1395_TUMOR_DNA", alleles=("HLA-A*29:02",),
+                    lengths=(9, 10))
+        run_pipeline(PipelineConfig(**base), tmp_path / "plain", predict=predictor)
+        aggregated = pd.read_csv(tmp_path / "plain" / "aggregated.tsv", sep="\t", dtype=str,
+                                 keep_default_na=False)
+        best = aggregated[aggregated["Pos"].str.isdigit()].iloc[0]  # a best peptide's k-mer
+        kmer = mutated_kmers(best["Best Peptide"], best["Pos"], 8)[0]
+        fasta = tmp_path / "ref.fa.gz"
+        fasta.write_bytes(gzip.compress(f">X1 pep transcript:ENST00000999999.1\nMA{kmer}GG\n"
+                                        .encode()))
+        run_pipeline(PipelineConfig(**base, reference_proteome=fasta), tmp_path / "ref",
+                     predict=predictor)
+    table = pd.read_csv(tmp_path / "ref" / "all_epitopes.tsv", sep="\t", dtype=str,
+                        keep_default_na=False)
+    expected = [kmer in mutated_kmers(p, m, 8) for p, m in
+                zip(table["MT Epitope Seq"], table["Mutation Position"], strict=True)]
+    assert (table["Reference Match"] == "True").tolist() == expected
+    assert sum(expected) >= 2  # the 9-mer and at least one 10-mer around the same k-mer
+    matches = pd.read_csv(tmp_path / "ref" / "reference_matches.tsv", sep="\t")
+    assert set(matches["Match Window"]) == {kmer} and set(matches["Hit ID"]) == {"X1"}
+    assert (matches["Match Start"] == 3).all()
+    aggregated = pd.read_csv(tmp_path / "ref" / "aggregated.tsv", sep="\t", dtype=str,
+                             keep_default_na=False)
+    assert list(aggregated.columns).index("Ref Match") == list(aggregated.columns).index(
+        "Evaluation") - 1
+    flagged = aggregated[aggregated["Ref Match"] == "True"]
+    assert best["ID"] in set(flagged["ID"])  # the same best peptide, now a reference match
+    assert all("reference match" in reasons for reasons in flagged["Tier Reasons"])
+    if best["Tier"] == "Pass":  # RefMatch is the tier of an otherwise passing candidate
+        assert flagged.set_index("ID").loc[best["ID"], "Tier"] == "RefMatch"
+    run = json.loads((tmp_path / "ref" / "run.json").read_text())
+    assert run["inputs"]["reference_proteome"]["sha256"] == sha256_file(fasta)

@@ -94,9 +94,17 @@ def add_run_arguments(
                             "help": "class II predictor model file (default: shipped)"}),
         ("--problematic-amino-acids", {"default": "", "help": "residues to flag in MT "
                                        "epitopes, e.g. C,NG,G:2,P:-1 (pVACseq's option)"}),
+        ("--reference-proteome", {"type": Path, "help": "protein FASTA(.gz), e.g. Ensembl "
+                                  "pep.all: flag MT epitopes whose mutated k-mers occur in "
+                                  "another protein (Reference Match / RefMatch tier)"}),
+        ("--reference-match-length", {"type": int, "default": 8,
+                                      "help": "k-mer length of reference matches (8)"}),
         ("--allele-specific-anchors", {"action": "store_true", "help": "each allele's "
                                        "predicted anchor positions (Xia et al. 2023, as "
                                        "pVACseq) instead of 1, 2, n-1, n"}),
+        ("--allele-specific-binding-thresholds", {"action": "store_true", "help": "IEDB's "
+                                                  "allele-specific IC50 cutoffs where listed "
+                                                  "(as pVACseq), else --binding-threshold"}),
         ("--top-score-metric", {"choices": ("median", "lowest"), "default": "median"}),
         ("--percentile-strategy", {"choices": ("conservative", "exploratory"),
                                    "default": "conservative"}),
@@ -141,6 +149,8 @@ def config_from_args(args: argparse.Namespace) -> object:
         top_score_metric=args.top_score_metric,
         percentile_strategy=args.percentile_strategy,
         allele_specific_anchors=getattr(args, "allele_specific_anchors", False),
+        allele_specific_binding_thresholds=getattr(args, "allele_specific_binding_thresholds",
+                                                   False),
         **overrides,
     )
     if args.downstream_length == "full":
@@ -168,6 +178,8 @@ def config_from_args(args: argparse.Namespace) -> object:
         model=args.model,
         class2_model=getattr(args, "class2_model", None),
         problematic_amino_acids=_problematic(getattr(args, "problematic_amino_acids", "")),
+        reference_proteome=getattr(args, "reference_proteome", None),
+        reference_match_length=getattr(args, "reference_match_length", 8),
         ranking=ranking,
     )
 

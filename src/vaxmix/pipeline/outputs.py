@@ -40,10 +40,17 @@ def write_table(frame: pd.DataFrame, folder: Path, stem: str) -> list[Path]:
         if arrow_ready[column].dtype == object:  # text, or mixed text/NaN/int: store as text
             arrow_ready[column] = arrow_ready[column].astype("string")
     table = pa.Table.from_pandas(arrow_ready, preserve_index=False)
+    text_table = table
+    flags = [c for c in arrow_ready.columns if arrow_ready[c].dtype == bool]
+    if flags:  # Python's True/False, as pVACseq writes them (Arrow would write true/false)
+        text_ready = arrow_ready.copy(deep=False)
+        for column in flags:
+            text_ready[column] = text_ready[column].map({True: "True", False: "False"})
+        text_table = pa.Table.from_pandas(text_ready, preserve_index=False)
     options = pa_csv.WriteOptions(delimiter="\t", null_string="NA", quoting_style="none",
                                   quoting_header="none")  # fmt: skip
     try:  # Arrow's writer is ~10× faster than pandas; it refuses cells with tabs/newlines
-        pa_csv.write_csv(table, tsv, options)
+        pa_csv.write_csv(text_table, tsv, options)
     except pa.ArrowInvalid:
         out.to_csv(tsv, sep="\t", index=False, na_rep="NA")
     parquet = folder / f"{stem}.parquet"

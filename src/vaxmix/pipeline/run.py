@@ -38,6 +38,11 @@ from vaxmix.pipeline.outputs import write_json, write_table
 from vaxmix.ranking.aggregate import aggregate_epitopes
 from vaxmix.ranking.epitopes import add_peptide_properties, build_all_epitopes
 from vaxmix.ranking.filters import filter_epitopes
+from vaxmix.ranking.reference import (
+    ReferenceProteome,
+    read_reference_proteome,
+    reference_matches,
+)
 from vaxmix.ranking.tiers import estimate_vaf_clonal
 from vaxmix.variants.expression import attach_expression, read_expression_table
 from vaxmix.variants.hla import parse_allele_list, read_hla_file
@@ -177,6 +182,25 @@ class _ClassTables:
     skipped: dict[str, int]
     models: list[str]
     timings: dict[str, float]
+    reference_matches: pd.DataFrame | None = None
+
+
+def _mark_reference_matches(
+    all_epitopes: pd.DataFrame, reference: ReferenceProteome, k: int
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Add "Reference Match" (True/False) and return the matches of each (Index, epitope)."""
+    key = ["Index", "MT Epitope Seq"]
+    unique = all_epitopes.drop_duplicates(key)[[*key, "Mutation Position", "Transcript"]]
+    hits = reference_matches(unique, reference, k)
+    matched = unique.loc[hits["row"].unique()] if len(hits) else unique.iloc[:0]
+    pairs = set(zip(matched["Index"], matched["MT Epitope Seq"], strict=True))
+    out = all_epitopes.copy()
+    out["Reference Match"] = [pair in pairs for pair in
+                              zip(out["Index"], out["MT Epitope Seq"], strict=True)]
+    table = unique.loc[hits["row"]].reset_index(drop=True) if len(hits) else unique.iloc[:0]
+    table = pd.concat([table.reset_index(drop=True),
+                       hits.drop(columns="row").reset_index(drop=True)], axis=1)
+    return out, table
 
 
 def _default_class2_predictor(model: Path | None) -> Predictor:
@@ -195,6 +219,7 @@ def _class_tables(
     predict: Predictor,
     config: PipelineConfig,
     suffix: str = "",
+    reference: ReferenceProteome | None = None,
 ) -> _ClassTables:
     """Enumerate, predict (one call), build the all-epitopes table, filter, aggregate, tier."""
     timings: dict[str, float] = {}
@@ -218,6 +243,12 @@ def _class_tables(
     all_epitopes = build_all_epitopes(variants, candidates, predictions, alleles)
     all_epitopes = add_peptide_properties(all_epitopes, config.problematic_amino_acids)
     timings[f"build_all_epitopes{suffix}"] = time.perf_counter() - start
+    matches = None
+    if reference is not None:
+        start = time.perf_counter()
+        all_epitopes, matches = _mark_reference_matches(all_epitopes, reference,
+                                                        config.reference_match_length)
+        timings[f"reference_matches{suffix}"] = time.perf_counter() - start
 
     start = time.perf_counter()
     filtered = filter_epitopes(all_epitopes, config.ranking)
@@ -236,8 +267,11 @@ def _class_tables(
         "tiers": dict(Counter(aggregated["Tier"])),
         "vaf_clonal": vaf_clonal,
     }
+    if matches is not None:
+        counts["reference_matched_epitopes"] = int(matches["MT Epitope Seq"].nunique())
     return _ClassTables(all_epitopes, filtered, aggregated, counts,
-                        dict(enumeration.skipped.most_common()), models, timings)  # fmt: skip
+                        dict(enumeration.skipped.most_common()), models, timings,
+                        matches)  # fmt: skip
 
 
 def _combined(
@@ -314,10 +348,17 @@ def run_pipeline(
             config.transcript_expression_file, "transcript"
         )
     variants = attach_expression(variants, gene_values, transcript_values)
+    reference = None
+    if config.reference_proteome is not None:
+        if not 2 <= config.reference_match_length <= 12:
+            raise InputError("reference match length must be 2-12",
+                             field="--reference-match-length")
+        reference = read_reference_proteome(config.reference_proteome)
     timings["read_inputs"] = time.perf_counter() - start
     next(steps)
 
-    class1 = _class_tables(variants, tuple(config.lengths), alleles, predict, config)
+    class1 = _class_tables(variants, tuple(config.lengths), alleles, predict, config,
+                           reference=reference)
     timings.update(class1.timings)
     next(steps)
     class2: _ClassTables | None = None
@@ -325,7 +366,8 @@ def run_pipeline(
         if predict_class2 is None:
             predict_class2 = _default_class2_predictor(config.class2_model)
         class2 = _class_tables(variants, tuple(config.class2_lengths), class2_alleles,
-                               predict_class2, config, suffix="_class2")  # fmt: skip
+                               predict_class2, config, suffix="_class2",
+                               reference=reference)  # fmt: skip
         timings.update(class2.timings)
     next(steps)
     next(steps)
@@ -369,6 +411,10 @@ def run_pipeline(
                 *[(stage / COMBINED_FOLDER, stem, table) for stem, table in
                   _combined(class1, class2, class2_alleles + alleles, config).items()],
             ]
+        if class1.reference_matches is not None:
+            tables.append((stage, "reference_matches", class1.reference_matches))
+        if class2 is not None and class2.reference_matches is not None:
+            tables.append((stage / CLASS2_FOLDER, "reference_matches", class2.reference_matches))
         for folder, stem, table in tables:
             for path in write_table(table, folder, stem):
                 relative = path.relative_to(stage)
@@ -382,6 +428,7 @@ def run_pipeline(
                 "hla_file": _input_record(config.hla_file),
                 "gene_expression_file": _input_record(config.gene_expression_file),
                 "transcript_expression_file": _input_record(config.transcript_expression_file),
+                "reference_proteome": _input_record(config.reference_proteome),
                 "expression_formats": expression_formats,
             },
             "sample": read.sample,

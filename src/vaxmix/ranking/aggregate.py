@@ -17,6 +17,7 @@ import pandas as pd
 
 from vaxmix.ranking.anchors import anchor_positions
 from vaxmix.ranking.config import RankingConfig
+from vaxmix.ranking.thresholds import binding_thresholds
 from vaxmix.ranking.tiers import TIER_ORDER, assign_tier, estimate_vaf_clonal
 
 __all__ = ["AGGREGATED_FIXED_COLUMNS", "aggregate_epitopes", "best_row_order", "metric_columns"]
@@ -99,7 +100,8 @@ def _rank_keys(frame: pd.DataFrame, config: RankingConfig) -> pd.DataFrame:
     )  # fmt: skip
     only_anchor = combos.map({c: _only_anchor(*c, config) for c in set(combos)}).astype(bool)
     wt_ic50 = _numeric(frame, cols["IC50 WT"])
-    anchor_ok = ~(only_anchor & (wt_ic50.isna() | (wt_ic50 < config.binding_threshold)))
+    cutoff = binding_thresholds(frame["HLA Allele"], config)
+    anchor_ok = ~(only_anchor & (wt_ic50.isna() | (wt_ic50 < cutoff)))
     return pd.DataFrame(
         {
             "protein_coding": frame["Biotype"].astype(str).eq("protein_coding"),
@@ -184,7 +186,9 @@ def aggregate_epitopes(
     The best row of a variant is chosen among *all* its rows; the counted ("included") peptides
     are those with MT IC50 < ``aggregate_inclusion_binding_threshold`` plus the best one, at most
     ``aggregate_inclusion_count_limit`` peptides (best first); "passing" peptides also have MT
-    IC50 < ``binding_threshold``; an allele column counts passing peptides for that allele.
+    IC50 < ``binding_threshold`` (the allele's own cutoff with
+    ``allele_specific_binding_thresholds``);
+    an allele column counts passing peptides for that allele.
     """
     cols = metric_columns(config)
     if vaf_clonal is None:
@@ -221,7 +225,7 @@ def aggregate_epitopes(
                 keep.add(peptide)
             drop = (ids == group) & included & ~peptides.isin(keep)
             included &= ~drop
-    good = included & (keys["ic50"] < config.binding_threshold)
+    good = included & (keys["ic50"] < binding_thresholds(frame["HLA Allele"], config))
     inc_ids = ids[included]
     n_transcripts = frame["Transcript"][included].groupby(inc_ids, sort=False).nunique()
     n_included = peptides[included].groupby(inc_ids, sort=False).nunique()
@@ -265,6 +269,9 @@ def aggregate_epitopes(
     out["Allele Expr"] = [_fmt(v) for v in gene_expr * rna_vaf]
     out["RNA Depth"] = [_fmt(v) for v in _numeric(best, "Tumor RNA Depth")]
     out["DNA VAF"] = [_fmt(v) for v in _numeric(best, "Tumor DNA VAF")]
+    if "Reference Match" in best:  # with a reference proteome (vaxmix.ranking.reference)
+        out["Ref Match"] = best["Reference Match"].astype(str).to_numpy()
+        columns.insert(columns.index("Evaluation"), "Ref Match")
     tiers = [assign_tier(row, config, vaf_clonal) for row in out.to_dict("records")]
     out["Tier"] = [t for t, _ in tiers]
     out["Tier Reasons"] = [r for _, r in tiers]

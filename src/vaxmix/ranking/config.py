@@ -41,6 +41,9 @@ class RankingConfig:
     allele_specific_anchors, anchor_contribution_threshold
         Use each allele's predicted anchor positions instead of 1, 2, n−1, n (pVACseq
         ``--allele-specific-anchors``, off; threshold 0.8): :mod:`vaxmix.ranking.anchors`.
+    allele_specific_binding_thresholds
+        Judge listed alleles at their own IC50 cutoff instead of ``binding_threshold`` (pVACseq
+        ``--allele-specific-binding-thresholds``, off): :mod:`vaxmix.ranking.thresholds`.
     """
 
     binding_threshold: float = 500.0
@@ -62,6 +65,7 @@ class RankingConfig:
     tumor_purity: float | None = None
     allele_specific_anchors: bool = False
     anchor_contribution_threshold: float = 0.8
+    allele_specific_binding_thresholds: bool = False
 
     def __post_init__(self) -> None:
         if self.percentile_strategy not in ("conservative", "exploratory"):

@@ -19,6 +19,7 @@ import pandas as pd
 
 from vaxmix.ranking.aggregate import best_row_order
 from vaxmix.ranking.config import RankingConfig
+from vaxmix.ranking.thresholds import binding_thresholds
 from vaxmix.ranking.tiers import transcript_passes
 
 __all__ = [
@@ -39,8 +40,9 @@ def _num(frame: pd.DataFrame, column: str) -> pd.Series:
 def binding_filter(frame: pd.DataFrame, config: RankingConfig) -> pd.DataFrame:
     """Rows whose MT binding/percentile scores pass (NA scores are not tested)."""
     prefix = "Median" if config.top_score_metric == "median" else "Best"
+    alleles = frame["HLA Allele"] if "HLA Allele" in frame else pd.Series("", index=frame.index)
     tests = [
-        (_num(frame, f"{prefix} MT IC50 Score"), config.binding_threshold),
+        (_num(frame, f"{prefix} MT IC50 Score"), binding_thresholds(alleles, config)),
         (_num(frame, f"{prefix} MT IC50 Percentile"), config.percentile_threshold),
         (_num(frame, f"{prefix} MT Immunogenicity Percentile"), config.percentile_threshold),
         (_num(frame, f"{prefix} MT Presentation Percentile"), config.percentile_threshold),

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from vaxmix.ranking.anchors import anchor_positions
 from vaxmix.ranking.config import RankingConfig
+from vaxmix.ranking.thresholds import binding_threshold
 
 __all__ = ["TIER_ORDER", "TierTests", "assign_tier", "estimate_vaf_clonal", "tier_tests"]
 
@@ -95,7 +96,8 @@ def transcript_passes(mane: object, canonical: object, tsl: object, config: Rank
 
 def tier_tests(row: Mapping[str, object], config: RankingConfig, vaf_clonal: float) -> TierTests:
     """Run every tier test on an aggregated row (pVACseq aggregated column names)."""
-    b, pct = config.binding_threshold, config.percentile_threshold
+    b = binding_threshold(str(row.get("Allele", "")), config)
+    pct = config.percentile_threshold
     ic50_mt, ic50_wt = _num(row.get("IC50 MT")), _num(row.get("IC50 WT"))
     ic50_pct, im_pct = _num(row.get("IC50 %ile MT")), _num(row.get("IM %ile MT"))
     pres_pct = _num(row.get("Pres %ile MT"))
