@@ -34,13 +34,10 @@ def test_every_row_of_the_table_sums_to_one():
         assert sum(values) == pytest.approx(1.0, abs=1e-3)
 
 
-def test_allele_specific_anchors_change_the_anchor_tier():
+def test_allele_specific_anchors_change_the_anchor_tier(aggregated_row):
     """A mutation at position 9 of a B*45:01 9-mer: a default anchor, not a B*45:01 one."""
-    row = {"IC50 MT": "100", "IC50 WT": "300", "IC50 %ile MT": "NA", "IM %ile MT": "NA",
-           "Pres %ile MT": "0.5", "Allele Expr": "10", "RNA Expr": "20", "RNA VAF": "0.5",
-           "RNA Depth": "50", "DNA VAF": "0.4", "MANE Select": "True", "Canonical": "True",
-           "TSL": "1", "Pos": "9", "Best Peptide": "AEAAAAAAL", "Prob Pos": "None",
-           "Allele": "HLA-B*45:01"}  # fmt: skip
+    row = aggregated_row(**{"IC50 WT": "300", "Pos": "9", "Best Peptide": "AEAAAAAAL",
+                            "Allele": "HLA-B*45:01"})
     assert assign_tier(row, RankingConfig(), 0.5)[0] == "Anchor"
     assert assign_tier(row, RankingConfig(allele_specific_anchors=True), 0.5)[0] == "Pass"
     at_two = {**row, "Pos": "2"}

@@ -31,12 +31,8 @@ def test_binding_filter_uses_each_rows_allele():
     assert list(binding_filter(frame, SPECIFIC).index) == [1]
 
 
-def test_tier_binding_test_uses_the_best_alleles_cutoff():
-    row = {"IC50 MT": "300", "IC50 WT": "5000", "IC50 %ile MT": "NA", "IM %ile MT": "NA",
-           "Pres %ile MT": "0.5", "Allele Expr": "10", "RNA Expr": "20", "RNA VAF": "0.5",
-           "RNA Depth": "50", "DNA VAF": "0.4", "MANE Select": "True", "Canonical": "True",
-           "TSL": "1", "Pos": "5", "Best Peptide": "AAAAAAAAA", "Prob Pos": "None",
-           "Allele": "HLA-A*02:01"}  # fmt: skip
+def test_tier_binding_test_uses_the_best_alleles_cutoff(aggregated_row):
+    row = aggregated_row(**{"IC50 MT": "300", "Allele": "HLA-A*02:01"})
     assert assign_tier(row, RankingConfig(), 0.5)[0] == "Pass"
     tier, reasons = assign_tier(row, SPECIFIC, 0.5)
     assert tier == "PoorBinder" and "255" in reasons

@@ -21,14 +21,6 @@ def test_shipped_aggregated_tiers_are_reproduced():
     assert tiers == list(shipped["Tier"])
 
 
-BASE = {
-    "IC50 MT": "100", "IC50 WT": "5000", "IC50 %ile MT": "NA", "IM %ile MT": "NA",
-    "Pres %ile MT": "0.5", "Allele Expr": "10", "RNA Expr": "20", "RNA VAF": "0.5",
-    "RNA Depth": "50", "DNA VAF": "0.4", "MANE Select": "True", "Canonical": "True", "TSL": "1",
-    "Pos": "5", "Best Peptide": "AAAAAAAAA", "Prob Pos": "None",
-}  # fmt: skip
-
-
 @pytest.mark.parametrize(
     ("change", "tier", "reason"),
     [
@@ -45,15 +37,15 @@ BASE = {
         ({"IC50 MT": "900", "DNA VAF": "0.1"}, "Poor", "binding"),
     ],
 )
-def test_hand_cases(change, tier, reason):
-    got, reasons = assign_tier({**BASE, **change}, RankingConfig(), 0.5)
+def test_hand_cases(change, tier, reason, aggregated_row):
+    got, reasons = assign_tier(aggregated_row(**change), RankingConfig(), 0.5)
     assert got == tier
     assert reason in reasons
     assert (reasons == "") == (tier == "Pass")
 
 
-def test_exploratory_strategy_needs_any_score():
-    row = {**BASE, "IC50 MT": "900"}
+def test_exploratory_strategy_needs_any_score(aggregated_row):
+    row = aggregated_row(**{"IC50 MT": "900"})
     assert assign_tier(row, RankingConfig(percentile_strategy="exploratory"), 0.5)[0] == "Pass"
 
 
