@@ -227,3 +227,21 @@ def test_config_file_and_allele_spellings(tmp_path, hcc_dir, predict):
     path.write_text("[design]\nn_peptide = 3\n")
     with pytest.raises(ConfigError, match="n_peptide"):
         load_config(path)
+
+
+def test_reference_matched_epitopes_are_not_vaccine_epitopes(hcc_dir, predict, tmp_path):
+    """An epitope flagged "Reference Match" by `vaxmix run --reference-proteome` (a self
+    peptide) no longer counts: it is not the best epitope of any selected window."""
+    import shutil
+
+    baseline = design_vaccine(hcc_dir, DesignConfig(n_peptides=6), predict=predict)
+    flagged = baseline.selection["best_epitope"].iloc[0]
+    run = tmp_path / "run"
+    shutil.copytree(hcc_dir, run)
+    table = pd.read_csv(run / "all_epitopes.tsv", sep="\t", dtype=str, keep_default_na=False)
+    table["Reference Match"] = (table["MT Epitope Seq"] == flagged).map(
+        {True: "True", False: "False"})
+    table.to_csv(run / "all_epitopes.tsv", sep="\t", index=False)
+    result = design_vaccine(run, DesignConfig(n_peptides=6), predict=predict)
+    assert flagged not in set(result.selection["best_epitope"])
+    assert any("Reference Match" in w and "1 epitope" in w for w in result.warnings)

@@ -215,6 +215,16 @@ def build_candidates(
     spelled = {raw: _spell_allele(raw) for raw in scored["allele"].unique()}
     scored["allele"] = scored["allele"].map(spelled)
     scored = scored[scored["allele"].isin(alleles) & (scored["value"] > 0)].copy()
+    matched = (scored["reference_match"].fillna(False).astype(bool)
+               if "reference_match" in scored else pd.Series(False, index=scored.index))
+    if matched.any():
+        self_peptides = scored.loc[matched, "peptide"].nunique()
+        scored = scored[~matched].copy()
+        warnings.append(
+            f"{self_peptides} epitope(s) whose mutated k-mer occurs in the reference proteome "
+            "(Reference Match) are not counted: a self peptide is neither foreign nor safe to "
+            "boost"
+        )
     scored["mutation"] = _mutation_keys(scored)
     scored["tcr_hydrophobic_fraction"] = [
         tcr_contact_hydrophobic_fraction(p) for p in scored["peptide"]

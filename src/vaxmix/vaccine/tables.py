@@ -50,6 +50,7 @@ EPITOPE_COLUMNS: dict[str, tuple[str, ...]] = {
     "stop": ("Stop",),
     "reference": ("Reference",),
     "alt": ("Variant",),
+    "reference_match": ("Reference Match",),
 }
 #: Sub-folder with the class II tables (``vaxmix run`` and pVACseq both name it so).
 CLASS2_FOLDER = "MHC_Class_II"
@@ -121,6 +122,8 @@ def read_epitopes(path: str | Path) -> pd.DataFrame:
             field=chosen["affinity_nm"],
         )
     frame["peptide"] = frame["peptide"].str.upper()
+    if "reference_match" in frame:  # `vaxmix run --reference-proteome`: True/False
+        frame["reference_match"] = frame["reference_match"].eq("True")
     for name in [n for n in _NUMERIC if n in frame]:
         if frame[name].isna().all():
             frame = frame.drop(columns=name)  # column present but empty = evidence absent
