@@ -92,10 +92,31 @@ def test_plain_list_with_class2_pairs(tmp_path, predictor):
     assert result.class2_alleles == ["HLA-DQA1*05:01-DQB1*02:01", "HLA-DPA1*01:03-DPB1*04:01"]
 
 
-def test_only_class2_alleles_is_an_input_error(tmp_path, predictor):
-    with pytest.raises(InputError, match="class I alleles too"):
-        run(tmp_path, predictor, "c2", alleles=("DRB1*04:05",))
-    assert not (tmp_path / "c2").exists()
+def test_class2_only_run_and_design(tmp_path, predictor):
+    """Only class II molecules typed: empty class I tables (every reader still finds its
+    files), the class II tables, and a design whose junctions are checked for class II only."""
+    from vaxmix.vaccine.config import DesignConfig
+    from vaxmix.vaccine.design import design_vaccine
+
+    result = run(tmp_path, predictor, "c2", alleles=("DRB1*04:05",), class2_lengths=(15,))
+    out = tmp_path / "c2"
+    assert result.alleles == [] and result.class2_alleles == ["HLA-DRB1*04:05"]
+    for stem, column in zip(TABLES, ["MT Epitope Seq", "MT Epitope Seq", "Tier"], strict=True):
+        table = pd.read_csv(out / f"{stem}.tsv", sep="\t")
+        assert len(table) == 0 and column in table.columns, stem
+    class2 = pd.read_csv(out / "MHC_Class_II" / "all_epitopes.tsv", sep="\t")
+    assert len(class2) > 0 and set(class2["HLA Allele"]) == {"HLA-DRB1*04:05"}
+    record = json.loads((out / "run.json").read_text())
+    assert record["alleles"] == [] and record["prediction"]["class1_models"] == []
+
+    def no_class1(peptides, alleles):
+        raise AssertionError("the class I predictor was asked about a class II-only patient")
+
+    design = design_vaccine(out, DesignConfig(n_peptides=3, junction_max_affinity_nm=50.0),
+                            predict=no_class1, predict_class2=predictor)
+    assert len(design.selection) > 0
+    assert design.class2_alleles == ["HLA-DRB1*04:05"]
+    assert set(design.verification["binders_by_class"]) == {"class II"}
 
 
 def test_cli_bad_class2_allele_exits_2_naming_close_ones(tmp_path, capsys):

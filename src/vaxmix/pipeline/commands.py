@@ -191,6 +191,8 @@ def _summary(result: object) -> str:
         f"vaxmix: {counts['variants']} variants, {counts['candidate_peptides']} candidate "
         f"peptides, {counts['predictions']} predictions ({', '.join(result.models)}); "  # type: ignore[attr-defined]
         f"{counts['aggregated_rows']} aggregated rows (tiers: {tiers or 'none'})"
+    ) if result.alleles else (  # type: ignore[attr-defined]
+        f"vaxmix: {counts['variants']} variants; class I: no alleles given, empty tables"
     )
     class2 = counts.get("class2")
     if class2:

@@ -150,11 +150,6 @@ def resolve_alleles(
         raise _class2_error(exc, None, None) from None
     if not class1 and not class2:
         raise InputError("give HLA alleles with --alleles or --hla-file", field="--alleles")
-    if not class1:
-        raise InputError(
-            "only class II alleles given; vaxmix runs class II alongside class I, so give the "
-            "patient's class I alleles too (HLA-A/B/C)", field="--alleles",
-        )  # fmt: skip
     return list(dict.fromkeys(class1)), class2
 
 
@@ -233,8 +228,9 @@ def _class_tables(
         pd.concat([candidates["MT Epitope Seq"], candidates["WT Epitope Seq"]], ignore_index=True)
     )
     peptides = [p for p in peptides if p != "NA"]
-    predictions = _check_predictions(predict(peptides, alleles)) if peptides else pd.DataFrame(
-        columns=list(PREDICTION_COLUMNS)
+    predictions = (  # no alleles of this class (a class II-only run): nothing to predict
+        _check_predictions(predict(peptides, alleles)) if peptides and alleles
+        else pd.DataFrame(columns=list(PREDICTION_COLUMNS))
     )
     models = sorted(set(predictions["model"].astype(str)))
     timings[f"predict{suffix}"] = time.perf_counter() - start

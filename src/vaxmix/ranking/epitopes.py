@@ -92,6 +92,8 @@ def build_all_epitopes(
         ["affinity_nm", "presentation_score", "percentile", *(["core"] if has_core else [])]
     ]
     scores = scores[~scores.index.duplicated()]
+    numeric = ["affinity_nm", "presentation_score", "percentile"]
+    scores[numeric] = scores[numeric].astype(float)  # an empty predictor frame is object-typed
     mt_key = pd.MultiIndex.from_arrays([frame["MT Epitope Seq"], frame["HLA Allele"]])
     wt_key = pd.MultiIndex.from_arrays([frame["WT Epitope Seq"], frame["HLA Allele"]])
     mt = scores.reindex(mt_key).reset_index(drop=True)

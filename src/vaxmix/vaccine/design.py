@@ -147,6 +147,8 @@ def _junction_classes(
     """Classes, junction predictor, binding cache and all k-mer lengths of the junction check."""
     classes = [MhcClass("class I", predict, tuple(class1_alleles), tuple(lengths),
                         config.junction_max_affinity_nm, config.junction_max_percentile)]
+    if not class1_alleles:  # a class II-only patient: only class II junctions are checked
+        classes, lengths = [], []
     if not class2_alleles:
         cache = BindingCache(predict, class1_alleles, config.junction_max_affinity_nm,
                              config.junction_max_percentile)  # fmt: skip
@@ -591,10 +593,13 @@ def design_vaccine(
     tables = run if isinstance(run, RunTables) else read_run_folder(run)
     given1, given2 = _split_given(config.alleles or ())  # mixed, as `vaxmix run` takes them
     given2 = list(config.class2_alleles or ()) or given2
-    class1_alleles = normalize_alleles(given1 or tables.alleles)
+    class1_given = given1 or tables.alleles  # empty for a class II-only run
+    class1_alleles = normalize_alleles(class1_given) if class1_given else []
     class2_alleles: list[str] = []
     if config.class2 and (given2 or tables.class2_epitopes is not None):
         class2_alleles = normalize_class2_alleles(given2 or tables.class2_alleles)
+    if not class1_alleles and not class2_alleles:
+        raise InputError("no alleles given", field="--alleles")
     if not class2_alleles:
         tables = dataclasses.replace(tables, class2_epitopes=None)
     alleles = class1_alleles + class2_alleles
@@ -729,7 +734,7 @@ def design_vaccine(
         "predictor_models": sorted(cache.models),
         "class2": {
             "alleles": class2_alleles,
-            "junction_lengths": list(classes[1].lengths) if class2_alleles else [],
+            "junction_lengths": list(classes[-1].lengths) if class2_alleles else [],
             "epitopes_in_selection": int(described["n_class2_epitopes"].sum()),
             "note": "class II epitopes (MHC_Class_II tables) count in window value and allele "
             "coverage; class II junction peptides are checked with the class II rule",

@@ -194,7 +194,9 @@ def read_run_folder(run_dir: str | Path) -> RunTables:
             meta = json.loads(run_json.read_text(encoding="utf-8"))
         except json.JSONDecodeError as exc:
             raise InputError(f"not valid JSON: {exc}", path=run_json) from exc
-        listed = meta.get("alleles") or meta.get("parameters", {}).get("alleles")
+        # run.json "alleles" holds the class I alleles (empty for a class II-only run)
+        listed = (meta["alleles"] if "alleles" in meta
+                  else meta.get("parameters", {}).get("alleles"))
         if isinstance(listed, str):
             listed = [a for a in listed.split(",") if a]
         if listed:
