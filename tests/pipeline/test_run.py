@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 
 import pandas as pd
+import pytest
 
 from vaxmix.cli import main
+from vaxmix.common.errors import InputError
 from vaxmix.common.provenance import sha256_file
 from vaxmix.pipeline import PipelineConfig, example_patient_files, run_demo, run_pipeline
 
@@ -200,3 +202,26 @@ def test_reference_proteome_marks_epitopes_and_tiers(tmp_path, predictor):
         assert flagged.set_index("ID").loc[best["ID"], "Tier"] == "RefMatch"
     run = json.loads((tmp_path / "ref" / "run.json").read_text())
     assert run["inputs"]["reference_proteome"]["sha256"] == sha256_file(fasta)
+
+
+def test_genes_of_interest_column(tmp_path, predictor):
+    with example_patient_files() as (vcf, _):
+        base = dict(vcf=vcf, sample="HCC1395_TUMOR_DNA", alleles=("HLA-A*29:02",), lengths=(9,))
+        run_pipeline(PipelineConfig(**base), tmp_path / "plain", predict=predictor)
+        genes = pd.read_csv(tmp_path / "plain" / "all_epitopes.tsv", sep="\t",
+                            usecols=["Gene Name"])["Gene Name"].unique()
+        listed = tmp_path / "genes.txt"
+        listed.write_text(f"# genes to watch\n{genes[0]}\n\nNOT_A_GENE\n")
+        run_pipeline(PipelineConfig(**base, genes_of_interest_file=listed), tmp_path / "goi",
+                     predict=predictor)
+        empty = tmp_path / "empty.txt"
+        empty.write_text("# nothing\n")
+        with pytest.raises(InputError) as error:
+            run_pipeline(PipelineConfig(**base, genes_of_interest_file=empty), tmp_path / "x",
+                         predict=predictor)
+    assert str(empty) in str(error.value.path)
+    table = pd.read_csv(tmp_path / "goi" / "all_epitopes.tsv", sep="\t")
+    assert (table["Gene of Interest"] == (table["Gene Name"] == genes[0])).all()
+    assert table["Gene of Interest"].any() and not table["Gene of Interest"].all()
+    assert "Gene of Interest" not in pd.read_csv(tmp_path / "plain" / "all_epitopes.tsv",
+                                                 sep="\t", nrows=1).columns

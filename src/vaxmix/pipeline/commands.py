@@ -94,6 +94,8 @@ def add_run_arguments(
                             "help": "class II predictor model file (default: shipped)"}),
         ("--problematic-amino-acids", {"default": "", "help": "residues to flag in MT "
                                        "epitopes, e.g. C,NG,G:2,P:-1 (pVACseq's option)"}),
+        ("--genes-of-interest", {"type": Path, "help": "gene symbols, one per line: adds "
+                                 "'Gene of Interest' (pVACseq's column)"}),
         ("--reference-proteome", {"type": Path, "help": "protein FASTA(.gz), e.g. Ensembl "
                                   "pep.all: flag MT epitopes whose mutated k-mers occur in "
                                   "another protein (Reference Match / RefMatch tier)"}),
@@ -179,6 +181,7 @@ def config_from_args(args: argparse.Namespace) -> object:
         class2_model=getattr(args, "class2_model", None),
         problematic_amino_acids=_problematic(getattr(args, "problematic_amino_acids", "")),
         reference_proteome=getattr(args, "reference_proteome", None),
+        genes_of_interest_file=getattr(args, "genes_of_interest", None),
         reference_match_length=getattr(args, "reference_match_length", 8),
         ranking=ranking,
     )

@@ -44,6 +44,9 @@ class PipelineConfig:
         Residues to flag in every MT epitope (pVACseq's ``--problematic-amino-acids``: ``C``,
         ``NG``, ``G:2``, ``P:-1``); adds "Problematic Positions", which the best-peptide choice
         and the ProbPos tier use (:mod:`vaxmix.peptides.properties`). Empty: no column.
+    genes_of_interest_file
+        Gene symbols, one per line: adds "Gene of Interest" (pVACseq's column; its default
+        COSMIC-derived list is not bundled).
     reference_proteome, reference_match_length
         Optional protein FASTA (e.g. Ensembl ``pep.all.fa.gz``): MT epitopes whose mutated
         ``reference_match_length``-mers (8) occur in another protein get "Reference Match" and
@@ -68,6 +71,7 @@ class PipelineConfig:
     model: Path | None = None
     class2_model: Path | None = None
     problematic_amino_acids: tuple[str, ...] = ()
+    genes_of_interest_file: Path | None = None
     reference_proteome: Path | None = None
     reference_match_length: int = 8
     ranking: RankingConfig = field(default_factory=RankingConfig)

@@ -36,7 +36,11 @@ from vaxmix.peptides.enumerate import enumerate_epitopes
 from vaxmix.pipeline.config import PipelineConfig
 from vaxmix.pipeline.outputs import write_json, write_table
 from vaxmix.ranking.aggregate import aggregate_epitopes
-from vaxmix.ranking.epitopes import add_peptide_properties, build_all_epitopes
+from vaxmix.ranking.epitopes import (
+    add_peptide_properties,
+    build_all_epitopes,
+    read_genes_of_interest,
+)
 from vaxmix.ranking.filters import filter_epitopes
 from vaxmix.ranking.reference import (
     ReferenceProteome,
@@ -215,6 +219,7 @@ def _class_tables(
     config: PipelineConfig,
     suffix: str = "",
     reference: ReferenceProteome | None = None,
+    genes_of_interest: frozenset[str] | None = None,
 ) -> _ClassTables:
     """Enumerate, predict (one call), build the all-epitopes table, filter, aggregate, tier."""
     timings: dict[str, float] = {}
@@ -237,7 +242,8 @@ def _class_tables(
 
     start = time.perf_counter()
     all_epitopes = build_all_epitopes(variants, candidates, predictions, alleles)
-    all_epitopes = add_peptide_properties(all_epitopes, config.problematic_amino_acids)
+    all_epitopes = add_peptide_properties(all_epitopes, config.problematic_amino_acids,
+                                          genes_of_interest)
     timings[f"build_all_epitopes{suffix}"] = time.perf_counter() - start
     matches = None
     if reference is not None:
@@ -344,6 +350,8 @@ def run_pipeline(
             config.transcript_expression_file, "transcript"
         )
     variants = attach_expression(variants, gene_values, transcript_values)
+    genes = (read_genes_of_interest(config.genes_of_interest_file)
+             if config.genes_of_interest_file is not None else None)
     reference = None
     if config.reference_proteome is not None:
         if not 2 <= config.reference_match_length <= 12:
@@ -354,7 +362,7 @@ def run_pipeline(
     next(steps)
 
     class1 = _class_tables(variants, tuple(config.lengths), alleles, predict, config,
-                           reference=reference)
+                           reference=reference, genes_of_interest=genes)
     timings.update(class1.timings)
     next(steps)
     class2: _ClassTables | None = None
@@ -363,7 +371,7 @@ def run_pipeline(
             predict_class2 = _default_class2_predictor(config.class2_model)
         class2 = _class_tables(variants, tuple(config.class2_lengths), class2_alleles,
                                predict_class2, config, suffix="_class2",
-                               reference=reference)  # fmt: skip
+                               reference=reference, genes_of_interest=genes)  # fmt: skip
         timings.update(class2.timings)
     next(steps)
     next(steps)
@@ -425,6 +433,7 @@ def run_pipeline(
                 "gene_expression_file": _input_record(config.gene_expression_file),
                 "transcript_expression_file": _input_record(config.transcript_expression_file),
                 "reference_proteome": _input_record(config.reference_proteome),
+                "genes_of_interest_file": _input_record(config.genes_of_interest_file),
                 "expression_formats": expression_formats,
             },
             "sample": read.sample,

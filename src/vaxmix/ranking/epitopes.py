@@ -13,10 +13,17 @@ returns a binding ``core`` (the class II predictor) adds ``MT Core`` and ``WT Co
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
-__all__ = ["VARIANT_COLUMN_MAP", "add_peptide_properties", "build_all_epitopes"]
+__all__ = [
+    "VARIANT_COLUMN_MAP",
+    "add_peptide_properties",
+    "build_all_epitopes",
+    "read_genes_of_interest",
+]
 
 #: all-epitopes column ← parsed-VCF (variants.tsv) column.
 VARIANT_COLUMN_MAP: dict[str, str] = {
@@ -139,12 +146,31 @@ def build_all_epitopes(
     return out
 
 
+def read_genes_of_interest(path: Path) -> frozenset[str]:
+    """Gene symbols, one per line (blank lines and ``#`` comments skipped), as pVACseq's
+    ``--genes-of-interest-file``; an unreadable or empty file is an :class:`InputError`."""
+    from vaxmix.common.errors import InputError
+
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read the genes of interest: {exc}", path=path) from exc
+    genes = frozenset(s for s in (line.split("\t")[0].strip() for line in lines)
+                      if s and not s.startswith("#"))  # fmt: skip
+    if not genes:
+        raise InputError("the genes-of-interest file names no gene", path=path)
+    return genes
+
+
 def add_peptide_properties(
-    all_epitopes: pd.DataFrame, problematic_amino_acids: tuple[str, ...] = ()
+    all_epitopes: pd.DataFrame,
+    problematic_amino_acids: tuple[str, ...] = (),
+    genes_of_interest: frozenset[str] | None = None,
 ) -> pd.DataFrame:
-    """Append pVACseq's "Problematic Positions" (only when residues are given) and its eight
-    manufacturability columns of the MT epitope, in pVACseq's order
-    (:mod:`vaxmix.peptides.properties`)."""
+    """Append pVACseq's "Problematic Positions" (only when residues are given), "Gene of
+    Interest" (only with a gene list: pVACseq's default list derives from COSMIC's Cancer Gene
+    Census, which may not be redistributed) and its eight manufacturability columns of the MT
+    epitope, in pVACseq's order (:mod:`vaxmix.peptides.properties`)."""
     from vaxmix.peptides.properties import (
         manufacturability_table,
         parse_problematic_amino_acids,
@@ -156,6 +182,8 @@ def add_peptide_properties(
     if problematic_amino_acids:
         entries = parse_problematic_amino_acids(problematic_amino_acids)
         out["Problematic Positions"] = problematic_positions(peptides, entries)
+    if genes_of_interest is not None:
+        out["Gene of Interest"] = out["Gene Name"].astype(str).isin(genes_of_interest)
     table = manufacturability_table(peptides)
     for column in table.columns:
         out[column] = table[column].to_numpy()
