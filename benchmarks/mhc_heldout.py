@@ -153,13 +153,15 @@ def ligand_mode(data: dict, config: TrainConfig, out: Path, log: list[str]) -> d
     return {"per_allele": results, "mean": means}
 
 
-def _first_members(model: Path, count: int):
-    """The first ``count`` members of an exported ensemble, as an ensemble."""
+def _select_members(model: Path, members: list[int]):
+    """Members ``members`` of an exported ensemble, renumbered from 0, as an ensemble."""
     with np.load(model, allow_pickle=False) as z:
         meta = json.loads(str(z["metadata"]))
-        arrays = {k: z[k] for k in z.files
-                  if not k.startswith("m") or k == "metadata" or int(k[1:].split("_")[0]) < count}
-    arrays["metadata"] = np.array(json.dumps({**meta, "n_models": count}))
+        arrays = {"blosum": z["blosum"],
+                  "metadata": np.array(json.dumps({**meta, "n_models": len(members)}))}
+        for new, old in enumerate(members):
+            arrays.update({f"m{new}_{k.split('_', 1)[1]}": z[k] for k in z.files
+                           if k.startswith(f"m{old}_")})  # fmt: skip
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "subset.npz"
         np.savez(path, **arrays)
@@ -230,22 +232,14 @@ def sample_mode(data: dict, config: TrainConfig, out: Path, log: list[str], tag:
 def member_ligand_mode(data: dict, model: Path, member: int) -> dict:
     """Score member ``member`` of an exported ensemble on its own validation ligands."""
     with np.load(model, allow_pickle=False) as z:
-        meta = json.loads(str(z["metadata"]))
-        arrays = {k: z[k] for k in z.files}
-    cfg = meta["config"]
+        cfg = json.loads(str(z["metadata"]))["config"]
     # the member's validation positives, drawn exactly as train_member draws them
     rng = np.random.default_rng(cfg["seed"] + 1000 * member)
     strong = (data["ba_nm"] <= cfg["binder_nm"]) & (data["ba_inequality"] != 1)
     positives = np.concatenate([data["el_peptide"], data["ba_peptide"][strong]])
     pos_val = rng.random(len(positives)) < 0.05
     n_el = len(data["el_peptide"])
-    one = {f"m0_{k[len(f'm{member}_'):]}": v for k, v in arrays.items()
-           if k.startswith(f"m{member}_")}
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "one.npz"
-        np.savez(path, blosum=arrays["blosum"],
-                 metadata=np.array(json.dumps({**meta, "n_models": 1})), **one)
-        ensemble = load_ensemble(path)
+    ensemble = _select_members(model, [member])
     background = np.array(background_peptides())
     bg_len = np.char.str_len(background)
     affinity_pairs = set(zip(data["ba_allele"].tolist(), data["ba_peptide"].tolist(),
@@ -309,9 +303,11 @@ def main() -> None:
             parser.error("--mode member-ligands needs --model")
         result = member_ligand_mode(data, args.model, args.member)
     elif args.mode == "samples":
-        fixed = None if args.model is None else _first_members(
-            args.model, args.members or json.loads(str(np.load(args.model)["metadata"]))[
-                "n_models"])
+        fixed = None
+        if args.model is not None:
+            with np.load(args.model) as z:
+                count = args.members or json.loads(str(z["metadata"]))["n_models"]
+            fixed = _select_members(args.model, list(range(count)))
         result = sample_mode(data, config, args.out, log, args.tag, fixed)
     else:
         result = ligand_mode(data, config, args.out, log)

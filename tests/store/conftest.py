@@ -16,10 +16,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
-from store_helpers import PASSWORDS, ROLES, build_run_folder
+from store_helpers import build_run_folder, load_registry
 
 from vaxmix.store.db import Registry, open_registry
-from vaxmix.store.service import add_user, import_run
 
 POSTGRES_URL = os.environ.get("VAXMIX_TEST_POSTGRES_URL")
 #: Registry back-ends every parametrized fixture runs on; PostgreSQL only where a server is set.
@@ -122,10 +121,7 @@ def registry(db_url: str) -> Iterator[Registry]:
 @pytest.fixture
 def loaded(registry: Registry, hcc1395_run: Path) -> Registry:
     """A registry with the HCC1395 run imported and three users (admin, reviewer, viewer)."""
-    import_run(registry, hcc1395_run, actor="test")
-    for name, password in PASSWORDS.items():
-        add_user(registry, name, password, ROLES[name], actor="test")
-    return registry
+    return load_registry(registry, hcc1395_run)
 
 
 @pytest.fixture

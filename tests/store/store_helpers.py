@@ -13,6 +13,16 @@ ROLES = {"admin": "admin", "rita": "reviewer", "vic": "viewer"}
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
+def load_registry(registry, run: Path):
+    """Import ``run`` into ``registry`` and add the three users (admin, reviewer, viewer)."""
+    from vaxmix.store.service import add_user, import_run
+
+    import_run(registry, run, actor="test")
+    for name, password in PASSWORDS.items():
+        add_user(registry, name, password, ROLES[name], actor="test")
+    return registry
+
+
 def build_run_folder(target: Path) -> Path:
     """The HCC1395 fixture run folder of tests/report (see tests/report/data/SOURCE.md)."""
     shutil.copytree(RUN_DATA, target)

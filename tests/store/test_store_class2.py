@@ -21,8 +21,8 @@ from store_helpers import (
     CSRF_FIELD,
     MSH6_INDEX,
     PASSWORDS,
-    ROLES,
     add_class2_table,
+    load_registry,
 )
 
 from vaxmix.cli import main
@@ -30,7 +30,6 @@ from vaxmix.store.app import create_app
 from vaxmix.store.db import Registry
 from vaxmix.store.models import AuditEntry, Candidate, Design, HlaType
 from vaxmix.store.service import (
-    add_user,
     compare_runs,
     count_candidates,
     current_decisions,
@@ -53,10 +52,7 @@ def class2_run(hcc1395_run: Path) -> Path:
 
 @pytest.fixture
 def loaded2(registry: Registry, class2_run: Path) -> Registry:
-    import_run(registry, class2_run, actor="test")
-    for name, password in PASSWORDS.items():
-        add_user(registry, name, password, ROLES[name], actor="test")
-    return registry
+    return load_registry(registry, class2_run)
 
 
 def _candidate(registry: Registry, mhc_class: str, index: str) -> Candidate:

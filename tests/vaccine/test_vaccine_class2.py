@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 import pytest
-from vaccine_fakes import DATA, anchor_rule_binds, fake_predict
+from vaccine_fakes import DATA, anchor_rule_binds, fake_predict, junction_kmers
 
 from vaxmix.vaccine.config import DesignConfig
 from vaxmix.vaccine.design import design_vaccine
@@ -50,16 +50,6 @@ def run_with_class2(tmp_path):
     (run / "MHC_Class_II").mkdir()
     shutil.copy(CLASS2_TABLE, run / "MHC_Class_II" / "all_epitopes.tsv")
     return run
-
-
-def junction_kmers(construct, lengths):
-    spans = [(e.start - 1, e.end) for e in construct.elements if e.kind != "linker"]
-    out = set()
-    for k in lengths:
-        for i in range(len(construct.protein) - k + 1):
-            if not any(s <= i and i + k <= e for s, e in spans):
-                out.add(construct.protein[i : i + k])
-    return out
 
 
 def test_combined_predictor_routes_by_class_and_length():

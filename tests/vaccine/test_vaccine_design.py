@@ -7,7 +7,7 @@ import shutil
 
 import pandas as pd
 import pytest
-from vaccine_fakes import DATA, anchor_rule_binds, fake_predict
+from vaccine_fakes import DATA, anchor_rule_binds, fake_predict, junction_kmers
 
 import vaxmix.vaccine.design as design_module
 from vaxmix.cli import main
@@ -16,17 +16,6 @@ from vaxmix.vaccine.construct import load_construct
 from vaxmix.vaccine.design import design_vaccine, write_design
 
 ALLELES = ["HLA-A*29:02", "HLA-B*45:01", "HLA-B*82:02"]
-
-
-def junction_kmers(construct, lengths):
-    """Independent enumeration: k-mers not inside a single non-linker element."""
-    spans = [(e.start - 1, e.end) for e in construct.elements if e.kind != "linker"]
-    out = set()
-    for k in lengths:
-        for i in range(len(construct.protein) - k + 1):
-            if not any(s <= i and i + k <= e for s, e in spans):
-                out.add(construct.protein[i : i + k])
-    return out
 
 
 def test_design_on_hcc1395_subset(hcc_dir, predict, tmp_path):

@@ -10,6 +10,17 @@ import pandas as pd
 DATA = Path(__file__).parent / "data"
 
 
+def junction_kmers(construct, lengths) -> set[str]:
+    """Independent enumeration: k-mers of the construct not inside a single non-linker element."""
+    spans = [(e.start - 1, e.end) for e in construct.elements if e.kind != "linker"]
+    out = set()
+    for k in lengths:
+        for i in range(len(construct.protein) - k + 1):
+            if not any(s <= i and i + k <= e for s, e in spans):
+                out.add(construct.protein[i : i + k])
+    return out
+
+
 def anchor_rule_binds(peptide: str) -> bool:
     """Fake binder rule (HLA-A2-like anchors): residue 2 in L/M/I and C-terminus in V/L/I."""
     return peptide[1] in "LMI" and peptide[-1] in "VLI"

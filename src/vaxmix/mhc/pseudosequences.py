@@ -18,7 +18,7 @@ table ``data/class1_pseudosequences.tsv`` through :mod:`vaxmix.mhc.alleles`.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -87,6 +87,30 @@ def residues_at(aligner, reference: str, query: str, positions: tuple[int, ...])
     )
 
 
+def two_field_representatives(
+    entries: Iterable[tuple[str, str]], genes: frozenset[str] | None = None
+) -> dict[str, tuple[str, str, str]]:
+    """Two-field name → (accession, full name, sequence) of IPD-IMGT/HLA FASTA ``entries``.
+
+    Null alleles (suffix ``N``) and genes outside ``genes`` (when given) are skipped; the first
+    full-length sequence (starting with M) of a two-field name is preferred, else its first
+    partial one. Shared by the class I and class II table builders.
+    """
+    chosen: dict[str, tuple[str, str, str]] = {}
+    for header, sequence in entries:
+        match = _HEADER.match(header + " ")
+        if match is None:
+            continue
+        accession, gene, fields, suffix = match.groups()
+        if suffix == "N" or (genes is not None and gene not in genes):
+            continue
+        two_field = f"{gene}*{':'.join(fields.split(':')[:2])}"
+        previous = chosen.get(two_field)
+        if previous is None or (sequence.startswith("M") and not previous[2].startswith("M")):
+            chosen[two_field] = (accession, f"{gene}*{fields}{suffix}", sequence)
+    return chosen
+
+
 def build_table(imgt_dir: Path) -> list[PseudoRecord]:
     """Pseudosequences of every expressed two-field HLA-A/B/C allele in ``imgt_dir``.
 
@@ -101,19 +125,7 @@ def build_table(imgt_dir: Path) -> list[PseudoRecord]:
         entries = list(read_fasta(Path(imgt_dir) / f"{gene}_prot.fasta"))
         reference_full = entries[0][1]
         reference = reference_full[LEADER_LENGTH:]
-        chosen: dict[str, tuple[str, str, str]] = {}
-        for header, sequence in entries:
-            match = _HEADER.match(header + " ")
-            if match is None:
-                continue
-            accession, gene_name, fields, suffix = match.groups()
-            if suffix == "N":
-                continue
-            two_field = f"{gene_name}*{':'.join(fields.split(':')[:2])}"
-            is_full = sequence.startswith("M")
-            previous = chosen.get(two_field)
-            if previous is None or (is_full and not previous[2].startswith("M")):
-                chosen[two_field] = (accession, f"{gene_name}*{fields}{suffix}", sequence)
+        chosen = two_field_representatives(entries)
         for two_field, (accession, full_name, sequence) in chosen.items():
             pseudo = residues_at(aligner, reference, sequence, PSEUDO_POSITIONS)
             records.append(PseudoRecord(f"HLA-{two_field}", pseudo, accession, full_name))

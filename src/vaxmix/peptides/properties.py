@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from vaxmix.common.errors import InputError
+from vaxmix.peptides.windows import STANDARD_AMINO_ACIDS
 
 __all__ = [
     "KYTE_DOOLITTLE",
@@ -131,13 +132,11 @@ def parse_problematic_amino_acids(
     entries: Sequence[str], field: str = "--problematic-amino-acids"
 ) -> list[tuple[str, int | None]]:
     """``["C", "G:2", "P:-1"]`` → ``[("C", None), ("G", 2), ("P", -1)]``; errors name ``field``."""
-    from vaxmix.mhc.encoding import ALPHABET
-
     parsed: list[tuple[str, int | None]] = []
     for entry in entries:
         text = entry.strip().upper()
         residues, _, position = text.partition(":")
-        if not residues or set(residues) - set(ALPHABET):
+        if not residues or set(residues) - STANDARD_AMINO_ACIDS:
             raise InputError(f"problematic amino acid entry {entry!r}: use one-letter codes of "
                              "the 20 standard residues", field=field)
         if not _:

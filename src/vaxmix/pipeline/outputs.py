@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
@@ -41,12 +42,10 @@ def write_table(frame: pd.DataFrame, folder: Path, stem: str) -> list[Path]:
             arrow_ready[column] = arrow_ready[column].astype("string")
     table = pa.Table.from_pandas(arrow_ready, preserve_index=False)
     text_table = table
-    flags = [c for c in arrow_ready.columns if arrow_ready[c].dtype == bool]
-    if flags:  # Python's True/False, as pVACseq writes them (Arrow would write true/false)
-        text_ready = arrow_ready.copy(deep=False)
-        for column in flags:
-            text_ready[column] = text_ready[column].map({True: "True", False: "False"})
-        text_table = pa.Table.from_pandas(text_ready, preserve_index=False)
+    for i, arrow_field in enumerate(table.schema):
+        if pa.types.is_boolean(arrow_field.type):  # pVACseq's True/False (Arrow: true/false)
+            text = pc.if_else(table.column(i), "True", "False")
+            text_table = text_table.set_column(i, arrow_field.name, text)
     options = pa_csv.WriteOptions(delimiter="\t", null_string="NA", quoting_style="none",
                                   quoting_header="none")  # fmt: skip
     try:  # Arrow's writer is ~10× faster than pandas; it refuses cells with tabs/newlines

@@ -193,7 +193,7 @@ def _mark_reference_matches(
     hits = reference_matches(unique, reference, k)
     matched = unique.loc[hits["row"].unique()] if len(hits) else unique.iloc[:0]
     pairs = set(zip(matched["Index"], matched["MT Epitope Seq"], strict=True))
-    out = all_epitopes.copy()
+    out = all_epitopes.copy(deep=False)  # new columns only; the input frame stays as it is
     out["Reference Match"] = [pair in pairs for pair in
                               zip(out["Index"], out["MT Epitope Seq"], strict=True)]
     table = unique.loc[hits["row"]].reset_index(drop=True) if len(hits) else unique.iloc[:0]

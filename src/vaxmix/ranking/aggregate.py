@@ -100,7 +100,7 @@ def _rank_keys(frame: pd.DataFrame, config: RankingConfig) -> pd.DataFrame:
     )  # fmt: skip
     only_anchor = combos.map({c: _only_anchor(*c, config) for c in set(combos)}).astype(bool)
     wt_ic50 = _numeric(frame, cols["IC50 WT"])
-    cutoff = binding_thresholds(frame["HLA Allele"], config)
+    cutoff = pd.Series(binding_thresholds(frame["HLA Allele"], config), index=frame.index)
     anchor_ok = ~(only_anchor & (wt_ic50.isna() | (wt_ic50 < cutoff)))
     return pd.DataFrame(
         {
@@ -109,6 +109,7 @@ def _rank_keys(frame: pd.DataFrame, config: RankingConfig) -> pd.DataFrame:
             "probpos_ok": (frame["Problematic Positions"].astype(str).eq("None")
                            if "Problematic Positions" in frame else True),
             "anchor_ok": anchor_ok,
+            "cutoff": cutoff,  # the row's IC50 binding threshold (allele-specific or not)
             "ic50": _numeric(frame, cols["IC50 MT"]),
             "pct": _numeric(frame, cols["%ile MT"]),
             "mane": ~mane.eq("True"),
@@ -225,7 +226,7 @@ def aggregate_epitopes(
                 keep.add(peptide)
             drop = (ids == group) & included & ~peptides.isin(keep)
             included &= ~drop
-    good = included & (keys["ic50"] < binding_thresholds(frame["HLA Allele"], config))
+    good = included & (keys["ic50"] < keys["cutoff"])
     inc_ids = ids[included]
     n_transcripts = frame["Transcript"][included].groupby(inc_ids, sort=False).nunique()
     n_included = peptides[included].groupby(inc_ids, sort=False).nunique()

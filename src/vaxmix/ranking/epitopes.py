@@ -177,7 +177,7 @@ def add_peptide_properties(
         problematic_positions,
     )
 
-    out = all_epitopes.copy()
+    out = all_epitopes.copy(deep=False)  # new columns only; the input frame stays as it is
     peptides = out["MT Epitope Seq"].astype(str).tolist()
     if problematic_amino_acids:
         entries = parse_problematic_amino_acids(problematic_amino_acids)

@@ -31,11 +31,15 @@ prediction reads the shipped ``data/class2_chains.tsv`` through
 from __future__ import annotations
 
 import argparse
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from vaxmix.mhc.pseudosequences import groove_aligner, read_fasta, residues_at
+from vaxmix.mhc.pseudosequences import (
+    groove_aligner,
+    read_fasta,
+    residues_at,
+    two_field_representatives,
+)
 
 __all__ = [
     "ALPHA_POSITIONS",
@@ -57,7 +61,6 @@ FASTA_CHAINS: dict[str, str] = {
 #: Mature N-termini that locate the DR references in their full-length FASTA entries.
 DR_MATURE_START = {"alpha": ("DRA", "IKEEHVIIQ"), "beta": ("DRB1", "GDTRPRFLW")}
 EXPRESSED_GENES = frozenset({"DRA", "DRB1", "DRB3", "DRB4", "DRB5", "DQA1", "DQB1", "DPA1", "DPB1"})
-_HEADER = re.compile(r"^>HLA:(\S+)\s+([A-Z0-9]+)\*([0-9:]+)([A-Z]?)\s")
 
 
 @dataclass(frozen=True)
@@ -71,30 +74,13 @@ class ChainRecord:
     full_name: str
 
 
-def _representatives(path: Path) -> dict[str, tuple[str, str, str]]:
-    """Two-field name → (accession, full name, sequence), first full-length sequence preferred."""
-    chosen: dict[str, tuple[str, str, str]] = {}
-    for header, sequence in read_fasta(path):
-        match = _HEADER.match(header + " ")
-        if match is None:
-            continue
-        accession, gene, fields, suffix = match.groups()
-        if suffix == "N" or gene not in EXPRESSED_GENES:
-            continue
-        two_field = f"{gene}*{':'.join(fields.split(':')[:2])}"
-        is_full = sequence.startswith("M")
-        previous = chosen.get(two_field)
-        if previous is None or (is_full and not previous[2].startswith("M")):
-            chosen[two_field] = (accession, f"{gene}*{fields}{suffix}", sequence)
-    return chosen
-
-
 def dr_references(imgt_dir: Path) -> dict[str, str]:
     """Mature HLA-DRA*01:01 and HLA-DRB1*01:01 sequences (the numbering references)."""
     refs = {}
     for chain, (stem, start) in DR_MATURE_START.items():
         wanted = "DRA*01:01" if chain == "alpha" else "DRB1*01:01"
-        sequence = _representatives(Path(imgt_dir) / f"{stem}_prot.fasta")[wanted][2]
+        entries = read_fasta(Path(imgt_dir) / f"{stem}_prot.fasta")
+        sequence = two_field_representatives(entries, EXPRESSED_GENES)[wanted][2]
         refs[chain] = sequence[sequence.index(start):]
     return refs
 
@@ -106,8 +92,9 @@ def build_table(imgt_dir: Path) -> list[ChainRecord]:
     records = []
     for stem, chain in FASTA_CHAINS.items():
         positions = ALPHA_POSITIONS if chain == "alpha" else BETA_POSITIONS
-        for two_field, (accession, full, sequence) in _representatives(
-            Path(imgt_dir) / f"{stem}_prot.fasta"
+        entries = read_fasta(Path(imgt_dir) / f"{stem}_prot.fasta")
+        for two_field, (accession, full, sequence) in two_field_representatives(
+            entries, EXPRESSED_GENES
         ).items():
             residues = residues_at(aligner, refs[chain], sequence, positions)
             records.append(ChainRecord(f"HLA-{two_field}", chain, residues, accession, full))
