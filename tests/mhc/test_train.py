@@ -17,7 +17,8 @@ def test_train_exports_a_numpy_model_that_predicts(tmp_path):
     pytest.importorskip("torch")
     out = tmp_path / "model"
     code = main(["mhc", "train", "--mhcnuggets-wheel", str(DATA / "mhcnuggets-mini.whl"),
-                 "--hitlist-wheel", str(DATA / "hitlist-mini.whl"), "--multiallelic-weight",
+                 "--hitlist-wheel", str(DATA / "hitlist-mini.whl"),
+                 "--immunotype-wheel", str(DATA / "immunotype-mini.whl"), "--multiallelic-weight",
                  "0.5", "--maptac-dir", str(DATA / "maptac-mini"), "--out", str(out),
                  "--models", "1", "--epochs", "1", "--version", "0.0.1-test"])
     assert code == 0
@@ -29,6 +30,7 @@ def test_train_exports_a_numpy_model_that_predicts(tmp_path):
     assert 130 <= used < 150
     assert len(summary["training_data"]["mhcnuggets_wheel"]["sha256"]) == 64
     assert len(summary["training_data"]["hitlist_wheel"]["sha256"]) == 64
+    assert len(summary["training_data"]["immunotype_wheel"]["sha256"]) == 64
     with np.load(out / "train_class1.npz") as data:
         # H-2 rows are dropped; the three HLA alleles (and MAPTAC's) remain, plus the cell
         # lines' genotypes (JY, HeLa, Raji, SK-MEL-37, HAP1 as published)
@@ -133,3 +135,21 @@ def test_a_ligand_needs_only_one_allele_of_its_genotype_to_bind(tmp_path):
     # sigmoid(-strong) = 0.01 against the 500 nM target 1 - log(500)/log(50000) = 0.4257
     target = 1 - np.log(500) / np.log(50_000)
     assert float(loss_without) == pytest.approx(bce + (target - 0.01) ** 2, abs=1e-5)
+
+
+def test_parallel_members_equal_sequential_members(tmp_path):
+    pytest.importorskip("torch")
+    from vaxmix.mhc.training.dataset import build_dataset
+    from vaxmix.mhc.training.train import TrainConfig, load_dataset, train_ensemble
+
+    build_dataset(DATA / "mhcnuggets-mini.whl", DATA / "maptac-mini", tmp_path / "d.npz",
+                  immunotype_wheel=DATA / "immunotype-mini.whl")
+    data = load_dataset(tmp_path / "d.npz")
+    config = TrainConfig(n_models=2, epochs=1, seed=3)
+    sequential = train_ensemble(data, config, [])
+    log: list[str] = []
+    parallel = train_ensemble(data, config, log, jobs=2)
+    for one, two in zip(sequential, parallel, strict=True):
+        for key in one:
+            np.testing.assert_array_equal(one[key], two[key])
+    assert any(line.startswith("member 1 ") for line in log)

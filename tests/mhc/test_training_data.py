@@ -1,12 +1,16 @@
-"""Censored-value encoding, targets, clusters and the inequality loss."""
+"""Censored-value encoding, targets, clusters, the inequality loss and the ligand sources."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from vaxmix.mhc.training.data import encode_inequalities, to_target
 from vaxmix.mhc.training.dataset import peptide_clusters
+
+DATA = Path(__file__).parent / "data"
 
 
 def test_targets():
@@ -40,3 +44,34 @@ def test_inequality_loss_by_hand():
     # '<' nM (target lower bound): 0.5<0.7 -> 0.04
     expected = (0.01 + 0.01 + 0.01 + 0.04) / 5
     assert float(inequality_mse(pred, target, ineq)) == pytest.approx(expected)
+
+
+def test_immunotype_ligands_are_read_from_the_wheel_and_filtered():
+    from vaxmix.mhc.alleles import pseudosequence_table
+    from vaxmix.mhc.training.data import load_immunotype_ligands
+
+    frame = load_immunotype_ligands(DATA / "immunotype-mini.whl", pseudosequence_table())
+    # 70 rows in the fixture: two 7-mers and a 15-mer fall outside 8-14 residues
+    assert len(frame) == 67
+    assert frame["peptide"].str.len().between(8, 14).all()
+    assert set(frame["allele"]) <= {"HLA-A*02:01", "HLA-B*07:02", "HLA-A*11:01"}
+    assert ("APVVGILVL", "HLA-B*07:02") in set(zip(frame["peptide"], frame["allele"], strict=True))
+
+
+def test_dataset_keeps_a_ligand_in_maptac_and_immunotype_once(tmp_path):
+    import pandas as pd
+
+    from vaxmix.mhc.training.dataset import build_dataset
+
+    plain = build_dataset(DATA / "mhcnuggets-mini.whl", DATA / "maptac-mini", tmp_path / "a.npz")
+    summary = build_dataset(DATA / "mhcnuggets-mini.whl", DATA / "maptac-mini",
+                            tmp_path / "b.npz", immunotype_wheel=DATA / "immunotype-mini.whl")
+    # 37 of the fixture's 67 usable pairs are also MAPTAC ligands of the same allele (by
+    # construction of the fixture, tests/mhc/data/SOURCE.md): only 30 are new
+    assert summary["immunotype_ligands"] == 30
+    assert summary["ligands"] == plain["ligands"] + 30
+    with np.load(tmp_path / "b.npz") as data:
+        pairs = pd.DataFrame({"p": data["el_peptide"], "a": data["el_allele"]})
+        assert not pairs.duplicated().any()
+        assert (data["el_source"] == 1).sum() == 30
+        assert "immunotype_wheel" in str(data["provenance"])

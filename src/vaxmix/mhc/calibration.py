@@ -4,6 +4,12 @@ A percentile rank is the percentage of background peptides that score at least a
 query for the same allele (NetMHCpan's %rank, Reynisson B et al., Nucleic Acids Res 2020;48:W449):
 0.5 % and 2 % are the usual strong/weak binder cut-offs.
 
+Three rank tables are kept per allele: one for each head (affinity, presentation) and one for
+their combination, the mean of the two head percentiles (:func:`combined_score`), which is what
+:func:`vaxmix.mhc.predict` reports as ``percentile`` since model 1.2.0 (it ranked held-out
+cell-line ligands best in internal validation, docs/mhc.md). The combined table re-ranks that
+mean against the same background, so the reported value is again a percentile.
+
 Background set (shipped as ``data/background_peptides.txt.gz``): 100,000 distinct peptides,
 25,000 of each length 8, 9, 10, 11, drawn with ``numpy.random.default_rng(20191001)`` from the
 *background* half of the windows of the MAPTAC class II ligands (Abelin et al. 2019; see
@@ -25,12 +31,16 @@ import numpy as np
 from vaxmix.mhc.model import Ensemble
 
 __all__ = [
+    "AFFINITY",
     "BACKGROUND_FILE",
+    "COMBINED",
     "PERCENTILE_FILE",
+    "PRESENTATION",
     "RANK_GRID",
     "ThresholdCache",
     "background_peptides",
     "calibrate",
+    "combined_score",
     "per_allele_ranks",
     "rank_from_table",
     "shipped_thresholds",
@@ -51,23 +61,39 @@ def background_peptides() -> tuple[str, ...]:
     return tuple(gzip.decompress(blob).decode("ascii").split())
 
 
+#: rows of a threshold table
+AFFINITY, PRESENTATION, COMBINED = 0, 1, 2
+
+
+def combined_score(rank_affinity: np.ndarray, rank_presentation: np.ndarray) -> np.ndarray:
+    """Score (higher is better) of the mean of the two head percentiles."""
+    return -0.5 * (rank_affinity + rank_presentation)
+
+
 def calibrate(
     ensemble: Ensemble, pseudos: list[str], peptides: tuple[str, ...], batch: int = 32
 ) -> np.ndarray:
-    """Score thresholds (alleles, 2, len(RANK_GRID)) for affinity target and presentation score.
+    """Score thresholds (alleles, 3, len(RANK_GRID)): affinity target, presentation score and
+    :func:`combined_score`.
 
     Entry ``[a, s, j]`` is the score of kind ``s`` that a background peptide reaches or beats with
     probability ``RANK_GRID[j]`` % for allele ``a``. Alleles are scored ``batch`` at a time with
     :meth:`Ensemble.score_peptides`, so memory stays at a few (peptides × batch) arrays.
     """
     allele_hidden = ensemble.allele_hidden(pseudos)
-    out = np.empty((len(pseudos), 2, len(RANK_GRID)), dtype=np.float32)
+    out = np.empty((len(pseudos), 3, len(RANK_GRID)), dtype=np.float32)
     quantile_levels = 1.0 - RANK_GRID / 100.0
     for start in range(0, len(pseudos), batch):
         stop = min(len(pseudos), start + batch)
         affinity, presentation = ensemble.score_peptides(peptides, allele_hidden[start:stop])
-        out[start:stop, 0] = np.quantile(affinity, quantile_levels, axis=0).T
-        out[start:stop, 1] = np.quantile(presentation, quantile_levels, axis=0).T
+        out[start:stop, AFFINITY] = np.quantile(affinity, quantile_levels, axis=0).T
+        out[start:stop, PRESENTATION] = np.quantile(presentation, quantile_levels, axis=0).T
+        combined = np.empty_like(affinity, dtype=np.float64)
+        for j in range(stop - start):
+            combined[:, j] = combined_score(
+                rank_from_table(affinity[:, j], out[start + j, AFFINITY]),
+                rank_from_table(presentation[:, j], out[start + j, PRESENTATION]))
+        out[start:stop, COMBINED] = np.quantile(combined, quantile_levels, axis=0).T
     return out
 
 
@@ -91,14 +117,18 @@ def per_allele_ranks(
     return percentile
 
 
-def shipped_thresholds(package: str, filename: str, model_name: str) -> dict[str, np.ndarray]:
+def shipped_thresholds(
+    package: str, filename: str, model_name: str, kinds: int | None = None
+) -> dict[str, np.ndarray]:
     """Threshold tables shipped in ``package/data/filename`` when they belong to ``model_name``
-    (tables of another model, e.g. after retraining, are ignored and recomputed on demand)."""
+    and (``kinds``) hold that many score kinds per allele; tables of another model or layout,
+    e.g. after retraining, are ignored and recomputed on demand."""
     ref = resources.files(package).joinpath("data", filename)
     if not ref.is_file():
         return {}
     with resources.as_file(ref) as path, np.load(path, allow_pickle=False) as data:
-        if str(data["model"]) != model_name:
+        if str(data["model"]) != model_name or (
+                kinds is not None and data["thresholds"].shape[1] != kinds):
             return {}
         return dict(zip(data["alleles"].tolist(), data["thresholds"], strict=True))
 

@@ -35,6 +35,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         "with --multiallelic-weight > 0 and serve `mhc_heldout.py --mode samples`")
     t.add_argument("--hitlist-wheel", type=Path, default=None,
                    help="hitlist-2.0.40 wheel (implies --multiallelic)")
+    t.add_argument("--immunotype", action="store_true",
+                   help="add the mono-allelic ligand table of the immunotype 1.0.5 wheel (MIT; "
+                        "downloaded with pip unless --immunotype-wheel is given)")
+    t.add_argument("--immunotype-wheel", type=Path, default=None,
+                   help="immunotype-1.0.5 wheel (implies --immunotype)")
     t.add_argument("--multiallelic-weight", type=float, default=0.0,
                    help="weight of the multiple-instance cell-line ligand losses (default 0: "
                         "not used, see docs/mhc.md for why)")
@@ -49,6 +54,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     t.add_argument("--seed", type=int, default=20260101)
     t.add_argument("--device", default="auto", help="auto, cpu or cuda")
     t.add_argument("--threads", type=int, default=1, help="CPU threads (default 1)")
+    t.add_argument("--jobs", type=int, default=1,
+                   help="train members in this many processes (CPU; same weights as 1 job)")
     t.add_argument("--version", default="1.0.0", help="model version recorded in the output")
     t.set_defaults(handler=_train)
 

@@ -13,10 +13,14 @@ import pandas as pd
 from vaxmix.common.errors import InputError
 from vaxmix.mhc.alleles import normalize_allele, pseudosequence_table
 from vaxmix.mhc.calibration import (
+    AFFINITY,
+    COMBINED,
     PERCENTILE_FILE,
+    PRESENTATION,
     ThresholdCache,
     background_peptides,
     calibrate,
+    combined_score,
     per_allele_ranks,
     shipped_thresholds,
 )
@@ -26,10 +30,6 @@ from vaxmix.mhc.model import Ensemble, default_ensemble, load_ensemble, target_t
 __all__ = ["COLUMNS", "CrossLayout", "cross_layout", "predict", "validate_peptides"]
 
 COLUMNS = ["peptide", "allele", "affinity_nm", "percentile", "presentation_score", "model"]
-#: Which head the ``percentile`` column ranks: 0 affinity, 1 presentation. The affinity head
-#: ranks eluted ligands of alleles without eluted-ligand training data better than the
-#: presentation head (internal leave-ligand-allele-out validation on MAPTAC, docs/mhc.md).
-RANKED_HEAD = 0
 _VALID_BYTES = np.zeros(256, dtype=bool)
 _VALID_BYTES[np.frombuffer(ALPHABET.encode("ascii"), dtype=np.uint8)] = True
 
@@ -72,7 +72,8 @@ def _cache(ensemble: Ensemble, shipped: dict[str, np.ndarray]) -> ThresholdCache
 @functools.cache
 def _default_calibrations() -> ThresholdCache:
     ensemble = default_ensemble()
-    return _cache(ensemble, shipped_thresholds("vaxmix.mhc", PERCENTILE_FILE, ensemble.name))
+    return _cache(ensemble, shipped_thresholds("vaxmix.mhc", PERCENTILE_FILE, ensemble.name,
+                                             kinds=3))
 
 
 @dataclass(frozen=True)
@@ -157,11 +158,11 @@ def predict(
     -------
     pandas.DataFrame
         Rows in peptide order, then allele order, with columns ``peptide``, ``allele``,
-        ``affinity_nm`` (predicted IC50, nM), ``percentile`` (rank of the predicted affinity
-        among the background peptides for that allele, %; lower is better; 0.5 and 2 are the
-        usual strong / weak binder cut-offs), ``presentation_score`` (output of the
-        eluted-ligand head, 0–1) and ``model`` (name and version of the predictor). All values
-        are predictions.
+        ``affinity_nm`` (predicted IC50, nM), ``percentile`` (rank among the background
+        peptides for that allele of the mean of the affinity and presentation percentiles, %;
+        lower is better; 0.5 and 2 are the usual strong / weak cut-offs),
+        ``presentation_score`` (output of the eluted-ligand head, 0–1) and ``model`` (name and
+        version of the predictor). All values are predictions.
 
     Raises
     ------
@@ -183,12 +184,13 @@ def predict(
     )
     affinity = cross_aff[layout.peptide_index, layout.allele_index]
     presentation = cross_pres[layout.peptide_index, layout.allele_index]
-    thresholds = calibrations.get(layout.unique_alleles)
-    percentile = per_allele_ranks(
-        affinity,
-        layout.allele_index,
-        [thresholds[a][RANKED_HEAD] for a in layout.unique_alleles],
-    )
+    tables = [calibrations.get(layout.unique_alleles)[a] for a in layout.unique_alleles]
+    # percentile: the mean of the two heads' percentiles, re-ranked on the background
+    # (calibration module docstring; chosen on held-out cell lines, docs/mhc.md)
+    combined = combined_score(
+        per_allele_ranks(affinity, layout.allele_index, [t[AFFINITY] for t in tables]),
+        per_allele_ranks(presentation, layout.allele_index, [t[PRESENTATION] for t in tables]))
+    percentile = per_allele_ranks(combined, layout.allele_index, [t[COMBINED] for t in tables])
     n_pep, n_all = len(clean), len(names)
     return pd.DataFrame(
         {

@@ -15,6 +15,14 @@ Eluted ligands
     MAPTAC mono-allelic class I ligands (Abelin JG et al., Immunity 2019;51:766,
     doi:10.1016/j.immuni.2019.08.012; via pirl-unc/hitlist, Apache-2.0).
 
+Mono-allelic ligand table (immunotype)
+    ``immunotype/data/lookup_db.csv`` inside the immunotype 1.0.5 wheel on PyPI (MIT licence,
+    AG-Walz, University of Tübingen; Pilz M, Scheid J et al., "Deep learning enables direct HLA
+    typing from immunopeptidomics data", bioRxiv 2026): 279,862 class I ligands, each assigned to
+    exactly one of 158 HLA-A/B/C alleles (the authors' curated mono-allelic lookup table for HLA
+    typing). Read from the wheel that ``vaxmix mhc train --immunotype`` downloads, never
+    vendored. Peptides of 8–14 standard residues of alleles with a pseudosequence are kept.
+
 Multi-allelic eluted ligands
     HLA class I immunopeptidomes of five cell lines of known HLA type, read from the hitlist
     2.0.40 wheel on PyPI (pirl-unc/hitlist, Apache-2.0; ``hitlist/data/supplementary/``), never
@@ -53,6 +61,7 @@ __all__ = [
     "AffinityData",
     "encode_inequalities",
     "load_affinity_wheel",
+    "load_immunotype_ligands",
     "load_maptac_class1",
     "load_multiallelic",
     "natural_windows",
@@ -137,6 +146,25 @@ def load_maptac_class1(path: Path, known: dict[str, str]) -> pd.DataFrame:
     frame = frame.rename(columns={"mhc_restriction": "allele"})[["allele", "peptide"]]
     frame = frame[frame["allele"].isin(known.keys())]
     frame = frame[_valid_peptide(frame["peptide"])]
+    return frame.drop_duplicates().reset_index(drop=True)
+
+
+IMMUNOTYPE_MEMBER = "immunotype/data/lookup_db.csv"
+
+
+def load_immunotype_ligands(wheel: Path, known: dict[str, str]) -> pd.DataFrame:
+    """(allele, peptide) mono-allelic ligands of the immunotype wheel, 8–14 standard residues.
+
+    Rows of alleles without a pseudosequence in ``known`` are dropped (their count is small: the
+    table's alleles are all two-field HLA-A/B/C names).
+    """
+    with zipfile.ZipFile(wheel) as archive, archive.open(IMMUNOTYPE_MEMBER) as handle:
+        raw = pd.read_csv(handle, usecols=["peptide", "allele"])
+    frame = pd.DataFrame({"allele": raw["allele"].astype(str),
+                          "peptide": raw["peptide"].astype(str).str.upper()})
+    frame = frame[frame["allele"].isin(known.keys()).to_numpy()
+                  & _valid_peptide(frame["peptide"])
+                  & (frame["peptide"].str.len() <= 14).to_numpy()]
     return frame.drop_duplicates().reset_index(drop=True)
 
 

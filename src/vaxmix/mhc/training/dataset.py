@@ -1,7 +1,8 @@
 """Assemble the training set once into a compact ``.npz`` (portable to a GPU machine).
 
 Contents: affinity rows (peptide, allele index, target, inequality, peptide cluster), ligand
-positives (MAPTAC mono-allelic class I ligands), multi-allelic ligands (peptide, sample, the
+positives (mono-allelic class I ligands: MAPTAC, optionally the immunotype table, with their
+source), multi-allelic ligands (peptide, sample, the
 sample's genotype as allele indices padded by repetition to 6), the natural decoy pool, the
 allele names and pseudosequences, and provenance (sha256 of every input).
 """
@@ -19,6 +20,7 @@ from vaxmix.mhc.alleles import pseudosequence_table
 from vaxmix.mhc.training.data import (
     MULTIALLELIC_SAMPLES,
     load_affinity_wheel,
+    load_immunotype_ligands,
     load_maptac_class1,
     load_multiallelic,
     natural_windows,
@@ -59,17 +61,25 @@ GENOTYPE_SLOTS = 6
 
 
 def build_dataset(
-    wheel: Path, maptac_dir: Path, out: Path, hitlist_wheel: Path | None = None
+    wheel: Path, maptac_dir: Path, out: Path, hitlist_wheel: Path | None = None,
+    immunotype_wheel: Path | None = None,
 ) -> dict:
     """Write the training ``.npz`` to ``out`` and return a summary dict.
 
-    Without ``hitlist_wheel`` the dataset has no multi-allelic ligands (model 1.1.0's data).
+    Without ``hitlist_wheel`` the dataset has no multi-allelic ligands (they are not in the
+    shipped weights); with ``immunotype_wheel`` (model 1.2.0's data) the mono-allelic ligands
+    are MAPTAC's plus the immunotype table's (``el_source`` 0 / 1; a pair in both is kept once,
+    as MAPTAC).
     """
     table = pseudosequence_table()
     affinity = load_affinity_wheel(wheel, table).frame
     class1 = maptac_dir / "abelin_2019_maptac_class1.csv.gz"
     class2 = maptac_dir / "abelin_2019_maptac_class2.csv.gz"
-    ligands = load_maptac_class1(class1, table)
+    ligands = load_maptac_class1(class1, table).assign(source=0)
+    if immunotype_wheel is not None:
+        extra = load_immunotype_ligands(immunotype_wheel, table).assign(source=1)
+        ligands = pd.concat([ligands, extra], ignore_index=True).drop_duplicates(
+            ["allele", "peptide"], keep="first").reset_index(drop=True)
     decoys = natural_windows(class2, "decoy", range(8, 15))
     samples = list(MULTIALLELIC_SAMPLES) if hitlist_wheel is not None else []
     multi = (load_multiallelic(hitlist_wheel, table) if hitlist_wheel is not None
@@ -84,6 +94,9 @@ def build_dataset(
         "maptac_class1": {"name": class1.name, "sha256": sha256_file(class1)},
         "maptac_class2": {"name": class2.name, "sha256": sha256_file(class2)},
     }
+    if immunotype_wheel is not None:
+        provenance["immunotype_wheel"] = {"name": immunotype_wheel.name,
+                                          "sha256": sha256_file(immunotype_wheel)}
     if hitlist_wheel is not None:
         provenance["hitlist_wheel"] = {"name": hitlist_wheel.name,
                                        "sha256": sha256_file(hitlist_wheel)}
@@ -102,6 +115,7 @@ def build_dataset(
         ba_cluster=cluster.astype(np.int32),
         el_peptide=ligands["peptide"].to_numpy().astype("U15"),
         el_allele=ligands["allele"].map(allele_index).to_numpy(np.int32),
+        el_source=ligands["source"].to_numpy(np.int8),
         ma_peptide=multi["peptide"].to_numpy().astype("U15"),
         ma_sample=multi["sample"].map({s: i for i, s in enumerate(samples)})
         .to_numpy(np.int32),
@@ -117,6 +131,8 @@ def build_dataset(
         "affinity_alleles": int(affinity["allele"].nunique()),
         "peptide_clusters": int(cluster.max() + 1),
         "ligands": len(ligands),
+        "immunotype_ligands": int((ligands["source"] == 1).sum()),
+        "ligand_alleles": int(ligands["allele"].nunique()),
         "multiallelic_ligands": len(multi),
         "decoy_pool": len(decoys),
         "alleles": len(alleles),

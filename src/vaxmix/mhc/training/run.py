@@ -11,11 +11,12 @@ from pathlib import Path
 
 from vaxmix.common.errors import InputError
 
-__all__ = ["download_hitlist_wheel", "download_mhcnuggets_wheel", "download_wheel",
-           "run_training"]
+__all__ = ["download_hitlist_wheel", "download_immunotype_wheel", "download_mhcnuggets_wheel",
+           "download_wheel", "run_training"]
 
 MHCNUGGETS_REQUIREMENT = "mhcnuggets==2.4.1"
 HITLIST_REQUIREMENT = "hitlist==2.0.40"
+IMMUNOTYPE_REQUIREMENT = "immunotype==1.0.5"
 
 
 def download_wheel(requirement: str, cache: Path) -> Path:
@@ -45,6 +46,11 @@ def download_mhcnuggets_wheel(cache: Path) -> Path:
 def download_hitlist_wheel(cache: Path) -> Path:
     """The hitlist 2.0.40 wheel (multi-allelic cell-line ligands, Apache-2.0)."""
     return download_wheel(HITLIST_REQUIREMENT, cache)
+
+
+def download_immunotype_wheel(cache: Path) -> Path:
+    """The immunotype 1.0.5 wheel (mono-allelic class I ligand table, MIT)."""
+    return download_wheel(IMMUNOTYPE_REQUIREMENT, cache)
 
 
 def run_training(args: argparse.Namespace) -> int:
@@ -85,8 +91,14 @@ def run_training(args: argparse.Namespace) -> int:
                 hitlist = download_hitlist_wheel(args.out / ".cache")
             if hitlist is not None and not hitlist.is_file():
                 raise InputError("hitlist wheel not found", path=hitlist)
+            immunotype = args.immunotype_wheel
+            if immunotype is None and args.immunotype:
+                immunotype = download_immunotype_wheel(args.out / ".cache")
+            if immunotype is not None and not immunotype.is_file():
+                raise InputError("immunotype wheel not found", path=immunotype)
             dataset_path = stage / "train_class1.npz"
-            print(json.dumps(build_dataset(wheel, args.maptac_dir, dataset_path, hitlist)))
+            print(json.dumps(build_dataset(wheel, args.maptac_dir, dataset_path, hitlist,
+                                           immunotype)))
         data = load_dataset(dataset_path)
         if args.multiallelic_weight > 0 and not len(data.get("ma_peptide", ())):
             raise InputError("--multiallelic-weight needs cell-line ligands in the dataset "
@@ -95,7 +107,7 @@ def run_training(args: argparse.Namespace) -> int:
                              device=args.device, threads=args.threads,
                              multiallelic_weight=args.multiallelic_weight)
         log: list[str] = []
-        members = train_ensemble(data, config, log)
+        members = train_ensemble(data, config, log, jobs=args.jobs)
         provenance = json.loads(str(data["provenance"]))
         model_path = stage / MODEL_FILE
         export_ensemble(members, model_path, "vaxmix-mhc1", args.version, config, provenance,

@@ -8,7 +8,8 @@ Each member sees, every epoch:
   drawn with the amino-acid composition of the affinity peptides) labelled ``> 20,000 nM`` on
   random alleles — composition-matched synthetic peptides rather than human peptides, so that
   the affinity head does not learn "human peptide = non-binder";
-* the MAPTAC ligands outside the member's validation positives as censored affinities
+* the mono-allelic ligands (MAPTAC; since model 1.2.0 also the immunotype table, see
+  :mod:`vaxmix.mhc.training.data`) outside the member's validation positives as censored affinities
   ``< ligand_affinity_nm`` (500 nM, the usual binder threshold; mass-spectrometry hits used as
   censored affinity measurements as in MHCflurry, O'Donnell et al., Cell Syst 2018;7:129), so
   the affinity head — whose percentile :func:`vaxmix.mhc.predict` reports — learns the
@@ -23,7 +24,7 @@ Each member sees, every epoch:
   NNAlign_MA (Reynisson B et al., Nucleic Acids Res 2020;48:W449), where a ligand only has to
   be explained by one allele of the sample; or (``multiallelic_assign_percentile``) pseudo-
   labelled with an existing model (:func:`assign_multiallelic`);
-* presentation rows (binary cross-entropy on the presentation head): MAPTAC mono-allelic ligands
+* presentation rows (binary cross-entropy on the presentation head): the mono-allelic ligands
   and measured strong binders (≤ 500 nM, ``=`` or ``<``) of every allele as positives, and, per
   allele, ``decoy_ratio`` × positives natural decoys drawn fresh from the decoy pool with equal
   numbers per length 8–14. Equal numbers per length follow NetMHCpan's eluted-ligand negatives
@@ -468,11 +469,35 @@ def train_member(
     }
 
 
+def _train_member_job(
+    args: tuple[dict[str, np.ndarray], TrainConfig, int],
+) -> tuple[dict[str, np.ndarray], list[str]]:
+    data, config, member = args
+    log: list[str] = []
+    return train_member(data, config, member, log), log
+
+
 def train_ensemble(
-    data: dict[str, np.ndarray], config: TrainConfig, log: list[str]
+    data: dict[str, np.ndarray], config: TrainConfig, log: list[str], jobs: int = 1
 ) -> list[dict[str, np.ndarray]]:
-    """Train ``config.n_models`` members with seeds ``seed + 1000 * k``."""
-    return [train_member(data, config, k, log) for k in range(config.n_models)]
+    """Train ``config.n_models`` members with seeds ``seed + 1000 * k``.
+
+    ``jobs`` > 1 trains members in that many worker processes (each with ``config.threads``
+    threads); every member depends only on its seed, so the weights are those of a sequential
+    run with the same thread count.
+    """
+    if jobs <= 1 or config.n_models <= 1:
+        return [train_member(data, config, k, log) for k in range(config.n_models)]
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=min(jobs, config.n_models), mp_context=context) as pool:
+        results = list(pool.map(_train_member_job,
+                                [(data, config, k) for k in range(config.n_models)]))
+    for _, member_log in results:
+        log.extend(member_log)
+    return [member for member, _ in results]
 
 
 def export_ensemble(
