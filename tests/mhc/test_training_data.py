@@ -75,3 +75,13 @@ def test_dataset_keeps_a_ligand_in_maptac_and_immunotype_once(tmp_path):
         assert not pairs.duplicated().any()
         assert (data["el_source"] == 1).sum() == 30
         assert "immunotype_wheel" in str(data["provenance"])
+
+
+def test_training_wheels_come_from_the_cache_without_pip(tmp_path, monkeypatch):
+    from vaxmix.mhc.training import run
+
+    cached = tmp_path / "immunotype-1.0.5-py3-none-any.whl"
+    cached.write_bytes(b"cached")
+    (tmp_path / "immunotype-1.0.4-py3-none-any.whl").write_bytes(b"other version")
+    monkeypatch.setattr(run.subprocess, "run", lambda *a, **k: pytest.fail("pip must not run"))
+    assert run.download_immunotype_wheel(tmp_path) == cached
