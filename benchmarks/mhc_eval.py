@@ -45,6 +45,9 @@ HCC1395 = Path(
     )
 )
 ANCHORS = ["NetMHCpan4.1", "MHCflurry2.0", "MixMHCpred2.2"]
+PRIME2 = SHARED / "prime2-immunogenicity" / "train_2023_PRIME2.0.no-tesla.csv.gz"
+PRIME2_ANCHORS = {"NetMHCpan": "NetMHCpan-4.1", "MHCflurry": "MHCflurry-2.0",
+                  "MixMHCpred": "MixMHCpred-2.2"}
 
 
 def auc(scores: np.ndarray, labels: np.ndarray) -> float:
@@ -112,6 +115,37 @@ def ligand_benchmark(model: str | None, seen: set[str] | None = None) -> pd.Data
         print(f"  {name}: vaxmix AUC {row['vaxmix AUC']:.4f} PPV {row['vaxmix PPV']:.4f} | "
               f"NetMHCpan4.1 {row['NetMHCpan4.1 AUC']:.4f}/{row['NetMHCpan4.1 PPV']:.4f}",
               flush=True)
+    return pd.DataFrame(rows)
+
+
+def neoantigen_benchmark(model: str | None) -> pd.DataFrame:
+    """Tested neoantigens (PRIME2.0 training set, Gfeller D et al., Cell Syst 2023;14:72; the
+    TESLA peptides removed; academic use): AUC of each predictor's %rank (for the peptide's own
+    allele) for immunogenic vs non-immunogenic among the experimentally tested peptides, and for
+    immunogenic vs the random peptides of the same source proteins. Binding is necessary, not
+    sufficient, for immunogenicity: the first figure is expected to be modest for every tool."""
+    frame = pd.read_csv(PRIME2)
+    frame = frame[frame["Mutant"].str.len().between(8, 15)].reset_index(drop=True)
+    frame["allele"] = frame["Allele"].map(allele_name)
+    pct = np.empty(len(frame))
+    for allele, rows in frame.groupby("allele").groups.items():
+        pred = predict(frame.loc[rows, "Mutant"].tolist(), [allele], model=model)
+        pct[frame.index.get_indexer(rows)] = pred["percentile"].to_numpy()
+    frame["vaxmix"] = pct
+    immunogenic = frame["Immunogenicity"].to_numpy() == 1
+    tested = frame["Random"].to_numpy() == 0
+    rows = []
+    for column, name in [("vaxmix", "vaxmix"), *PRIME2_ANCHORS.items()]:
+        score = -frame[column].to_numpy(dtype=float)
+        rows.append({
+            "predictor": name,
+            "immunogenic vs tested non-immunogenic": auc(score[tested], immunogenic[tested]),
+            "immunogenic vs random": auc(score[immunogenic | ~tested],
+                                         immunogenic[immunogenic | ~tested]),
+        })
+    print(f"  {int((immunogenic & tested).sum())} immunogenic, "
+          f"{int((~immunogenic & tested).sum())} tested non-immunogenic, "
+          f"{int((~tested).sum())} random peptides; {frame['allele'].nunique()} alleles")
     return pd.DataFrame(rows)
 
 
@@ -253,6 +287,7 @@ def main() -> None:
     parser.add_argument("--skip-ligands", action="store_true")
     parser.add_argument("--skip-hcc1395", action="store_true")
     parser.add_argument("--skip-speed", action="store_true")
+    parser.add_argument("--skip-neoantigens", action="store_true")
     parser.add_argument("--dataset", type=Path, default=None,
                         help="the model's training .npz: also score without training ligands")
     args = parser.parse_args()
@@ -300,6 +335,10 @@ def main() -> None:
         print("\n== HCC1395 (pVACtools example): AUC for NetMHCpan-EL %rank < 2")
         print(hcc1395_benchmark(args.model).round(4).to_string(index=False))
         print("  goal: vaxmix >= 0.98 (issue anchors: MHCflurry 0.984, MHCnuggets 0.903)")
+
+    if not args.skip_neoantigens and PRIME2.is_file():
+        print("\n== Tested neoantigens: PRIME2.0 set without TESLA (AUC of %rank)")
+        print(neoantigen_benchmark(args.model).round(4).to_string(index=False))
 
     if args.heldout is not None and args.heldout.is_file():
         print("\n== Held-out affinity (mhcnuggets curated IEDB data)")
