@@ -37,6 +37,7 @@ __all__ = [
     "PERCENTILE_FILE",
     "PRESENTATION",
     "RANK_GRID",
+    "SCORE_KINDS",
     "ThresholdCache",
     "background_peptides",
     "calibrate",
@@ -61,8 +62,9 @@ def background_peptides() -> tuple[str, ...]:
     return tuple(gzip.decompress(blob).decode("ascii").split())
 
 
-#: rows of a threshold table
+#: rows of a threshold table, and their number
 AFFINITY, PRESENTATION, COMBINED = 0, 1, 2
+SCORE_KINDS = 3
 
 
 def combined_score(rank_affinity: np.ndarray, rank_presentation: np.ndarray) -> np.ndarray:
@@ -81,7 +83,7 @@ def calibrate(
     :meth:`Ensemble.score_peptides`, so memory stays at a few (peptides × batch) arrays.
     """
     allele_hidden = ensemble.allele_hidden(pseudos)
-    out = np.empty((len(pseudos), 3, len(RANK_GRID)), dtype=np.float32)
+    out = np.empty((len(pseudos), SCORE_KINDS, len(RANK_GRID)), dtype=np.float32)
     quantile_levels = 1.0 - RANK_GRID / 100.0
     for start in range(0, len(pseudos), batch):
         stop = min(len(pseudos), start + batch)

@@ -17,6 +17,7 @@ from vaxmix.mhc.calibration import (
     COMBINED,
     PERCENTILE_FILE,
     PRESENTATION,
+    SCORE_KINDS,
     ThresholdCache,
     background_peptides,
     calibrate,
@@ -73,7 +74,7 @@ def _cache(ensemble: Ensemble, shipped: dict[str, np.ndarray]) -> ThresholdCache
 def _default_calibrations() -> ThresholdCache:
     ensemble = default_ensemble()
     return _cache(ensemble, shipped_thresholds("vaxmix.mhc", PERCENTILE_FILE, ensemble.name,
-                                             kinds=3))
+                                             kinds=SCORE_KINDS))
 
 
 @dataclass(frozen=True)
