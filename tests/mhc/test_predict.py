@@ -167,3 +167,15 @@ def test_percentile_ranks_the_mean_of_both_head_percentiles():
     # threshold tables interpolate on a 1,001-level grid: close, not bit-equal
     assert np.abs(got - expected).max() < 0.2
     assert np.abs(got - expected)[expected < 5].max() < 0.02
+
+
+def test_shipped_percentile_tables_belong_to_the_shipped_model():
+    """The tables shipped beside the weights are used (not silently recomputed): one per
+    training allele, three score kinds each."""
+    from vaxmix.mhc.calibration import RANK_GRID, SCORE_KINDS
+    from vaxmix.mhc.predict import _default_calibrations
+
+    tables = _default_calibrations().tables
+    assert "HLA-A*29:02" in tables and "HLA-B*45:01" in tables
+    assert len(tables) >= 150
+    assert {t.shape for t in tables.values()} == {(SCORE_KINDS, len(RANK_GRID))}
