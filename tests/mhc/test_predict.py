@@ -172,10 +172,15 @@ def test_percentile_ranks_the_mean_of_both_head_percentiles():
 def test_shipped_percentile_tables_belong_to_the_shipped_model():
     """The tables shipped beside the weights are used (not silently recomputed): one per
     training allele, three score kinds each."""
-    from vaxmix.mhc.calibration import RANK_GRID, SCORE_KINDS
-    from vaxmix.mhc.predict import _default_calibrations
+    from vaxmix.mhc.calibration import (
+        PERCENTILE_FILE,
+        RANK_GRID,
+        SCORE_KINDS,
+        shipped_thresholds,
+    )
 
-    tables = _default_calibrations().tables
+    tables = shipped_thresholds("vaxmix.mhc", PERCENTILE_FILE, default_ensemble().name,
+                                kinds=SCORE_KINDS)
     assert "HLA-A*29:02" in tables and "HLA-B*45:01" in tables
     assert len(tables) >= 150
     assert {t.shape for t in tables.values()} == {(SCORE_KINDS, len(RANK_GRID))}
