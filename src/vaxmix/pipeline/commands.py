@@ -99,6 +99,10 @@ def add_run_arguments(
         ("--reference-proteome", {"type": Path, "help": "protein FASTA(.gz), e.g. Ensembl "
                                   "pep.all: flag MT epitopes whose mutated k-mers occur in "
                                   "another protein (Reference Match / RefMatch tier)"}),
+        ("--phased-proximal-variants-vcf", {"type": Path, "help": "phased, VEP-annotated VCF "
+                                            "of somatic + germline variants: in-phase missense "
+                                            "changes near a somatic variant enter its peptides "
+                                            "(pVACseq's option)"}),
         ("--reference-match-length", {"type": int, "default": 8,
                                       "help": "k-mer length of reference matches (8)"}),
         ("--allele-specific-anchors", {"action": "store_true", "help": "each allele's "
@@ -183,6 +187,7 @@ def config_from_args(args: argparse.Namespace) -> object:
         reference_proteome=getattr(args, "reference_proteome", None),
         genes_of_interest_file=getattr(args, "genes_of_interest", None),
         reference_match_length=getattr(args, "reference_match_length", 8),
+        phased_proximal_variants_vcf=getattr(args, "phased_proximal_variants_vcf", None),
         ranking=ranking,
     )
 

@@ -51,6 +51,10 @@ class PipelineConfig:
         Optional protein FASTA (e.g. Ensembl ``pep.all.fa.gz``): MT epitopes whose mutated
         ``reference_match_length``-mers (8) occur in another protein get "Reference Match" and
         the RefMatch tier (:mod:`vaxmix.ranking.reference`).
+    phased_proximal_variants_vcf
+        Phased, VEP-annotated VCF of the tumor's somatic and germline variants (pVACseq's
+        ``--phased-proximal-variants-vcf``): in-phase missense changes near a somatic variant
+        enter its mutant and wild-type peptides (:mod:`vaxmix.peptides.proximal`).
     ranking
         Filter, aggregation and tier thresholds.
     """
@@ -74,4 +78,5 @@ class PipelineConfig:
     genes_of_interest_file: Path | None = None
     reference_proteome: Path | None = None
     reference_match_length: int = 8
+    phased_proximal_variants_vcf: Path | None = None
     ranking: RankingConfig = field(default_factory=RankingConfig)

@@ -33,6 +33,7 @@ from vaxmix.common.errors import InputError
 from vaxmix.common.progress import progress
 from vaxmix.common.provenance import package_versions, sha256_file
 from vaxmix.peptides.enumerate import enumerate_epitopes
+from vaxmix.peptides.proximal import apply_proximal_variants
 from vaxmix.pipeline.config import PipelineConfig
 from vaxmix.pipeline.outputs import write_json, write_table
 from vaxmix.ranking.aggregate import aggregate_epitopes
@@ -50,6 +51,7 @@ from vaxmix.ranking.reference import (
 from vaxmix.ranking.tiers import estimate_vaf_clonal
 from vaxmix.variants.expression import attach_expression, read_expression_table
 from vaxmix.variants.hla import parse_allele_list, read_hla_file
+from vaxmix.variants.phased import read_phased_vcf
 from vaxmix.variants.vcf import read_vep_vcf
 
 __all__ = [
@@ -350,6 +352,14 @@ def run_pipeline(
             config.transcript_expression_file, "transcript"
         )
     variants = attach_expression(variants, gene_values, transcript_values)
+    proximal_counts: dict[str, int] | None = None
+    if config.phased_proximal_variants_vcf is not None:
+        phased = read_phased_vcf(config.phased_proximal_variants_vcf, sample=read.sample)
+        reach = max([*config.lengths, *(config.class2_lengths if class2_alleles else ())]) - 1
+        proximal = apply_proximal_variants(variants, phased, reach)
+        variants = proximal.table
+        proximal_counts = dict(proximal.counts)
+        proximal_counts["unphased records skipped"] = phased.unphased_records
     genes = (read_genes_of_interest(config.genes_of_interest_file)
              if config.genes_of_interest_file is not None else None)
     reference = None
@@ -389,6 +399,8 @@ def run_pipeline(
     }
     if class2 is not None:
         counts["class2"] = class2.counts
+    if proximal_counts is not None:
+        counts["proximal_variants"] = proximal_counts
     skipped = {
         "variant_transcripts": dict(read.skipped.most_common()),
         "peptides": class1.skipped,
@@ -434,6 +446,8 @@ def run_pipeline(
                 "transcript_expression_file": _input_record(config.transcript_expression_file),
                 "reference_proteome": _input_record(config.reference_proteome),
                 "genes_of_interest_file": _input_record(config.genes_of_interest_file),
+                "phased_proximal_variants_vcf": _input_record(
+                    config.phased_proximal_variants_vcf),
                 "expression_formats": expression_formats,
             },
             "sample": read.sample,

@@ -41,7 +41,7 @@ import pandas as pd
 from vaxmix.common.errors import InputError
 from vaxmix.variants.csq import csq_fields, decode_hgvs, entries_for_allele, split_csq
 
-__all__ = ["PARSED_VCF_COLUMNS", "VcfReadResult", "choose_sample", "read_vep_vcf"]
+__all__ = ["PARSED_VCF_COLUMNS", "VcfReadResult", "choose_sample", "open_vep_vcf", "read_vep_vcf"]
 
 PARSED_VCF_COLUMNS: tuple[str, ...] = (
     "chromosome_name", "start", "stop", "reference", "variant", "gene_name",
@@ -388,6 +388,23 @@ def read_vep_vcf(
     return result
 
 
+def open_vep_vcf(path: Path, cyvcf2: object) -> tuple[object, list[str]]:
+    """Open a VEP-annotated VCF with cyvcf2; return it and its CSQ field names.
+
+    Raises :class:`InputError` for a file htslib cannot read or a VCF without a usable CSQ
+    header (naming the plugin fields that are missing, :func:`csq_fields`).
+    """
+    try:
+        vcf = cyvcf2.VCF(str(path), gts012=False, lazy=True)  # type: ignore[attr-defined]
+    except Exception as exc:  # htslib: not a VCF
+        raise InputError(f"not a readable VCF file ({exc})", path=path) from exc
+    try:
+        description = vcf.get_header_type("CSQ").get("Description")
+    except KeyError:
+        description = None
+    return vcf, csq_fields(description, path)
+
+
 def _read(
     path: Path,
     sample: str | None,
@@ -397,15 +414,7 @@ def _read(
     pass_only: bool,
     cyvcf2: object,
 ) -> VcfReadResult:
-    try:
-        vcf = cyvcf2.VCF(str(path), gts012=False, lazy=True)  # type: ignore[attr-defined]
-    except Exception as exc:  # htslib: not a VCF
-        raise InputError(f"not a readable VCF file ({exc})", path=path) from exc
-    try:
-        description = vcf.get_header_type("CSQ").get("Description")
-    except KeyError:
-        description = None
-    fields = csq_fields(description, path)
+    vcf, fields = open_vep_vcf(path, cyvcf2)
     samples = list(vcf.samples)
     if samples and "##FORMAT=<ID=GT," not in vcf.raw_header:
         raise InputError(
