@@ -89,3 +89,41 @@ def test_missing_phased_vcf_is_a_clear_input_error(tmp_path):
 
     with pytest.raises(InputError, match="phased proximal variants VCF not found"):
         read_phased_vcf(tmp_path / "absent.vcf.gz")
+
+
+def test_a_proximal_change_whose_reference_residue_differs_is_counted_not_applied():
+    from vaxmix.peptides.proximal import apply_proximal_variants
+    from vaxmix.variants.phased import PhasedVariants, ProximalChange
+
+    site = ("chr1", 100, "G", "C")
+    variants = pd.DataFrame({
+        "chromosome_name": ["chr1"], "stop": ["100"], "reference": ["G"], "variant": ["C"],
+        "transcript_name": ["T1"], "protein_position": ["5"], "amino_acid_change": ["E/K"],
+        "wildtype_amino_acid_sequence": ["MAAAEAAAAA"], "frameshift_amino_acid_sequence": [""],
+    })
+    phased = PhasedVariants(phase={site: ("chr1:7", frozenset({1}))})
+    phased.by_transcript["T1"] = [
+        ProximalChange(("chr1", 94, "A", "T"), "T1", 3, "A", "W", "chr1:7", frozenset({1})),
+        ProximalChange(("chr1", 106, "A", "T"), "T1", 7, "Q", "W", "chr1:7", frozenset({1})),
+        ProximalChange(("chr1", 88, "A", "T"), "T1", 1, "M", "W", "chr1:7", frozenset({0, 1})),
+    ]
+    result = apply_proximal_variants(variants, phased, reach=2)
+    # residue 3 (A→W) applies; residue 7 claims Q where the protein has A; residue 1 lies
+    # 4 residues away, beyond reach 2 + the 1-residue change
+    assert result.table.loc[0, "wildtype_amino_acid_sequence"] == "MAWAEAAAAA"
+    assert result.counts["proximal changes applied"] == 1
+    assert result.counts["proximal changes whose reference residue does not match"] == 1
+    assert variants.loc[0, "wildtype_amino_acid_sequence"] == "MAAAEAAAAA"  # input untouched
+
+
+def test_phased_vcf_without_the_tumor_sample_names_it(tmp_path, predictor):
+    with example_patient_files() as (vcf, hla):
+        _phased_vcf(vcf, tmp_path / "phased.vcf")
+        text = (tmp_path / "phased.vcf").read_text().replace("HCC1395_TUMOR_DNA", "OTHER")
+        (tmp_path / "phased.vcf").write_text(text)
+        config = PipelineConfig(vcf=vcf, sample="HCC1395_TUMOR_DNA", hla_file=hla, lengths=(9,),
+                                phased_proximal_variants_vcf=tmp_path / "phased.vcf")
+        with pytest.raises(InputError, match="HCC1395_TUMOR_DNA") as error:
+            run_pipeline(config, tmp_path / "run", predict=predictor)
+    assert "phased.vcf" in str(error.value)
+    assert not (tmp_path / "run").exists()
