@@ -118,6 +118,15 @@ def ligand_benchmark(model: str | None, seen: set[str] | None = None) -> pd.Data
     return pd.DataFrame(rows)
 
 
+def percentile_per_row(frame: pd.DataFrame, peptide_column: str, model: str | None) -> np.ndarray:
+    """vaxmix percentile of each row's peptide for its own ``allele`` (one call per allele)."""
+    scores = np.empty(len(frame))
+    for allele, rows in frame.groupby("allele").groups.items():
+        pred = predict(frame.loc[rows, peptide_column].tolist(), [allele], model=model)
+        scores[frame.index.get_indexer(rows)] = pred["percentile"].to_numpy()
+    return scores
+
+
 def neoantigen_benchmark(model: str | None) -> pd.DataFrame:
     """Tested neoantigens (PRIME2.0 training set, Gfeller D et al., Cell Syst 2023;14:72; the
     TESLA peptides removed; academic use): AUC of each predictor's %rank (for the peptide's own
@@ -127,11 +136,7 @@ def neoantigen_benchmark(model: str | None) -> pd.DataFrame:
     frame = pd.read_csv(PRIME2)
     frame = frame[frame["Mutant"].str.len().between(8, 15)].reset_index(drop=True)
     frame["allele"] = frame["Allele"].map(allele_name)
-    pct = np.empty(len(frame))
-    for allele, rows in frame.groupby("allele").groups.items():
-        pred = predict(frame.loc[rows, "Mutant"].tolist(), [allele], model=model)
-        pct[frame.index.get_indexer(rows)] = pred["percentile"].to_numpy()
-    frame["vaxmix"] = pct
+    frame["vaxmix"] = percentile_per_row(frame, "Mutant", model)
     immunogenic = frame["Immunogenicity"].to_numpy() == 1
     tested = frame["Random"].to_numpy() == 0
     rows = []
@@ -160,11 +165,7 @@ def hcc1395_benchmark(model: str | None) -> pd.DataFrame:
     }
     frame = pd.read_csv(HCC1395, sep="\t", usecols=list(cols)).rename(columns=cols)
     frame = frame.dropna(subset=["netmhcpan_el"])
-    scores = np.empty(len(frame))
-    for allele, rows in frame.groupby("allele").groups.items():
-        pred = predict(frame.loc[rows, "peptide"].tolist(), [allele], model=model)
-        scores[frame.index.get_indexer(rows)] = pred["percentile"].to_numpy()
-    frame["vaxmix"] = scores
+    frame["vaxmix"] = percentile_per_row(frame, "peptide", model)
     label = (frame["netmhcpan_el"] < 2).to_numpy()
     out = []
     for allele, part in [("pooled", frame), *frame.groupby("allele")]:

@@ -185,7 +185,7 @@ def predict(
     )
     affinity = cross_aff[layout.peptide_index, layout.allele_index]
     presentation = cross_pres[layout.peptide_index, layout.allele_index]
-    tables = [calibrations.get(layout.unique_alleles)[a] for a in layout.unique_alleles]
+    tables = list(calibrations.get(layout.unique_alleles).values())  # unique_alleles order
     # percentile: the mean of the two heads' percentiles, re-ranked on the background
     # (calibration module docstring; chosen on held-out cell lines, docs/mhc.md)
     combined = combined_score(

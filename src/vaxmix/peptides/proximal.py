@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from vaxmix.peptides.windows import first_protein_position
 from vaxmix.variants.phased import PhasedVariants
 
 __all__ = ["ProximalResult", "apply_proximal_variants"]
@@ -27,11 +28,6 @@ class ProximalResult:
 
     table: pd.DataFrame
     counts: Counter = field(default_factory=Counter)
-
-
-def _first_position(protein_position: str) -> int | None:
-    head = str(protein_position).split("-", 1)[0]
-    return int(head) if head.isdigit() else None
 
 
 def apply_proximal_variants(
@@ -53,7 +49,7 @@ def apply_proximal_variants(
         if somatic is None:
             counts["somatic rows not in the phased VCF"] += 1
             continue
-        position = _first_position(record.protein_position)
+        position = first_protein_position(record.protein_position)
         if position is None:
             continue
         phase_set, sides = somatic

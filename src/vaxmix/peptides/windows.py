@@ -24,7 +24,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["STANDARD_AMINO_ACIDS", "Window", "WindowSkip", "build_window"]
+__all__ = ["STANDARD_AMINO_ACIDS", "Window", "WindowSkip", "build_window",
+           "first_protein_position"]
 
 STANDARD_AMINO_ACIDS = frozenset("ACDEFGHIKLMNPQRSTVWY")
 
@@ -56,8 +57,9 @@ class WindowSkip:
     reason: str
 
 
-def _first_position(protein_position: str) -> int | None:
-    head = protein_position.split("-", 1)[0]
+def first_protein_position(protein_position: str) -> int | None:
+    """First residue of VEP's Protein_position (``"58"``, ``"726-727"``); None if unparseable."""
+    head = str(protein_position).split("-", 1)[0]
     return int(head) if head.isdigit() else None
 
 
@@ -116,7 +118,7 @@ def build_window(
         Frameshift residues kept past the variant (pVACseq ``-d``, default 1000; ``None`` = all).
     """
     flank = length - 1
-    first = _first_position(protein_position)
+    first = first_protein_position(protein_position)
     if first is None:
         return WindowSkip("unparseable protein position")
     if variant_type == "stop_lost":

@@ -139,14 +139,22 @@ def load_affinity_wheel(wheel: Path, known: dict[str, str]) -> AffinityData:
     return AffinityData(frame.reset_index(drop=True), sha256_file(wheel))
 
 
+def _ligand_pairs(
+    allele: pd.Series, peptide: pd.Series, known: dict[str, str], max_length: int = MAX_LENGTH
+) -> pd.DataFrame:
+    """Distinct (allele, peptide) pairs of a known allele and 8–``max_length`` standard residues."""
+    frame = pd.DataFrame({"allele": allele.astype(str).to_numpy(),
+                          "peptide": peptide.astype(str).str.upper().to_numpy()})
+    keep = (frame["allele"].isin(known.keys()).to_numpy() & _valid_peptide(frame["peptide"])
+            & (frame["peptide"].str.len() <= max_length).to_numpy())
+    return frame[keep].drop_duplicates().reset_index(drop=True)
+
+
 def load_maptac_class1(path: Path, known: dict[str, str]) -> pd.DataFrame:
     """MAPTAC class I ligands (allele, peptide) with 8–15 standard residues and a known allele."""
     frame = pd.read_csv(path)
     frame = frame[frame["mhc_class"] == "I"]
-    frame = frame.rename(columns={"mhc_restriction": "allele"})[["allele", "peptide"]]
-    frame = frame[frame["allele"].isin(known.keys())]
-    frame = frame[_valid_peptide(frame["peptide"])]
-    return frame.drop_duplicates().reset_index(drop=True)
+    return _ligand_pairs(frame["mhc_restriction"], frame["peptide"], known)
 
 
 IMMUNOTYPE_MEMBER = "immunotype/data/lookup_db.csv"
@@ -160,12 +168,7 @@ def load_immunotype_ligands(wheel: Path, known: dict[str, str]) -> pd.DataFrame:
     """
     with zipfile.ZipFile(wheel) as archive, archive.open(IMMUNOTYPE_MEMBER) as handle:
         raw = pd.read_csv(handle, usecols=["peptide", "allele"])
-    frame = pd.DataFrame({"allele": raw["allele"].astype(str),
-                          "peptide": raw["peptide"].astype(str).str.upper()})
-    frame = frame[frame["allele"].isin(known.keys()).to_numpy()
-                  & _valid_peptide(frame["peptide"])
-                  & (frame["peptide"].str.len() <= 14).to_numpy()]
-    return frame.drop_duplicates().reset_index(drop=True)
+    return _ligand_pairs(raw["allele"], raw["peptide"], known, max_length=14)
 
 
 #: sample → (file inside the hitlist wheel, HLA-A/B/C genotype); genotypes as reported by the

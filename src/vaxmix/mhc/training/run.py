@@ -53,6 +53,16 @@ def download_immunotype_wheel(cache: Path) -> Path:
     return download_wheel(IMMUNOTYPE_REQUIREMENT, cache)
 
 
+def _optional_wheel(path: Path | None, wanted: bool, requirement: str,
+                    cache: Path) -> Path | None:
+    """The wheel given by path, else downloaded when ``wanted``, else None."""
+    if path is None and wanted:
+        path = download_wheel(requirement, cache)
+    if path is not None and not path.is_file():
+        raise InputError(f"{requirement.split('==')[0]} wheel not found", path=path)
+    return path
+
+
 def run_training(args: argparse.Namespace) -> int:
     """Train, export and calibrate; everything lands in ``args.out`` only on success."""
     try:
@@ -86,16 +96,11 @@ def run_training(args: argparse.Namespace) -> int:
             wheel = args.mhcnuggets_wheel or download_mhcnuggets_wheel(args.out / ".cache")
             if not wheel.is_file():
                 raise InputError("mhcnuggets wheel not found", path=wheel)
-            hitlist = args.hitlist_wheel
-            if hitlist is None and args.multiallelic:
-                hitlist = download_hitlist_wheel(args.out / ".cache")
-            if hitlist is not None and not hitlist.is_file():
-                raise InputError("hitlist wheel not found", path=hitlist)
-            immunotype = args.immunotype_wheel
-            if immunotype is None and args.immunotype:
-                immunotype = download_immunotype_wheel(args.out / ".cache")
-            if immunotype is not None and not immunotype.is_file():
-                raise InputError("immunotype wheel not found", path=immunotype)
+            cache = args.out / ".cache"
+            hitlist = _optional_wheel(args.hitlist_wheel, args.multiallelic,
+                                      HITLIST_REQUIREMENT, cache)
+            immunotype = _optional_wheel(args.immunotype_wheel, args.immunotype,
+                                         IMMUNOTYPE_REQUIREMENT, cache)
             dataset_path = stage / "train_class1.npz"
             print(json.dumps(build_dataset(wheel, args.maptac_dir, dataset_path, hitlist,
                                            immunotype)))
