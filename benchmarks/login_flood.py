@@ -148,13 +148,19 @@ def _measure(base: str, clients: int, each: int, stop_at: float) -> int:
     viewer.close()
 
     print(f"load average: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
-    print(f"flood: {clients} clients x {each} bad sign-ins on {base}, {flood_s:.1f} s, "
-          f"status codes {dict(sorted(codes.items()))}")
-    print(f"viewer page alone:        p50 {statistics.median(alone) * 1000:8.1f} ms, "
-          f"p95 {_pct(alone, 0.95) * 1000:8.1f} ms (n={len(alone)})")
+    print(
+        f"flood: {clients} clients x {each} bad sign-ins on {base}, {flood_s:.1f} s, "
+        f"status codes {dict(sorted(codes.items()))}"
+    )
+    print(
+        f"viewer page alone:        p50 {statistics.median(alone) * 1000:8.1f} ms, "
+        f"p95 {_pct(alone, 0.95) * 1000:8.1f} ms (n={len(alone)})"
+    )
     if during:
-        print(f"viewer page during flood: p50 {statistics.median(during) * 1000:8.1f} ms, "
-              f"p95 {_pct(during, 0.95) * 1000:8.1f} ms (n={len(during)})")
+        print(
+            f"viewer page during flood: p50 {statistics.median(during) * 1000:8.1f} ms, "
+            f"p95 {_pct(during, 0.95) * 1000:8.1f} ms (n={len(during)})"
+        )
     return 0
 
 

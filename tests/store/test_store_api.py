@@ -175,9 +175,18 @@ def test_review_through_the_form_is_stored_shown_and_audited(app, loaded: Regist
 
 def test_design_approval_and_versioning_through_the_app(app, loaded: Registry) -> None:
     client, csrf = login(app, "rita")
+    # Without the confirmation page's "confirm" field nothing is approved: back to that page.
+    response = client.post("/designs/1/approve", data={"csrf_token": csrf}, follow_redirects=False)
+    assert response.status_code == 303 and response.headers["location"] == "/designs/1/approve"
+    with loaded.read() as session:
+        assert session.get(Design, 1).status == "draft"
+    confirm = client.get("/designs/1/approve").text
+    assert 'id="confirm-approve"' in confirm and "freezes it" in confirm
     assert (
         client.post(
-            "/designs/1/approve", data={"csrf_token": csrf}, follow_redirects=False
+            "/designs/1/approve",
+            data={"csrf_token": csrf, "confirm": "yes"},
+            follow_redirects=False,
         ).status_code
         == 303
     )
@@ -185,7 +194,8 @@ def test_design_approval_and_versioning_through_the_app(app, loaded: Registry) -
     assert 'id="design-status">approved<' in page and 'id="approved-by">rita<' in page
     assert 'id="approve-design"' not in page
     # A second approval is a conflict.
-    assert client.post("/designs/1/approve", data={"csrf_token": csrf}).status_code == 409
+    again = client.post("/designs/1/approve", data={"csrf_token": csrf, "confirm": "yes"})
+    assert again.status_code == 409
     response = client.post(
         "/designs/1/edit",
         data={

@@ -264,13 +264,27 @@ def test_reimport_adds_class_2_candidates_to_a_run_imported_without_them(
     assert actions == ["run.import", "design.create", "run.import_class2"]
 
 
-def test_design_page_keeps_a_selected_index_that_no_table_lists(loaded2: Registry) -> None:
+def test_design_page_keeps_a_selected_index_that_no_table_lists(
+    registry: Registry, class2_run: Path
+) -> None:
     """``vaxmix design`` may select a variant's window on another transcript than the
-    aggregated row's Index; the design page must show it (checked) so a save keeps it."""
+    aggregated row's Index; the design page must show it (checked) so a save keeps it. A
+    reviewer cannot add an Index the run does not have (issue 16 item 6)."""
     other = "118.MSH6.ENST00000999999.1.missense.1255D/N"
-    client, csrf = _login(loaded2, "rita")
+    selection = class2_run / "vaccine" / "selection.tsv"
+    with open(selection, "a", encoding="utf-8") as handle:
+        handle.write(f"6\t{other}\tMSH6\tD1255N\tRTLFSTHYHSLVENYSQNVAVRLGHMA\t14\tVENYSQNVA\n")
+    load_registry(registry, class2_run)
+    client, csrf = _login(registry, "rita")
     client.post("/designs/1/edit", data={"candidate": [other, MSH6_INDEX], "csrf_token": csrf})
     page = client.get("/designs/1").text
     boxes = re.findall(r'<input type="checkbox" name="candidate" value="([^"]+)" ?(checked)?', page)
     assert {v for v, checked in boxes if checked} == {other, MSH6_INDEX}
     assert boxes[-1] == (other, "checked")
+    forged = "1.FAKE.ENST00000000001.1.missense.1A/B"
+    response = client.post(
+        "/designs/1/edit", data={"candidate": [forged, MSH6_INDEX], "csrf_token": csrf}
+    )
+    assert response.status_code == 400 and "not a variant of run 1" in response.text
+    with registry.read() as session:
+        assert session.get(Design, 1).content["candidates"] == [other, MSH6_INDEX]

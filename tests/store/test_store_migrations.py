@@ -79,7 +79,7 @@ def test_0002_upgrades_a_0001_registry_with_data(empty_db_url: str) -> None:
     registry = open_registry(empty_db_url)  # upgrade head
     try:
         with registry.engine.connect() as conn:
-            assert conn.scalar(text("SELECT version_num FROM alembic_version")) == "0002"
+            assert conn.scalar(text("SELECT version_num FROM alembic_version")) == "0003"
             after = {t: _rows(conn, t) for t in before}
         # Every row kept; existing candidates are class I.
         assert [r.pop("mhc_class") for r in after["candidate"]] == ["I", "I"]
@@ -145,7 +145,29 @@ def test_0002_downgrades_to_0001_and_back(empty_db_url: str, hcc1395_run) -> Non
         import_run(registry, hcc1395_run, actor="test")  # back-fills class II
         with pytest.raises(RuntimeError, match="class II candidates"):
             downgrade(registry.engine, "0001")
-        with registry.engine.connect() as conn:
-            assert conn.scalar(text("SELECT version_num FROM alembic_version")) == "0002"
+        with registry.engine.connect() as conn:  # the whole downgrade was rolled back
+            assert conn.scalar(text("SELECT version_num FROM alembic_version")) == "0003"
+    finally:
+        registry.close()
+
+
+def test_0003_adds_server_side_sessions_and_downgrades(empty_db_url: str) -> None:
+    """0003 adds ``app_session`` (token hash unique, user foreign key); downgrade drops it."""
+    registry = open_registry(empty_db_url)
+    try:
+        inspector = inspect(registry.engine)
+        columns = {c["name"] for c in inspector.get_columns("app_session")}
+        assert columns == {
+            "id", "user_id", "token_hash", "created_at", "revoked_at", "revoked_by",
+            "revoked_reason",
+        }  # fmt: skip
+        fks = inspector.get_foreign_keys("app_session")
+        assert [(f["referred_table"], f["constrained_columns"]) for f in fks] == [
+            ("app_user", ["user_id"])
+        ]
+        downgrade(registry.engine, "0002")
+        assert "app_session" not in inspect(registry.engine).get_table_names()
+        upgrade(registry.engine)
+        assert "app_session" in inspect(registry.engine).get_table_names()
     finally:
         registry.close()

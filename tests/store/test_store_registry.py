@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
+from store_helpers import ARID1B_INDEX, MSH6_INDEX
 
 from vaxmix.cli import main
 from vaxmix.common.errors import InputError
@@ -81,18 +82,19 @@ def test_decision_history_and_current_decision(loaded: Registry) -> None:
 
 
 def test_approved_design_is_frozen_and_edit_makes_a_new_version(loaded: Registry) -> None:
-    edit_id = edit_design(loaded, 1, ["a"], "draft edit", "rita")
+    a, b = MSH6_INDEX, ARID1B_INDEX
+    edit_id = edit_design(loaded, 1, [a], "draft edit", "rita")
     assert edit_id == 1  # a draft is edited in place
     approve_design(loaded, 1, "rita")
     with pytest.raises(RegistryError, match="already approved"):
         approve_design(loaded, 1, "admin")
-    new_id = edit_design(loaded, 1, ["a", "b"], "after sign-off", "admin")
+    new_id = edit_design(loaded, 1, [a, b], "after sign-off", "admin")
     assert new_id != 1
     with loaded.read() as session:
         old, new = session.get(Design, 1), session.get(Design, new_id)
-        assert (old.status, old.version, old.content["candidates"]) == ("approved", 1, ["a"])
+        assert (old.status, old.version, old.content["candidates"]) == ("approved", 1, [a])
         assert (new.status, new.version, new.parent_id) == ("draft", 2, 1)
-        assert new.content["candidates"] == ["a", "b"]
+        assert new.content["candidates"] == [a, b]
         assert new.content["construct"] == old.content["construct"]
     # The database itself refuses to change an approved design (trigger), whatever the client.
     with pytest.raises(DBAPIError, match="frozen"), loaded.write() as session:
@@ -177,7 +179,7 @@ def test_export_has_history_designs_and_audit(loaded: Registry) -> None:
 
 def test_schema_is_created_by_alembic(registry: Registry) -> None:
     with registry.read() as session:
-        assert session.scalar(text("SELECT version_num FROM alembic_version")) == "0002"
+        assert session.scalar(text("SELECT version_num FROM alembic_version")) == "0003"
         assert session.scalar(select(func.count()).select_from(Candidate)) == 0
     if registry.dialect == "sqlite":
         with registry.read() as session:

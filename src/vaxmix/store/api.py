@@ -1,14 +1,15 @@
 """The JSON API of the review app (mounted under ``/api``).
 
 Clients sign in with ``POST /api/login`` (JSON), keep the session cookie, and send the returned
-CSRF token in the ``X-CSRF-Token`` header of every write.
+CSRF token in the ``X-CSRF-Token`` header of every write; ``POST /api/logout`` revokes the
+session. Bodies must be JSON objects of valid UTF-8 text: anything else is a 4xx, never a 500.
 """
 
 import json
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Path, Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import select
 
@@ -17,17 +18,48 @@ from vaxmix.store import service
 from vaxmix.store.audit import verify_chain
 from vaxmix.store.db import Registry
 from vaxmix.store.models import AuditEntry, ReviewDecision, Run
-from vaxmix.store.security import SESSION_COOKIE, SESSION_MAX_AGE_S, Signer
+from vaxmix.store.security import SESSION_COOKIE, SESSION_MAX_AGE_S, revoke_session
 from vaxmix.store.web_helpers import decided, set_cookie
 
-__all__ = ["api_router"]
+__all__ = ["api_router", "json_object", "text_field"]
+
+MAX_ID = 2**31 - 1  # the registry's Integer columns (32-bit on PostgreSQL)
+DbId = Annotated[int, Path(ge=1, le=MAX_ID)]
+
+
+async def json_object(request: Request) -> dict[str, Any]:
+    """The request body as a JSON object; 415 for another type, 400 when it is not one."""
+    if not request.headers.get("content-type", "").startswith("application/json"):
+        raise HTTPException(status_code=415, detail="send JSON (Content-Type: application/json)")
+    raw = await request.body()
+    try:
+        body = json.loads(raw)
+    except (ValueError, RecursionError) as exc:  # JSONDecodeError and UnicodeDecodeError
+        raise HTTPException(status_code=400, detail="the body is not valid JSON") from exc
+    if not isinstance(body, dict):
+        raise HTTPException(status_code=400, detail="send a JSON object")
+    return body
+
+
+def text_field(body: dict[str, Any], key: str, required: bool = False) -> str:
+    """``body[key]`` as text: a JSON string of valid Unicode (no lone surrogates), else 400."""
+    value = body.get(key)
+    if value is None and not required:
+        return ""
+    if not isinstance(value, str):
+        raise HTTPException(status_code=400, detail=f"{key} must be a string")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise HTTPException(status_code=400, detail=f"{key} is not valid Unicode") from exc
+    return value
 
 
 def api_router(
     registry: Registry,
-    signer: Signer,
     secure_cookies: bool,
-    sign_in: Callable[[str, str, str], int | None],
+    sign_in: Callable[[str, str, Request], Awaitable[int | None]],
+    new_session_cookie: Callable[[int], Awaitable[tuple[str, str]]],
     ApiUser: Any,
     Reviewer: Any,
 ) -> APIRouter:
@@ -40,21 +72,24 @@ def api_router(
 
     @router.post("/login")
     async def api_login(request: Request) -> Response:
-        if not request.headers.get("content-type", "").startswith("application/json"):
-            raise HTTPException(status_code=415, detail="send JSON")
-        body = await request.json()
-        if not isinstance(body, dict):
-            raise HTTPException(status_code=400, detail="send a JSON object")
-        user_id = sign_in(
-            str(body.get("username", "")),
-            str(body.get("password", "")),
-            request.client.host if request.client else "",
+        body = await json_object(request)
+        user_id = await sign_in(
+            text_field(body, "username", required=True),
+            text_field(body, "password", required=True),
+            request,
         )
         if user_id is None:
             raise HTTPException(status_code=401, detail="wrong user name or password")
-        cookie, csrf = signer.new_session(user_id)
+        cookie, csrf = await new_session_cookie(user_id)
         response = JSONResponse({"csrf_token": csrf})
         set_cookie(response, SESSION_COOKIE, cookie, SESSION_MAX_AGE_S, secure_cookies)
+        return response
+
+    @router.post("/logout")
+    def api_logout(user: Reviewer) -> Response:
+        revoke_session(registry, user.token, user.username, "sign-out")
+        response = JSONResponse({"signed_out": True})
+        response.delete_cookie(SESSION_COOKIE)
         return response
 
     @router.get("/session")
@@ -71,7 +106,7 @@ def api_router(
 
     @router.get("/runs/{run_id}/candidates")
     def api_candidates(
-        run_id: int, user: ApiUser, mhc_class: str | None = None
+        run_id: DbId, user: ApiUser, mhc_class: str | None = None
     ) -> list[dict[str, Any]]:
         """The run's candidates (class I, then class II); ``?mhc_class=I`` or ``II`` filters."""
         if mhc_class not in (None, "I", "II"):
@@ -98,21 +133,19 @@ def api_router(
             ]
 
     @router.post("/candidates/{candidate_id}/review")
-    async def api_review(request: Request, candidate_id: int, user: Reviewer) -> dict[str, Any]:
-        body = await request.json()
-        if not isinstance(body, dict):
-            raise HTTPException(status_code=400, detail="send a JSON object")
+    async def api_review(request: Request, candidate_id: DbId, user: Reviewer) -> dict[str, Any]:
+        body = await json_object(request)
         decision_id = service.record_decision(
             registry,
             candidate_id,
-            str(body.get("decision", "")),
-            str(body.get("comment", "")),
+            text_field(body, "decision", required=True),
+            text_field(body, "comment"),
             user.username,
         )
         return {"decision_id": decision_id}
 
     @router.get("/candidates/{candidate_id}/decisions")
-    def api_decisions(candidate_id: int, user: ApiUser) -> list[dict[str, Any]]:
+    def api_decisions(candidate_id: DbId, user: ApiUser) -> list[dict[str, Any]]:
         with registry.read() as session:
             rows = session.scalars(
                 select(ReviewDecision)
@@ -131,7 +164,7 @@ def api_router(
             ]
 
     @router.post("/designs/{design_id}/approve")
-    def api_approve(design_id: int, user: Reviewer) -> dict[str, Any]:
+    def api_approve(design_id: DbId, user: Reviewer) -> dict[str, Any]:
         service.approve_design(registry, design_id, user.username)
         return {"design_id": design_id, "status": "approved"}
 

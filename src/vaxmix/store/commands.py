@@ -1,12 +1,15 @@
-"""``vaxmix registry ...`` (init, import, list, export, add-user, audit) and ``vaxmix serve``."""
+"""``vaxmix registry ...`` (init, import, list, export, add-user, set-password, revoke-sessions,
+audit) and ``vaxmix serve``."""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import getpass
-import json
 import os
 import sys
+from collections.abc import Iterator
+from pathlib import Path
 
 __all__ = ["register"]
 
@@ -75,6 +78,23 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     user.set_defaults(handler=_add_user)
 
+    passwd = actions.add_parser(
+        "set-password", help="set a user's password (signs the user out everywhere)"
+    )
+    passwd.add_argument("username")
+    passwd.add_argument("--db", default=None, help=DB_HELP)
+    passwd.add_argument(
+        "--password-stdin", action="store_true", help="read the password from standard input"
+    )
+    passwd.set_defaults(handler=_set_password)
+
+    revoke = actions.add_parser(
+        "revoke-sessions", help="sign a user out everywhere (revoke every live session)"
+    )
+    revoke.add_argument("username")
+    revoke.add_argument("--db", default=None, help=DB_HELP)
+    revoke.set_defaults(handler=_revoke_sessions)
+
     audit = actions.add_parser("audit", help="verify the audit log's hash chain")
     audit.add_argument("--db", default=None, help=DB_HELP)
     audit.set_defaults(handler=_audit)
@@ -85,6 +105,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument(
         "--secure-cookies", action="store_true", help="mark cookies Secure (behind HTTPS)"
+    )
+    serve.add_argument(
+        "--trusted-proxy",
+        action="append",
+        default=[],
+        metavar="ADDR",
+        help="address or network (10.0.0.0/8) of a reverse proxy whose X-Forwarded-For names "
+        "the client, for the sign-in throttle; repeatable. Without it the header is ignored",
+    )
+    serve.add_argument(
+        "--login-concurrency",
+        type=int,
+        default=2,
+        metavar="N",
+        help="password checks (argon2id, ~64 MiB each) run at once (default 2)",
     )
     serve.set_defaults(handler=_serve)
 
@@ -104,16 +139,41 @@ def _init(args: argparse.Namespace) -> int:
     return 0
 
 
+@contextlib.contextmanager
+def _new_file_removed_on_error(db: str | None) -> Iterator[None]:
+    """Remove a SQLite registry this command created if the command fails (no empty file)."""
+    from vaxmix.store.db import sqlite_path
+
+    path = sqlite_path(db)
+    existed = path is None or path.exists()
+    try:
+        yield
+    except BaseException:
+        if not existed:
+            for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+                leftover.unlink(missing_ok=True)
+        raise
+
+
 def _import(args: argparse.Namespace) -> int:
+    from vaxmix.common.errors import InputError
     from vaxmix.store.db import open_registry
     from vaxmix.store.service import count_candidates, import_run
 
-    registry = open_registry(args.db)
-    try:
-        run_id, created = import_run(registry, args.run_dir, _actor(), args.patient, args.sample)
-        counts = count_candidates(registry, run_id)
-    finally:
-        registry.close()
+    folder = Path(args.run_dir)
+    if not folder.is_dir():
+        raise InputError("run folder not found", path=folder)
+    if not (folder / "run.json").is_file():
+        raise InputError("not a vaxmix run folder: run.json is missing", path=folder)
+    with _new_file_removed_on_error(args.db):
+        registry = open_registry(args.db)
+        try:
+            run_id, created = import_run(
+                registry, args.run_dir, _actor(), args.patient, args.sample
+            )
+            counts = count_candidates(registry, run_id)
+        finally:
+            registry.close()
     state = "imported" if created else "was already imported"
     print(f"run {run_id} {state}: {counts['I']} class I, {counts['II']} class II candidates")
     return 0
@@ -153,14 +213,13 @@ def _list(args: argparse.Namespace) -> int:
 
 def _export(args: argparse.Namespace) -> int:
     from vaxmix.common.atomic import atomic_write
-    from vaxmix.store.db import open_registry
-    from vaxmix.store.service import NotFound, export_run, write_evaluated_aggregated
+    from vaxmix.store.service import NotFound, export_text, write_evaluated_aggregated
 
-    registry = open_registry(args.db)
+    registry = _open_existing(args.db)
     try:
         with registry.read() as session:
             try:
-                data = export_run(session, args.run_id)
+                text = export_text(session, args.run_id)
                 for out, mhc_class in (
                     (args.evaluated_tsv, "I"),
                     (args.evaluated_class2_tsv, "II"),
@@ -173,26 +232,49 @@ def _export(args: argparse.Namespace) -> int:
                 return 2
     finally:
         registry.close()
-    text = json.dumps(data, indent=1, sort_keys=True, default=str)
     if args.out:
         with atomic_write(args.out, encoding="utf-8") as handle:
-            handle.write(text + "\n")
+            handle.write(text)
     else:
-        print(text)
+        sys.stdout.write(text)
     return 0
 
 
-def _add_user(args: argparse.Namespace) -> int:
+def _read_password(username: str, from_stdin: bool, command: str) -> str:
+    """The new password: one line of standard input, or asked twice on the terminal.
+
+    Without a terminal (a script, a pipe, a container without ``-t``) ``getpass`` cannot ask:
+    say so and name ``--password-stdin`` instead of failing with ``EOFError``.
+    """
     from vaxmix.common.errors import InputError
+
+    if from_stdin:
+        line = sys.stdin.readline()
+        if not line:
+            raise InputError("no password on standard input", field="--password-stdin")
+        return line.rstrip("\r\n")
+    no_terminal = InputError(
+        "no terminal to ask for the password; pipe it instead: "
+        f"printf '%s\\n' \"$PASSWORD\" | vaxmix registry {command} {username} --password-stdin",
+        field="--password-stdin",
+    )
+    if not sys.stdin.isatty():
+        raise no_terminal
+    try:
+        password = getpass.getpass(f"password for {username}: ")
+        again = getpass.getpass("again: ")
+    except EOFError:
+        raise no_terminal from None
+    if again != password:
+        raise InputError("the two passwords differ", field="password")
+    return password
+
+
+def _add_user(args: argparse.Namespace) -> int:
     from vaxmix.store.db import open_registry
     from vaxmix.store.service import add_user
 
-    if args.password_stdin:
-        password = sys.stdin.readline().rstrip("\n")
-    else:
-        password = getpass.getpass(f"password for {args.username}: ")
-        if getpass.getpass("again: ") != password:
-            raise InputError("the two passwords differ", field="password")
+    password = _read_password(args.username, args.password_stdin, "add-user")
     registry = open_registry(args.db)
     try:
         user_id = add_user(registry, args.username, password, args.role, _actor())
@@ -200,6 +282,45 @@ def _add_user(args: argparse.Namespace) -> int:
         registry.close()
     print(f"user {args.username} ({args.role}) created with id {user_id}")
     return 0
+
+
+def _set_password(args: argparse.Namespace) -> int:
+    from vaxmix.store.service import set_password
+
+    password = _read_password(args.username, args.password_stdin, "set-password")
+    registry = _open_existing(args.db)
+    try:
+        revoked = set_password(registry, args.username, password, _actor())
+    finally:
+        registry.close()
+    print(f"password of {args.username} changed; {revoked} live session(s) revoked")
+    return 0
+
+
+def _revoke_sessions(args: argparse.Namespace) -> int:
+    from vaxmix.store.service import revoke_sessions
+
+    registry = _open_existing(args.db)
+    try:
+        revoked = revoke_sessions(registry, args.username, _actor())
+    finally:
+        registry.close()
+    print(f"{args.username}: {revoked} live session(s) revoked")
+    return 0
+
+
+def _open_existing(db: str | None):
+    """Open a registry that must exist already (refuse to create an empty one)."""
+    from vaxmix.common.errors import InputError
+    from vaxmix.store.db import open_registry, registry_exists, registry_url
+
+    if not registry_exists(db):
+        raise InputError(
+            f"no registry at {registry_url(db)}: create it with `vaxmix registry init`, "
+            "then add a user with `vaxmix registry add-user NAME --role reviewer`",
+            field="--db",
+        )
+    return open_registry(db)
 
 
 def _audit(args: argparse.Namespace) -> int:
@@ -220,15 +341,61 @@ def _audit(args: argparse.Namespace) -> int:
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from vaxmix.common.errors import InputError
     from vaxmix.store.app import create_app
-    from vaxmix.store.db import open_registry
+    from vaxmix.store.limits import HashGate
+    from vaxmix.store.security import TrustedProxies
 
-    registry = open_registry(args.db)
-    app = create_app(registry, secure_cookies=args.secure_cookies)
+    try:
+        trusted = TrustedProxies.parse(args.trusted_proxy)
+    except ValueError as exc:
+        raise InputError(str(exc), field="--trusted-proxy") from exc
+    if args.login_concurrency < 1:
+        raise InputError("must be at least 1", field="--login-concurrency")
+    registry = _open_existing(args.db)
+    if not _has_users(registry):
+        registry.close()
+        raise InputError(
+            "the registry has no users, so nobody could sign in: add one with "
+            "`vaxmix registry add-user NAME --role reviewer` (see `vaxmix registry init`)",
+            field="--db",
+        )
+    app = create_app(
+        registry,
+        secure_cookies=args.secure_cookies,
+        trusted_proxies=trusted,
+        hash_gate=HashGate(concurrency=args.login_concurrency),
+    )
     if args.host not in ("127.0.0.1", "localhost", "::1"):
         print(
             f"warning: serving on {args.host}; put it behind HTTPS and use --secure-cookies",
             file=sys.stderr,
         )
-    uvicorn.run(app, host=args.host, port=args.port, log_level=os.environ.get("VAXMIX_LOG", "info"))
+    uvicorn.run(app, **serve_options(args.host, args.port))
     return 0
+
+
+def serve_options(host: str, port: int) -> dict:
+    """uvicorn settings of ``vaxmix serve``.
+
+    ``proxy_headers`` is off: uvicorn would otherwise take the client address from
+    X-Forwarded-For of any peer in ``FORWARDED_ALLOW_IPS`` (127.0.0.1 by default), letting a
+    local client rotate it past the sign-in throttle; the app reads the header itself, and only
+    from ``--trusted-proxy`` peers.
+    """
+    return {
+        "host": host,
+        "port": port,
+        "log_level": os.environ.get("VAXMIX_LOG", "info"),
+        "proxy_headers": False,
+        "server_header": False,
+    }
+
+
+def _has_users(registry) -> bool:  # noqa: ANN001 (Registry, imported lazily)
+    from sqlalchemy import func, select
+
+    from vaxmix.store.models import User
+
+    with registry.read() as session:
+        return bool(session.scalar(select(func.count()).select_from(User)))

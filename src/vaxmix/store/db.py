@@ -26,7 +26,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from vaxmix.common.errors import InputError
 
-__all__ = ["DEFAULT_REGISTRY", "Registry", "open_registry", "registry_url"]
+__all__ = [
+    "DEFAULT_REGISTRY",
+    "Registry",
+    "open_registry",
+    "registry_exists",
+    "registry_url",
+    "sqlite_path",
+]
 
 DEFAULT_REGISTRY = "vaxmix-registry.sqlite"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -168,3 +175,30 @@ def open_registry(url: str | os.PathLike[str] | None = None, migrate: bool = Tru
         read_sessions=sessionmaker(engine, expire_on_commit=False),
         write_sessions=sessionmaker(writer, expire_on_commit=False),
     )
+
+
+def sqlite_path(url: str | os.PathLike[str] | None) -> Path | None:
+    """The file of a SQLite registry (``None`` for an in-memory or a server registry)."""
+    parsed = make_url(registry_url(url))
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database)
+
+
+def registry_exists(url: str | os.PathLike[str] | None) -> bool:
+    """Whether a registry was made at ``url`` (a non-empty SQLite file, or a server database
+    holding the schema), without creating anything."""
+    path = sqlite_path(url)
+    if path is not None:
+        return path.is_file() and path.stat().st_size > 0
+    from sqlalchemy import inspect
+
+    try:
+        engine = create_engine(registry_url(url))
+    except (ArgumentError, ModuleNotFoundError) as exc:
+        raise InputError(f"cannot open registry: {exc}", field="--db") from exc
+    try:
+        with engine.connect() as connection:
+            return inspect(connection).has_table("alembic_version")
+    finally:
+        engine.dispose()

@@ -16,6 +16,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 __all__ = [
     "DECISIONS",
     "ROLES",
+    "AppSession",
     "AuditEntry",
     "Base",
     "Candidate",
@@ -57,6 +58,24 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(16))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[str] = mapped_column(String(40))
+
+
+class AppSession(Base):
+    """One sign-in; the cookie holds a random token whose sha256 is ``token_hash``.
+
+    A session is valid while ``revoked_at`` is empty and its signed cookie is younger than
+    ``SESSION_MAX_AGE_S`` (migration 0003).
+    """
+
+    __tablename__ = "app_session"
+    __table_args__ = (Index("ix_app_session_user", "user_id", "revoked_at"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[str] = mapped_column(String(40))
+    revoked_at: Mapped[str | None] = mapped_column(String(40))
+    revoked_by: Mapped[str | None] = mapped_column(String(64))
+    revoked_reason: Mapped[str | None] = mapped_column(String(64))
 
 
 class Patient(Base):

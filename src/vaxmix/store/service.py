@@ -42,14 +42,19 @@ __all__ = [
     "add_user",
     "approve_design",
     "authenticate",
+    "check_text",
     "compare_runs",
     "count_candidates",
     "create_design",
     "current_decisions",
+    "design_problems",
     "edit_design",
     "export_run",
+    "export_text",
     "import_run",
     "record_decision",
+    "revoke_sessions",
+    "set_password",
     "write_evaluated_aggregated",
 ]
 
@@ -76,6 +81,16 @@ class PermissionDenied(RegistryError):
     status = 403
 
 
+def check_text(value: str, field: str) -> str:
+    """``value`` if it is valid Unicode; a lone surrogate (from JSON ``"\\ud800"`` or a form)
+    cannot be stored as UTF-8 and is refused here instead of failing in the database."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise InputError("text is not valid Unicode", field=field) from exc
+    return value
+
+
 # -- users ---------------------------------------------------------------------------------
 
 
@@ -85,10 +100,7 @@ def add_user(registry: Registry, username: str, password: str, role: str, actor:
         raise InputError("use 1-64 letters, digits or . _ @ -", field="username")
     if role not in ROLES:
         raise InputError(f"role must be one of {', '.join(ROLES)}", field="role")
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise InputError(
-            f"password needs at least {MIN_PASSWORD_LENGTH} characters", field="password"
-        )
+    _check_password_rules(password)
     with registry.write() as session:
         if session.scalar(select(User.id).where(User.username == username)) is not None:
             raise InputError(f"user {username!r} already exists", field="username")
@@ -105,6 +117,44 @@ def add_user(registry: Registry, username: str, password: str, role: str, actor:
             session, actor, "user.create", "user", user.id, {"username": username, "role": role}
         )
         return user.id
+
+
+def _check_password_rules(password: str) -> None:
+    check_text(password, "password")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InputError(
+            f"password needs at least {MIN_PASSWORD_LENGTH} characters", field="password"
+        )
+
+
+def set_password(registry: Registry, username: str, password: str, actor: str) -> int:
+    """Give ``username`` a new password and revoke all of its sessions; returns how many.
+
+    Whoever knew the old password (or holds a session made with it) is signed out at once.
+    """
+    from vaxmix.store.security import revoke_user_sessions
+
+    _check_password_rules(password)
+    with registry.write() as session:
+        user = session.scalar(select(User).where(User.username == username))
+        if user is None:
+            raise NotFound(f"no user {username!r}")
+        user.password_hash = _HASHER.hash(password)
+        append_audit(session, actor, "user.password", "user", user.id, {"username": username})
+        return revoke_user_sessions(session, user.id, actor, "password change")
+
+
+def revoke_sessions(registry: Registry, user: int | str, actor: str) -> int:
+    """Sign ``user`` (id or name) out everywhere (an administrator's action); returns how many
+    sessions were live."""
+    from vaxmix.store.security import revoke_user_sessions
+
+    with registry.write() as session:
+        column = User.id if isinstance(user, int) else User.username
+        row = session.scalar(select(User).where(column == user))
+        if row is None:
+            raise NotFound(f"no user {user!r}")
+        return revoke_user_sessions(session, row.id, actor, "revoked by an administrator")
 
 
 def authenticate(session: Session, username: str, password: str) -> User | None:
@@ -315,6 +365,7 @@ def record_decision(
         raise InputError(f"decision must be one of {', '.join(DECISIONS)}", field="decision")
     if len(comment) > MAX_COMMENT_LENGTH:
         raise InputError(f"comment is longer than {MAX_COMMENT_LENGTH} characters", field="comment")
+    check_text(comment, "comment")
     with registry.write() as session:
         candidate = session.get(Candidate, candidate_id)
         if candidate is None:
@@ -417,6 +468,52 @@ def accepted_variants(
     return list(classes), classes
 
 
+def _known_variants(session: Session, run_id: int) -> set[str]:
+    """``Index`` keys a design of ``run_id`` may hold: the run's class I and II candidates and
+    the variants of the design imported with the run folder (``vaccine/construct.json``, whose
+    windows may lie on another transcript than the aggregated row's)."""
+    known = set(session.scalars(select(Candidate.index_key).where(Candidate.run_id == run_id)))
+    for design in session.scalars(
+        select(Design).where(Design.run_id == run_id, Design.parent_id.is_(None))
+    ):
+        if design.content.get("source") == "vaccine/construct.json":
+            known.update(str(i) for i in design.content.get("candidates", []))
+    return known
+
+
+def _unknown_variants(session: Session, run_id: int, candidates: list[str]) -> list[str]:
+    known = _known_variants(session, run_id)
+    return [c for c in candidates if c not in known]
+
+
+def design_problems(session: Session, design: Design) -> list[str]:
+    """Why ``design`` cannot be approved (empty when it can)."""
+    candidates = [str(c) for c in design.content.get("candidates", [])]
+    problems = []
+    if design.status == "approved":
+        problems.append(f"design {design.id} is already approved")
+    if not candidates:
+        problems.append("the design holds no variant")
+    unknown = _unknown_variants(session, design.run_id, candidates)
+    if unknown:
+        problems.append(
+            f"{len(unknown)} variant(s) are not variants of run {design.run_id}: "
+            + ", ".join(unknown[:5])
+            + (" ..." if len(unknown) > 5 else "")
+        )
+    return problems
+
+
+def _check_candidates(session: Session, run_id: int, candidates: list[str]) -> None:
+    for value in candidates:
+        check_text(value, "candidate")
+    unknown = _unknown_variants(session, run_id, candidates)
+    if unknown:
+        raise InputError(
+            f"not a variant of run {run_id}: {', '.join(unknown[:5])}", field="candidate"
+        )
+
+
 def create_design(
     registry: Registry,
     run_id: int,
@@ -433,9 +530,11 @@ def create_design(
     content: dict[str, Any] = {"candidates": list(dict.fromkeys(candidates))}
     if accepted_classes is not None:
         content["accepted_classes"] = accepted_classes
+    check_text(note, "note")
     with registry.write() as session:
         if session.get(Run, run_id) is None:
             raise NotFound(f"no run {run_id}")
+        _check_candidates(session, run_id, content["candidates"])
         design = _new_design(session, run_id, content, note, username, parent_id=None)
         return design.id
 
@@ -445,12 +544,18 @@ def edit_design(
 ) -> int:
     """Change a design's candidates and note; an approved design yields a new draft version.
 
+    An empty ``note`` keeps the design's note (a new version inherits its parent's): a note is
+    never lost to a blank "what changed" field. Variants that the run does not have are refused.
     Returns the id of the edited design (the same id for a draft, a new id otherwise).
     """
+    check_text(note, "note")
     with registry.write() as session:
         design = session.scalar(select(Design).where(Design.id == design_id).with_for_update())
         if design is None:
             raise NotFound(f"no design {design_id}")
+        _check_candidates(session, design.run_id, candidates)
+        if not note.strip():
+            note = design.note
         content = dict(design.content)
         content["candidates"] = list(dict.fromkeys(candidates))
         content.pop("accepted_classes", None)  # hand-edited: no longer "the accepted ones"
@@ -477,8 +582,9 @@ def approve_design(registry: Registry, design_id: int, username: str) -> None:
         design = session.scalar(select(Design).where(Design.id == design_id).with_for_update())
         if design is None:
             raise NotFound(f"no design {design_id}")
-        if design.status == "approved":
-            raise RegistryError(f"design {design_id} is already approved")
+        problems = design_problems(session, design)
+        if problems:
+            raise RegistryError(f"design {design_id} cannot be approved: " + "; ".join(problems))
         design.status = "approved"
         design.approved_by = username
         design.approved_at = now_iso()
@@ -585,6 +691,13 @@ def export_run(session: Session, run_id: int) -> dict[str, Any]:
         "designs": [_row(d) for d in run.designs],
         "audit": [_row(a) for a in audit],
     }
+
+
+def export_text(session: Session, run_id: int) -> str:
+    """``export_run`` as the JSON text ``vaxmix registry export`` writes (and the app serves)."""
+    import json
+
+    return json.dumps(export_run(session, run_id), indent=1, sort_keys=True, default=str) + "\n"
 
 
 def write_evaluated_aggregated(

@@ -1,0 +1,87 @@
+"""A candidate's predicted peptides, read from its run folder for the candidate page.
+
+The registry keeps one row per candidate (the aggregated table's best peptide); a reviewer also
+wants the other peptides of the variant (each length and allele, with MT and WT predictions), as
+in pVACview's per-variant peptide table. They are read on demand from the run folder's
+``all_epitopes.tsv`` (``MHC_Class_II/all_epitopes.tsv`` for class II), streamed row by row so
+that a large table is never held in memory, keeping the candidate's ``Index`` rows only.
+"""
+
+from __future__ import annotations
+
+import csv
+import heapq
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from vaxmix.report.loaders import EPITOPE_FIELDS, NUMERIC_EPITOPE_FIELDS, to_number
+
+__all__ = ["PeptideTable", "candidate_peptides"]
+
+SHOWN = 25  # best peptides by MT IC50 (pVACseq's aggregate inclusion limit is 15)
+
+
+@dataclass
+class PeptideTable:
+    """The best ``rows`` of a candidate (by MT IC50), how many there are, and from where."""
+
+    source: str
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    total: int = 0
+    note: str = ""
+
+
+def candidate_peptides(
+    run_path: str | Path, mhc_class: str, index_key: str, limit: int = SHOWN
+) -> PeptideTable:
+    """Peptides of the candidate ``index_key`` (its ``Index``) in the run folder's table."""
+    relative = "all_epitopes.tsv" if mhc_class == "I" else "MHC_Class_II/all_epitopes.tsv"
+    path = Path(run_path) / relative
+    table = PeptideTable(source=relative)
+    if not path.is_file():
+        table.note = f"the run folder has no {relative}"
+        return table
+    best: list[tuple[float, int, dict[str, Any]]] = []
+    try:
+        with open(path, newline="", encoding="utf-8") as handle:
+            reader = csv.reader(handle, delimiter="\t")
+            header = next(reader, [])
+            columns = _columns(header)
+            if "index" not in columns:
+                table.note = f"{relative} has no Index column"
+                return table
+            at = columns["index"]
+            for n, row in enumerate(reader):
+                if len(row) <= at or row[at] != index_key:
+                    continue
+                record = {
+                    key: _value(key, row[i] if i < len(row) else "") for key, i in columns.items()
+                }
+                table.total += 1
+                ic50 = record.get("ic50_mt")
+                item = (-(ic50 if ic50 is not None else float("inf")), -n, record)
+                if len(best) < limit:
+                    heapq.heappush(best, item)
+                else:
+                    heapq.heappushpop(best, item)
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        table.note = f"{relative} could not be read: {exc}"
+        return table
+    table.rows = [record for _, _, record in sorted(best, key=lambda t: (-t[0], -t[1]))]
+    return table
+
+
+def _columns(header: list[str]) -> dict[str, int]:
+    """Report field -> column number, the first of each field's accepted spellings present."""
+    where = {name: i for i, name in enumerate(header)}
+    columns = {}
+    for key, names in EPITOPE_FIELDS.items():
+        present = next((name for name in names if name in where), None)
+        if present is not None:
+            columns[key] = where[present]
+    return columns
+
+
+def _value(key: str, raw: str) -> Any:
+    return to_number(raw) if key in NUMERIC_EPITOPE_FIELDS else raw
