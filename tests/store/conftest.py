@@ -7,8 +7,6 @@ each test gets a fresh database created on that server and dropped afterwards.
 from __future__ import annotations
 
 import os
-import threading
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,7 +14,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
-from store_helpers import build_run_folder, load_registry
+from store_helpers import build_run_folder, load_registry, serve_in_thread
 
 from vaxmix.store.db import Registry, open_registry
 
@@ -127,22 +125,17 @@ def loaded(registry: Registry, hcc1395_run: Path) -> Registry:
 @pytest.fixture
 def live_server(loaded: Registry) -> Iterator[str]:
     """The app served by uvicorn on 127.0.0.1 in a thread; stopped at the end of the test."""
-    import uvicorn
-
     from vaxmix.store.app import create_app
 
-    config = uvicorn.Config(
-        create_app(loaded), host="127.0.0.1", port=0, log_level="warning", access_log=False
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.05)
-    port = server.servers[0].sockets[0].getsockname()[1]  # port 0: the OS picked a free one
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=20)
+    with serve_in_thread(create_app(loaded)) as url:
+        yield url
+
+
+@pytest.fixture
+def shot_dir(request: pytest.FixtureRequest) -> Path:
+    """Where browser tests write screenshots: ``$VAXMIX_TEST_OUTPUT/store`` or, by default,
+    ``out/test-output/store`` of the checkout (``/out/`` is git-ignored)."""
+    root = os.environ.get("VAXMIX_TEST_OUTPUT") or Path(__file__).parents[2] / "out" / "test-output"
+    folder = Path(root) / "store"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import re
 import shutil
+import threading
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 RUN_DATA = Path(__file__).parents[1] / "report" / "data" / "run"
@@ -64,3 +68,30 @@ def add_class2_table(run_dir: Path) -> Path:
     lines = ["\t".join(CLASS2_COLUMNS), *("\t".join(row) for row in CLASS2_ROWS)]
     path.write_text("\n".join(lines) + "\n")
     return path
+
+
+@contextlib.contextmanager
+def serve_in_thread(app, **options) -> Iterator[str]:
+    """Serve ``app`` with uvicorn on 127.0.0.1 (a free port) in a thread; yields its URL.
+
+    ``options`` are more ``uvicorn.Config`` settings (``vaxmix serve``'s come from
+    ``vaxmix.store.commands.serve_options``).
+    """
+    import uvicorn
+
+    settings = {"host": "127.0.0.1", "port": 0, "log_level": "warning", "access_log": False}
+    settings.update(options)
+    server = uvicorn.Server(uvicorn.Config(app, **settings))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.05)
+    port = server.servers[0].sockets[0].getsockname()[1]  # port 0: the OS picked a free one
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=20)

@@ -346,6 +346,8 @@ def import_run(
                     "construct": folder.construct,
                     "candidates": selected,
                     "source": "vaccine/construct.json",
+                    # kept through edits: the variants `vaxmix design` chose (see _known_variants)
+                    "imported_candidates": selected,
                 },
                 note="imported from the run folder",
                 username=actor,
@@ -470,14 +472,16 @@ def accepted_variants(
 
 def _known_variants(session: Session, run_id: int) -> set[str]:
     """``Index`` keys a design of ``run_id`` may hold: the run's class I and II candidates and
-    the variants of the design imported with the run folder (``vaccine/construct.json``, whose
-    windows may lie on another transcript than the aggregated row's)."""
+    the variants ``vaxmix design`` selected (``vaccine/selection.tsv``, whose windows may lie on
+    another transcript than the aggregated row's), as recorded at import in the imported
+    design's ``imported_candidates`` (which edits never change). A design imported before that
+    record existed lists only its aggregated rows as known: anything else is refused."""
     known = set(session.scalars(select(Candidate.index_key).where(Candidate.run_id == run_id)))
     for design in session.scalars(
         select(Design).where(Design.run_id == run_id, Design.parent_id.is_(None))
     ):
         if design.content.get("source") == "vaccine/construct.json":
-            known.update(str(i) for i in design.content.get("candidates", []))
+            known.update(str(i) for i in design.content.get("imported_candidates", []))
     return known
 
 
