@@ -95,3 +95,19 @@ def serve_in_thread(app, **options) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=20)
+
+
+def signed_in(app, username: str):
+    """A ``TestClient`` signed in through ``/api/login`` and the session's CSRF token."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from fastapi.testclient import TestClient
+
+    client = TestClient(app, base_url="http://127.0.0.1")
+    response = client.post(
+        "/api/login", json={"username": username, "password": PASSWORDS[username]}
+    )
+    assert response.status_code == 200, response.text
+    return client, response.json()["csrf_token"]

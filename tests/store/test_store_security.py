@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 from sqlalchemy import select, text
-from store_helpers import PASSWORDS, serve_in_thread
+from store_helpers import PASSWORDS, serve_in_thread, signed_in
 
 from vaxmix.cli import main
 from vaxmix.store import service
@@ -35,13 +35,6 @@ def _api_login(client, username: str, password: str | None = None):
     return client.post(
         "/api/login", json={"username": username, "password": password or PASSWORDS[username]}
     )
-
-
-def _signed_in(app, username: str) -> tuple[TestClient, str]:
-    client = TestClient(app, base_url="http://127.0.0.1")
-    response = _api_login(client, username)
-    assert response.status_code == 200
-    return client, response.json()["csrf_token"]
 
 
 # -- sign-in work off the event loop, bounded ------------------------------------------------
@@ -231,7 +224,7 @@ def test_malformed_json_lone_surrogates_and_huge_ids_are_4xx(loaded: Registry) -
     numbers = b'{"username": 5, "password": ["x"]}'
     assert client.post("/api/login", content=numbers, headers=json_type).status_code == 400
 
-    signed, csrf = _signed_in(app, "rita")
+    signed, csrf = signed_in(app, "rita")
     headers = {**json_type, "X-CSRF-Token": csrf}
     cases = [
         ("/api/candidates/1/review", b'{"decision": "Accept", "comment": "x\\udc00y"}'),
@@ -272,7 +265,7 @@ def test_malformed_json_lone_surrogates_and_huge_ids_are_4xx(loaded: Registry) -
 
 def test_a_design_with_unknown_variants_cannot_be_approved(loaded: Registry) -> None:
     app = create_app(loaded)
-    client, csrf = _signed_in(app, "rita")
+    client, csrf = signed_in(app, "rita")
     with loaded.write() as session:  # as a forged or old design would hold
         design = session.get(Design, 1)
         design.content = {**design.content, "candidates": ["999.NOPE.ENST0.1.missense.1A/B"]}
@@ -303,14 +296,14 @@ def test_a_design_with_unknown_variants_cannot_be_approved(loaded: Registry) -> 
 
 def test_sign_out_revokes_the_session_on_the_server(loaded: Registry) -> None:
     app = create_app(loaded)
-    client, csrf = _signed_in(app, "rita")
+    client, csrf = signed_in(app, "rita")
     stolen = dict(client.cookies)  # a copy of the cookie, e.g. from another machine
     assert client.post("/api/logout", headers={"X-CSRF-Token": csrf}).status_code == 200
     replay = TestClient(app, base_url="http://127.0.0.1", cookies=stolen)
     assert replay.get("/api/session").status_code == 401
     assert replay.get("/runs/1", follow_redirects=False).status_code == 303  # to /login
     # The form sign-out too.
-    client, csrf = _signed_in(app, "vic")
+    client, csrf = signed_in(app, "vic")
     stolen = dict(client.cookies)
     client.post("/logout", data={"csrf_token": csrf}, follow_redirects=False)
     replay = TestClient(app, base_url="http://127.0.0.1", cookies=stolen)
@@ -319,9 +312,9 @@ def test_sign_out_revokes_the_session_on_the_server(loaded: Registry) -> None:
 
 def test_password_change_revokes_every_session_of_the_user(loaded: Registry) -> None:
     app = create_app(loaded)
-    laptop, csrf = _signed_in(app, "rita")
-    phone, _ = _signed_in(app, "rita")
-    other, _ = _signed_in(app, "vic")
+    laptop, csrf = signed_in(app, "rita")
+    phone, _ = signed_in(app, "rita")
+    other, _ = signed_in(app, "vic")
     response = laptop.post(
         "/account/password",
         data={
@@ -350,8 +343,8 @@ def test_password_change_revokes_every_session_of_the_user(loaded: Registry) -> 
 
 def test_an_admin_revokes_a_users_sessions(loaded: Registry, capsys) -> None:
     app = create_app(loaded)
-    rita, rita_csrf = _signed_in(app, "rita")
-    admin, admin_csrf = _signed_in(app, "admin")
+    rita, rita_csrf = signed_in(app, "rita")
+    admin, admin_csrf = signed_in(app, "admin")
     # A reviewer may not; an admin may (page and form).
     assert rita.post("/users/2/revoke-sessions", data={"csrf_token": rita_csrf}).status_code == 403
     assert rita.get("/users").status_code == 403
@@ -372,7 +365,7 @@ def test_an_admin_revokes_a_users_sessions(loaded: Registry, capsys) -> None:
         ).all()
     assert reasons == ["revoked by an administrator"]
     # And from the command line.
-    vic, _ = _signed_in(app, "vic")
+    vic, _ = signed_in(app, "vic")
     url = loaded.engine.url.render_as_string(hide_password=False)
     assert main(["registry", "revoke-sessions", "vic", "--db", url]) == 0
     assert "vic: 1 live session(s) revoked" in capsys.readouterr().out
@@ -385,7 +378,7 @@ def test_cli_password_change_signs_the_user_out(
     import io
 
     app = create_app(loaded)
-    rita, _ = _signed_in(app, "rita")
+    rita, _ = signed_in(app, "rita")
     monkeypatch.setattr("sys.stdin", io.StringIO("brand-new-pass\n"))
     url = loaded.engine.url.render_as_string(hide_password=False)
     assert main(["registry", "set-password", "rita", "--db", url, "--password-stdin"]) == 0
@@ -404,7 +397,7 @@ def test_openapi_schema_only_for_signed_in_users(loaded: Registry) -> None:
     assert anonymous.get("/openapi.json").status_code == 401
     for path in ("/docs", "/redoc", "/docs/oauth2-redirect"):
         assert anonymous.get(path).status_code == 404
-    viewer, _ = _signed_in(app, "vic")
+    viewer, _ = signed_in(app, "vic")
     schema = viewer.get("/openapi.json")
     assert schema.status_code == 200 and "/api/runs" in schema.json()["paths"]
     assert viewer.get("/docs").status_code == 404

@@ -70,6 +70,7 @@ from vaxmix.store.security import (
 )
 from vaxmix.store.web_helpers import (
     LOGIN_COOKIE_AGE,
+    construct_mismatch,
     design_variants,
     local_path,
     num,
@@ -480,13 +481,15 @@ def create_app(
             versions = session.scalars(
                 select(Design).where(Design.run_id == design.run_id).order_by(Design.version)
             ).all()
+            variants = design_variants(run.candidates, design.content.get("candidates", []))
             return render(
                 request,
                 "design.html.j2",
                 user,
                 design=design,
                 run=run,
-                variants=design_variants(run.candidates, design.content.get("candidates", [])),
+                variants=variants,
+                mismatch=construct_mismatch(design.content, variants),
                 current=current,
                 versions=versions,
                 selected=set(design.content.get("candidates", [])),
@@ -509,15 +512,17 @@ def create_app(
                 raise service.NotFound(f"no design {design_id}")
             run = session.get(Run, design.run_id)
             problems = service.design_problems(session, design)
+            variants = design_variants(run.candidates, design.content.get("candidates", []))
             return render(
                 request,
                 "approve.html.j2",
                 user,
                 design=design,
                 run=run,
-                variants=design_variants(run.candidates, design.content.get("candidates", [])),
+                variants=variants,
                 selected=set(design.content.get("candidates", [])),
                 problems=problems,
+                mismatch=construct_mismatch(design.content, variants),
             )
 
     @app.post("/designs/{design_id}/approve")

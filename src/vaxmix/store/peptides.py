@@ -30,6 +30,8 @@ class PeptideTable:
     rows: list[dict[str, Any]] = field(default_factory=list)
     total: int = 0
     note: str = ""
+    ic50_column: str = ""  # the table's column read as MT IC50 (median or best method)
+    percentile_column: str = ""
 
 
 def candidate_peptides(
@@ -48,6 +50,10 @@ def candidate_peptides(
             reader = csv.reader(handle, delimiter="\t")
             header = next(reader, [])
             columns = _columns(header)
+            table.ic50_column = header[columns["ic50_mt"]] if "ic50_mt" in columns else ""
+            table.percentile_column = (
+                header[columns["percentile_mt"]] if "percentile_mt" in columns else ""
+            )
             if "index" not in columns:
                 table.note = f"{relative} has no Index column"
                 return table

@@ -6,7 +6,15 @@ from fastapi.responses import Response
 
 from vaxmix.store.models import Candidate, ReviewDecision
 
-__all__ = ["LOGIN_COOKIE_AGE", "decided", "design_variants", "local_path", "num", "set_cookie"]
+__all__ = [
+    "LOGIN_COOKIE_AGE",
+    "construct_mismatch",
+    "decided",
+    "design_variants",
+    "local_path",
+    "num",
+    "set_cookie",
+]
 
 LOGIN_COOKIE_AGE = 3600
 
@@ -69,3 +77,25 @@ def design_variants(candidates: list[Candidate], selected: list[str]) -> list[di
             rows[index] = {"index": index, "gene": "", "aa_change": "", "class1": None,
                            "class2": None}  # fmt: skip
     return list(rows.values())
+
+
+def construct_mismatch(content: dict[str, Any], rows: list[dict[str, Any]]) -> list[str]:
+    """Where a design's construct (made by ``vaxmix design`` for the imported selection) and its
+    current variant selection disagree, by element name ``GENE_AACHANGE``; empty when they agree
+    or the design has no construct. An edit changes the selection, not the construct."""
+    construct = content.get("construct") or {}
+    in_construct = {
+        str(e.get("name"))
+        for e in construct.get("elements", [])
+        if isinstance(e, dict) and e.get("kind") == "neoantigen"
+    }
+    if not in_construct:
+        return []
+    chosen = set(content.get("candidates", []))
+    selected = {f"{r['gene']}_{r['aa_change']}" for r in rows if r["index"] in chosen}
+    messages = []
+    if extra := sorted(in_construct - selected):
+        messages.append(f"the construct still holds {', '.join(extra)}, not in the selection")
+    if missing := sorted(selected - in_construct):
+        messages.append(f"the construct lacks {', '.join(missing)}, selected")
+    return messages
