@@ -69,7 +69,7 @@ class SlowHasher:
 def test_sign_in_hashing_leaves_other_users_served_and_is_bounded(
     loaded: Registry, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    slow = SlowHasher(service._HASHER, seconds=0.6)
+    slow = SlowHasher(service._HASHER, seconds=1.0)
     monkeypatch.setattr(service, "_HASHER", slow)
     app = create_app(loaded, hash_gate=HashGate(concurrency=2))
     with serve_in_thread(app, **serve_options("127.0.0.1", 0)) as url:
@@ -82,7 +82,7 @@ def test_sign_in_hashing_leaves_other_users_served_and_is_bounded(
 
         with ThreadPoolExecutor(8) as pool:
             flood = [pool.submit(bad, n) for n in range(8)]
-            time.sleep(0.3)  # the flood is running: 8 checks of 0.6 s, 2 at a time = 2.4 s
+            time.sleep(0.3)  # the flood is running: 8 checks of 1 s, 2 at a time = 4 s
             latencies = []
             for _ in range(5):
                 start = time.perf_counter()
@@ -91,8 +91,8 @@ def test_sign_in_hashing_leaves_other_users_served_and_is_bounded(
             codes = [f.result() for f in flood]
         viewer.close()
     assert codes == [401] * 8
-    # Blocking the event loop would hold each page for >= 0.6 s (a whole check).
-    assert sorted(latencies)[2] < 0.3, latencies
+    # Blocking the event loop would hold a page for up to a whole check (1 s) each time.
+    assert sorted(latencies)[2] < 0.4, latencies
     assert slow.most == 2  # never more than the gate's 2 checks at once
     assert all(name != "MainThread" for name in slow.threads)
 
@@ -302,7 +302,9 @@ def test_sign_out_revokes_the_session_on_the_server(loaded: Registry) -> None:
     replay = TestClient(app, base_url="http://127.0.0.1", cookies=stolen)
     assert replay.get("/api/session").status_code == 401
     assert replay.get("/runs/1", follow_redirects=False).status_code == 303  # to /login
-    # The form sign-out too.
+    # A viewer signs out through the API too; and the form sign-out works the same.
+    client, csrf = signed_in(app, "vic")
+    assert client.post("/api/logout", headers={"X-CSRF-Token": csrf}).status_code == 200
     client, csrf = signed_in(app, "vic")
     stolen = dict(client.cookies)
     client.post("/logout", data={"csrf_token": csrf}, follow_redirects=False)

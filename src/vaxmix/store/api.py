@@ -62,11 +62,13 @@ def api_router(
     new_session_cookie: Callable[[int], Awaitable[tuple[str, str]]],
     ApiUser: Any,
     Reviewer: Any,
+    Writer: Any,
 ) -> APIRouter:
     """Routes of the JSON API, sharing the app's registry, signer and dependencies.
 
-    ``ApiUser`` and ``Reviewer`` are the app's ``Annotated[SessionUser, Depends(...)]`` types
-    (signed-in user; reviewer with a valid CSRF token), so both parts apply the same rules.
+    ``ApiUser``, ``Reviewer`` and ``Writer`` are the app's ``Annotated[SessionUser,
+    Depends(...)]`` types (signed-in user; reviewer with a valid CSRF token; any role with a
+    valid CSRF token), so both parts apply the same rules.
     """
     router = APIRouter()
 
@@ -86,7 +88,7 @@ def api_router(
         return response
 
     @router.post("/logout")
-    def api_logout(user: Reviewer) -> Response:
+    def api_logout(user: Writer) -> Response:
         revoke_session(registry, user.token, user.username, "sign-out")
         response = JSONResponse({"signed_out": True})
         response.delete_cookie(SESSION_COOKIE)

@@ -651,7 +651,9 @@ def create_app(
         return response
 
     app.include_router(
-        api_router(registry, secure_cookies, _sign_in, _new_session_cookie, ApiUser, Reviewer),
+        api_router(
+            registry, secure_cookies, _sign_in, _new_session_cookie, ApiUser, Reviewer, Viewer
+        ),
         prefix="/api",
     )
     return app
