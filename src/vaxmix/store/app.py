@@ -211,7 +211,7 @@ def create_app(
 
     def writer(role: str) -> Callable:
         async def check(request: Request) -> SessionUser:
-            user = optional_user(request)
+            user = await anyio.to_thread.run_sync(optional_user, request)
             if user is None:
                 raise HTTPException(status_code=401, detail="sign in first")
             token = request.headers.get("X-CSRF-Token")

@@ -343,6 +343,7 @@ def _serve(args: argparse.Namespace) -> int:
 
     from vaxmix.common.errors import InputError
     from vaxmix.store.app import create_app
+    from vaxmix.store.db import registry_url
     from vaxmix.store.limits import HashGate
     from vaxmix.store.security import TrustedProxies
 
@@ -356,8 +357,8 @@ def _serve(args: argparse.Namespace) -> int:
     if not _has_users(registry):
         registry.close()
         raise InputError(
-            "the registry has no users, so nobody could sign in: add one with "
-            "`vaxmix registry add-user NAME --role reviewer` (see `vaxmix registry init`)",
+            f"the registry at {registry_url(args.db)} has no users, so nobody could sign in: "
+            "add one with `vaxmix registry add-user NAME --role reviewer`",
             field="--db",
         )
     app = create_app(
