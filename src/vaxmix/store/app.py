@@ -196,7 +196,6 @@ def create_app(
     # -- dependencies ------------------------------------------------------------------------
 
     def optional_user(request: Request) -> SessionUser | None:
-        # Bind the cookie to nothing else: revocation is the app_session row (security.py).
         return load_user(registry, signer.read_session(request.cookies.get(SESSION_COOKIE)))
 
     def page_user(user: Annotated[SessionUser | None, Depends(optional_user)]) -> SessionUser:
