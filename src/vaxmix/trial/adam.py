@@ -250,8 +250,28 @@ def _best(dates: list, resp: list[str], ref: pd.Timestamp | None, rules: Respons
     return ("NE" if rules.missing_as_ne else "MISSING"), None
 
 
-def _first(dates: list, resp: list[str], cond) -> int | None:  # noqa: ANN001
-    return next((k for k, r in enumerate(resp) if cond(k, r)), None)
+def _first_confirmed(dates: list, resp: list[str], rules: ResponseRules) -> int | None:
+    """Index of the first confirmed CR/PR (``crsp_y_cr``/``crsp_y_pr``), or ``None``."""
+    return next((i for i, r in enumerate(resp)
+                 if r in ("CR", "PR") and _confirmed(dates, resp, i, rules)), None)
+
+
+def _benefit_index(dates: list, resp: list[str], window: pd.Timestamp | None,
+                   rules: ResponseRules, confirmed: bool) -> int | None:
+    """CB/CCB: the earlier of the first (confirmed) response and the first clinical-benefit
+    value at least ``sd_min_days`` after the reference date (``rsp_y``/``crsp_y_*`` +
+    ``cb_y``, ordered by date)."""
+    cands = []
+    resp_k = _first_confirmed(dates, resp, rules) if confirmed else next(
+        (i for i, r in enumerate(resp) if r in ("CR", "PR")), None)
+    if resp_k is not None:
+        cands.append(resp_k)
+    if window is not None:
+        cb_k = next((i for i, r in enumerate(resp)
+                     if r in rules.clinben_values and dates[i] >= window), None)
+        if cb_k is not None:
+            cands.append(cb_k)
+    return min(cands, key=lambda i: dates[i]) if cands else None
 
 
 # --------------------------------------------------------------------------- ADRS
@@ -309,33 +329,19 @@ def derive_adrs(ovr: pd.DataFrame, adsl: pd.DataFrame, rules: ResponseRules | No
             pds = a01[a01["AVALC"] == "PD"]
             first_pd = pds.iloc[0] if len(pds) else None
         add(subject, "PD", "Y" if first_pd is not None else "N", first_pd)
-        k = _first(dates, resp, lambda _k, r: r in ("CR", "PR"))
+        k = next((i for i, r in enumerate(resp) if r in ("CR", "PR")), None)
         add(subject, "RSP", "Y" if k is not None else "N", rows[k] if k is not None else None)
-        rsp_k = k
 
-        def benefit(confirmed: bool, rows=rows, dates=dates, resp=resp, window=window) -> None:
-            cands = []
-            resp_k = _first(dates, resp, lambda i, r: r in ("CR", "PR") and (
-                not confirmed or _confirmed(dates, resp, i, rules)))
-            if resp_k is not None:
-                cands.append(resp_k)
-            cb_k = _first(dates, resp, lambda i, r: r in rules.clinben_values
-                          and window is not None and dates[i] >= window)
-            if cb_k is not None:
-                cands.append(cb_k)
-            k = min(cands, key=lambda i: dates[i]) if cands else None
-            add(subject, "CCB" if confirmed else "CB", "Y" if k is not None else "N",
-                rows[k] if k is not None else None)
-
-        benefit(False)
+        k = _benefit_index(dates, resp, window, rules, confirmed=False)
+        add(subject, "CB", "Y" if k is not None else "N", rows[k] if k is not None else None)
         bor, bk = _best(dates, resp, begin, rules, confirmed=False)
         add(subject, "BOR", bor, rows[bk] if bk is not None else None)
         add(subject, "BCP", "Y" if bor in ("CR", "PR") else "N",
             rows[bk] if bor in ("CR", "PR") else None)
-        k = _first(dates, resp, lambda i, r: r in ("CR", "PR") and _confirmed(
-            dates, resp, i, rules))
+        k = _first_confirmed(dates, resp, rules)
         add(subject, "CRSP", "Y" if k is not None else "N", rows[k] if k is not None else None)
-        benefit(True)
+        k = _benefit_index(dates, resp, window, rules, confirmed=True)
+        add(subject, "CCB", "Y" if k is not None else "N", rows[k] if k is not None else None)
         cbor, ck = _best(dates, resp, begin, rules, confirmed=True)
         add(subject, "CBOR", cbor, rows[ck] if ck is not None else None)
         add(subject, "CBCP", "Y" if cbor in ("CR", "PR") else "N",
@@ -349,7 +355,6 @@ def derive_adrs(ovr: pd.DataFrame, adsl: pd.DataFrame, rules: ResponseRules | No
             aval=None if last is None else AVAL_RESP.get(last["AVALC"]))
         if measurable is not None:
             add(subject, "MDIS", "Y" if measurable.get(subject) == "Y" else "N", None)
-        del rsp_k
     derived = pd.DataFrame(out)
     ovr_rows = flagged.drop(columns=["_valid"]).assign(PARAMCD="OVR")
     adrs = pd.concat([ovr_rows, derived], ignore_index=True)
@@ -410,6 +415,7 @@ _SOURCES = {
     "lasta": ("Last Tumor Assessment", "Last Tumor Assessment", "ADRS", "ADT"),
     "RANDDT": ("Randomization", "Randomization", "ADSL", "RANDDT"),
     "TRTSDT": ("Treatment Start", "Treatment Start", "ADSL", "TRTSDT"),
+    "BASEDT": ("Baseline Tumor Assessment", "Baseline Tumor Assessment", "ADTR", "ADT"),
 }
 _ENDPOINTS = {
     # paramcd: (PARAM, events, censors besides the start date)
@@ -501,7 +507,7 @@ def derive_adtte(adrs: pd.DataFrame, adsl: pd.DataFrame, rules: TteRules | None 
             if chosen is None:
                 continue
             date, name, seq = chosen
-            evntdesc, cnsdtdsc, srcdom, srcvar = _SOURCES[name]
+            evntdesc, cnsdtdsc, srcdom, srcvar = _SOURCES.get(name, (name, name, "ADSL", name))
             rows.append({
                 "USUBJID": subject, "PARAMCD": code, "PARAM": param, "STARTDT": start,
                 "ADT": date, "AVAL": float((date - start).days + 1), "CNSR": cnsr,
