@@ -526,3 +526,38 @@ def derive_adtte(adrs: pd.DataFrame, adsl: pd.DataFrame, rules: TteRules | None 
              "EVNTDESC", "CNSDTDSC", "SRCDOM", "SRCVAR", "SRCSEQ"]
     first = [c for c in first if c in adtte.columns]
     return adtte[first + [c for c in adtte.columns if c not in first]]
+
+
+# --------------------------------------------------------------------------- ADTR
+
+
+def derive_adtr(timepoints: pd.DataFrame, adsl: pd.DataFrame | None,
+                evaluator_label: str = "Investigator") -> pd.DataFrame:
+    """ADTR ``SDIAM`` (sum of target-lesion diameters) per assessment, as admiralonco's
+    ``ad_adtr.R``: ``BASE``, ``CHG``/``PCHG`` from baseline, ``NADIR`` (smallest earlier
+    complete sum) and ``CHGNAD``/``PCHGNAD``; ``ABLFL`` at baseline; ``ANL01FL`` only when every
+    baseline target lesion was measured (a partial sum is not comparable)."""
+    tp = timepoints[timepoints["n_target"] > 0]
+    complete = tp["n_target_measured"] == tp["n_target"]
+    out = pd.DataFrame({
+        "USUBJID": tp["subject"].astype(str), "PARAMCD": "SDIAM",
+        "PARAM": f"Target Lesions Sum of Diameters by {evaluator_label}",
+        "AVAL": tp["sum_mm"], "ADT": tp["date"],
+        "ADTF": tp["date_flag"].where(tp["date_flag"] != "", None),
+        "AVISIT": tp["visit"], "VISITNUM": tp["visitnum"],
+        "ABLFL": np.where(tp["is_baseline"], "Y", None),
+        "BASE": tp["baseline_sum_mm"],
+        "CHG": (tp["sum_mm"] - tp["baseline_sum_mm"]).where(~tp["is_baseline"]),
+        "PCHG": tp["pchg_baseline"].where(~tp["is_baseline"]),
+        "NADIR": tp["nadir_mm"].where(~tp["is_baseline"]),
+        "CHGNAD": tp["chg_nadir_mm"].where(~tp["is_baseline"]),
+        "PCHGNAD": tp["pchg_nadir"].where(~tp["is_baseline"]),
+        "ANL01FL": np.where(complete, "Y", None),
+        "AVALC": tp["overall_response"].where(~tp["is_baseline"], None),
+    })
+    out = out.sort_values(["USUBJID", "ADT"], kind="stable").reset_index(drop=True)
+    out["ASEQ"] = out.groupby("USUBJID", sort=False).cumcount() + 1
+    if adsl is not None:
+        keys = [c for c in adsl.columns if c != "USUBJID" and not c.startswith("_")]
+        out = out.merge(adsl[["USUBJID", *keys]], on="USUBJID", how="left")
+    return out

@@ -20,6 +20,7 @@ from vaxmix.trial.adam import (
     ResponseRules,
     TteRules,
     derive_adrs,
+    derive_adtr,
     derive_adtte,
     subject_summary,
 )
@@ -292,6 +293,8 @@ def analyze_trial(
                              dor_basis=options.dor_basis, max_missed_days=options.max_missed_days)
         adtte = derive_adtte(adrs, subjects, tte_rules, subjects.attrs.get("path"))
         adam["ADRS"], adam["ADTTE"] = adrs, adtte
+        if timepoints is not None:
+            adam["ADTR"] = derive_adtr(timepoints, subjects, rules.evaluator_label)
         bor = subject_summary(adrs)
         tables["adrs_bor"] = bor
         tables["adrs_ovr"] = adrs.loc[adrs["PARAMCD"] == "OVR",
@@ -621,12 +624,17 @@ def _serology(path: Path, tables: dict, options: AnalysisOptions) -> list[dict]:
 
 def write_outputs(results: TrialResults, out_dir: Path, plot_format: str = "png",
                   plots: bool = True) -> Path:
-    """Write ``OUT/trial/``: report.json, report.html, TSV tables and figures."""
+    """Write ``OUT/trial/``: report.json, report.html, TSV tables, figures and ``adam/``
+    (ADRS, ADTTE, ADTR as CSV, Parquet and SAS XPORT v5)."""
     with staged_output(out_dir) as stage:
         folder = stage / "trial"
         folder.mkdir()
         for name, table in results.tables.items():
             table.to_csv(folder / f"{name}.tsv", sep="\t", index=False)
+        if results.adam:
+            from vaxmix.trial.export import write_adam
+
+            write_adam(results.adam, folder / "adam")
         figures: dict[str, str] = {}
         if plots:
             figures = _write_plots(results.tables, folder / "plots", plot_format)

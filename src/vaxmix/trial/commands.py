@@ -28,6 +28,37 @@ def _recist_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--skip-bad-subjects", action="store_true",
                         help="exclude subjects with invalid lesion data (listed in the report) "
                              "instead of stopping")
+    parser.add_argument("--population", metavar="FLAG",
+                        help="analyse only subjects with this ADSL flag = Y (ITTFL, FASFL, "
+                             "SAFFL, RANDFL ...); default: every ADSL/DM subject")
+    parser.add_argument("--highest-imputation", choices=("n", "D", "M"), default="D",
+                        help="partial RSDTC dates: highest component that may be imputed, as "
+                             "admiral (D: day only, the admiralonco template; M: month too; "
+                             "n: none)")
+    parser.add_argument("--date-imputation", choices=("first", "mid", "last"), default="last",
+                        help="imputed day/month: first, mid or last (default last)")
+    parser.add_argument("--unusable-dates", choices=("error", "exclude"), default="error",
+                        help="a partial date the imputation rule cannot complete: stop "
+                             "(default) or keep the record without ADT, not analysed, warned")
+    parser.add_argument("--same-date", choices=("error", "worst"), default="error",
+                        help="two different overall responses on one date: stop (default) or "
+                             "take the worst (admiralonco ANL01FL)")
+    parser.add_argument("--max-ne-between", type=int, default=1,
+                        help="NE assessments allowed between a response and its confirmation")
+    parser.add_argument("--accept-sd", action="store_true",
+                        help="accept one SD between a PR and its confirmation")
+    parser.add_argument("--missing-as-ne", action="store_true",
+                        help="subjects without assessments get BOR NE instead of MISSING")
+    parser.add_argument("--early-response-as-ne", action="store_true",
+                        help="CR/PR before the SD window and unconfirmed count as NE "
+                             "(derive_param_confirmed_bor) instead of MISSING (bor_ne event)")
+    parser.add_argument("--clinben-values", default="CR,PR,SD,NON-CR/NON-PD",
+                        help="responses that give clinical benefit after the SD window")
+    parser.add_argument("--keep-after-pd", action="store_true",
+                        help="use assessments after the first PD for BOR (ANL02FL not applied)")
+    parser.add_argument("--max-missed-days", type=int,
+                        help="censor PFS/TTP at the last assessment when PD/death comes more "
+                             "than this many days after it (missed visits)")
     parser.add_argument("--plots", choices=("png", "svg", "none"), default="png")
     parser.add_argument("--out", required=True, type=Path, help="output folder (writes trial/)")
 
@@ -93,6 +124,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def _options(args: argparse.Namespace):
     from vaxmix.common.errors import InputError
     from vaxmix.trial.analyze import AnalysisOptions
+    from vaxmix.trial.dates import DateRules
     from vaxmix.trial.recist import RecistConfig
     from vaxmix.trial.report import Claim
 
@@ -110,7 +142,16 @@ def _options(args: argparse.Namespace):
     return AnalysisOptions(
         evaluator=args.evaluator,
         start_ref=getattr(args, "start_ref", "auto"),
-        recist=RecistConfig(sd_min_days=args.sd_min_days, confirm_days=args.confirm_days),
+        recist=RecistConfig(sd_min_days=args.sd_min_days, confirm_days=args.confirm_days,
+                            max_ne_between=args.max_ne_between),
+        population=args.population,
+        date_rules=DateRules(args.highest_imputation, args.date_imputation),
+        unusable_dates=args.unusable_dates, same_date=args.same_date,
+        accept_sd=args.accept_sd, missing_as_ne=args.missing_as_ne,
+        early_response_as_ne=args.early_response_as_ne,
+        clinben_values=tuple(v.strip().upper() for v in args.clinben_values.split(",")
+                             if v.strip()),
+        keep_after_pd=args.keep_after_pd, max_missed_days=args.max_missed_days,
         irecist=args.irecist, data_cut=args.data_cut, dor_basis=args.dor_basis,
         skip_bad_subjects=args.skip_bad_subjects, claims=claims,
         elispot_rule=getattr(args, "elispot_rule", "dfr_eq"),
@@ -128,6 +169,8 @@ def _summarise(results, folder: Path) -> None:  # noqa: ANN001
               f"{'NR' if median is None else f'{median:.0f} days'}")
     for warning in results.report["warnings"]:
         print(f"warning: {warning['message']}", file=sys.stderr)
+    for warning in results.report["provenance"].get("data_warnings", []):
+        print(f"warning: {warning}", file=sys.stderr)
     print(f"wrote {folder}")
 
 
