@@ -449,6 +449,8 @@ def derive_adtte(adrs: pd.DataFrame, adsl: pd.DataFrame, rules: TteRules | None 
         return row
 
     lastalive = _date_col(adsl, "LSTALVDT")
+    ovr = adrs[(adrs["PARAMCD"] == "OVR") & (adrs["ANL01FL"] == "Y")]
+    assessed = {s: list(g) for s, g in ovr.groupby("USUBJID")["ADT"]}
     rows: list[dict] = []
     resp_param = "RSP" if rules.dor_basis == "unconfirmed" else "CRSP"
     for subject in adsl["USUBJID"]:
@@ -491,11 +493,13 @@ def derive_adtte(adrs: pd.DataFrame, adsl: pd.DataFrame, rules: TteRules | None 
             if evs:
                 chosen = min(evs, key=lambda e: (e[0], events.index(e[1])))
                 if rules.max_missed_days is not None and chosen[1] in ("pd", "death"):
-                    prior = [c for c in cens if c[1] == "lasta" and c[0] <= chosen[0]]
-                    anchor = max(prior, key=lambda c: c[0]) if prior else (start, None, None)
+                    # missed visits: the event comes too long after the last adequate
+                    # assessment before it -> censored at that assessment (or the start)
+                    before = [d for d in assessed.get(subject, []) if d < chosen[0]]
+                    anchor = (max(before), "lasta", None) if before else (start, start_src,
+                                                                          None)
                     if (chosen[0] - anchor[0]).days > rules.max_missed_days:
-                        cens = [c for c in cens if c[0] <= anchor[0]] or [(start, start_src,
-                                                                          None)]
+                        cens = [anchor]
                         chosen = None
             cnsr = 0
             if chosen is None:
