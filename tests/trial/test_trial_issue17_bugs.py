@@ -38,7 +38,7 @@ def lesion_rows(rows: list[tuple]) -> pd.DataFrame:
     return frame
 
 
-def adsl(**extra) -> pd.DataFrame:  # noqa: ANN003
+def adsl(**extra) -> pd.DataFrame:
     frame = pd.DataFrame({"USUBJID": ["S1"], "STUDYID": ["X"], "RANDDT": [D("2024-01-01")]})
     for key, value in extra.items():
         frame[key] = value
