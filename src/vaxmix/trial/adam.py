@@ -83,6 +83,10 @@ class ResponseRules:
         conflicting duplicate is a data issue to fix) or ``"worst"`` (the template's ANL01FL).
     keep_after_pd
         Keep assessments after the first PD for BOR/CBOR (``ANL02FL`` not applied).
+    exclude_before_reference
+        Assessments before the reference date are not analysed (the template's ``ANL01FL``);
+        ``False`` keeps them, as the ``derive_param_bor(filter_source = PARAMCD == "OVR")``
+        examples do (the reference date then only opens the SD window).
     evaluator_label
         Text used in ``PARAM`` ("by Investigator").
     """
@@ -99,6 +103,7 @@ class ResponseRules:
     keep_after_pd: bool = False
     evaluator_label: str = "Investigator"
     criteria: str = "RECIST 1.1"
+    exclude_before_reference: bool = True
 
 
 @dataclass(frozen=True)
@@ -135,7 +140,8 @@ _PARAMS = {
 # --------------------------------------------------------------------------- OVR records
 
 
-def flag_ovr(ovr: pd.DataFrame, adsl: pd.DataFrame, rules: ResponseRules) -> pd.DataFrame:
+def flag_ovr(ovr: pd.DataFrame, adsl: pd.DataFrame, rules: ResponseRules,
+             pd_source: pd.Series | None = None) -> pd.DataFrame:
     """Add ``ANL01FL``/``ANL02FL`` to time-point responses (one row per assessment record).
 
     ``ovr`` needs ``USUBJID, ADT, AVALC``; optional ``ADTF, VISIT, VISITNUM, RSSEQ, _line,
@@ -151,7 +157,9 @@ def flag_ovr(ovr: pd.DataFrame, adsl: pd.DataFrame, rules: ResponseRules) -> pd.
     frame["AVAL"] = frame["AVALC"].map(AVAL_RESP).astype(float)
     frame.loc[frame["AVALC"] == "MISSING", "AVAL"] = np.nan
     ref = frame["USUBJID"].map(_date_col(adsl, rules.reference_date))
-    valid = frame["AVAL"].notna() & frame["ADT"].notna() & ref.notna() & (frame["ADT"] >= ref)
+    valid = frame["AVAL"].notna() & frame["ADT"].notna()
+    if rules.exclude_before_reference:
+        valid &= ref.notna() & (frame["ADT"] >= ref)
     if "NACTDT" in adsl.columns:
         nact = frame["USUBJID"].map(_date_col(adsl, "NACTDT"))
         valid &= nact.isna() | (frame["ADT"] < nact)
@@ -173,9 +181,14 @@ def flag_ovr(ovr: pd.DataFrame, adsl: pd.DataFrame, rules: ResponseRules) -> pd.
     frame["ANL01FL"] = None
     frame.loc[cand.index[last.to_numpy()], "ANL01FL"] = "Y"
     anl = frame["ANL01FL"] == "Y"
-    is_pd = (anl & (frame["AVALC"] == "PD")).astype(int)
-    pd_before = is_pd.groupby(frame["USUBJID"]).cumsum() - is_pd
-    frame["ANL02FL"] = np.where(anl & (pd_before == 0), "Y", None)
+    if pd_source is not None:
+        # a separate PD source (e.g. clinical progression): keep assessments up to and on it
+        limit = frame["USUBJID"].map(pd_source)
+        frame["ANL02FL"] = np.where(anl & (limit.isna() | (frame["ADT"] <= limit)), "Y", None)
+    else:
+        is_pd = (anl & (frame["AVALC"] == "PD")).astype(int)
+        pd_before = is_pd.groupby(frame["USUBJID"]).cumsum() - is_pd
+        frame["ANL02FL"] = np.where(anl & (pd_before == 0), "Y", None)
     return frame.drop(columns=["_rank"]).reset_index(drop=True)
 
 
@@ -278,7 +291,8 @@ def _benefit_index(dates: list, resp: list[str], window: pd.Timestamp | None,
 
 
 def derive_adrs(ovr: pd.DataFrame, adsl: pd.DataFrame, rules: ResponseRules | None = None,
-                measurable: pd.Series | None = None) -> pd.DataFrame:
+                measurable: pd.Series | None = None,
+                pd_source: pd.Series | None = None) -> pd.DataFrame:
     """Build ADRS (OVR + derived parameters for every ADSL subject), sorted with ``ASEQ``.
 
     Parameters
@@ -291,11 +305,14 @@ def derive_adrs(ovr: pd.DataFrame, adsl: pd.DataFrame, rules: ResponseRules | No
         (optional); other columns are carried as subject keys.
     measurable
         ``Y``/``N`` per subject (index USUBJID) for ``MDIS``; ``None`` leaves MDIS out.
+    pd_source
+        Date of progression per subject from another source (``source_pd``); when given it
+        ends the assessment period (``ANL02FL``) and dates the ``PD`` parameter.
     """
     rules = rules or ResponseRules()
     if rules.same_date not in ("error", "worst"):
         raise ValueError("same_date must be 'error' or 'worst'")
-    flagged = flag_ovr(ovr, adsl, rules)
+    flagged = flag_ovr(ovr, adsl, rules, pd_source)
     ref = _date_col(adsl, rules.reference_date)
     death = _date_col(adsl, "DTHDT")
     use = flagged["ANL01FL"] == "Y"
@@ -328,7 +345,13 @@ def derive_adrs(ovr: pd.DataFrame, adsl: pd.DataFrame, rules: ResponseRules | No
         if a01 is not None:
             pds = a01[a01["AVALC"] == "PD"]
             first_pd = pds.iloc[0] if len(pds) else None
-        add(subject, "PD", "Y" if first_pd is not None else "N", first_pd)
+        if pd_source is not None:
+            when = pd_source.get(subject, pd.NaT)
+            add(subject, "PD", "Y" if pd.notna(when) else "N", None)
+            if pd.notna(when):
+                out[-1]["ADT"] = pd.Timestamp(when)
+        else:
+            add(subject, "PD", "Y" if first_pd is not None else "N", first_pd)
         k = next((i for i, r in enumerate(resp) if r in ("CR", "PR")), None)
         add(subject, "RSP", "Y" if k is not None else "N", rows[k] if k is not None else None)
 
