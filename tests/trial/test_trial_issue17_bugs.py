@@ -327,3 +327,67 @@ def test_tte_options_start_per_endpoint_and_missed_visits():
     # PD 202 days after the last adequate assessment (> 84): censored at 2024-02-12
     assert tte.loc["PFS", "CNSR"] == 1 and tte.loc["PFS", "ADT"] == D("2024-02-12")
     assert tte.loc["PFS", "AVAL"] == 43
+
+
+# ---- populations and admiralonco options --------------------------------------------------
+
+
+def _adsl_folder(tmp_path: Path) -> tuple[Path, Path]:
+    sdtm, adam = tmp_path / "sdtm", tmp_path / "adam"
+    sdtm.mkdir()
+    adam.mkdir()
+    (sdtm / "rs.csv").write_text(
+        "USUBJID,RSTESTCD,RSEVAL,RSSTRESC,RSDTC,RSSEQ\n"
+        "A,OVRLRESP,INVESTIGATOR,PR,2024-02-20,1\n"
+        "A,OVRLRESP,INVESTIGATOR,CR,2024-03-25,2\n"
+        "A,OVRLRESP,INVESTIGATOR,PR,2024-05-01,3\n"
+        "B,OVRLRESP,INVESTIGATOR,SD,2024-03-01,1\n"
+        "B,OVRLRESP,INVESTIGATOR,PD,2024-05-01,2\n")
+    (adam / "adsl.csv").write_text(
+        "STUDYID,USUBJID,RANDDT,TRTSDT,LSTALVDT,DTHDT,NACTDT,ITTFL,SAFFL\n"
+        "X,A,2024-01-01,2024-01-03,2024-06-30,,,Y,Y\n"
+        "X,B,2024-01-01,2024-01-02,2024-06-30,,2024-04-15,Y,Y\n"
+        "X,C,2024-01-01,,2024-01-01,,,Y,N\n"
+        "X,D,,,,,,N,N\n")
+    return sdtm, adam
+
+
+def test_population_flags_and_stated_denominator(tmp_path):
+    sdtm, adam = _adsl_folder(tmp_path)
+    res = analyze_trial(sdtm, adam)
+    assert res.adam["ADRS"].query("PARAMCD == 'BOR'")["USUBJID"].tolist() == list("ABCD")
+    orr = next(e for e in res.report["endpoints"] if e["id"] == "orr_unconfirmed")
+    assert (orr["numerator"], orr["denominator"]) == (1, 4)
+    assert "n = 4" in orr["denominator_definition"]
+    itt = analyze_trial(sdtm, adam, options=AnalysisOptions(population="ITTFL"))
+    assert itt.adam["ADRS"].query("PARAMCD == 'BOR'")["USUBJID"].tolist() == list("ABC")
+    saf = analyze_trial(sdtm, adam, options=AnalysisOptions(population="SAFFL",
+                                                             start_ref="TRTSDT"))
+    assert saf.adam["ADTTE"]["USUBJID"].unique().tolist() == ["A", "B"]
+    assert any("without RANDDT" in w for w in res.report["provenance"]["data_warnings"])
+
+
+def test_new_anticancer_therapy_censors_and_crpr_signal(tmp_path):
+    sdtm, adam = _adsl_folder(tmp_path)
+    res = analyze_trial(sdtm, adam)
+    adrs, adtte = res.adam["ADRS"], res.adam["ADTTE"].set_index(["USUBJID", "PARAMCD"])
+    b_ovr = adrs.query("USUBJID == 'B' and PARAMCD == 'OVR'")
+    assert b_ovr["ANL01FL"].tolist() == ["Y", None]  # PD after NACTDT 2024-04-15 not used
+    assert adtte.loc[("B", "PFS"), "CNSR"] == 1
+    assert adtte.loc[("B", "PFS"), "ADT"] == D("2024-03-01")
+    assert any("CR followed by a PR" in w for w in res.report["provenance"]["data_warnings"])
+
+
+def test_ttr_and_start_per_endpoint_from_cli(tmp_path):
+    sdtm, adam = _adsl_folder(tmp_path)
+    out = tmp_path / "out"
+    code = main(["trial", "analyze", "--sdtm", str(sdtm), "--adam", str(adam), "--out",
+                 str(out), "--plots", "none", "--tte-endpoints", "OS,PFS,TTR,RSD",
+                 "--tte-start", "OS=TRTSDT", "--dor-paramcd", "DOR"])
+    assert code == 0
+    adtte = pd.read_csv(out / "trial" / "adam" / "adtte.csv").set_index(["USUBJID",
+                                                                          "PARAMCD"])
+    assert adtte.loc[("A", "OS"), "STARTDT"] == "2024-01-03"
+    assert adtte.loc[("A", "TTR"), "ADT"] == "2024-02-20"  # first PR: 51 days
+    assert adtte.loc[("A", "TTR"), "AVAL"] == 51
+    assert ("A", "DOR") in adtte.index and ("A", "TTP") not in adtte.index

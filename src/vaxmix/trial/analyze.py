@@ -76,6 +76,7 @@ class AnalysisOptions:
     tte_start: dict[str, str] = field(default_factory=dict)
     max_missed_days: int | None = None
     dor_paramcd: str = "RSD"
+    tte_endpoints: tuple[str, ...] = ("OS", "PFS", "RSD", "TTP")
 
     def response_rules(self, reference_date: str) -> ResponseRules:
         """The admiralonco-style response options these settings imply."""
@@ -123,6 +124,26 @@ def _reference_column(subjects: pd.DataFrame | None, start_ref: str) -> str | No
         if column in subjects.columns and subjects[column].notna().any():
             return column
     return None
+
+
+def _follow_up_checks(subjects: pd.DataFrame, adrs: pd.DataFrame, reference: str) -> list[str]:
+    """Say who has no time-to-event rows, and whose last-alive date precedes an assessment."""
+    out = []
+    no_start = subjects[subjects[reference].isna()]["USUBJID"].tolist()
+    if no_start:
+        out.append(f"{len(no_start)} subject(s) without {reference} (e.g. screen failures) "
+                   "have response records (BOR MISSING) but no OS/PFS rows: "
+                   + ", ".join(no_start[:5]) + (" ..." if len(no_start) > 5 else ""))
+    if "LSTALVDT" in subjects.columns:
+        last = adrs[(adrs["PARAMCD"] == "LSTA") & adrs["ADT"].notna()].set_index("USUBJID")[
+            "ADT"]
+        alive = subjects.set_index("USUBJID")["LSTALVDT"].reindex(last.index)
+        odd = last[alive.notna() & (alive < last)].index.tolist()
+        if odd:
+            out.append(f"{len(odd)} subject(s) have LSTALVDT before their last tumour "
+                       "assessment (OS is censored at LSTALVDT, as admiral does; check ADSL): "
+                       + ", ".join(odd[:5]) + (" ..." if len(odd) > 5 else ""))
+    return out
 
 
 def _cut_subjects(subjects: pd.DataFrame, cut: pd.Timestamp) -> pd.DataFrame:
@@ -290,8 +311,11 @@ def analyze_trial(
         tte_start = {k: reference for k in ("OS", "PFS", "TTP", "TTR")}
         tte_start.update(options.tte_start)
         tte_rules = TteRules(start_date=tte_start, dor_paramcd=options.dor_paramcd,
-                             dor_basis=options.dor_basis, max_missed_days=options.max_missed_days)
+                             dor_basis=options.dor_basis,
+                             max_missed_days=options.max_missed_days,
+                             endpoints=tuple(options.tte_endpoints))
         adtte = derive_adtte(adrs, subjects, tte_rules, subjects.attrs.get("path"))
+        data_warnings.extend(_follow_up_checks(subjects, adrs, reference))
         adam["ADRS"], adam["ADTTE"] = adrs, adtte
         if timepoints is not None:
             adam["ADTR"] = derive_adtr(timepoints, subjects, rules.evaluator_label)

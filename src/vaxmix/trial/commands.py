@@ -59,6 +59,13 @@ def _recist_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max-missed-days", type=int,
                         help="censor PFS/TTP at the last assessment when PD/death comes more "
                              "than this many days after it (missed visits)")
+    parser.add_argument("--tte-start", action="append", default=[], metavar="PARAM=COLUMN",
+                        help="start date per endpoint, e.g. OS=TRTSDT (default: the start "
+                             "reference for OS, PFS, TTP, TTR)")
+    parser.add_argument("--tte-endpoints", default="OS,PFS,RSD,TTP",
+                        help="time-to-event parameters to derive (OS, PFS, RSD, TTP, TTR)")
+    parser.add_argument("--dor-paramcd", default="RSD",
+                        help="PARAMCD of duration of response (admiralonco template: RSD)")
     parser.add_argument("--plots", choices=("png", "svg", "none"), default="png")
     parser.add_argument("--out", required=True, type=Path, help="output folder (writes trial/)")
 
@@ -152,12 +159,38 @@ def _options(args: argparse.Namespace):
         clinben_values=tuple(v.strip().upper() for v in args.clinben_values.split(",")
                              if v.strip()),
         keep_after_pd=args.keep_after_pd, max_missed_days=args.max_missed_days,
+        tte_start=_tte_start(args.tte_start), dor_paramcd=args.dor_paramcd.upper(),
+        tte_endpoints=_tte_endpoints(args.tte_endpoints),
         irecist=args.irecist, data_cut=args.data_cut, dor_basis=args.dor_basis,
         skip_bad_subjects=args.skip_bad_subjects, claims=claims,
         elispot_rule=getattr(args, "elispot_rule", "dfr_eq"),
         ctcae_version=getattr(args, "ctcae_version", "5.0"),
         boin_target=getattr(args, "boin_target", 0.30),
     )
+
+
+def _tte_start(items: list[str]) -> dict[str, str]:
+    from vaxmix.common.errors import InputError
+
+    out = {}
+    for item in items:
+        match = re.fullmatch(r"\s*(OS|PFS|TTP|TTR)\s*=\s*(RANDDT|TRTSDT)\s*", item.upper())
+        if not match:
+            raise InputError(f"bad --tte-start {item!r}: expected e.g. OS=TRTSDT (OS, PFS, TTP "
+                             "or TTR = RANDDT or TRTSDT)", field="--tte-start")
+        out[match.group(1)] = match.group(2)
+    return out
+
+
+def _tte_endpoints(text: str) -> tuple[str, ...]:
+    from vaxmix.common.errors import InputError
+
+    names = tuple(v.strip().upper() for v in text.split(",") if v.strip())
+    unknown = [n for n in names if n not in ("OS", "PFS", "RSD", "DOR", "TTP", "TTR")]
+    if unknown or not names:
+        raise InputError(f"unknown time-to-event parameter(s) {', '.join(unknown)}; use OS, "
+                         "PFS, RSD, TTP, TTR", field="--tte-endpoints")
+    return names
 
 
 def _summarise(results, folder: Path) -> None:  # noqa: ANN001
