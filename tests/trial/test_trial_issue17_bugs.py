@@ -391,3 +391,16 @@ def test_ttr_and_start_per_endpoint_from_cli(tmp_path):
     assert adtte.loc[("A", "TTR"), "ADT"] == "2024-02-20"  # first PR: 51 days
     assert adtte.loc[("A", "TTR"), "AVAL"] == 51
     assert ("A", "DOR") in adtte.index and ("A", "TTP") not in adtte.index
+
+
+def test_legacy_api_no_scans_and_last_alive_before_start():
+    from vaxmix.trial.bor import best_overall_response
+    from vaxmix.trial.tte import time_to_event
+
+    start = pd.Series({"A": D("2024-01-01"), "B": D("2024-01-01")})
+    bor = best_overall_response(pd.DataFrame(columns=["subject", "date", "response"]), start,
+                                ["A", "B"])
+    assert bor["bor"].tolist() == ["MISSING", "MISSING"]
+    tte = time_to_event(bor, start, last_alive=pd.Series({"A": D("2023-12-01")}))
+    assert (tte["days"] >= 1).all()
+    assert tte[(tte["subject"] == "A") & (tte["param"] == "OS")]["days"].item() == 1

@@ -250,7 +250,11 @@ def analyze_trial(
         base = timepoints[timepoints["is_baseline"]]
         if subjects is None:
             subjects = pd.DataFrame({"USUBJID": sorted(timepoints["subject"].unique())})
-            subject_source = "subjects with lesion data"
+            # without ADSL/DM the last scan is the last date the subject is known alive
+            subjects["LSTALVDT"] = subjects["USUBJID"].map(
+                timepoints.groupby("subject")["date"].max())
+            subject_source = ("subjects with lesion data (no ADSL/DM: last known alive = last "
+                              "tumour assessment)")
         if reference is None or subjects[reference].isna().all():
             # no randomisation / first-dose date given: the baseline scan is the start
             subjects["BASEDT"] = subjects["USUBJID"].map(base.groupby("subject")["date"].min())
