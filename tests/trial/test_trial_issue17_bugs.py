@@ -404,3 +404,16 @@ def test_legacy_api_no_scans_and_last_alive_before_start():
     tte = time_to_event(bor, start, last_alive=pd.Series({"A": D("2023-12-01")}))
     assert (tte["days"] >= 1).all()
     assert tte[(tte["subject"] == "A") & (tte["param"] == "OS")]["days"].item() == 1
+
+
+def test_keep_after_pd_and_xpt_limits(tmp_path):
+    records = ovr([("S1", "2024-02-20", "PD", 2), ("S1", "2024-04-01", "PR", 3)])
+    assert param(derive_adrs(records, adsl()), "BOR")["AVALC"] == "PD"
+    kept = derive_adrs(records, adsl(), ResponseRules(keep_after_pd=True))
+    assert param(kept, "BOR")["AVALC"] == "PR"  # the PR after PD now counts (as requested)
+    from vaxmix.trial.export import write_adam
+
+    long_text = pd.DataFrame({"USUBJID": ["S1"], "AVISIT": ["x" * 201]})
+    with pytest.raises(InputError) as info:
+        write_adam({"ADRS": long_text}, tmp_path, formats=("xpt",))
+    assert info.value.field == "AVISIT"

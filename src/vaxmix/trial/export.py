@@ -2,7 +2,8 @@
 
 XPORT files are written with pyreadstat (ReadStat), not by hand. Version 5 limits names to
 8 characters, labels to 40 and text to 200 bytes, so internal columns (``_line``/``_path``)
-are dropped and an over-long name or value is an error rather than a silent truncation.
+are dropped and an over-long name or value is an :class:`InputError` rather than a silent
+truncation.
 Dates are written as SAS dates (``DATE9.``). Files are written into a staging folder by the
 caller (see :func:`vaxmix.trial.analyze.write_outputs`), so a failure leaves nothing partial.
 """
@@ -12,6 +13,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+
+from vaxmix.common.errors import InputError
 
 __all__ = ["LABELS", "write_adam"]
 
@@ -38,7 +41,8 @@ def _for_xport(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame[[c for c in frame.columns if not c.startswith("_")]].copy()
     for column in out.columns:
         if len(column) > 8:
-            raise ValueError(f"column {column} is longer than 8 characters (XPORT v5)")
+            raise InputError(f"column {column} is longer than 8 characters, which SAS XPORT "
+                             "v5 does not allow", field=column)
         if pd.api.types.is_datetime64_any_dtype(out[column]):
             # a SAS date is the number of days since 1960-01-01, shown with DATE9.
             days = (out[column].astype("datetime64[ns]") - pd.Timestamp("1960-01-01")).dt.days
@@ -46,7 +50,8 @@ def _for_xport(frame: pd.DataFrame) -> pd.DataFrame:
         elif out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
             values = out[column].astype(object).where(out[column].notna(), None)
             if any(isinstance(v, str) and len(v.encode()) > 200 for v in values):
-                raise ValueError(f"column {column} has text over 200 bytes (XPORT v5)")
+                raise InputError(f"column {column} has text over 200 bytes, which SAS XPORT "
+                                 "v5 does not allow (shorten it in the input)", field=column)
             out[column] = values
     return out
 
