@@ -434,6 +434,7 @@ _SOURCES = {
     "death": ("Death", None, "ADRS", "ADT"),
     "pd": ("Disease Progression", None, "ADRS", "ADT"),
     "response": ("Response", None, "ADRS", "ADT"),
+    "cresponse": ("Confirmed Response", None, "ADRS", "ADT"),
     "lastalive": ("Alive", "Alive During Study", "ADSL", "LSTALVDT"),
     "lasta": ("Last Tumor Assessment", "Last Tumor Assessment", "ADRS", "ADT"),
     "RANDDT": ("Randomization", "Randomization", "ADSL", "RANDDT"),
@@ -447,12 +448,17 @@ _ENDPOINTS = {
     "TTP": ("Time to Progression", ("pd",), ("lasta",)),
     "TTR": ("Time to Response", ("response",), ("lasta",)),
     "RSD": ("Duration of Response", ("pd", "death"), ("lasta",)),
+    "CRSD": ("Duration of Confirmed Response", ("pd", "death"), ("lasta",)),
 }
 
 
 def derive_adtte(adrs: pd.DataFrame, adsl: pd.DataFrame, rules: TteRules | None = None,
                  adsl_path: str | None = None) -> pd.DataFrame:
     """OS, PFS, duration of response, TTP (and TTR) for every subject with a start date.
+
+    ``RSD`` (renamed by ``dor_paramcd``) starts at the first response as the admiralonco
+    template does (``dor_basis="confirmed"``: the first confirmed one); ``CRSD`` always starts
+    at the first *confirmed* response.
 
     Events: death (ADRS ``DEATH``), first PD (ADRS ``PD``), first response (``RSP`` or
     ``CRSP``); censoring: last known alive (``LSTALVDT``), last assessment (``LSTA``) and the
@@ -475,11 +481,11 @@ def derive_adtte(adrs: pd.DataFrame, adsl: pd.DataFrame, rules: TteRules | None 
     ovr = adrs[(adrs["PARAMCD"] == "OVR") & (adrs["ANL01FL"] == "Y")]
     assessed = {s: list(g) for s, g in ovr.groupby("USUBJID")["ADT"]}
     rows: list[dict] = []
-    resp_param = "RSP" if rules.dor_basis == "unconfirmed" else "CRSP"
+    dor_start = "response" if rules.dor_basis == "unconfirmed" else "cresponse"
     for subject in adsl["USUBJID"]:
         src: dict[str, tuple[pd.Timestamp, float | None]] = {}
-        for name, paramcd in (("death", "DEATH"), ("pd", "PD"), ("response", resp_param),
-                              ("lasta", "LSTA")):
+        for name, paramcd in (("death", "DEATH"), ("pd", "PD"), ("response", "RSP"),
+                              ("cresponse", "CRSP"), ("lasta", "LSTA")):
             r = rec(subject, paramcd)
             if r is not None and pd.notna(r["ADT"]) and (name == "lasta" or r["AVALC"] == "Y"):
                 src[name] = (pd.Timestamp(r["ADT"]), float(r["ASEQ"]))
@@ -490,10 +496,12 @@ def derive_adtte(adrs: pd.DataFrame, adsl: pd.DataFrame, rules: TteRules | None 
             code = rules.dor_paramcd if endpoint in ("RSD", "DOR") else endpoint
             param, events, censors = _ENDPOINTS["RSD" if endpoint in ("RSD", "DOR")
                                                 else endpoint]
-            if endpoint in ("RSD", "DOR"):
-                if "response" not in src:
+            duration = endpoint in ("RSD", "DOR", "CRSD")
+            if duration:
+                begin = "cresponse" if endpoint == "CRSD" else dor_start
+                if begin not in src:
                     continue
-                start, start_src = src["response"][0], None
+                start, start_src = src[begin][0], None
             else:
                 start_col = rules.start_date.get(endpoint, "RANDDT")
                 start = _date_col(adsl, start_col).get(subject, pd.NaT)
@@ -504,7 +512,7 @@ def derive_adtte(adrs: pd.DataFrame, adsl: pd.DataFrame, rules: TteRules | None 
             if start_src is not None:
                 cens.append((start, start_src, None))
             evs = [(src[e][0], e, src[e][1]) for e in events if e in src]
-            evs = [e for e in evs if e[0] >= start] if endpoint in ("RSD", "DOR") else evs
+            evs = [e for e in evs if e[0] >= start] if duration else evs
             early = [e for e in evs if e[0] < start]
             if early:
                 date, name, _ = early[0]

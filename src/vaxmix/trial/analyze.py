@@ -159,6 +159,7 @@ def _cut_subjects(subjects: pd.DataFrame, cut: pd.Timestamp) -> pd.DataFrame:
 def _tte_table(adtte: pd.DataFrame, dor_paramcd: str) -> pd.DataFrame:
     """The compact per-endpoint table the report, KM and plots use (DOR named DOR)."""
     names = {dor_paramcd: "DOR"}
+    adtte = adtte[~adtte["PARAMCD"].isin({"RSD", "CRSD", "DOR"} - {dor_paramcd})]
     return pd.DataFrame({
         "subject": adtte["USUBJID"], "param": adtte["PARAMCD"].replace(names),
         "start_date": adtte["STARTDT"], "end_date": adtte["ADT"],
@@ -314,10 +315,12 @@ def analyze_trial(
         adrs = derive_adrs(ovr, subjects, rules, measurable_flag)
         tte_start = {k: reference for k in ("OS", "PFS", "TTP", "TTR")}
         tte_start.update(options.tte_start)
+        endpoints_tte = tuple(options.tte_endpoints)
+        if options.dor_basis == "confirmed" and "CRSD" not in endpoints_tte:
+            endpoints_tte += ("CRSD",)  # the report's DOR; RSD stays the template's
         tte_rules = TteRules(start_date=tte_start, dor_paramcd=options.dor_paramcd,
-                             dor_basis=options.dor_basis,
-                             max_missed_days=options.max_missed_days,
-                             endpoints=tuple(options.tte_endpoints))
+                             dor_basis="unconfirmed",
+                             max_missed_days=options.max_missed_days, endpoints=endpoints_tte)
         adtte = derive_adtte(adrs, subjects, tte_rules, subjects.attrs.get("path"))
         data_warnings.extend(_follow_up_checks(subjects, adrs, reference))
         adam["ADRS"], adam["ADTTE"] = adrs, adtte
@@ -334,7 +337,8 @@ def analyze_trial(
         dose = _dose_levels(data)
         if not dose.empty:
             tables["response_by_dose"] = _response_by_dose(bor, evaluable, dose, options.level)
-        tte = _tte_table(adtte, options.dor_paramcd)
+        tte = _tte_table(adtte, "CRSD" if options.dor_basis == "confirmed"
+                         else options.dor_paramcd)
         censoring = dict(CENSORING_RULES)
         dor_label = f"Duration of response ({options.dor_basis} responders)"
         if lesions is None and "adtte" in data.adam:

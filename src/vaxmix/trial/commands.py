@@ -63,7 +63,8 @@ def _recist_options(parser: argparse.ArgumentParser) -> None:
                         help="start date per endpoint, e.g. OS=TRTSDT (default: the start "
                              "reference for OS, PFS, TTP, TTR)")
     parser.add_argument("--tte-endpoints", default="OS,PFS,RSD,TTP",
-                        help="time-to-event parameters to derive (OS, PFS, RSD, TTP, TTR)")
+                        help="time-to-event parameters to derive (OS, PFS, RSD, CRSD, TTP, "
+                             "TTR)")
     parser.add_argument("--dor-paramcd", default="RSD",
                         help="PARAMCD of duration of response (admiralonco template: RSD)")
     parser.add_argument("--plots", choices=("png", "svg", "none"), default="png")
@@ -186,7 +187,7 @@ def _tte_endpoints(text: str) -> tuple[str, ...]:
     from vaxmix.common.errors import InputError
 
     names = tuple(v.strip().upper() for v in text.split(",") if v.strip())
-    unknown = [n for n in names if n not in ("OS", "PFS", "RSD", "DOR", "TTP", "TTR")]
+    unknown = [n for n in names if n not in ("OS", "PFS", "RSD", "CRSD", "DOR", "TTP", "TTR")]
     if unknown or not names:
         raise InputError(f"unknown time-to-event parameter(s) {', '.join(unknown)}; use OS, "
                          "PFS, RSD, TTP, TTR", field="--tte-endpoints")
