@@ -290,6 +290,14 @@ def _benefit_index(dates: list, resp: list[str], window: pd.Timestamp | None,
 # --------------------------------------------------------------------------- ADRS
 
 
+def _records_by_subject(frame: pd.DataFrame) -> dict[str, list[dict]]:
+    """Rows as plain dicts per subject, in date order (fast per-subject access)."""
+    out: dict[str, list[dict]] = {}
+    for rec in frame.to_dict("records"):
+        out.setdefault(rec["USUBJID"], []).append(rec)
+    return out
+
+
 def derive_adrs(ovr: pd.DataFrame, adsl: pd.DataFrame, rules: ResponseRules | None = None,
                 measurable: pd.Series | None = None,
                 pd_source: pd.Series | None = None) -> pd.DataFrame:
@@ -318,12 +326,12 @@ def derive_adrs(ovr: pd.DataFrame, adsl: pd.DataFrame, rules: ResponseRules | No
     use = flagged["ANL01FL"] == "Y"
     if not rules.keep_after_pd:
         use &= flagged["ANL02FL"] == "Y"
-    groups = {s: g for s, g in flagged[use].groupby("USUBJID", sort=False)}
-    anl01 = {s: g for s, g in flagged[flagged["ANL01FL"] == "Y"].groupby("USUBJID", sort=False)}
+    groups = _records_by_subject(flagged[use])
+    anl01 = _records_by_subject(flagged[flagged["ANL01FL"] == "Y"])
     carry = ["ADT", "ADTF", "VISIT", "VISITNUM", "RSSEQ", "ANL02FL"]
     out: list[dict] = []
 
-    def add(subject: str, paramcd: str, avalc: object, src: pd.Series | None,
+    def add(subject: str, paramcd: str, avalc: object, src: dict | None,
             aval: float | None = None) -> None:
         rec = {"USUBJID": subject, "PARAMCD": paramcd, "AVALC": avalc}
         if src is not None:
@@ -334,17 +342,13 @@ def derive_adrs(ovr: pd.DataFrame, adsl: pd.DataFrame, rules: ResponseRules | No
         out.append(rec)
 
     for subject in adsl["USUBJID"]:
-        g = groups.get(subject)
-        rows = [] if g is None else [r for _, r in g.iterrows()]
+        rows = groups.get(subject, [])
         dates = [r["ADT"] for r in rows]
         resp = [r["AVALC"] for r in rows]
         begin = ref.get(subject, pd.NaT)
         window = begin + pd.Timedelta(days=rules.sd_min_days) if pd.notna(begin) else None
-        a01 = anl01.get(subject)
-        first_pd = None
-        if a01 is not None:
-            pds = a01[a01["AVALC"] == "PD"]
-            first_pd = pds.iloc[0] if len(pds) else None
+        a01 = anl01.get(subject, [])
+        first_pd = next((r for r in a01 if r["AVALC"] == "PD"), None)
         if pd_source is not None:
             when = pd_source.get(subject, pd.NaT)
             add(subject, "PD", "Y" if pd.notna(when) else "N", None)
@@ -373,7 +377,7 @@ def derive_adrs(ovr: pd.DataFrame, adsl: pd.DataFrame, rules: ResponseRules | No
         add(subject, "DEATH", "Y" if pd.notna(died) else "N", None)
         if pd.notna(died):
             out[-1]["ADT"] = died
-        last = a01.iloc[-1] if a01 is not None and len(a01) else None
+        last = a01[-1] if a01 else None
         add(subject, "LSTA", None if last is None else last["AVALC"], last,
             aval=None if last is None else AVAL_RESP.get(last["AVALC"]))
         if measurable is not None:
@@ -466,17 +470,10 @@ def derive_adtte(adrs: pd.DataFrame, adsl: pd.DataFrame, rules: TteRules | None 
     assessment (or the start) is censored at that assessment (missed visits).
     """
     rules = rules or TteRules()
-    by = adrs.set_index(["USUBJID", "PARAMCD"])
-    idx = set(by.index)
-
-    def rec(subject: str, paramcd: str) -> pd.Series | None:
-        if (subject, paramcd) not in idx:
-            return None
-        row = by.loc[(subject, paramcd)]
-        if isinstance(row, pd.DataFrame):
-            row = row.iloc[0]
-        return row
-
+    derived = adrs[adrs["PARAMCD"].isin(["DEATH", "PD", "RSP", "CRSP", "LSTA"])]
+    lookup = {(r.USUBJID, r.PARAMCD): (r.ADT, r.AVALC, r.ASEQ)
+              for r in derived[["USUBJID", "PARAMCD", "ADT", "AVALC", "ASEQ"]].itertuples()}
+    starts = {col: _date_col(adsl, col).to_dict() for col in set(rules.start_date.values())}
     lastalive = _date_col(adsl, "LSTALVDT")
     ovr = adrs[(adrs["PARAMCD"] == "OVR") & (adrs["ANL01FL"] == "Y")]
     assessed = {s: list(g) for s, g in ovr.groupby("USUBJID")["ADT"]}
@@ -486,9 +483,9 @@ def derive_adtte(adrs: pd.DataFrame, adsl: pd.DataFrame, rules: TteRules | None 
         src: dict[str, tuple[pd.Timestamp, float | None]] = {}
         for name, paramcd in (("death", "DEATH"), ("pd", "PD"), ("response", "RSP"),
                               ("cresponse", "CRSP"), ("lasta", "LSTA")):
-            r = rec(subject, paramcd)
-            if r is not None and pd.notna(r["ADT"]) and (name == "lasta" or r["AVALC"] == "Y"):
-                src[name] = (pd.Timestamp(r["ADT"]), float(r["ASEQ"]))
+            hit = lookup.get((subject, paramcd))
+            if hit is not None and pd.notna(hit[0]) and (name == "lasta" or hit[1] == "Y"):
+                src[name] = (pd.Timestamp(hit[0]), float(hit[2]))
         alive = lastalive.get(subject, pd.NaT)
         if pd.notna(alive):
             src["lastalive"] = (alive, None)
@@ -504,7 +501,9 @@ def derive_adtte(adrs: pd.DataFrame, adsl: pd.DataFrame, rules: TteRules | None 
                 start, start_src = src[begin][0], None
             else:
                 start_col = rules.start_date.get(endpoint, "RANDDT")
-                start = _date_col(adsl, start_col).get(subject, pd.NaT)
+                if start_col not in starts:
+                    starts[start_col] = _date_col(adsl, start_col).to_dict()
+                start = starts[start_col].get(subject, pd.NaT)
                 if pd.isna(start):
                     continue
                 start_src = start_col
