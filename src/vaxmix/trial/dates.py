@@ -63,6 +63,17 @@ def parse_dtc(values: pd.Series, rules: DateRules | None = None) -> ParsedDates:
     partial dates that ``rules`` do not allow to be imputed (``unusable``).
     """
     rules = rules or DateRules()
+    codes, uniques = pd.factorize(values.astype("string"), use_na_sentinel=False)
+    if len(uniques) < len(values):
+        # SDTM repeats each date on many rows: parse the distinct values once
+        parsed = _parse(pd.Series(uniques, dtype="string"), rules)
+        take = lambda s: pd.Series(s.to_numpy()[codes], index=values.index)  # noqa: E731
+        return ParsedDates(take(parsed.dates).astype("datetime64[ns]"), take(parsed.flag),
+                           take(parsed.bad).astype(bool), take(parsed.unusable).astype(bool))
+    return _parse(values, rules)
+
+
+def _parse(values: pd.Series, rules: DateRules) -> ParsedDates:
     text = values.astype("string").str.strip()
     present = text.notna() & (text != "")
     parts = text.str.extract(_ISO)
