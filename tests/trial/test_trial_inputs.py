@@ -98,7 +98,7 @@ def test_bad_date_and_missing_column(tmp_path):
 
 
 def test_sdtm_visit_dates_out_of_order(tmp_path):
-    """A TR visit dated before the previous visit is reported with subject, visit and TRDTC."""
+    """One lesion of a visit dated apart from the rest is an error naming subject and TRDTC."""
     source = (DATA / "pharmaverse" / "sdtm")
     sdtm = tmp_path / "sdtm"
     sdtm.mkdir()

@@ -5,6 +5,8 @@ tables, dose finding, immune-response rates, figures and an honest Phase I repor
 Public API (see ``docs/trial.md``):
 
 * :func:`analyze_trial` / :func:`write_outputs` — the whole analysis and ``OUT/trial/`` files;
+* :func:`derive_adrs`, :func:`derive_adtte`, :func:`derive_adtr`, :func:`write_adam` — CDISC
+  ADaM datasets as {admiralonco} derives them (``docs/trial-adam.md``);
 * :func:`lesions_from_sdtm`, :func:`lesions_from_csv`, :func:`validate_lesions` — inputs;
 * :func:`timepoint_responses`, :func:`best_overall_response`, :class:`RecistConfig` — RECIST;
 * :func:`time_to_event`, :func:`kaplan_meier`, :func:`proportion`, :func:`binomial_ci`;
@@ -16,6 +18,8 @@ from importlib import import_module
 # Lazy exports: ``vaxmix --help`` imports ``vaxmix.trial.commands`` and must not pay for pandas.
 _EXPORTS = {
     "AnalysisOptions": "analyze", "TrialResults": "analyze", "analyze_trial": "analyze",
+    "ResponseRules": "adam", "TteRules": "adam", "derive_adrs": "adam", "derive_adtte": "adam",
+    "derive_adtr": "adam", "DateRules": "dates", "write_adam": "export",
     "write_outputs": "analyze", "best_overall_response": "bor",
     "lesions_from_csv": "lesions", "lesions_from_sdtm": "lesions",
     "validate_lesions": "lesions", "RecistConfig": "recist", "timepoint_responses": "recist",
@@ -35,12 +39,18 @@ __all__ = [
     "SCHEMA",
     "AnalysisOptions",
     "Claim",
+    "DateRules",
     "RecistConfig",
+    "ResponseRules",
     "TrialResults",
+    "TteRules",
     "analyze_trial",
     "best_overall_response",
     "binomial_ci",
     "build_report",
+    "derive_adrs",
+    "derive_adtr",
+    "derive_adtte",
     "kaplan_meier",
     "lesions_from_csv",
     "lesions_from_sdtm",
@@ -50,5 +60,6 @@ __all__ = [
     "time_to_event",
     "timepoint_responses",
     "validate_lesions",
+    "write_adam",
     "write_outputs",
 ]

@@ -16,8 +16,15 @@ import pandas as pd
 from vaxmix.common.atomic import staged_output
 from vaxmix.common.errors import InputError
 from vaxmix.common.provenance import package_versions, sha256_file
-from vaxmix.trial.bor import best_overall_response
-from vaxmix.trial.dates import parse_iso_dates
+from vaxmix.trial.adam import (
+    ResponseRules,
+    TteRules,
+    derive_adrs,
+    derive_adtr,
+    derive_adtte,
+    subject_summary,
+)
+from vaxmix.trial.dates import DateRules, parse_iso_dates
 from vaxmix.trial.io import TrialData, read_trial_folders
 from vaxmix.trial.lesions import (
     LesionDataError,
@@ -28,8 +35,14 @@ from vaxmix.trial.lesions import (
 )
 from vaxmix.trial.recist import RecistConfig, timepoint_responses
 from vaxmix.trial.report import Claim, build_report, rate_endpoint, render_html
+from vaxmix.trial.sources import (
+    measurable_from_tu,
+    ovr_from_adrs,
+    ovr_from_rs,
+    subject_level,
+)
 from vaxmix.trial.stats import kaplan_meier
-from vaxmix.trial.tte import CENSORING_RULES, time_to_event
+from vaxmix.trial.tte import CENSORING_RULES
 
 __all__ = ["AnalysisOptions", "TrialResults", "analyze_trial", "write_outputs"]
 
@@ -51,6 +64,31 @@ class AnalysisOptions:
     elispot_rule: str = "dfr_eq"
     boin_target: float = 0.30
     ctcae_version: str = "5.0"
+    population: str | None = None
+    date_rules: DateRules = field(default_factory=DateRules)
+    unusable_dates: str = "error"
+    same_date: str = "error"
+    accept_sd: bool = False
+    missing_as_ne: bool = False
+    early_response_as_ne: bool = False
+    clinben_values: tuple[str, ...] = ("CR", "PR", "SD", "NON-CR/NON-PD")
+    keep_after_pd: bool = False
+    tte_start: dict[str, str] = field(default_factory=dict)
+    max_missed_days: int | None = None
+    dor_paramcd: str = "RSD"
+    tte_endpoints: tuple[str, ...] = ("OS", "PFS", "RSD", "TTP")
+
+    def response_rules(self, reference_date: str) -> ResponseRules:
+        """The admiralonco-style response options these settings imply."""
+        label = "Investigator" if self.evaluator.upper() == "INVESTIGATOR" else \
+            self.evaluator.title()
+        return ResponseRules(
+            reference_date=reference_date, sd_min_days=self.recist.sd_min_days,
+            confirm_days=self.recist.confirm_days, max_ne_between=self.recist.max_ne_between,
+            accept_sd=self.accept_sd, missing_as_ne=self.missing_as_ne,
+            early_response_as_ne=self.early_response_as_ne,
+            clinben_values=tuple(self.clinben_values), same_date=self.same_date,
+            keep_after_pd=self.keep_after_pd, evaluator_label=label)
 
 
 @dataclass
@@ -61,6 +99,7 @@ class TrialResults:
     report: dict
     inputs: list[Path]
     skipped: list[dict]
+    adam: dict[str, pd.DataFrame] = field(default_factory=dict)
 
 
 def _date_series(frame: pd.DataFrame | None, column: str) -> pd.Series:
@@ -70,26 +109,94 @@ def _date_series(frame: pd.DataFrame | None, column: str) -> pd.Series:
     return pd.Series(dates.to_numpy(), index=frame["USUBJID"].astype(str)).dropna()
 
 
-def _start_dates(data: TrialData, start_ref: str) -> tuple[pd.Series, str]:
-    adsl, dm = data.get("adsl"), data.sdtm.get("dm")
-    order = {"auto": [("adsl", "RANDDT"), ("adsl", "TRTSDT"), ("dm", "RFXSTDTC"),
-                      ("dm", "RFSTDTC")],
-             "RANDDT": [("adsl", "RANDDT")], "TRTSDT": [("adsl", "TRTSDT"), ("dm", "RFXSTDTC")]}
-    if start_ref not in order:
+def _reference_column(subjects: pd.DataFrame | None, start_ref: str) -> str | None:
+    """The subject-level date column responses and PFS/OS count from."""
+    if start_ref not in ("auto", "RANDDT", "TRTSDT"):
         raise InputError(f"unknown start reference {start_ref!r}", field="--start-ref")
-    for domain, column in order[start_ref]:
-        series = _date_series(adsl if domain == "adsl" else dm, column)
-        if not series.empty:
-            return series, f"{domain.upper()}.{column}"
-    return pd.Series(dtype="datetime64[ns]"), "baseline tumour assessment date"
+    if subjects is None:
+        return None
+    if start_ref != "auto":
+        if start_ref not in subjects.columns:
+            raise InputError(f"--start-ref {start_ref}: the subject-level data has no "
+                             f"{start_ref}", path=subjects.attrs.get("path"), field=start_ref)
+        return start_ref
+    for column in ("RANDDT", "TRTSDT"):
+        if column in subjects.columns and subjects[column].notna().any():
+            return column
+    return None
 
 
-def _lesions_by_subject(lesions: pd.DataFrame, skip: bool) -> tuple[pd.DataFrame, list[dict]]:
+def _follow_up_checks(subjects: pd.DataFrame, adrs: pd.DataFrame, reference: str) -> list[str]:
+    """Say who has no time-to-event rows, and whose last-alive date precedes an assessment."""
+    out = []
+    no_start = subjects[subjects[reference].isna()]["USUBJID"].tolist()
+    if no_start:
+        out.append(f"{len(no_start)} subject(s) without {reference} (e.g. screen failures) "
+                   "have response records (BOR MISSING) but no OS/PFS rows: "
+                   + ", ".join(no_start[:5]) + (" ..." if len(no_start) > 5 else ""))
+    if "LSTALVDT" in subjects.columns:
+        last = adrs[(adrs["PARAMCD"] == "LSTA") & adrs["ADT"].notna()].set_index("USUBJID")[
+            "ADT"]
+        alive = subjects.set_index("USUBJID")["LSTALVDT"].reindex(last.index)
+        odd = last[alive.notna() & (alive < last)].index.tolist()
+        if odd:
+            out.append(f"{len(odd)} subject(s) have LSTALVDT before their last tumour "
+                       "assessment (OS is censored at LSTALVDT, as admiral does; check ADSL): "
+                       + ", ".join(odd[:5]) + (" ..." if len(odd) > 5 else ""))
+    return out
+
+
+def _cut_subjects(subjects: pd.DataFrame, cut: pd.Timestamp) -> pd.DataFrame:
+    """Events after the data cut did not happen yet; follow-up stops at the cut."""
+    out = subjects.copy()
+    if "DTHDT" in out.columns:
+        out["DTHDT"] = out["DTHDT"].where(~(out["DTHDT"] > cut))
+    if "LSTALVDT" in out.columns:
+        out["LSTALVDT"] = out["LSTALVDT"].clip(upper=cut)
+    return out
+
+
+def _tte_table(adtte: pd.DataFrame, dor_paramcd: str) -> pd.DataFrame:
+    """The compact per-endpoint table the report, KM and plots use (DOR named DOR)."""
+    names = {dor_paramcd: "DOR"}
+    adtte = adtte[~adtte["PARAMCD"].isin({"RSD", "CRSD", "DOR"} - {dor_paramcd})]
+    return pd.DataFrame({
+        "subject": adtte["USUBJID"], "param": adtte["PARAMCD"].replace(names),
+        "start_date": adtte["STARTDT"], "end_date": adtte["ADT"],
+        "days": adtte["AVAL"].astype(int), "cnsr": adtte["CNSR"].astype(int),
+        "event": 1 - adtte["CNSR"].astype(int), "description": adtte["EVNTDESC"],
+    })
+
+
+def _crpr_signal(adrs: pd.DataFrame) -> list[str]:
+    """admiralonco ``signal_crpr``: a CR followed later by a PR is a data issue to check."""
+    ovr = adrs[(adrs["PARAMCD"] == "OVR") & (adrs["ANL01FL"] == "Y")].sort_values(
+        ["USUBJID", "ADT"])
+    flagged = []
+    for subject, rows in ovr.groupby("USUBJID", sort=False):
+        resp = rows["AVALC"].tolist()
+        if "CR" in resp and "PR" in resp[resp.index("CR"):]:
+            flagged.append(subject)
+    if not flagged:
+        return []
+    return [f"{len(flagged)} subject(s) have a CR followed by a PR (RECIST: after a true CR "
+            f"reappearing disease is PD; check the source data): {', '.join(flagged[:5])}"
+            + (" ..." if len(flagged) > 5 else "")]
+
+
+def _lesions_by_subject(lesions: pd.DataFrame, skip: bool, subjects: pd.DataFrame | None,
+                        reference: str | None, warnings: list[str]
+                        ) -> tuple[pd.DataFrame, list[dict]]:
     """Validate; with ``skip`` drop faulty subjects one at a time and list them."""
     skipped: list[dict] = []
+    start = None
+    if subjects is not None and reference is not None:
+        start = subjects.set_index("USUBJID")[reference].dropna()
     while True:
         try:
-            validate_lesions(lesions)
+            warnings_now: list[str] = []
+            validate_lesions(lesions, start=start, warnings=warnings_now)
+            warnings.extend(warnings_now)
             return lesions, skipped
         except LesionDataError as exc:
             if not skip or exc.subject is None:
@@ -114,8 +221,12 @@ def analyze_trial(
     survival: list[dict] = []
     notes: list[str] = []
     skipped: list[dict] = []
-    start, start_source = _start_dates(data, options.start_ref)
+    adam: dict[str, pd.DataFrame] = {}
     cut = options.data_cut
+    data_warnings: list[str] = []
+    subjects, subject_source = subject_level(data.adam.get("adsl"), data.sdtm.get("dm"),
+                                             options.population)
+    reference = _reference_column(subjects, options.start_ref)
 
     lesions = None
     if lesions_csv is not None:
@@ -125,53 +236,109 @@ def analyze_trial(
         lesions = lesions_from_sdtm(
             data.sdtm["tu"], data.sdtm["tr"], SdtmLesionMapping(evaluator=options.evaluator)
         )
+    measurable_flag = None
     if lesions is not None:
-        lesions, skipped = _lesions_by_subject(lesions, options.skip_bad_subjects)
+        lesions, skipped = _lesions_by_subject(lesions, options.skip_bad_subjects, subjects,
+                                               reference, data_warnings)
+        if skipped and subjects is not None:
+            gone = {s["subject"] for s in skipped}
+            subjects = subjects[~subjects["USUBJID"].isin(gone)].reset_index(drop=True)
+            subject_source += f", less {len(gone)} subject(s) excluded for invalid lesion data"
         if cut:
             lesions = lesions[lesions["date"] <= pd.Timestamp(cut)]
         timepoints = timepoint_responses(lesions, options.recist)
         tables["adtr"] = timepoints
-        base_dates = timepoints[timepoints["is_baseline"]].set_index("subject")["date"]
-        start = start.combine_first(base_dates) if not start.empty else base_dates
-        ovr = timepoints[~timepoints["is_baseline"]].rename(
-            columns={"overall_response": "response"})
+        base = timepoints[timepoints["is_baseline"]]
+        if subjects is None:
+            subjects = pd.DataFrame({"USUBJID": sorted(timepoints["subject"].unique())})
+            # without ADSL/DM the last scan is the last date the subject is known alive
+            subjects["LSTALVDT"] = subjects["USUBJID"].map(
+                timepoints.groupby("subject")["date"].max())
+            subject_source = ("subjects with lesion data (no ADSL/DM: last known alive = last "
+                              "tumour assessment)")
+        if reference is None or subjects[reference].isna().all():
+            # no randomisation / first-dose date given: the baseline scan is the start
+            subjects["BASEDT"] = subjects["USUBJID"].map(base.groupby("subject")["date"].min())
+            reference = "BASEDT"
+        post = timepoints[~timepoints["is_baseline"]]
+        ovr = pd.DataFrame({
+            "USUBJID": post["subject"].astype(str), "ADT": post["date"],
+            "ADTF": post["date_flag"].where(post["date_flag"] != "", None),
+            "AVALC": post["overall_response"], "VISIT": post["visit"],
+            "VISITNUM": post["visitnum"]})
         response_source = "derived from lesion measurements (RECIST 1.1)"
-        evaluable = sorted(timepoints["subject"].unique())
         measurable = sorted(timepoints.loc[timepoints["n_target"] > 0, "subject"].unique())
+        measurable_flag = pd.Series("Y", index=measurable, dtype=object)
         if options.irecist:
             from vaxmix.trial.irecist import irecist_best_response, irecist_timepoints
 
+            start = subjects.set_index("USUBJID")[reference]
             timepoints = irecist_timepoints(timepoints, options.recist)
             tables["adtr"] = timepoints
             tables["ibor"] = irecist_best_response(timepoints, start, options.recist)
     elif "rs" in data.sdtm or "adrs" in data.adam:
-        ovr, evaluable = _ovr_from_rs(data, options.evaluator)
-        measurable = evaluable
+        if "rs" in data.sdtm:
+            ovr, found = ovr_from_rs(data.sdtm["rs"], options.evaluator, options.date_rules,
+                                     options.unusable_dates)
+            data_warnings.extend(found)
+            if "tu" in data.sdtm:
+                measurable_flag = measurable_from_tu(data.sdtm["tu"], options.evaluator)
+        else:
+            ovr = ovr_from_adrs(data.adam["adrs"])
         response_source = (f"overall responses recorded by {options.evaluator} (RS/ADRS), "
                            "not re-derived")
+        measurable = []
         timepoints = None
+        if subjects is None:
+            raise InputError("overall responses without ADSL or DM: the start date (RANDDT / "
+                             "TRTSDT) that the SD window and PFS count from is unknown; give "
+                             "--adam with ADSL or DM in --sdtm", field="--adam")
     else:
-        ovr, evaluable, measurable, timepoints, response_source = None, [], [], None, ""
+        ovr, measurable, timepoints, response_source = None, [], None, ""
 
     if ovr is not None:
+        if reference is None:
+            raise InputError("no randomisation or treatment start date (ADSL RANDDT/TRTSDT, "
+                             "DM RFXSTDTC) to count from", field="--start-ref")
+        known = set(subjects["USUBJID"])
+        stray = sorted(set(ovr["USUBJID"]) - known)
+        if stray:
+            data_warnings.append(
+                f"{len(stray)} subject(s) with tumour assessments are not in the analysis "
+                f"population ({subject_source}) and are not analysed: {', '.join(stray[:5])}"
+                + (" ..." if len(stray) > 5 else ""))
+            ovr = ovr[ovr["USUBJID"].isin(known)]
         if cut:
-            ovr = ovr[ovr["date"] <= pd.Timestamp(cut)]
-        bor = best_overall_response(ovr, start, evaluable, options.recist)
+            ovr = ovr[~(ovr["ADT"] > pd.Timestamp(cut))]
+            subjects = _cut_subjects(subjects, pd.Timestamp(cut))
+        rules = options.response_rules(reference)
+        adrs = derive_adrs(ovr, subjects, rules, measurable_flag)
+        tte_start = {k: reference for k in ("OS", "PFS", "TTP", "TTR")}
+        tte_start.update(options.tte_start)
+        endpoints_tte = tuple(options.tte_endpoints)
+        if options.dor_basis == "confirmed" and "CRSD" not in endpoints_tte:
+            endpoints_tte += ("CRSD",)  # the report's DOR; RSD stays the template's
+        tte_rules = TteRules(start_date=tte_start, dor_paramcd=options.dor_paramcd,
+                             dor_basis="unconfirmed",
+                             max_missed_days=options.max_missed_days, endpoints=endpoints_tte)
+        adtte = derive_adtte(adrs, subjects, tte_rules, subjects.attrs.get("path"))
+        data_warnings.extend(_follow_up_checks(subjects, adrs, reference))
+        adam["ADRS"], adam["ADTTE"] = adrs, adtte
+        if timepoints is not None:
+            adam["ADTR"] = derive_adtr(timepoints, subjects, rules.evaluator_label)
+        bor = subject_summary(adrs)
         tables["adrs_bor"] = bor
-        tables["adrs_ovr"] = ovr[["subject", "date", "response"]]
+        tables["adrs_ovr"] = adrs.loc[adrs["PARAMCD"] == "OVR",
+                                      ["USUBJID", "ADT", "AVALC", "ANL01FL", "ANL02FL"]]
+        data_warnings.extend(_crpr_signal(adrs))
+        evaluable = list(subjects["USUBJID"])
         endpoints.extend(_response_endpoints(bor, evaluable, measurable, timepoints, options,
-                                             response_source))
+                                             response_source, subject_source))
         dose = _dose_levels(data)
         if not dose.empty:
             tables["response_by_dose"] = _response_by_dose(bor, evaluable, dose, options.level)
-        death = _date_series(data.get("adsl"), "DTHDT").combine_first(
-            _date_series(data.sdtm.get("dm"), "DTHDTC"))
-        last_alive = _date_series(data.get("adsl"), "LSTALVDT")
-        if cut:
-            # events after the data cut did not happen yet; follow-up stops at the cut
-            death = death[death <= pd.Timestamp(cut)]
-            last_alive = last_alive.clip(upper=pd.Timestamp(cut))
-        tte = time_to_event(bor, start, death, last_alive, options.dor_basis)
+        tte = _tte_table(adtte, "CRSD" if options.dor_basis == "confirmed"
+                         else options.dor_paramcd)
         censoring = dict(CENSORING_RULES)
         dor_label = f"Duration of response ({options.dor_basis} responders)"
         if lesions is None and "adtte" in data.adam:
@@ -181,15 +348,21 @@ def analyze_trial(
             dor_label = "Duration of response (supplied ADTTE)"
             notes.append("Time-to-event endpoints taken from the supplied ADTTE, not re-derived.")
         tables["adtte"] = tte
+        start_label = {"BASEDT": "baseline tumour assessment date"}.get(
+            reference, f"{subject_source.split()[0]}.{reference}")
         for param, label in (("PFS", "Progression-free survival"),
                              ("OS", "Overall survival"), ("DOR", dor_label)):
             rows = tte[tte["param"] == param]
             km = kaplan_meier(rows["days"], rows["event"], options.level, param)
             survival.append({"id": param, "label": label, "censoring": censoring[param],
-                             "start": f"{start_source}" if param != "DOR" else
+                             "start": start_label if param != "DOR" else
                              "first CR/PR date", "data_cut": cut,
                              **{k: v for k, v in km.items() if k != "curve"}})
             tables[f"km_{param.lower()}"] = pd.DataFrame(km["curve"])
+        start_source = start_label
+    else:
+        start_source = ""
+        response_source = response_source or ""
 
     if "ae" in data.sdtm or "adae" in data.adam:
         endpoints.extend(_safety(data, tables, options, notes))
@@ -217,14 +390,17 @@ def analyze_trial(
                        "recist": asdict(options.recist),
                        "claims": [asdict(c) for c in options.claims],
                        "start_date_source": start_source,
-                       "response_source": response_source},
+                       "response_source": response_source,
+                       "population": subject_source},
+        "data_warnings": data_warnings,
         "versions": package_versions(("lifelines", "statsmodels", "matplotlib")),
         "skipped_subjects": skipped,
         "seconds": round(time.perf_counter() - t0, 3),
     }
+    notes.extend(f"Data warning: {w}" for w in data_warnings)
     report = build_report(endpoints, cut, provenance, survival, notes=notes,
                           small_n=options.small_n)
-    return TrialResults(tables, report, inputs, skipped)
+    return TrialResults(tables, report, inputs, skipped, adam)
 
 
 _ADTTE_PARAMS = {"PFS": "PFS", "OS": "OS", "RSD": "DOR", "DOR": "DOR", "DURRSP": "DOR"}
@@ -281,13 +457,16 @@ def _ovr_from_rs(data: TrialData, evaluator: str) -> tuple[pd.DataFrame, list[st
 
 def _response_endpoints(bor: pd.DataFrame, evaluable: list[str], measurable: list[str],
                         timepoints: pd.DataFrame | None, options: AnalysisOptions,
-                        source: str) -> list[dict]:
+                        source: str, population: str = "") -> list[dict]:
     cut = options.data_cut
     cfg = options.recist
     sub = bor[bor["subject"].isin(evaluable)]
     n = len(sub)
-    denom = (f"subjects with a baseline tumour assessment (n = {n}); {source}; evaluator "
-             f"{options.evaluator}")
+    assessed = int((sub["n_assessments"] > 0).sum())
+    denom = (f"all subjects of the analysis population ({population or 'lesion data'}; "
+             f"n = {n}, of whom {assessed} have a post-baseline assessment and "
+             f"{n - assessed} count as non-responders with BOR MISSING/NE); {source}; "
+             f"evaluator {options.evaluator}")
     confirmed = int(sub["cbor"].isin(["CR", "PR"]).sum())
     unconfirmed = int(sub["bor"].isin(["CR", "PR"]).sum())
     dcr = int(sub["cbor"].isin(["CR", "PR", "SD", "NON-CR/NON-PD"]).sum())
@@ -477,12 +656,17 @@ def _serology(path: Path, tables: dict, options: AnalysisOptions) -> list[dict]:
 
 def write_outputs(results: TrialResults, out_dir: Path, plot_format: str = "png",
                   plots: bool = True) -> Path:
-    """Write ``OUT/trial/``: report.json, report.html, TSV tables and figures."""
+    """Write ``OUT/trial/``: report.json, report.html, TSV tables, figures and ``adam/``
+    (ADRS, ADTTE, ADTR as CSV, Parquet and SAS XPORT v5)."""
     with staged_output(out_dir) as stage:
         folder = stage / "trial"
         folder.mkdir()
         for name, table in results.tables.items():
             table.to_csv(folder / f"{name}.tsv", sep="\t", index=False)
+        if results.adam:
+            from vaxmix.trial.export import write_adam
+
+            write_adam(results.adam, folder / "adam")
         figures: dict[str, str] = {}
         if plots:
             figures = _write_plots(results.tables, folder / "plots", plot_format)

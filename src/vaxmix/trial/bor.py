@@ -40,7 +40,8 @@ def prepare_assessments(ovr: pd.DataFrame, start: pd.Series) -> pd.DataFrame:
     start
         Start date (randomisation or first dose) per subject (index = subject).
     """
-    frame = ovr[["subject", "date", "response"]].copy()
+    frame = ovr.reindex(columns=["subject", "date", "response"]).copy()
+    frame["date"] = pd.to_datetime(frame["date"])
     frame["response"] = frame["response"].astype(str).str.strip().str.upper()
     frame = frame[frame["response"].isin(_WORST_RANK)]
     frame["start"] = frame["subject"].map(start)

@@ -28,6 +28,45 @@ def _recist_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--skip-bad-subjects", action="store_true",
                         help="exclude subjects with invalid lesion data (listed in the report) "
                              "instead of stopping")
+    parser.add_argument("--population", metavar="FLAG",
+                        help="analyse only subjects with this ADSL flag = Y (ITTFL, FASFL, "
+                             "SAFFL, RANDFL ...); default: every ADSL/DM subject")
+    parser.add_argument("--highest-imputation", choices=("n", "D", "M"), default="D",
+                        help="partial RSDTC dates: highest component that may be imputed, as "
+                             "admiral (D: day only, the admiralonco template; M: month too; "
+                             "n: none)")
+    parser.add_argument("--date-imputation", choices=("first", "mid", "last"), default="last",
+                        help="imputed day/month: first, mid or last (default last)")
+    parser.add_argument("--unusable-dates", choices=("error", "exclude"), default="error",
+                        help="a partial date the imputation rule cannot complete: stop "
+                             "(default) or keep the record without ADT, not analysed, warned")
+    parser.add_argument("--same-date", choices=("error", "worst"), default="error",
+                        help="two different overall responses on one date: stop (default) or "
+                             "take the worst (admiralonco ANL01FL)")
+    parser.add_argument("--max-ne-between", type=int, default=1,
+                        help="NE assessments allowed between a response and its confirmation")
+    parser.add_argument("--accept-sd", action="store_true",
+                        help="accept one SD between a PR and its confirmation")
+    parser.add_argument("--missing-as-ne", action="store_true",
+                        help="subjects without assessments get BOR NE instead of MISSING")
+    parser.add_argument("--early-response-as-ne", action="store_true",
+                        help="CR/PR before the SD window and unconfirmed count as NE "
+                             "(derive_param_confirmed_bor) instead of MISSING (bor_ne event)")
+    parser.add_argument("--clinben-values", default="CR,PR,SD,NON-CR/NON-PD",
+                        help="responses that give clinical benefit after the SD window")
+    parser.add_argument("--keep-after-pd", action="store_true",
+                        help="use assessments after the first PD for BOR (ANL02FL not applied)")
+    parser.add_argument("--max-missed-days", type=int,
+                        help="censor PFS/TTP at the last assessment when PD/death comes more "
+                             "than this many days after it (missed visits)")
+    parser.add_argument("--tte-start", action="append", default=[], metavar="PARAM=COLUMN",
+                        help="start date per endpoint, e.g. OS=TRTSDT (default: the start "
+                             "reference for OS, PFS, TTP, TTR)")
+    parser.add_argument("--tte-endpoints", default="OS,PFS,RSD,TTP",
+                        help="time-to-event parameters to derive (OS, PFS, RSD, CRSD, TTP, "
+                             "TTR)")
+    parser.add_argument("--dor-paramcd", default="RSD",
+                        help="PARAMCD of duration of response (admiralonco template: RSD)")
     parser.add_argument("--plots", choices=("png", "svg", "none"), default="png")
     parser.add_argument("--out", required=True, type=Path, help="output folder (writes trial/)")
 
@@ -93,6 +132,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def _options(args: argparse.Namespace):
     from vaxmix.common.errors import InputError
     from vaxmix.trial.analyze import AnalysisOptions
+    from vaxmix.trial.dates import DateRules
     from vaxmix.trial.recist import RecistConfig
     from vaxmix.trial.report import Claim
 
@@ -110,13 +150,48 @@ def _options(args: argparse.Namespace):
     return AnalysisOptions(
         evaluator=args.evaluator,
         start_ref=getattr(args, "start_ref", "auto"),
-        recist=RecistConfig(sd_min_days=args.sd_min_days, confirm_days=args.confirm_days),
+        recist=RecistConfig(sd_min_days=args.sd_min_days, confirm_days=args.confirm_days,
+                            max_ne_between=args.max_ne_between),
+        population=args.population,
+        date_rules=DateRules(args.highest_imputation, args.date_imputation),
+        unusable_dates=args.unusable_dates, same_date=args.same_date,
+        accept_sd=args.accept_sd, missing_as_ne=args.missing_as_ne,
+        early_response_as_ne=args.early_response_as_ne,
+        clinben_values=tuple(v.strip().upper() for v in args.clinben_values.split(",")
+                             if v.strip()),
+        keep_after_pd=args.keep_after_pd, max_missed_days=args.max_missed_days,
+        tte_start=_tte_start(args.tte_start), dor_paramcd=args.dor_paramcd.upper(),
+        tte_endpoints=_tte_endpoints(args.tte_endpoints),
         irecist=args.irecist, data_cut=args.data_cut, dor_basis=args.dor_basis,
         skip_bad_subjects=args.skip_bad_subjects, claims=claims,
         elispot_rule=getattr(args, "elispot_rule", "dfr_eq"),
         ctcae_version=getattr(args, "ctcae_version", "5.0"),
         boin_target=getattr(args, "boin_target", 0.30),
     )
+
+
+def _tte_start(items: list[str]) -> dict[str, str]:
+    from vaxmix.common.errors import InputError
+
+    out = {}
+    for item in items:
+        match = re.fullmatch(r"\s*(OS|PFS|TTP|TTR)\s*=\s*(RANDDT|TRTSDT)\s*", item.upper())
+        if not match:
+            raise InputError(f"bad --tte-start {item!r}: expected e.g. OS=TRTSDT (OS, PFS, TTP "
+                             "or TTR = RANDDT or TRTSDT)", field="--tte-start")
+        out[match.group(1)] = match.group(2)
+    return out
+
+
+def _tte_endpoints(text: str) -> tuple[str, ...]:
+    from vaxmix.common.errors import InputError
+
+    names = tuple(v.strip().upper() for v in text.split(",") if v.strip())
+    unknown = [n for n in names if n not in ("OS", "PFS", "RSD", "CRSD", "DOR", "TTP", "TTR")]
+    if unknown or not names:
+        raise InputError(f"unknown time-to-event parameter(s) {', '.join(unknown)}; use OS, "
+                         "PFS, RSD, TTP, TTR", field="--tte-endpoints")
+    return names
 
 
 def _summarise(results, folder: Path) -> None:  # noqa: ANN001
@@ -128,6 +203,8 @@ def _summarise(results, folder: Path) -> None:  # noqa: ANN001
               f"{'NR' if median is None else f'{median:.0f} days'}")
     for warning in results.report["warnings"]:
         print(f"warning: {warning['message']}", file=sys.stderr)
+    for warning in results.report["provenance"].get("data_warnings", []):
+        print(f"warning: {warning}", file=sys.stderr)
     print(f"wrote {folder}")
 
 

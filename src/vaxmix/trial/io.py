@@ -32,7 +32,7 @@ __all__ = [
 
 SDTM_DOMAINS = ("dm", "ex", "ae", "tu", "tr", "rs")
 ADAM_DOMAINS = ("adsl", "adrs", "adtte", "adae", "adtr")
-_SUFFIXES = (".csv", ".csv.gz", ".xpt", ".tsv")
+_SUFFIXES = (".csv.gz", ".csv", ".xpt", ".tsv")
 _MISSING = ["", "NA", "NaN", "nan", "."]
 
 
@@ -54,29 +54,112 @@ class TrialData:
         return [Path(f.attrs["path"]) for f in frames]
 
 
+MAX_FIELD_CHARS = 100_000
+"""Longest cell accepted in a CSV/TSV table; longer ones are an input error, not a slow parse."""
+
+
 def read_table(path: str | Path) -> pd.DataFrame:
     """Read one CSV/TSV/XPT table with upper-case column names, strings kept as strings.
 
     Values ``""``, ``NA`` and ``.`` are missing (R writes ``NA``; SAS writes ``.``). A column
     ``_line`` holds the 1-based line number of each row (header is line 1).
+
+    CSV/TSV files are parsed with the standard :mod:`csv` module so that every row can be
+    checked: a row with more or fewer fields than the header (a truncated AE row, a stray
+    delimiter) is an :class:`InputError` naming its line, as is a cell over
+    :data:`MAX_FIELD_CHARS` characters or a byte that is not UTF-8. A UTF-8 byte-order mark is
+    read, and an R ``write.table`` header (one field short: the row names have no header) is
+    recognised and its row-name column dropped.
     """
     path = Path(path)
     name = path.name.lower()
-    try:
-        if name.endswith(".xpt"):
+    if name.endswith(".xpt"):
+        try:
             frame = _xport_as_text(pd.read_sas(path, format="xport", encoding="latin-1"))
-            frame.insert(0, "_line", range(1, len(frame) + 1))
-        else:
-            sep = "\t" if name.endswith(".tsv") else ","
-            frame = pd.read_csv(
-                path, sep=sep, dtype=str, keep_default_na=False, na_values=_MISSING
-            )
-            frame.insert(0, "_line", range(2, len(frame) + 2))
-    except (OSError, ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
-        raise InputError(f"cannot read table: {exc}", path=path) from exc
+        except (OSError, ValueError, UnicodeDecodeError, KeyError, IndexError) as exc:
+            raise InputError(f"cannot read SAS XPORT table: {_one_line(exc)}",
+                             path=path) from exc
+        frame.insert(0, "_line", range(1, len(frame) + 1))
+    else:
+        frame = _read_delimited(path, "\t" if name.endswith(".tsv") else ",")
     frame.columns = ["_line", *[str(c).strip().upper() for c in frame.columns[1:]]]
     frame.attrs["path"] = str(path)
     return frame
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split())
+
+
+def _decode(path: Path, raw: bytes) -> str:
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise InputError(
+            f"byte 0x{raw[exc.start]:02x} at offset {exc.start} is not UTF-8 (save the file as "
+            "UTF-8)", path=path, line=line) from exc
+
+
+def _read_delimited(path: Path, sep: str) -> pd.DataFrame:
+    import csv
+    import gzip
+    import io
+
+    try:
+        raw = gzip.decompress(path.read_bytes()) if path.name.lower().endswith(".gz") \
+            else path.read_bytes()
+    except (OSError, EOFError, gzip.BadGzipFile) as exc:
+        raise InputError(f"cannot read table: {_one_line(exc)}", path=path) from exc
+    text = _decode(path, raw)
+    csv.field_size_limit(MAX_FIELD_CHARS + 1)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
+    try:
+        header = next(reader, None)
+        if header is None or not any(h.strip() for h in header):
+            raise InputError("empty table: no header line", path=path, line=1)
+        width = len(header)
+        _check_header(path, header)
+        rows: list[list[str]] = []
+        lines: list[int] = []
+        drop_row_names = False
+        start = reader.line_num
+        for row in reader:
+            line = start + 1
+            start = reader.line_num
+            if not row or (len(row) == 1 and row[0] == ""):
+                continue
+            if len(row) != width:
+                if not rows and len(row) == width + 1 and not drop_row_names:
+                    drop_row_names = True  # R write.table: header lacks the row-name column
+                if not (drop_row_names and len(row) == width + 1):
+                    raise InputError(
+                        f"row has {len(row)} fields but the header has {width} (truncated "
+                        "row or stray delimiter)", path=path, line=line,
+                        field=header[min(len(row), width) - 1] if row else None)
+                row = row[1:]
+            rows.append(row)
+            lines.append(line)
+    except csv.Error as exc:
+        message = _one_line(exc)
+        if "field larger" in message:
+            message = f"a field is longer than {MAX_FIELD_CHARS} characters"
+        raise InputError(f"cannot parse table: {message}", path=path,
+                         line=reader.line_num) from exc
+    frame = pd.DataFrame(rows, columns=header, dtype=object)
+    frame = frame.where(~frame.isin(_MISSING), None)
+    frame.insert(0, "_line", lines)
+    return frame
+
+
+def _check_header(path: Path, header: list[str]) -> None:
+    names = [h.strip().upper() for h in header]
+    seen: set[str] = set()
+    for name in names:
+        if name in seen and name:
+            raise InputError(f"column {name} appears twice in the header", path=path, line=1,
+                             field=name)
+        seen.add(name)
 
 
 def _xport_as_text(frame: pd.DataFrame) -> pd.DataFrame:

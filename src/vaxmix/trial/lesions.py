@@ -366,13 +366,19 @@ def _visit_label(row: pd.Series) -> str:
     return str(date.date()) if isinstance(date, pd.Timestamp) else "?"
 
 
-def validate_lesions(lesions: pd.DataFrame) -> None:
+def validate_lesions(lesions: pd.DataFrame, start: pd.Series | None = None,
+                     warnings: list[str] | None = None) -> None:
     """Check a canonical lesion table; raise :class:`InputError` at the first fault.
 
-    Faults: negative diameter; visits whose dates run backwards against ``visitnum``; a
-    lesion ID with two roles for one subject; the same lesion twice at one assessment with
-    different values; a subject whose target lesions lack a baseline (first assessment)
-    measurement; a target lesion that first appears after baseline.
+    Faults: negative diameter; a lesion ID with two roles for one subject; the same lesion
+    twice at one assessment (same date) with different values; a missing baseline — the
+    subject's visits are labelled but none is BASELINE/SCREENING, or the first assessment is
+    after the subject's start date (``start``: randomisation / first dose), so a week-3 scan
+    would silently become the baseline; target lesions without a baseline measurement; a
+    target lesion that first appears after baseline.
+
+    Visits whose dates disagree with their ``visitnum`` order (unscheduled visits) are not an
+    error: assessments are ordered by date, and a message is added to ``warnings``.
     """
     if lesions.empty:
         raise InputError("no lesion measurements found")
@@ -405,7 +411,11 @@ def validate_lesions(lesions: pd.DataFrame) -> None:
             subject=str(row["subject"]), path=row["path"], line=int(row["line"]), field="lesion_id",
         )
     if lesions["visitnum"].notna().any():
-        _check_visit_dates(lesions)
+        _check_split_visits(lesions)
+        message = _check_visit_dates(lesions)
+        if message and warnings is not None:
+            warnings.append(message)
+    _check_baseline_visit(lesions, start)
     _check_baseline(lesions)
 
 
@@ -413,7 +423,7 @@ def _diameter_field(row: pd.Series) -> str:
     return str(row["field"])
 
 
-def _check_visit_dates(lesions: pd.DataFrame) -> None:
+def _check_visit_dates(lesions: pd.DataFrame) -> str | None:
     visits = (
         lesions.dropna(subset=["visitnum"])
         .groupby(["subject", "evaluator", "visitnum"], sort=True)
@@ -426,14 +436,65 @@ def _check_visit_dates(lesions: pd.DataFrame) -> None:
         visits["evaluator"].shift(1)
     )
     backwards = same_subject & (visits["date"] < visits["previous"])
-    if backwards.any():
-        row = visits[backwards].iloc[0]
+    if not backwards.any():
+        return None
+    row = visits[backwards].iloc[0]
+    return (f"{int(backwards.sum())} visit(s) dated earlier than a visit with a lower VISITNUM "
+            f"(first: {row['path']}, line {row['line']}, subject {row['subject']}, visit "
+            f"{_visit_label(row)} on {row['date'].date()} before {row['previous'].date()}); "
+            "assessments are ordered by date")
+
+
+def _check_split_visits(lesions: pd.DataFrame) -> None:
+    """A visit number with scans on several complete dates is several assessments — but only
+    if each date re-measures the same lesions; otherwise the dates are an entry error."""
+    flag = lesions["date_flag"].fillna("")
+    full = lesions[lesions["visitnum"].notna() & (flag == "")]
+    key = ["subject", "evaluator", "visitnum"]
+    n_dates = full.groupby(key)["date"].transform("nunique")
+    multi = full[n_dates > 1]
+    for _, rows in multi.groupby(key, sort=False):
+        sets = rows.groupby("date")["lesion_id"].agg(frozenset)
+        if sets.nunique() > 1:
+            counts = rows.groupby("date").size()
+            odd = counts.idxmin()
+            row = rows[rows["date"] == odd].sort_values("line").iloc[0]
+            raise LesionDataError(
+                f"subject {row['subject']}, visit {_visit_label(row)}: lesions of one visit are "
+                f"dated differently ({', '.join(str(d.date()) for d in sets.index)}) and the "
+                "dates do not each hold a whole scan; fix the assessment date",
+                subject=str(row["subject"]), path=row["path"], line=int(row["line"]),
+                field="TRDTC")
+
+
+def _check_baseline_visit(lesions: pd.DataFrame, start: pd.Series | None) -> None:
+    """A missing baseline must not let the first follow-up scan become the baseline."""
+    labels = lesions["visit"].astype("string")
+    is_base = labels.str.contains(_BASELINE_VISIT).fillna(False)
+    labelled = labels.notna().groupby(lesions["subject"]).transform("all")
+    has_base = is_base.groupby(lesions["subject"]).transform("any")
+    lacking = lesions[labelled & ~has_base & labels.notna().groupby(
+        lesions["subject"]).transform("any")]
+    if not lacking.empty and is_base.any():
+        row = lacking.sort_values(["date", "line"]).iloc[0]
         raise LesionDataError(
-            f"subject {row['subject']}, visit {_visit_label(row)}: assessment date "
-            f"{row['date'].date()} is earlier than an earlier visit's date "
-            f"({row['previous'].date()}); dates out of order",
-            subject=str(row["subject"]), path=row["path"], line=int(row["line"]), field="TRDTC",
-        )
+            f"subject {row['subject']}: missing baseline — no BASELINE/SCREENING visit (first "
+            f"visit {_visit_label(row)} on {row['date'].date()} would become the baseline)",
+            subject=str(row["subject"]), path=row["path"], line=int(row["line"]),
+            field="VISIT")
+    if start is None or start.empty:
+        return
+    first = lesions.groupby("subject")["date"].min()
+    begin = first.index.to_series().map(start)
+    late = first[begin.notna() & (first > begin)]
+    if not late.empty:
+        subject = late.index[0]
+        row = lesions[lesions["subject"] == subject].sort_values(["date", "line"]).iloc[0]
+        raise LesionDataError(
+            f"subject {subject}: missing baseline — the first tumour assessment "
+            f"({_visit_label(row)}, {row['date'].date()}) is after the start date "
+            f"{pd.Timestamp(start[subject]).date()}",
+            subject=str(subject), path=row["path"], line=int(row["line"]), field="TRDTC")
 
 
 def _baseline_mask(lesions: pd.DataFrame) -> pd.Series:

@@ -58,7 +58,9 @@ def plot_waterfall(timepoints: pd.DataFrame, bor: pd.DataFrame, path: Path,
     ax.set_title(f"Waterfall (colour = {bor_column.upper()}; n = {len(best)} with a measurable "
                  "post-baseline sum)", fontsize=8)
     handles = [plt.Rectangle((0, 0), 1, 1, color=c) for c in BOR_COLOURS.values()]
-    ax.legend(handles, BOR_COLOURS.keys(), fontsize=6, loc="upper right")
+    # legend outside the axes, so it can never cover a bar
+    ax.legend(handles, BOR_COLOURS.keys(), fontsize=6, loc="upper left",
+              bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0, frameon=False)
     return _save(fig, path)
 
 
@@ -134,6 +136,9 @@ def plot_km(tte: pd.DataFrame, param: str, path: Path) -> Path:
                         xytext=(0, -48), textcoords="offset points", ha="center", fontsize=7)
         ax.annotate("at risk", xy=(0, 0), xycoords="axes fraction", xytext=(-40, -48),
                     textcoords="offset points", fontsize=7)
+    # a survival probability runs 0-1; a flat curve must not be drawn on a 0.96-1.04 axis
+    ax.set_ylim(0.0, 1.05)
+    ax.set_xlim(left=0)
     ax.set_xlabel("days")
     ax.set_ylabel("probability")
     ax.set_title(f"Kaplan–Meier: {param} (n = {len(rows)}, events = {int(rows['event'].sum())})",

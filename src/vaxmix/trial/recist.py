@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-__all__ = ["RecistConfig", "overall_response", "timepoint_responses"]
+__all__ = ["RecistConfig", "assessment_keys", "overall_response", "timepoint_responses"]
 
 _EPS = 1e-9
 
@@ -123,6 +123,47 @@ def overall_response(target: str, nontarget: str, new_lesion: bool) -> str:
     return "NE"
 
 
+def assessment_keys(frame: pd.DataFrame) -> pd.Series:
+    """Which rows of a lesion table form one assessment (one scan time point).
+
+    Rows of one visit number belong together — unless the visit holds scans on two or more
+    different complete dates (an unscheduled visit number reused for two scans, e.g.
+    pharmaverse ``01-711-1143`` VISITNUM 9.2 on 2013-06-22 and 2013-09-22): then each date
+    is its own assessment, so no scan is merged into another and lost. A partial date in such
+    a visit joins the complete date of the same month; if that is ambiguous it is an error.
+    Subjects without visit numbers are grouped by date.
+    """
+    from vaxmix.common.errors import InputError
+
+    subj = [frame["subject"], frame["evaluator"]]
+    has_visitnum = frame["visitnum"].notna().groupby(subj).transform("all")
+    by_date = frame["date"].dt.strftime("%Y-%m-%d")
+    key = pd.Series(np.where(has_visitnum, "v" + frame["visitnum"].astype(str), "d" + by_date),
+                    index=frame.index)
+    flag = frame["date_flag"].fillna("") if "date_flag" in frame.columns else \
+        pd.Series("", index=frame.index)
+    full = has_visitnum & (flag == "")
+    n_dates = frame["date"].where(full).groupby([*subj, key]).transform("nunique")
+    split = has_visitnum & (n_dates > 1)
+    if not split.any():
+        return key
+    key = key.where(~(split & full), key + "|" + by_date)
+    for idx in frame.index[split & ~full]:
+        row = frame.loc[idx]
+        same = frame[split & full & (frame["subject"] == row["subject"])
+                     & (frame["evaluator"] == row["evaluator"])
+                     & (frame["visitnum"] == row["visitnum"])
+                     & (frame["date"].dt.to_period("M") == row["date"].to_period("M"))]
+        choices = same["date"].unique()
+        if len(choices) != 1:
+            raise InputError(
+                f"subject {row['subject']}, visit {row['visitnum']}: a partial date cannot be "
+                "matched to one of the visit's scan dates", path=row.get("path"),
+                line=int(row["line"]) if pd.notna(row.get("line")) else None, field="TRDTC")
+        key[idx] = key[idx] + "|" + pd.Timestamp(choices[0]).strftime("%Y-%m-%d")
+    return key
+
+
 def timepoint_responses(lesions: pd.DataFrame, config: RecistConfig | None = None) -> pd.DataFrame:
     """Derive RECIST 1.1 responses at every assessment of every subject (vectorised).
 
@@ -145,9 +186,7 @@ def timepoint_responses(lesions: pd.DataFrame, config: RecistConfig | None = Non
     config = config or RecistConfig()
     subj = ["subject", "evaluator"]
     frame = lesions.copy()
-    has_visitnum = frame["visitnum"].notna().groupby([frame[c] for c in subj]).transform("all")
-    frame["_key"] = np.where(has_visitnum, frame["visitnum"],
-                             frame["date"].astype("int64").astype(float))
+    frame["_key"] = assessment_keys(frame)
     assess = frame.groupby([*subj, "_key"], sort=False).agg(
         date=("date", "min"), visitnum=("visitnum", "min"), visit=("visit", "first"),
         date_flag=("date_flag", "first"),

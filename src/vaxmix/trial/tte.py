@@ -94,7 +94,12 @@ def time_to_event(
         else:
             alive = last_alive.get(subject, pd.NaT)
             end = alive if pd.notna(alive) else (last_assess if pd.notna(last_assess) else begin)
-            rows.append(_row(subject, "OS", begin, end, False, "Alive"))
+            if end < begin:
+                # last known alive before the start: censored at the start, as admiral's
+                # rand_censor (never a negative time)
+                rows.append(_row(subject, "OS", begin, begin, False, "Start Date"))
+            else:
+                rows.append(_row(subject, "OS", begin, end, False, "Alive"))
         # DOR
         first = (
             rec.first_response_date if dor_basis == "unconfirmed"
