@@ -8,12 +8,11 @@ or A or a single alt count; ``Protein_position`` split at ``/``; the Index count
 from __future__ import annotations
 
 import pytest
+from vcfmaker import CSQ_FIELDS, FORMAT_LINES, csq_entry, record, vcf_text, write
 
 from vaxmix.common.errors import InputError
 from vaxmix.peptides import enumerate_epitopes
 from vaxmix.variants import read_vep_vcf
-
-from vcfmaker import CSQ_FIELDS, FORMAT_LINES, csq_entry, record, vcf_text, write
 
 
 def _read(tmp_path, text, **kwargs):
