@@ -124,7 +124,7 @@ def parse_genotype(text: str, n_alts: int, path: Path, line: int) -> Genotype:
         if part == ".":
             alleles.append(None)
             continue
-        if not (part.isascii() and part.isdigit()):
+        if not (part.isascii() and part.isdigit()) or len(part) > 6:
             raise InputError(f"genotype {text!r} is not of the form 0/1, 1|0 or ./.",
                              path=path, line=line, field="FORMAT/GT")  # fmt: skip
         allele = int(part)
@@ -281,7 +281,7 @@ def _records(path: Path, lines: Iterator[tuple[int, str]], header: VcfHeader
                 "truncated or garbled", path=path, line=number,
             )  # fmt: skip
         pos = cols[1]
-        if not (pos.isascii() and pos.isdigit()) or int(pos) == 0:
+        if not (pos.isascii() and pos.isdigit()) or len(pos) > 12 or int(pos) == 0:
             raise InputError(f"POS must be a positive integer, found {pos[:40]!r}", path=path,
                              line=number, field="POS")  # fmt: skip
         ref = cols[3]
