@@ -150,3 +150,16 @@ def test_tumor_sample_given_as_the_normal_stops_with_the_counts(tmp_path):
     assert error.value.field == "--sample"
     assert "no variant × transcript survives of 2 record(s)" in message
     assert "'NORMAL'" in message and "other samples: TUMOR" in message
+
+
+def test_cli_exits_2_when_the_normal_is_given_as_the_tumor(tmp_path, capsys):
+    from vaxmix.cli import main
+    from vaxmix.pipeline.demo import example_patient_files
+
+    with example_patient_files() as (vcf, _):
+        code = main(["run", str(vcf), "--sample", "HCC1395_NORMAL_DNA", "--alleles",
+                     "HLA-A*29:02", "--out", str(tmp_path / "run")])
+    err = capsys.readouterr().err
+    assert code == 2 and len(err.strip().splitlines()) == 1
+    assert "ALT not in tumor genotype: 48" in err and "other samples: HCC1395_TUMOR_DNA" in err
+    assert not (tmp_path / "run").exists()
