@@ -32,7 +32,7 @@ _ATTR_RE = re.compile(r'\s*([A-Za-z_][A-Za-z0-9_.]*)=("(?:[^"\\]|\\.)*"|[^,]*)\s
 _ALLELE_RE = re.compile(r"^(?:[ACGTNacgtn]+|\*|<[^<>]+>|.*[\[\]].*|\.[ACGTNacgtn]+|"
                         r"[ACGTNacgtn]+\.)$")
 _REF_RE = re.compile(r"^[ACGTNacgtn]+$")
-_MAX_LINE = 256 * 1024 * 1024
+_MAX_LINE = 64 * 1024 * 1024
 
 
 @dataclass
@@ -183,6 +183,9 @@ def _lines(path: Path) -> Iterator[tuple[int, str]]:
         raise InputError("is a directory, not a VCF file", path=path)
     if not path.exists():
         raise InputError("file not found", path=path)
+    if not path.is_file():
+        raise InputError("not a regular file (a pipe or device): write the VCF to a file first",
+                         path=path)
     try:
         with open(path, "rb") as probe:
             magic = probe.read(2)
@@ -195,10 +198,13 @@ def _lines(path: Path) -> Iterator[tuple[int, str]]:
     try:
         handle = gzip.open(path, "rb") if compressed else open(path, "rb")
         with handle:
-            for raw in handle:
+            while True:
+                raw = handle.readline(_MAX_LINE + 1)
+                if not raw:
+                    break
                 number += 1
                 if len(raw) > _MAX_LINE:
-                    raise InputError("line longer than 256 MiB", path=path, line=number)
+                    raise InputError("line longer than 64 MiB", path=path, line=number)
                 raw = raw.rstrip(b"\r\n")
                 if b"\x00" in raw:
                     raise InputError(
