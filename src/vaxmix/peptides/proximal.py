@@ -155,7 +155,7 @@ def apply_proximal_variants(
     table["amino_acid_change"] = changes_aa
     table["codon_change"] = codons
     if drop:
-        table = table.drop(index=table.index[drop])
+        table = table.drop(index=table.index[drop]).reset_index(drop=True)
     return ProximalResult(table, counts)
 
 
