@@ -47,6 +47,9 @@ def _line_of(text: str, pos: int) -> int:
         ("GT:AD:AF:DP:TX", "0/1:45,15:0.25:60:ENST0001|high", "FORMAT/TX", "number"),
         ("GT:AD:AF:DP:GX", "0/1:45,15:0.25:60:ENSG0001", "FORMAT/GX", "ID|value"),
         ("GT:AD:DP", "0/1:45,15:60:7", "FORMAT", "4 values"),
+        ("GT:AF:AD:AF:DP", "0/1:0.9:45,15:0.25:60", "FORMAT", "twice"),     # which AF?
+        ("GT:AD:AF:DP", "0/1:45,15:0.25:6_0", "FORMAT/DP", "not an integer"),  # int("6_0")=60
+        ("GT:AD:AF:DP", "0/1:45,15:0x1p-2:60", "FORMAT/AF", "not a number"),
     ],
 )
 def test_bad_format_values_name_line_and_field(tmp_path, fmt, call, field, words):
@@ -69,6 +72,14 @@ def test_csq_entry_with_another_field_count_is_an_error(tmp_path):
     text = vcf_text([record("GT:AD:AF:DP", "0/1:45,15:0.25:60", csq=broken)])
     # entry 1 keeps 19 values (its protein cut short); the rest is a 1-value "entry 2"
     assert "CSQ entry 2 has 1 " in _error(tmp_path, text).message
+
+
+def test_csq_given_twice_is_an_error(tmp_path):
+    line = record("GT:AD:AF:DP", "0/1:45,15:0.25:60")
+    cols = line.split("\t")
+    cols[7] = f"{cols[7]};{cols[7]}"
+    error = _error(tmp_path, vcf_text(["\t".join(cols)]))
+    assert error.field == "INFO/CSQ" and "2 times" in error.message
 
 
 def test_csq_declared_integer_is_an_error(tmp_path):

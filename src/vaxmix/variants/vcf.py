@@ -61,6 +61,8 @@ PARSED_VCF_COLUMNS: tuple[str, ...] = (
 
 NA = "NA"
 _GRCH38_RE = re.compile(r"GRC[hm]38")
+_INT_RE = re.compile(r"[+-]?[0-9]{1,15}")
+_FLOAT_RE = re.compile(r"[+-]?([0-9]{1,30}\.?[0-9]{0,30}|\.[0-9]{1,30})([eE][+-]?[0-9]{1,3})?")
 
 #: Read-count sources: (label, depth key, allele-depth key, allele-frequency key, columns).
 SOURCES: dict[str, tuple[str, str, str, str, str]] = {
@@ -155,11 +157,12 @@ def _number(text: str, integer: bool, path: Path, rec: VcfRecord, key: str) -> f
         return None
     if not text.isascii():
         raise _bad(f"value {text[:40]!r} is not an ASCII number", path, rec, key)
-    try:
-        value = float(int(text)) if integer else float(text)
-    except ValueError:
+    if text.lower() in ("nan", "+nan", "-nan"):
+        raise _bad(f"value {text!r} must be a finite number >= 0", path, rec, key)
+    if not (_INT_RE if integer else _FLOAT_RE).fullmatch(text):
         kind = "an integer" if integer else "a number"
-        raise _bad(f"value {text[:40]!r} is not {kind}", path, rec, key) from None
+        raise _bad(f"value {text[:40]!r} is not {kind}", path, rec, key)
+    value = float(text)
     if not math.isfinite(value) or value < 0:
         raise _bad(f"value {text!r} must be a finite number >= 0", path, rec, key)
     return value

@@ -83,12 +83,12 @@ class VcfRecord:
         if self.info == ".":
             return None
         prefix = key + "="
-        for item in self.info.split(";"):
-            if item.startswith(prefix):
-                return item[len(prefix):]
-            if item == key:
-                return ""
-        return None
+        found = [item[len(prefix):] if item.startswith(prefix) else ""
+                 for item in self.info.split(";") if item.startswith(prefix) or item == key]
+        if len(found) > 1:
+            raise InputError(f"INFO/{key} is given {len(found)} times", path=self.path,
+                             line=self.line, field=f"INFO/{key}")  # fmt: skip
+        return found[0] if found else None
 
     def call(self, sample: int) -> dict[str, str]:
         """``{FORMAT key: raw value}`` of one sample; trailing keys may be dropped (VCF 4.3)."""
@@ -305,6 +305,9 @@ def _records(path: Path, lines: Iterator[tuple[int, str]], header: VcfHeader
                 raise InputError("FORMAT is '.' but the VCF has sample columns: the genotype "
                                  "(GT) is needed", path=path, line=number, field="FORMAT")
             keys = cols[8].split(":")
+            if len(set(keys)) != len(keys) or "" in keys:
+                raise InputError(f"FORMAT {cols[8][:60]!r} names a key twice or an empty key",
+                                 path=path, line=number, field="FORMAT")
             if "GT" not in keys:
                 raise InputError(f"FORMAT {cols[8][:60]!r} has no GT: the tumor genotype is "
                                  "needed", path=path, line=number, field="FORMAT/GT")
