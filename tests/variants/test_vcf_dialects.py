@@ -163,3 +163,10 @@ def test_cli_exits_2_when_the_normal_is_given_as_the_tumor(tmp_path, capsys):
     assert code == 2 and len(err.strip().splitlines()) == 1
     assert "ALT not in tumor genotype: 48" in err and "other samples: HCC1395_TUMOR_DNA" in err
     assert not (tmp_path / "run").exists()
+
+
+def test_normal_sample_cannot_be_the_tumor(tmp_path):
+    text = vcf_text([record("GT:AD:AF:DP", "0/0:50,0:0.0:50", "0/1:45,15:0.25:60")],
+                    samples=("NORMAL", "TUMOR"))
+    with pytest.raises(InputError, match="also the tumor sample"):
+        _read(tmp_path, text, sample="TUMOR", normal_sample="TUMOR")

@@ -341,6 +341,9 @@ def read_vep_vcf(
         )
     tumor_idx = choose_sample(samples, sample, path)
     normal_idx = choose_sample(samples, normal_sample, path, "normal") if normal_sample else None
+    if normal_idx == tumor_idx:
+        raise InputError(f"the normal sample {normal_sample!r} is also the tumor sample",
+                         path=path, field="--normal-sample")  # fmt: skip
     tsl_supported = any(
         _GRCH38_RE.search(value) for key, value in header.meta if key in ("reference", "VEP")
     )
