@@ -60,7 +60,7 @@ def _cases(tmp: Path, text: str) -> dict[str, tuple[list[str], str]]:
     alleles = ["--alleles", "HLA-A*29:02"]
     return {
         "truncated gzip": ([str(truncated), "--sample", "HCC1395_TUMOR_DNA", *alleles],
-                           r"truncated\.vcf\.gz: .*(truncated|corrupt)"),
+                           r"truncated\.vcf\.gz(, line \d+)?: .*(truncated|corrupt)"),
         "no CSQ": ([str(no_csq), "--sample", "HCC1395_TUMOR_DNA", *alleles],
                    r"no_csq\.vcf, field INFO/CSQ: .*VEP"),
         "CSQ without WildtypeProtein": (

@@ -42,6 +42,11 @@ def test_demo_writes_every_output_with_provenance(tmp_path, predictor):
     assert run["skipped"]["variant_transcripts"]["frameshift without FrameshiftSequence"] == 3
     assert sum(run["counts"]["tiers"].values()) == run["counts"]["aggregated_rows"]
     assert result.counts == run["counts"]
+    # the two MNV records (MAP7D1 GG>AA, 4 transcripts; IP6K3 CA>TG, 2) carry Mutect2 FORMAT
+    # fields without RDP/RAD/RAF: their 6 rows have no RNA depth/VAF, counted, not passed
+    assert run["read_counts"]["missing_rows"] == {"trna_depth": 6, "trna_vaf": 6}
+    assert run["read_counts"]["unmeasured_sources"] == []
+    assert run["read_counts"]["allow_missing_vaf"] is False
 
 
 def test_all_epitopes_rows_are_candidates_times_alleles(tmp_path, predictor):

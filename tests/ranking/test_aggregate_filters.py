@@ -19,7 +19,8 @@ def test_aggregated_rows_match_pvacseq():
                          keep_default_na=False)  # fmt: skip
     shipped = pd.read_csv(DATA / "pvacseq_aggregated_class_I.tsv", sep="\t", dtype=str,
                           keep_default_na=False).set_index("ID")  # fmt: skip
-    ours = aggregate_epitopes(sample, ALLELES, RankingConfig(), vaf_clonal=0.5).astype(str)
+    pvacseq = RankingConfig(allow_missing_vaf=True)  # pVACseq: a missing VAF passes
+    ours = aggregate_epitopes(sample, ALLELES, pvacseq, vaf_clonal=0.5).astype(str)
     assert len(ours) == 19
     expected = shipped.loc[ours["ID"]].reset_index()
     for column in expected.columns:
@@ -49,10 +50,23 @@ def test_binding_filter_keeps_500_and_na_percentiles():
     assert list(exploratory.index) == [0, 1, 2, 3]
 
 
-def test_coverage_filter_na_passes():
-    frame = _frame(**{"Tumor DNA Depth": [20, 5, np.nan], "Tumor DNA VAF": [0.3, 0.3, np.nan],
-                      "Normal VAF": [0.0, 0.0, 0.5]})  # fmt: skip
-    assert list(coverage_filter(frame, RankingConfig()).index) == [0]
+def test_coverage_filter_missing_depth_or_vaf_never_passes_unless_asked():
+    frame = _frame(**{"Tumor DNA Depth": [20, 5, np.nan, 20], "Tumor DNA VAF": [0.3, 0.3, 0.3,
+                                                                               np.nan],
+                      "Tumor RNA VAF": [np.nan, np.nan, np.nan, np.nan],
+                      "Normal VAF": [0.0, 0.0, 0.0, 0.0],
+                      "Gene Expression": [np.nan, np.nan, np.nan, np.nan]})  # fmt: skip
+    # the RNA VAF column is all NA: with RNA read counts in the VCF that fails every row ...
+    assert list(coverage_filter(frame, RankingConfig()).index) == []
+    # ... without any (the run marks tumor_rna unmeasured) the RNA cut-off is not applied;
+    # row 1 has depth 5 < 10, row 2 no depth, row 3 no VAF: only row 0 passes
+    no_rna = RankingConfig(unmeasured=("tumor_rna", "normal"))
+    assert list(coverage_filter(frame, no_rna).index) == [0]
+    # a tumor DNA source is never skipped, even when marked unmeasured
+    all_marked = RankingConfig(unmeasured=("tumor_dna", "tumor_rna", "normal"))
+    assert list(coverage_filter(frame, all_marked).index) == [0]
+    # pVACseq's rule, when asked: NA passes (expression NA always passes, as in pVACseq)
+    assert list(coverage_filter(frame, RankingConfig(allow_missing_vaf=True)).index) == [0, 2, 3]
 
 
 def test_transcript_filter():

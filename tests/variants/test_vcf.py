@@ -158,6 +158,13 @@ def test_multiallelic_record_uses_only_alleles_in_the_tumor_genotype(example_vcf
         cols = line.split("\t")
         if not line.startswith("#") and cols[1] == "686483":
             cols[4] = "C,T"  # add a second ALT the tumor does not carry (GT stays 0/1)
+            # ... with one value per ALT in the Number=A/R fields of both samples
+            for col in (9, 10):
+                keys, values = cols[8].split(":"), cols[col].split(":")
+                for key, extra in (("AD", ",0"), ("AF", ",0.0"), ("RAD", ",0")):
+                    if values[keys.index(key)] != ".":
+                        values[keys.index(key)] += extra
+                cols[col] = ":".join(values)
             lines[i] = "\t".join(cols)
     path = tmp_path / "multi.vcf"
     path.write_text("\n".join(lines) + "\n")

@@ -8,8 +8,10 @@ The rules are pVACseq 7.1.5's (``OutputParser``), restated in ``docs/pipeline.md
   position (scored by residues matching from the left) or shifted by the indel length (scored by
   residues matching from the right), whichever matches more; once a k-mer is aligned from the
   right, the following ones continue from the right;
-* a pairing counts only when the k-mers share at least ``ceil(L / 2)`` residues, otherwise the
-  wild-type peptide and mutation position are NA;
+* a pairing counts only when the chosen k-mers share at least ``ceil(L / 2)`` residues in
+  total (identical positions, not consecutive ones: pVACseq's ``determine_total_matches``; the
+  consecutive counts only choose the alignment), otherwise the wild-type peptide and mutation
+  position are NA;
 * k-mers identical to their wild-type partner carry no mutation and are dropped.
 """
 
@@ -78,16 +80,16 @@ def pair_kmers(window: Window, length: int) -> Iterator[KmerPair]:
             if from_right:
                 wt_start = previous_wt_start + 1
                 wt = _kmer(wildtype, wt_start, length)
-                score = _matches_from_right(mt, wt) if wt is not None else 0
             else:
                 left = _kmer(wildtype, position, length)
                 right = _kmer(wildtype, shifted, length)
                 left_score = _matches_from_left(mt, left) if left is not None else -1
                 right_score = _matches_from_right(mt, right) if right is not None else -1
                 if right_score > left_score:
-                    wt_start, wt, score, from_right = shifted, right, right_score, True
+                    wt_start, wt, from_right = shifted, right, True
                 else:
-                    wt_start, wt, score = position, left, left_score
+                    wt_start, wt = position, left
+            score = _identical_positions(mt, wt) if wt is not None else 0
             previous_wt_start = wt_start
         if wt is None or score < needed:
             yield KmerPair(position, mt, None, None)

@@ -58,8 +58,9 @@ class WindowSkip:
 
 
 def first_protein_position(protein_position: str) -> int | None:
-    """First residue of VEP's Protein_position (``"58"``, ``"726-727"``); None if unparseable."""
-    head = str(protein_position).split("-", 1)[0]
+    """First residue of VEP's Protein_position (``"58"``, ``"726-727"``, ``--total_length``'s
+    ``"58/207"``); None if unparseable."""
+    head = str(protein_position).split("/", 1)[0].split("-", 1)[0]
     return int(head) if head.isdigit() else None
 
 

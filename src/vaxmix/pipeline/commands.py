@@ -111,6 +111,9 @@ def add_run_arguments(
         ("--allele-specific-binding-thresholds", {"action": "store_true", "help": "IEDB's "
                                                   "allele-specific IC50 cutoffs where listed "
                                                   "(as pVACseq), else --binding-threshold"}),
+        ("--allow-missing-vaf", {"action": "store_true", "help": "let a missing depth or "
+                                 "VAF pass the depth/VAF cut-offs and clonal/expression tier "
+                                 "tests, as pVACseq does (default: it fails them)"}),
         ("--top-score-metric", {"choices": ("median", "lowest"), "default": "median"}),
         ("--percentile-strategy", {"choices": ("conservative", "exploratory"),
                                    "default": "conservative"}),
@@ -157,6 +160,7 @@ def config_from_args(args: argparse.Namespace) -> object:
         allele_specific_anchors=getattr(args, "allele_specific_anchors", False),
         allele_specific_binding_thresholds=getattr(args, "allele_specific_binding_thresholds",
                                                    False),
+        allow_missing_vaf=getattr(args, "allow_missing_vaf", False),
         **overrides,
     )
     if args.downstream_length == "full":

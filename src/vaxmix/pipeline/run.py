@@ -341,6 +341,9 @@ def run_pipeline(
         pass_only=config.pass_only,
     )
     variants = read.table
+    config = dataclasses.replace(
+        config, ranking=dataclasses.replace(config.ranking, unmeasured=read.unmeasured))
+    _warn_read_counts(read, config.ranking.allow_missing_vaf)
     gene_values = transcript_values = None
     expression_formats = {}
     if config.gene_expression_file is not None:
@@ -475,6 +478,13 @@ def run_pipeline(
             "counts": counts,
             "skipped": skipped,
             "warnings": read.warnings[:100],
+            "read_counts": {
+                "missing_rows": read.missing,
+                "unmeasured_sources": list(read.unmeasured),
+                "allow_missing_vaf": config.ranking.allow_missing_vaf,
+                "note": "rows with a missing depth/VAF fail those cut-offs unless "
+                        "allow_missing_vaf; unmeasured sources' cut-offs were not applied",
+            },
         }
         write_json(run_record, stage / "run.json")
         files["run.json"] = out_dir / "run.json"
@@ -483,6 +493,29 @@ def run_pipeline(
         out_dir=out_dir, files=files, counts=counts, timings=timings, models=models,
         alleles=alleles, skipped=skipped, class2_alleles=class2_alleles,
     )  # fmt: skip
+
+
+def _warn_read_counts(read: object, allow_missing: bool) -> None:
+    """Say on stderr what the VCF lacks: missing depths/VAFs and whole read-count sources."""
+    import sys
+
+    notes = list(read.warnings[:5])  # type: ignore[attr-defined]
+    missing = read.missing  # type: ignore[attr-defined]
+    if missing:
+        effect = "pass (--allow-missing-vaf)" if allow_missing else "fail those cut-offs"
+        notes.append("missing read counts (rows): "
+                     + ", ".join(f"{k} {v}" for k, v in missing.items()) + f"; they {effect}")
+    labels = {"tumor_dna": "tumor DNA (DP/AD/AF)", "tumor_rna": "tumor RNA (RDP/RAD/RAF)",
+              "normal": "normal sample"}
+    for source in read.unmeasured:  # type: ignore[attr-defined]
+        if source == "tumor_dna":
+            notes.append("the VCF has no tumor DNA read counts (DP/AD/AF): every candidate "
+                         "fails the DNA depth/VAF cut-offs unless --allow-missing-vaf")
+        elif source != "normal" or read.normal_sample is not None:  # type: ignore[attr-defined]
+            notes.append(f"no {labels[source]} read counts in the VCF: those cut-offs are "
+                         "not applied")
+    for note in notes:
+        print(f"vaxmix: warning: {note}", file=sys.stderr)
 
 
 def _jsonable(value: object) -> object:

@@ -44,6 +44,15 @@ class RankingConfig:
     allele_specific_binding_thresholds
         Judge listed alleles at their own IC50 cutoff instead of ``binding_threshold`` (pVACseq
         ``--allele-specific-binding-thresholds``, off): :mod:`vaxmix.ranking.thresholds`.
+    allow_missing_vaf
+        Let a missing (NA) read depth or VAF pass the depth/VAF cut-offs and the clonal and
+        allele-expression tier tests, as pVACseq does (``--allow-missing-vaf``; off: a
+        candidate whose VAF is unknown is never treated as passing a VAF cut-off).
+    unmeasured
+        Read-count sources the input does not carry at all (``tumor_rna``, ``normal``; set by
+        the run from the VCF): their cut-offs cannot be applied and are skipped, which run.json
+        records. ``tumor_dna`` is never skipped: without it, rows fail the DNA cut-offs unless
+        ``allow_missing_vaf``.
     """
 
     binding_threshold: float = 500.0
@@ -66,6 +75,8 @@ class RankingConfig:
     allele_specific_anchors: bool = False
     anchor_contribution_threshold: float = 0.8
     allele_specific_binding_thresholds: bool = False
+    allow_missing_vaf: bool = False
+    unmeasured: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.percentile_strategy not in ("conservative", "exploratory"):

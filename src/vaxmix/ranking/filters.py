@@ -6,7 +6,11 @@ The steps (pVACtools 7.1.5 ``post_processor``), each with pVACseq's defaults:
    percentile (IC50, immunogenicity, presentation) ≤ 2 — all of them (conservative) or any
    (exploratory); fold change ≥ the minimum;
 2. coverage and expression: normal depth ≥ 5 and VAF ≤ 0.02, tumor DNA/RNA depth ≥ 10 and VAF
-   ≥ 0.25, gene and transcript expression ≥ 1 — a missing value passes, as in pVACseq;
+   ≥ 0.25, gene and transcript expression ≥ 1. A missing expression value passes, as in
+   pVACseq; a missing depth or VAF does *not* (pVACseq lets it pass, which let a VCF whose
+   read counts were not read through every VAF cut-off) unless ``allow_missing_vaf`` is set;
+   a source the input does not carry at all (no RNA read counts, no normal sample:
+   ``RankingConfig.unmeasured``) is not tested, and the run says so;
 3. transcript: MANE Select, canonical, or TSL ≤ 1;
 4. top score: per variant, transcripts with identical mutant peptide sets form one group and each
    group keeps its best row (see :func:`vaxmix.ranking.aggregate.best_row_order`).
@@ -61,8 +65,16 @@ def binding_filter(frame: pd.DataFrame, config: RankingConfig) -> pd.DataFrame:
     return frame[keep]
 
 
+#: Read-count columns of the all-epitopes table and their source (see RankingConfig.unmeasured).
+READ_COUNT_SOURCES: dict[str, str] = {
+    "Normal Depth": "normal", "Normal VAF": "normal",
+    "Tumor DNA Depth": "tumor_dna", "Tumor DNA VAF": "tumor_dna",
+    "Tumor RNA Depth": "tumor_rna", "Tumor RNA VAF": "tumor_rna",
+}  # fmt: skip
+
+
 def coverage_filter(frame: pd.DataFrame, config: RankingConfig) -> pd.DataFrame:
-    """Rows whose read depths, VAFs and expression pass; NA passes (pVACseq behaviour)."""
+    """Rows whose read depths, VAFs and expression pass (missing values: see module doc)."""
     rules = [
         ("Normal Depth", config.normal_cov, np.greater_equal),
         ("Normal VAF", config.normal_vaf, np.less_equal),
@@ -75,8 +87,12 @@ def coverage_filter(frame: pd.DataFrame, config: RankingConfig) -> pd.DataFrame:
     ]
     keep = pd.Series(True, index=frame.index)
     for column, cut, compare in rules:
+        source = READ_COUNT_SOURCES.get(column)
+        if source is not None and source != "tumor_dna" and source in config.unmeasured:
+            continue
         values = _num(frame, column)
-        keep &= compare(values, cut) | values.isna()
+        missing_passes = source is None or config.allow_missing_vaf
+        keep &= compare(values, cut) | (values.isna() & missing_passes)
     return frame[keep]
 
 

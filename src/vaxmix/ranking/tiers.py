@@ -3,7 +3,13 @@
 The decision follows pVACtools 7.1.5 (``PvacseqUpdateTiers``; Hundal et al. 2020,
 doi:10.1186/s13073-020-00814-x), restated in ``docs/pipeline.md``. Each test is computed once;
 the first rule that matches gives the tier, and every failed test is listed in ``Tier Reasons``
-so a reviewer sees *why* a candidate is not Pass (pVACseq reports only the tier).
+so a reviewer sees *why* a candidate is not Pass (pVACseq reports only the tier). A reason
+quotes the values the test used, and names a score that was missing (so not tested).
+
+Missing read counts: pVACseq lets a missing DNA VAF pass the clonal test and a missing Allele
+Expr pass the expression test. vaxmix does not, unless ``allow_missing_vaf``: a row whose DNA
+VAF is NA fails the clonal test, and one whose RNA VAF is NA although the VCF carries RNA
+read counts fails the allele-expression test, each with a reason that says the value is missing.
 """
 
 from __future__ import annotations
@@ -70,6 +76,21 @@ class TierTests:
     reasons: tuple[str, ...]
 
 
+def _fmt(value: float) -> str:
+    return f"{value:g}"
+
+
+def _quote(tests: list[tuple[str, float | None, float]]) -> str:
+    """``IC50 MT 812 not < 500, IC50 %ile MT NA (not tested)``: the values a test used."""
+    parts = []
+    for name, value, cut in tests:
+        if value is None:
+            parts.append(f"{name} NA (not tested)")
+        else:
+            parts.append(f"{name} {_fmt(value)} {'<' if value < cut else 'not <'} {_fmt(cut)}")
+    return ", ".join(parts)
+
+
 def _passes(values: list[tuple[float | None, float]], strategy: str) -> bool:
     tested = [v < cut for v, cut in values if v is not None]
     if not tested:
@@ -105,23 +126,37 @@ def tier_tests(row: Mapping[str, object], config: RankingConfig, vaf_clonal: flo
     reasons: list[str] = []
     binding = _passes([(ic50_mt, b), (ic50_pct, pct)], strategy)
     if not binding:
-        reasons.append(f"binding: IC50 MT {ic50_mt} nM / IC50 %ile {ic50_pct} not < {b} / {pct}")
+        reasons.append("binding: " + _quote([("IC50 MT", ic50_mt, b),
+                                             ("IC50 %ile MT", ic50_pct, pct)]))
     immunogenicity = _passes([(im_pct, pct)], strategy)
     if not immunogenicity:
-        reasons.append(f"immunogenicity: IM %ile {im_pct} not < {pct}")
+        reasons.append("immunogenicity: " + _quote([("IM %ile MT", im_pct, pct)]))
     presentation = _passes([(pres_pct, pct)], strategy)
     if not presentation:
-        reasons.append(f"presentation: Pres %ile {pres_pct} not < {pct}")
+        reasons.append("presentation: " + _quote([("Pres %ile MT", pres_pct, pct)]))
     scores = _passes([(ic50_mt, b), (ic50_pct, pct), (im_pct, pct), (pres_pct, pct)], strategy)
     allele_expr = _num(row.get("Allele Expr"))
     allele_cut = config.trna_vaf * config.expn_val * 10
-    allele_expr_pass = allele_expr is None or allele_expr > allele_cut
-    if not allele_expr_pass:
-        reasons.append(f"expression: Allele Expr {allele_expr} not > {allele_cut:g}")
+    rna_vaf = _num(row.get("RNA VAF"))
+    rna_missing = (rna_vaf is None and "tumor_rna" not in config.unmeasured
+                   and not config.allow_missing_vaf)  # fmt: skip
+    allele_expr_pass = not rna_missing and (allele_expr is None or allele_expr > allele_cut)
+    if rna_missing:
+        reasons.append("expression: RNA VAF missing (NA), so Allele Expr is unknown; a missing "
+                       "VAF does not pass (allow_missing_vaf)")
+    elif not allele_expr_pass:
+        reasons.append(f"expression: Allele Expr {_fmt(allele_expr)} not > {allele_cut:g}")
     dna_vaf = _num(row.get("DNA VAF"))
-    clonal = dna_vaf is None or dna_vaf >= vaf_clonal / 2
-    if not clonal:
-        reasons.append(f"subclonal: DNA VAF {dna_vaf} < {vaf_clonal / 2:g} (clonal VAF / 2)")
+    if dna_vaf is None:
+        clonal = config.allow_missing_vaf
+        if not clonal:
+            reasons.append("subclonal: DNA VAF missing (NA); a missing VAF does not pass "
+                           "(allow_missing_vaf)")
+    else:
+        clonal = dna_vaf >= vaf_clonal / 2
+        if not clonal:
+            reasons.append(f"subclonal: DNA VAF {_fmt(dna_vaf)} < {vaf_clonal / 2:g} "
+                           "(clonal VAF / 2)")
     transcript = transcript_passes(row.get("MANE Select"), row.get("Canonical"), row.get("TSL"),
                                    config)  # fmt: skip
     if not transcript:
@@ -147,7 +182,7 @@ def tier_tests(row: Mapping[str, object], config: RankingConfig, vaf_clonal: flo
     probpos = str(row.get("Prob Pos", "None")) in ("None", "", "nan")
     if not probpos:
         reasons.append(f"problematic positions: {row.get('Prob Pos')}")
-    rna_expr, rna_vaf = _num(row.get("RNA Expr")), _num(row.get("RNA VAF"))
+    rna_expr = _num(row.get("RNA Expr"))
     rna_depth = _num(row.get("RNA Depth"))
     lowexpr = (allele_expr is not None and allele_expr > 0) or (
         rna_expr == 0

@@ -72,15 +72,26 @@ def csq_fields(description: str | None, path: str | Path) -> list[str]:
     return fields
 
 
-def split_csq(value: str, fields: list[str]) -> list[dict[str, str]]:
-    """Split a raw CSQ INFO value into one ``{field: value}`` dict per entry."""
+def split_csq(
+    value: str, fields: list[str], path: str | Path | None = None, line: int | None = None
+) -> list[dict[str, str]]:
+    """Split a raw CSQ INFO value into one ``{field: value}`` dict per entry.
+
+    VEP writes every header field in every entry (empty when unknown), so an entry with another
+    number of ``|``-separated values was cut or garbled (e.g. a stray ``,`` or ``|`` inside a
+    WildtypeProtein): an :class:`InputError`, never a padded or shortened entry.
+    """
     entries = []
     width = len(fields)
-    for raw in value.split(","):
+    for number, raw in enumerate(value.split(","), start=1):
         parts = raw.split("|")
-        if len(parts) < width:
-            parts.extend([""] * (width - len(parts)))
-        entries.append(dict(zip(fields, parts, strict=False)))
+        if len(parts) != width:
+            raise InputError(
+                f"CSQ entry {number} has {len(parts)} '|'-separated values but the CSQ header "
+                f"declares {width} fields (a ',' or '|' inside a value, or a truncated entry)",
+                path=path, line=line, field="INFO/CSQ",
+            )  # fmt: skip
+        entries.append(dict(zip(fields, parts, strict=True)))
     return entries
 
 

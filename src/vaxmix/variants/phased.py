@@ -22,7 +22,8 @@ from pathlib import Path
 
 from vaxmix.common.errors import InputError
 from vaxmix.variants.csq import entries_for_allele, split_csq
-from vaxmix.variants.vcf import choose_sample, open_vep_vcf
+from vaxmix.variants.vcf import choose_sample, open_vep_vcf, parse_protein_position
+from vaxmix.variants.vcftext import parse_genotype
 
 __all__ = ["PhasedVariants", "ProximalChange", "read_phased_vcf"]
 
@@ -41,6 +42,7 @@ class ProximalChange:
     alt_aa: str
     phase_set: str
     haplotypes: frozenset[int]  # 0 and/or 1: sides of the '|' that carry the ALT
+    codons: str = ""  # VEP Codons, e.g. "Gat/Cat" (combines changes in one codon)
 
 
 @dataclass
@@ -60,38 +62,35 @@ def read_phased_vcf(path: str | Path, sample: str | None = None) -> PhasedVarian
     InputError
         On a missing file, a VCF without a CSQ header, or an unknown sample.
     """
-    import cyvcf2
-
     path = Path(path)
     if not path.is_file():
         raise InputError("phased proximal variants VCF not found", path=path)
-    vcf, fields = open_vep_vcf(path, cyvcf2)
-    index = choose_sample(list(vcf.samples), sample, path, what="phased")
-    has_ps = "PS" in {h.info().get("ID") for h in vcf.header_iter() if h.type == "FORMAT"}
+    header, records, fields = open_vep_vcf(path)
+    index = choose_sample(header.samples, sample, path, what="phased")
+    has_ps = "PS" in header.format
     out = PhasedVariants()
-    for rec in vcf:
-        genotype = rec.genotypes[index]
-        if len(genotype) != 3 or not genotype[2]:  # haploid or unphased
+    for rec in records:
+        call = rec.call(index)
+        genotype = parse_genotype(call.get("GT", "."), len(rec.alts), path, rec.line)
+        if len(genotype.alleles) != 2 or not genotype.phased:  # haploid or unphased
             out.unphased_records += 1
             continue
-        phase_set = rec.CHROM
-        if has_ps:
-            value = rec.format("PS")
-            if value is not None and value[index][0] >= 0:
-                phase_set = f"{rec.CHROM}:{int(value[index][0])}"
-        entries = split_csq(rec.INFO.get("CSQ") or "", fields)
-        alts = list(rec.ALT)
+        phase_set = rec.chrom
+        if has_ps and call.get("PS", ".") not in ("", "."):
+            phase_set = f"{rec.chrom}:{call['PS']}"
+        entries = split_csq(rec.info_value("CSQ") or "", fields, path=path, line=rec.line) if (
+            rec.info_value("CSQ")) else []
+        alts = rec.alts
         for alt_number, alt in enumerate(alts, start=1):
-            sides = frozenset(i for i, a in enumerate(genotype[:2]) if a == alt_number)
+            sides = frozenset(i for i, a in enumerate(genotype.alleles) if a == alt_number)
             if not sides:
                 continue
-            site = (rec.CHROM, rec.POS, rec.REF, alt)
+            site = (rec.chrom, rec.pos, rec.ref, alt)
             out.phase[site] = (phase_set, sides)
-            for entry in entries_for_allele(entries, rec.REF, alt, alts):
+            for entry in entries_for_allele(entries, rec.ref, alt, alts):
                 change = _missense(entry, site, phase_set, sides)
                 if change is not None:
                     out.by_transcript.setdefault(change.transcript, []).append(change)
-    vcf.close()
     return out
 
 
@@ -101,8 +100,8 @@ def _missense(
     if "missense_variant" not in entry.get("Consequence", "").split("&"):
         return None
     ref_aa, sep, alt_aa = entry.get("Amino_acids", "").partition("/")
-    position = entry.get("Protein_position", "")
+    position = parse_protein_position(entry.get("Protein_position", ""))
     if not sep or len(ref_aa) != 1 or len(alt_aa) != 1 or not position.isdigit():
         return None
     return ProximalChange(site, entry.get("Feature", ""), int(position), ref_aa, alt_aa,
-                          phase_set, sides)
+                          phase_set, sides, entry.get("Codons", ""))

@@ -16,32 +16,38 @@ The selection rules follow pVACseq (documented in ``docs/pipeline.md``):
   the residues VEP reports at the lost stop, plus the read-through protein when a
   FrameshiftSequence is given. Everything else is skipped with a counted reason.
 
-Parsing uses cyvcf2 (htslib) for speed and robustness; the FORMAT values keep the text form
-pVACseq writes (``str(float(value))`` for VAFs, integers for depths, raw strings for GX/TX).
+Records are read as text (:mod:`vaxmix.variants.vcftext`) so that FORMAT values are read as
+pVACseq reads them whatever the header declares; depth and VAF follow pVACseq's
+``get_vaf_from_vcf_genotype`` (see :func:`coverage` and the dialect table in
+``docs/pipeline.md``); values keep the text form pVACseq writes (``str(float(value))`` for VAFs,
+integers for depths, raw strings for GX/TX). A value that is present but impossible (negative,
+NaN, a VAF above 1, a non-numeric expression) is an :class:`InputError` naming the line.
 """
 
 from __future__ import annotations
 
-import contextlib
-import gzip
 import math
-import os
 import re
-import sys
-import tempfile
-import warnings
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from vaxmix.common.errors import InputError
 from vaxmix.variants.csq import csq_fields, decode_hgvs, entries_for_allele, split_csq
+from vaxmix.variants.vcftext import VcfHeader, VcfRecord, parse_genotype, read_vcf_text
 
-__all__ = ["PARSED_VCF_COLUMNS", "VcfReadResult", "choose_sample", "open_vep_vcf", "read_vep_vcf"]
+__all__ = [
+    "PARSED_VCF_COLUMNS",
+    "VcfReadResult",
+    "choose_sample",
+    "coverage",
+    "open_vep_vcf",
+    "parse_protein_position",
+    "read_vep_vcf",
+]
 
 PARSED_VCF_COLUMNS: tuple[str, ...] = (
     "chromosome_name", "start", "stop", "reference", "variant", "gene_name",
@@ -54,8 +60,16 @@ PARSED_VCF_COLUMNS: tuple[str, ...] = (
 )  # fmt: skip
 
 NA = "NA"
-_INT_MISSING = np.iinfo(np.int32).min
 _GRCH38_RE = re.compile(r"GRC[hm]38")
+_INT_RE = re.compile(r"[+-]?[0-9]{1,15}")
+_FLOAT_RE = re.compile(r"[+-]?([0-9]{1,30}\.?[0-9]{0,30}|\.[0-9]{1,30})([eE][+-]?[0-9]{1,3})?")
+
+#: Read-count sources: (label, depth key, allele-depth key, allele-frequency key, columns).
+SOURCES: dict[str, tuple[str, str, str, str, str]] = {
+    "tumor_dna": ("tumor DNA", "DP", "AD", "AF", "tdna"),
+    "tumor_rna": ("tumor RNA", "RDP", "RAD", "RAF", "trna"),
+    "normal": ("normal", "DP", "AD", "AF", "normal"),
+}
 
 
 @dataclass
@@ -73,7 +87,16 @@ class VcfReadResult:
     skipped
         ``{reason: count}`` of variant × transcript entries (or records) not used.
     warnings
-        Human-readable notes (e.g. VAF above 1), at most one per kind and record.
+        Human-readable notes, at most one per kind and record.
+    missing
+        ``{column: rows}``: table rows whose depth or VAF is NA although the VCF carries that
+        measure (for ``run.json``; such rows never pass a depth/VAF cut-off by default).
+    unmeasured
+        Read-count sources (``tumor_dna``, ``tumor_rna``, ``normal``) for which the VCF has no
+        FORMAT field at all (e.g. no RNA read counts, no normal sample): their cut-offs cannot
+        be applied, which the run reports.
+    samples
+        Every sample of the VCF.
     """
 
     table: pd.DataFrame
@@ -82,6 +105,9 @@ class VcfReadResult:
     records: int
     skipped: Counter = field(default_factory=Counter)
     warnings: list[str] = field(default_factory=list)
+    missing: dict[str, int] = field(default_factory=dict)
+    unmeasured: tuple[str, ...] = ()
+    samples: tuple[str, ...] = ()
 
 
 def choose_sample(samples: list[str], sample: str | None, path: Path, what: str = "tumor") -> int:
@@ -111,71 +137,112 @@ def choose_sample(samples: list[str], sample: str | None, path: Path, what: str 
     return samples.index(sample)
 
 
-def _float_text(value: float) -> str:
-    """pVACseq writes ``str(float)`` of the VCF text; recover that text from htslib's float32."""
-    return str(float(str(np.float32(value))))
+def parse_protein_position(value: str) -> str:
+    """VEP's Protein_position without ``--total_length``'s ``/length`` (pVACseq's rule: the
+    part before ``/``, or the part after it when the first is ``-``); ``""`` when none."""
+    if "/" in value:
+        head, _, tail = value.partition("/")
+        value = tail if head == "-" else head
+    return "" if value == "-" else value
 
 
-def _format_scalar(rec: object, key: str, sample: int, index: int) -> float | int | None:
-    """One FORMAT value of one sample (``index`` picks the element for Number=A/R fields)."""
-    try:
-        values = rec.format(key)  # type: ignore[attr-defined]
-    except KeyError:
+def _bad(message: str, path: Path, rec: VcfRecord, key: str) -> InputError:
+    return InputError(f"{message} (record {rec.chrom}:{rec.pos})", path=path, line=rec.line,
+                      field=f"FORMAT/{key}")  # fmt: skip
+
+
+def _number(text: str, integer: bool, path: Path, rec: VcfRecord, key: str) -> float | None:
+    """A non-negative finite number from FORMAT text; ``None`` for ``.``/empty."""
+    if text in ("", "."):
         return None
-    if values is None:
-        return None
-    row = values[sample]
-    if index >= len(row):
-        return None
-    value = row[index]
-    if values.dtype.kind == "f":
-        return None if math.isnan(value) else float(value)
-    if values.dtype.kind in "iu":
-        return None if value in (_INT_MISSING, _INT_MISSING + 1) else int(value)
+    if not text.isascii():
+        raise _bad(f"value {text[:40]!r} is not an ASCII number", path, rec, key)
+    if text.lower() in ("nan", "+nan", "-nan"):
+        raise _bad(f"value {text!r} must be a finite number >= 0", path, rec, key)
+    if not (_INT_RE if integer else _FLOAT_RE).fullmatch(text):
+        kind = "an integer" if integer else "a number"
+        raise _bad(f"value {text[:40]!r} is not {kind}", path, rec, key)
+    value = float(text)
+    if not math.isfinite(value) or value < 0:
+        raise _bad(f"value {text!r} must be a finite number >= 0", path, rec, key)
+    return value
+
+
+def _pick(values: list[str], n_alts: int, alt_index: int, number: str) -> str | None:
+    """The element for ALT ``alt_index`` (1-based) of a FORMAT list, by the header's Number
+    (``A``: one per ALT, ``R``: REF first) or, when the header says neither, by the count as
+    pVACseq does; a single value for a single ALT is that ALT's (Strelka indels' ``AD:90``).
+    ``None`` when the count fits no reading."""
+    if n_alts == 1 and len(values) == 1:
+        return values[0]
+    if len(values) == n_alts and number != "R":
+        return values[alt_index - 1]
+    if len(values) == n_alts + 1 and number != "A":
+        return values[alt_index]
     return None
 
 
-def _depth_vaf(
-    rec: object, sample: int, alt_index: int, depth_key: str, ad_key: str, af_key: str
-) -> tuple[str, str, float | None]:
-    """Depth and VAF as text (``NA`` when missing): VAF from ``af_key`` else AD[alt]/depth."""
-    depth = _format_scalar(rec, depth_key, sample, 0)
-    vaf_value = _format_scalar(rec, af_key, sample, alt_index - 1)
-    if vaf_value is not None:
-        vaf_text = _float_text(vaf_value)
-        vaf = float(vaf_text)
-    else:
-        alt_depth = _format_scalar(rec, ad_key, sample, alt_index)
-        if alt_depth is not None and depth:
-            vaf = alt_depth / depth
-            vaf_text = str(vaf)
-        else:
-            vaf, vaf_text = None, NA
+def coverage(
+    call: dict[str, str], n_alts: int, alt_index: int, source: str, path: Path, rec: VcfRecord,
+    notes: Counter, numbers: dict[str, str] | None = None,
+) -> tuple[str, str]:
+    """Depth and VAF (text, ``NA`` when missing) of one sample for one ALT, as pVACseq reads
+    them: VAF from AF (``AF``/``RAF``) when present, else alt count / depth from AD and DP
+    (``AD``/``RAD``, ``DP``/``RDP``), where AD is Number=R (REF first), Number=A, or a single
+    alt count (Strelka indels, VarScan); AD counts that fit neither give NA, as in pVACseq."""
+    label, dp_key, ad_key, af_key, _ = SOURCES[source]
+    numbers = numbers or {}
+    depth = _number(call.get(dp_key, ""), True, path, rec, dp_key)
     depth_text = NA if depth is None else str(int(depth))
-    return depth_text, vaf_text, vaf
+    vaf: float | None = None
+    vaf_text = NA
+    af = call.get(af_key, "")
+    if af not in ("", "."):
+        chosen = _pick(af.split(","), n_alts, alt_index, numbers.get(af_key, ""))
+        if chosen is None:
+            notes[f"{label} {af_key} has {len(af.split(','))} values for {n_alts} ALT(s): "
+                  "VAF NA"] += 1
+        else:
+            vaf = _number(chosen, False, path, rec, af_key)
+            if vaf is not None:
+                vaf_text = str(vaf)
+    if vaf is None and call.get(ad_key, "") not in ("", "."):
+        counts = call[ad_key].split(",")
+        chosen = _pick(counts, n_alts, alt_index, numbers.get(ad_key, ""))
+        if chosen is None:
+            notes[f"{label} {ad_key} has {len(counts)} values for {n_alts} ALT(s): VAF NA"] += 1
+        else:
+            alt_count = _number(chosen, True, path, rec, ad_key)
+            if alt_count is not None and depth:
+                vaf = alt_count / depth
+                vaf_text = str(vaf)
+                if vaf > 1:
+                    raise _bad(f"{label} alt read count {int(alt_count)} ({ad_key}) is larger "
+                               f"than the depth {int(depth)} ({dp_key})", path, rec, ad_key)
+    if vaf is not None and vaf > 1:
+        raise _bad(f"{label} VAF {vaf_text} is above 1: VAFs must be fractions (a VCF with "
+                   "percentages must be converted)", path, rec, af_key)
+    return depth_text, vaf_text
 
 
-def _expression_map(rec: object, key: str, sample: int) -> dict[str, str]:
+def _expression_map(call: dict[str, str], key: str, path: Path, rec: VcfRecord) -> dict[str, str]:
     """``GX``/``TX`` FORMAT values (``name|value`` comma lists) as ``{name: value}``."""
-    try:
-        values = rec.format(key)  # type: ignore[attr-defined]
-    except KeyError:
+    text = call.get(key, "")
+    if text in ("", "."):
         return {}
-    if values is None:
-        return {}
-    raw = values[sample]
-    text = raw.decode() if isinstance(raw, bytes) else str(raw)
     out: dict[str, str] = {}
     for item in text.split(","):
         name, sep, value = item.partition("|")
-        if sep:
-            out[name] = value
+        if not sep or not name:
+            raise _bad(f"expression entry {item[:60]!r} is not 'ID|value'", path, rec, key)
+        _number(value, False, path, rec, key)
+        out[name] = value
     return out
 
 
 def _variant_type(consequence: str, ref: str, alt: str) -> str | None:
     """pVACseq's consequence → variant type rule; ``None`` means skip."""
-    terms = set(consequence.split("&"))
+    terms = {t.lower() for t in consequence.split("&")}
     if "start_lost" in terms or "stop_retained_variant" in terms:
         return None
     if "frameshift_variant" in terms:
@@ -212,137 +279,23 @@ def _coordinates(pos: int, ref: str, alt: str) -> tuple[int, int]:
     return start, pos - 1 + len(ref)
 
 
-def _diagnose_bad_record(path: Path, record_number: int, exc: Exception) -> InputError:
-    """Locate the htslib parse failure of the ``record_number``-th record (1-based) by re-reading
-    its raw line and checking the numeric FORMAT/INFO values against the header types."""
-    types: dict[tuple[str, str], str] = {}
-    line_no = 0
-    seen = 0
-    opener = gzip.open if _is_gzip(path) else open
-    try:
-        with opener(path, "rt", errors="replace") as handle:
-            for line in handle:
-                line_no += 1
-                if line.startswith("##"):
-                    m = re.match(r"##(INFO|FORMAT)=<ID=([^,]+),Number=[^,]+,Type=(\w+)", line)
-                    if m:
-                        types[(m.group(1), m.group(2))] = m.group(3)
-                    continue
-                if line.startswith("#"):
-                    continue
-                seen += 1
-                if seen == record_number:
-                    return _check_line(path, line_no, line.rstrip("\n"), types)
-    except (OSError, EOFError) as read_exc:
-        return InputError(
-            f"the file is truncated or corrupt ({read_exc})", path=path, line=line_no or None
-        )
-    return InputError(f"could not parse record {record_number}: {exc}", path=path, line=line_no)
+def open_vep_vcf(path: str | Path) -> tuple[VcfHeader, Iterator[VcfRecord], list[str]]:
+    """Open a VEP-annotated VCF: its header, its records and its CSQ field names.
 
-
-def _check_line(path: Path, line_no: int, line: str, types: dict) -> InputError:
-    cols = line.split("\t")
-    if len(cols) < 8:
-        return InputError(
-            f"a VCF record needs at least 8 tab-separated columns, found {len(cols)}",
-            path=path, line=line_no,
+    Raises :class:`InputError` for a file that is not a VCF, a VCF without a usable CSQ header
+    (naming the plugin fields that are missing, :func:`csq_fields`), or a CSQ declared with a
+    type other than String.
+    """
+    path = Path(path)
+    header, records = read_vcf_text(path)
+    csq = header.info.get("CSQ")
+    if csq is not None and csq.get("Type", "String") != "String":
+        raise InputError(
+            f"the CSQ INFO header declares Type={csq.get('Type')}; VEP writes Type=String (the "
+            "header was edited or the file is not VEP output)",
+            path=path, line=int(csq["_line"]), field="INFO/CSQ",
         )  # fmt: skip
-    if len(cols) > 9:
-        keys = cols[8].split(":")
-        for sample_col in cols[9:]:
-            for key, value in zip(keys, sample_col.split(":"), strict=False):
-                kind = types.get(("FORMAT", key))
-                bad = _bad_number(value, kind)
-                if bad is not None:
-                    return InputError(
-                        f"{kind} value expected, found {bad!r}", path=path, line=line_no,
-                        field=f"FORMAT/{key}",
-                    )  # fmt: skip
-    for item in cols[7].split(";"):
-        key, _, value = item.partition("=")
-        kind = types.get(("INFO", key))
-        bad = _bad_number(value, kind) if value else None
-        if bad is not None:
-            return InputError(
-                f"{kind} value expected, found {bad!r}", path=path, line=line_no,
-                field=f"INFO/{key}",
-            )  # fmt: skip
-    if not cols[1].isdigit():
-        return InputError(f"POS must be an integer, found {cols[1]!r}", path=path, line=line_no,
-                          field="POS")  # fmt: skip
-    return InputError("htslib could not parse this record", path=path, line=line_no)
-
-
-def _bad_number(value: str, kind: str | None) -> str | None:
-    if kind not in ("Float", "Integer"):
-        return None
-    for part in value.split(","):
-        if part in (".", ""):
-            continue
-        try:
-            int(part) if kind == "Integer" else float(part)
-        except ValueError:
-            return part
-    return None
-
-
-def _is_gzip(path: Path) -> bool:
-    with open(path, "rb") as handle:
-        return handle.read(2) == b"\x1f\x8b"
-
-
-def _check_readable(path: Path) -> None:
-    """Fail early, with a clear message, on a missing, empty or truncated (b)gzip file."""
-    if not path.exists():
-        raise InputError("file not found", path=path)
-    if path.stat().st_size == 0:
-        raise InputError("the file is empty (not a VCF)", path=path)
-    if _is_gzip(path):
-        try:
-            with gzip.open(path, "rb") as handle:
-                while handle.read(1 << 20):
-                    pass
-        except (EOFError, OSError, gzip.BadGzipFile) as exc:
-            raise InputError(
-                f"the gzip stream is truncated or corrupt ({exc}); re-compress it with bgzip",
-                path=path,
-            ) from exc
-
-
-@contextlib.contextmanager
-def _htslib_messages(sink: list[str]) -> Iterator[None]:
-    """Collect what htslib prints on file descriptor 2 (``[W::...]`` / ``[E::...]`` lines) into
-    ``sink`` instead of the terminal, so a bad record gives one vaxmix message, not three."""
-    try:
-        sys.stderr.flush()
-        saved = os.dup(2)
-    except (OSError, ValueError):  # no real fd 2 (embedded interpreters)
-        yield
-        return
-    with tempfile.TemporaryFile(mode="w+b") as capture:
-        os.dup2(capture.fileno(), 2)
-        try:
-            yield
-        finally:
-            os.dup2(saved, 2)
-            os.close(saved)
-            capture.seek(0)
-            text = capture.read().decode(errors="replace")
-            sink.extend(line for line in text.splitlines() if line.strip())
-
-
-def _iter_records(vcf: object, path: Path) -> Iterator[tuple[int, object]]:
-    number = 0
-    iterator = iter(vcf)  # type: ignore[call-overload]
-    while True:
-        try:
-            rec = next(iterator)
-        except StopIteration:
-            return
-        except Exception as exc:  # cyvcf2 raises a bare Exception on htslib parse errors
-            raise _diagnose_bad_record(path, number + 1, exc) from exc
-        number += 1
-        yield number, rec
+    return header, records, csq_fields(None if csq is None else csq.get("Description"), path)
 
 
 def read_vep_vcf(
@@ -364,7 +317,8 @@ def read_vep_vcf(
     normal_sample
         Optional matched normal sample (fills normal depth/VAF).
     biotypes
-        Transcript biotypes to keep (pVACseq default: protein_coding).
+        Transcript biotypes to keep (pVACseq default: protein_coding); a transcript without a
+        BIOTYPE value is kept with biotype ``NA``, as pVACseq does.
     allow_incomplete_transcripts
         Keep transcripts flagged ``cds_start_NF``/``cds_end_NF``.
     pass_only
@@ -374,49 +328,12 @@ def read_vep_vcf(
     ------
     InputError
         On a missing/empty/truncated file, a missing CSQ or plugin field, an unknown sample, a
-        malformed record (naming line and field) or a reference mismatch.
+        malformed record or value (naming line and field), or when no variant survives.
     """
-    import cyvcf2  # heavy import kept local
-
     path = Path(path)
-    _check_readable(path)
-    htslib_notes: list[str] = []
-    with _htslib_messages(htslib_notes):
-        result = _read(path, sample, normal_sample, biotypes, allow_incomplete_transcripts,
-                       pass_only, cyvcf2)  # fmt: skip
-    result.warnings.extend(f"htslib: {note}" for note in htslib_notes[:50])
-    return result
-
-
-def open_vep_vcf(path: Path, cyvcf2: object) -> tuple[object, list[str]]:
-    """Open a VEP-annotated VCF with cyvcf2; return it and its CSQ field names.
-
-    Raises :class:`InputError` for a file htslib cannot read or a VCF without a usable CSQ
-    header (naming the plugin fields that are missing, :func:`csq_fields`).
-    """
-    try:
-        vcf = cyvcf2.VCF(str(path), gts012=False, lazy=True)  # type: ignore[attr-defined]
-    except Exception as exc:  # htslib: not a VCF
-        raise InputError(f"not a readable VCF file ({exc})", path=path) from exc
-    try:
-        description = vcf.get_header_type("CSQ").get("Description")
-    except KeyError:
-        description = None
-    return vcf, csq_fields(description, path)
-
-
-def _read(
-    path: Path,
-    sample: str | None,
-    normal_sample: str | None,
-    biotypes: tuple[str, ...],
-    allow_incomplete_transcripts: bool,
-    pass_only: bool,
-    cyvcf2: object,
-) -> VcfReadResult:
-    vcf, fields = open_vep_vcf(path, cyvcf2)
-    samples = list(vcf.samples)
-    if samples and "##FORMAT=<ID=GT," not in vcf.raw_header:
+    header, records, fields = open_vep_vcf(path)
+    samples = header.samples
+    if samples and "GT" not in header.format:
         raise InputError(
             "no GT FORMAT field: the tumor genotype is needed (add GT, e.g. 0/1)",
             path=path,
@@ -424,34 +341,40 @@ def _read(
         )
     tumor_idx = choose_sample(samples, sample, path)
     normal_idx = choose_sample(samples, normal_sample, path, "normal") if normal_sample else None
-    raw_header = vcf.raw_header
+    if normal_idx == tumor_idx:
+        raise InputError(f"the normal sample {normal_sample!r} is also the tumor sample",
+                         path=path, field="--normal-sample")  # fmt: skip
     tsl_supported = any(
-        _GRCH38_RE.search(line)
-        for line in raw_header.splitlines()
-        if line.startswith(("##reference", "##VEP"))
+        _GRCH38_RE.search(value) for key, value in header.meta if key in ("reference", "VEP")
     )
-    has_mane = "MANE_SELECT" in fields
+    has = {name: name in fields for name in ("MANE_SELECT", "CANONICAL", "HGVSc", "HGVSp")}
+    numbers = {key: attrs.get("Number", "") for key, attrs in header.format.items()}
     rows: list[dict[str, str]] = []
     skipped: Counter = Counter()
-    notes: list[str] = []
-    records = 0
-    for number, rec in _iter_records(vcf, path):
-        records = number
-        if pass_only and rec.FILTER not in (None, "PASS"):
-            skipped["record not PASS"] += 1
-            continue
-        gt = rec.genotypes[tumor_idx]
-        called = [allele for allele in gt[:-1] if allele >= 0]
+    notes: Counter = Counter()
+    seen_keys: set[str] = set()
+    n_records = 0
+    for rec in records:
+        n_records += 1
+        call = rec.call(tumor_idx) if samples else {}
+        gt = parse_genotype(call.get("GT", "."), len(rec.alts), path, rec.line)
+        called = gt.called
         if not called:
             skipped["tumor genotype not called"] += 1
             continue
-        csq_value = rec.INFO.get("CSQ")
+        if pass_only and rec.filter not in ("PASS", "."):
+            skipped["record not PASS"] += 1
+            continue
+        csq_value = rec.info_value("CSQ")
         if not csq_value:
             skipped["record without CSQ"] += 1
             continue
-        entries = split_csq(csq_value, fields)
-        ref = rec.REF
-        alts = list(rec.ALT)
+        entries = split_csq(csq_value, fields, path=path, line=rec.line)
+        normal_call = rec.call(normal_idx) if normal_idx is not None else None
+        seen_keys.update(call)
+        if normal_call is not None:
+            seen_keys.update(f"normal:{k}" for k in normal_call)
+        ref, alts = rec.ref, rec.alts
         for alt_index, alt in enumerate(alts, start=1):
             if alt_index not in called:
                 skipped["ALT not in tumor genotype"] += 1
@@ -460,25 +383,23 @@ def _read(
             if not chosen:
                 skipped["no CSQ entry for ALT"] += 1
                 continue
-            tdna = _depth_vaf(rec, tumor_idx, alt_index, "DP", "AD", "AF")
-            trna = _depth_vaf(rec, tumor_idx, alt_index, "RDP", "RAD", "RAF")
-            if normal_idx is not None:
-                normal = _depth_vaf(rec, normal_idx, alt_index, "DP", "AD", "AF")
+            tdna = coverage(call, len(alts), alt_index, "tumor_dna", path, rec, notes, numbers)
+            trna = coverage(call, len(alts), alt_index, "tumor_rna", path, rec, notes, numbers)
+            if normal_call is not None:
+                normal = coverage(normal_call, len(alts), alt_index, "normal", path, rec, notes,
+                                  numbers)
             else:
-                normal = (NA, NA, None)
-            vafs = (("tumor DNA", tdna[2]), ("tumor RNA", trna[2]), ("normal", normal[2]))
-            for label, vaf in vafs:
-                if vaf is not None and vaf > 1:
-                    notes.append(f"{rec.CHROM}:{rec.POS} {label} VAF {vaf} is above 1")
-            gx = _expression_map(rec, "GX", tumor_idx)
-            tx = _expression_map(rec, "TX", tumor_idx)
-            start, stop = _coordinates(rec.POS, ref, alt)
+                normal = (NA, NA)
+            gx = _expression_map(call, "GX", path, rec)
+            tx = _expression_map(call, "TX", path, rec)
+            start, stop = _coordinates(rec.pos, ref, alt)
             for entry in chosen:
-                row = _transcript_row(entry, ref, alt, allow_incomplete_transcripts, skipped)
+                row = _transcript_row(entry, ref, alt, allow_incomplete_transcripts, has,
+                                      skipped)  # fmt: skip
                 if row is None:
                     continue
                 row.update(
-                    chromosome_name=rec.CHROM,
+                    chromosome_name=rec.chrom,
                     start=str(start),
                     stop=str(stop),
                     reference=ref,
@@ -486,7 +407,6 @@ def _read(
                     transcript_support_level=(
                         (entry.get("TSL") or NA) if tsl_supported else "Not Supported"
                     ),
-                    mane_select=(str(bool(entry.get("MANE_SELECT"))) if has_mane else "Not Run"),
                     transcript_expression=tx.get(entry.get("Feature", ""), NA),
                     gene_expression=gx.get(entry.get("Gene", ""), gx.get(row["gene_name"], NA)),
                     normal_depth=normal[0],
@@ -497,11 +417,12 @@ def _read(
                     trna_vaf=trna[1],
                 )
                 rows.append(row)
-    vcf.close()
-    # pVACseq numbers the rows of its own variant types; a stop_lost row (vaxmix only) takes the
-    # number of the row before it, so the other rows keep pVACseq's numbers (the variant type in
-    # the index keeps it unique).
+    # pVACseq numbers the rows of its own variant types as it meets them, before it drops
+    # rows for their biotype, a WildtypeProtein with a stop or no Amino_acids, so numbers have
+    # gaps there; a stop_lost row (vaxmix only) takes the number of the row before it, so the
+    # other rows keep pVACseq's numbers (the variant type in the index keeps it unique).
     n = 0
+    kept = []
     for row in rows:
         if row["variant_type"] != "stop_lost":
             n += 1
@@ -512,25 +433,78 @@ def _read(
         row["index"] = (
             f"{n}.{row['gene_name']}.{row['transcript_name']}.{row['variant_type']}.{change}"
         )
-    # pVACseq numbers rows before it applies the biotype filter, so numbers have gaps.
-    kept = []
-    for row in rows:
-        if row["biotype"] in biotypes:
+        drop = row.pop("_drop", None)
+        if drop is None and row["biotype"] != NA and row["biotype"] not in biotypes:
+            drop = f"biotype {row['biotype']}"
+        if drop is None:
             kept.append(row)
         else:
-            skipped[f"biotype {row['biotype'] or 'none'}"] += 1
-    rows = kept
-    table = pd.DataFrame(rows, columns=list(PARSED_VCF_COLUMNS), dtype=object)
-    for note in notes[:20]:
-        warnings.warn(note, stacklevel=2)
+            skipped[drop] += 1
+    table = pd.DataFrame(kept, columns=list(PARSED_VCF_COLUMNS), dtype=object)
+    unmeasured = _unmeasured(seen_keys, normal_idx is not None)
+    missing = _missing(table, unmeasured)
+    if n_records and table.empty:
+        raise _nothing_survives(path, samples, tumor_idx, n_records, skipped)
+    warnings = [f"{text} ({count} record(s))" for text, count in notes.most_common()]
+    genotype_drops = skipped["ALT not in tumor genotype"] + skipped["tumor genotype not called"]
+    if genotype_drops * 2 >= n_records > 0:
+        warnings.insert(0, _genotype_note(samples, tumor_idx, n_records, skipped))
     return VcfReadResult(
         table=table,
         sample=samples[tumor_idx],
         normal_sample=samples[normal_idx] if normal_idx is not None else None,
-        records=records,
+        records=n_records,
         skipped=skipped,
-        warnings=notes,
+        warnings=warnings,
+        missing=missing,
+        unmeasured=unmeasured,
+        samples=tuple(samples),
     )
+
+
+def _unmeasured(seen_keys: set[str], has_normal: bool) -> tuple[str, ...]:
+    out = []
+    for source, (_, dp_key, ad_key, af_key, _) in SOURCES.items():
+        prefix = "normal:" if source == "normal" else ""
+        if source == "normal" and not has_normal:
+            out.append(source)
+        elif not {prefix + dp_key, prefix + ad_key, prefix + af_key} & seen_keys:
+            out.append(source)
+    return tuple(out)
+
+
+def _missing(table: pd.DataFrame, unmeasured: tuple[str, ...]) -> dict[str, int]:
+    out = {}
+    for source, (_, _, _, _, column) in SOURCES.items():
+        if source in unmeasured:
+            continue
+        for kind in ("depth", "vaf"):
+            count = int((table[f"{column}_{kind}"] == NA).sum()) if len(table) else 0
+            if count:
+                out[f"{column}_{kind}"] = count
+    return out
+
+
+def _genotype_note(samples: list[str], tumor_idx: int, records: int, skipped: Counter) -> str:
+    others = [s for i, s in enumerate(samples) if i != tumor_idx]
+    return (
+        f"{skipped['ALT not in tumor genotype']} ALT allele(s) not in the genotype of sample "
+        f"{samples[tumor_idx]!r} and {skipped['tumor genotype not called']} record(s) with it "
+        f"not called, of {records} record(s): is {samples[tumor_idx]!r} the tumor? "
+        + (f"other samples: {', '.join(others)}" if others else "it is the only sample")
+    )
+
+
+def _nothing_survives(path: Path, samples: list[str], tumor_idx: int, records: int,
+                      skipped: Counter) -> InputError:
+    reasons = ", ".join(f"{k}: {v}" for k, v in skipped.most_common(6))
+    genotype = skipped["ALT not in tumor genotype"] + skipped["tumor genotype not called"]
+    hint = (f"; {_genotype_note(samples, tumor_idx, records, skipped)} (choose it with --sample)"
+            if genotype else "")
+    return InputError(
+        f"no variant × transcript survives of {records} record(s) ({reasons}){hint}",
+        path=path, field="--sample" if genotype else None,
+    )  # fmt: skip
 
 
 def _transcript_row(
@@ -538,24 +512,26 @@ def _transcript_row(
     ref: str,
     alt: str,
     allow_incomplete: bool,
+    has: dict[str, bool],
     skipped: Counter,
 ) -> dict[str, str] | None:
-    """Columns that come from one CSQ entry, or ``None`` (counted in ``skipped``)."""
+    """Columns that come from one CSQ entry, or ``None`` (counted in ``skipped``).
+
+    Like pVACseq, a row skipped before it gets an Index number returns ``None``; a row that
+    pVACseq numbers and then drops (biotype, a stop in WildtypeProtein, no Amino_acids) is
+    returned with ``_drop`` set to the reason, so that it consumes its number.
+    """
     consequence = entry.get("Consequence", "")
+    flags = entry.get("FLAGS", "").lower()
+    if not allow_incomplete and ("cds_start_nf" in flags or "cds_end_nf" in flags):
+        skipped["incomplete transcript (cds_start_NF/cds_end_NF)"] += 1
+        return None
     variant_type = _variant_type(consequence, ref, alt)
     if variant_type is None:
         skipped[_skip_reason(consequence)] += 1
         return None
-    flags = [f for f in entry.get("FLAGS", "").split("&") if f]
-    if not allow_incomplete and any(f in ("cds_start_NF", "cds_end_NF") for f in flags):
-        skipped["incomplete transcript (cds_start_NF/cds_end_NF)"] += 1
-        return None
-    wildtype = entry.get("WildtypeProtein", "")
-    if "*" in wildtype:
-        skipped["WildtypeProtein contains a stop (*)"] += 1
-        return None
-    position = entry.get("Protein_position", "")
-    if position in ("", "-"):
+    position = parse_protein_position(entry.get("Protein_position", ""))
+    if not position:
         skipped["no protein position"] += 1
         return None
     frameshift = entry.get("FrameshiftSequence", "")
@@ -566,32 +542,42 @@ def _transcript_row(
     if variant_type != "FS" and not amino_acids:
         skipped["no Amino_acids"] += 1
         return None
-    if variant_type == "stop_lost" and not amino_acids.startswith("*/"):
-        skipped["stop_lost without a lost stop in Amino_acids"] += 1
-        return None
-    if not wildtype:
-        skipped["no WildtypeProtein"] += 1
-        return None
+    wildtype = entry.get("WildtypeProtein", "")
+    drop = None
+    if "*" in wildtype:
+        drop = "WildtypeProtein contains a stop (*)"
+    elif not amino_acids:
+        drop = "no Amino_acids"
+    elif not wildtype:
+        drop = "no WildtypeProtein"
+    elif variant_type == "stop_lost" and not amino_acids.startswith("*/"):
+        drop = "stop_lost without a lost stop in Amino_acids"
     gene_name = entry.get("SYMBOL") or entry.get("Gene", "")
-    return {
+    if frameshift:
+        change = len(frameshift) - len(wildtype)
+        length_change = f"+{change}" if change > 0 else str(change)
+    else:
+        length_change = ""
+    row = {
         "gene_name": gene_name,
         "transcript_name": entry.get("Feature", ""),
-        "canonical": str(entry.get("CANONICAL") == "YES"),
+        "canonical": (str(entry.get("CANONICAL") == "YES") if has["CANONICAL"] else "Not Run"),
+        "mane_select": (str(bool(entry.get("MANE_SELECT"))) if has["MANE_SELECT"]
+                        else "Not Run"),
         "transcript_length": str(len(wildtype)),
-        "biotype": entry.get("BIOTYPE", ""),
-        "transcript_cds_flags": ",".join(flags) if flags else "None",
+        "biotype": entry.get("BIOTYPE") or NA,
+        "transcript_cds_flags": flags or "None",
         "amino_acid_change": amino_acids,
-        "codon_change": entry.get("Codons", ""),
+        "codon_change": entry.get("Codons") or NA,
         "ensembl_gene_id": entry.get("Gene", ""),
-        "hgvsc": decode_hgvs(entry.get("HGVSc", "")),
-        "hgvsp": decode_hgvs(entry.get("HGVSp", "")),
+        "hgvsc": decode_hgvs(entry.get("HGVSc", "")) if has["HGVSc"] else NA,
+        "hgvsp": decode_hgvs(entry.get("HGVSp", "")) if has["HGVSp"] else NA,
         "wildtype_amino_acid_sequence": wildtype,
-        "frameshift_amino_acid_sequence": (
-            frameshift if variant_type in ("FS", "stop_lost") else ""
-        ),
+        "frameshift_amino_acid_sequence": frameshift,
         "variant_type": variant_type,
         "protein_position": position,
-        "protein_length_change": (
-            str(len(frameshift) - len(wildtype)) if variant_type == "FS" else ""
-        ),
+        "protein_length_change": length_change,
     }
+    if drop is not None:
+        row["_drop"] = drop
+    return row
