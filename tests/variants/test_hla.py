@@ -109,7 +109,7 @@ def test_class2_names_normalize(name, canonical):
     [
         ("HLA-DQA1*01:02-DRB1*04:05", "pairs DQA1 with DRB1"),
         ("DQA1*01:02-DPB1*04:01", "pairs DQA1 with DPB1"),
-        ("DRB2*01:01", "DRB2 is not an expressed HLA class II chain"),
+        ("DRB2*01:01", "HLA-DRB2 is a pseudogene, not an expressed chain"),
         ("DQA1*01", "allele-group resolution"),
     ],
 )
