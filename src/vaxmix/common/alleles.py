@@ -326,7 +326,7 @@ def _mhcgnomes_chains(text: str) -> list[_Chain]:
     if kind == "Pair":
         return [_mhcgnomes_chain(text, parsed.alpha), _mhcgnomes_chain(text, parsed.beta)]
     if kind == "Serotype":
-        raise _Bad("input", f"{text!r} is a serotype, not an allele: give the two-field "
+        raise _Bad("input", f"{text!r} is a serotype, not a specific allele: give the two-field "
                    "allele the typing reported (e.g. HLA-A*02:01)")  # fmt: skip
     return [_mhcgnomes_chain(text, parsed)]
 
