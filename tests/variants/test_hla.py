@@ -267,6 +267,12 @@ def test_60k_character_token_is_a_clean_error_within_a_second(tmp_path):
          "more than one genotype row", 3),
         (b"A\tHLA-A*29:02:01\t-\n!!\tHLA-B*45:01:01\t-\n", "not a gene name", 2),
         (b"HLA-A*29:02," * 1_200, "1,200 allele names", None),
+        # an allele under another gene's column or key: a shifted or corrupted file
+        (b"\tA1\tA2\tB1\tB2\tC1\tC2\n0\tA*29:02\tB*45:01\tB*45:01\tC*07:02\tC*07:02\t\n",
+         "listed under gene A but is an HLA-B allele", 2),
+        (b'{"A": ["A*29:02:01"],\n "B": ["C*07:02:01"]}', "listed under gene B", 2),
+        (b'{"A\\u0000": ["A*29:02:01"]}', "not a gene name", 1),
+        (b"A\tHLA-A*29:02:01\tHLA-B*45:01:01\n", "listed under gene A", 1),
     ],
 )
 def test_malformed_typing_files_are_input_errors(tmp_path, content, message, line):

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from vaxmix.common.atomic import atomic_write, staged_output
+from vaxmix.common.atomic import atomic_write, replace_folder
 from vaxmix.common.errors import InputError, VaxmixError
 from vaxmix.common.provenance import package_versions, sha256_file
 from vaxmix.vaccine.config import DesignConfig
@@ -831,9 +831,12 @@ def design_from_peptides(
 
 
 def write_design(result: DesignResult, out_dir: str | Path, config: DesignConfig) -> Path:
-    """Write ``vaccine/`` (selection, junctions, construct, design.json) atomically."""
+    """Write ``vaccine/`` (selection, junctions, construct, design.json) atomically.
+
+    The folder is replaced as a whole, so no file of an earlier design survives in it.
+    """
     out_dir = Path(out_dir)
-    with staged_output(out_dir / "vaccine") as stage:
+    with replace_folder(out_dir / "vaccine") as stage:
         result.selection.to_csv(stage / "selection.tsv", sep="\t", index=False, float_format="%.6g")
         result.junctions.to_csv(stage / "junctions.tsv", sep="\t", index=False, float_format="%.6g")
         write_construct(result.construct, stage)

@@ -222,6 +222,16 @@ def allele_report(names: Iterable[AlleleName]) -> tuple[list[dict], list[str], l
 # ---------------------------------------------------------------- typing files
 
 
+def _of_gene(allele: AlleleName, gene: str, path: Path, line: int | None) -> AlleleName:
+    """A typing file's allele must belong to the gene it is listed under (else a shifted or
+    corrupted file would silently give one gene's allele to another)."""
+    if gene not in allele.genes:
+        raise InputError(f"{allele.given.strip()!r} is listed under gene {gene} but is an "
+                         f"HLA-{allele.genes[-1]} allele", path=path, line=line,
+                         field=gene)  # fmt: skip
+    return allele
+
+
 def _optitype(path: Path, lines: list[tuple[int, str]], known: set[str] | None) -> list:
     (_, header_line), *rows = lines
     header = [h.strip() for h in header_line.split("\t")]
@@ -240,7 +250,8 @@ def _optitype(path: Path, lines: list[tuple[int, str]], known: set[str] | None) 
     for i in columns:
         value = row[i].strip()
         if value:
-            out.append(read_allele(value, known, path, number, header[i]))
+            allele = read_allele(value, known, path, number, header[i])
+            out.append(_of_gene(allele, header[i][0], path, number))
     return out
 
 
@@ -254,17 +265,25 @@ def _arcashla(path: Path, text: str, data: object, known: set[str] | None) -> li
         raise InputError("arcasHLA genotype JSON must be an object {gene: [alleles]}", path=path)
     out = []
     for gene, alleles in data.items():
+        line = _json_line(text, str(gene))
+        match = _GENE_FIELD.fullmatch(str(gene).strip())
+        if match is None:
+            raise InputError(f"{str(gene)[:30]!r} is not a gene name", path=path, line=line,
+                             field="gene")  # fmt: skip
         if not isinstance(alleles, list):
-            raise InputError("expected a list of alleles", path=path, field=str(gene)[:40],
-                             line=_json_line(text, str(gene)))  # fmt: skip
-        if str(gene).upper().removeprefix("HLA-") not in CLASSICAL_GENES:
+            raise InputError("expected a list of alleles", path=path, field=str(gene),
+                             line=line)  # fmt: skip
+        name = match.group(1).upper()
+        if name not in CLASSICAL_GENES:
             continue  # non-classical genes arcasHLA may type (E, F, G, DMA, ...)
         for allele in alleles:
             if not isinstance(allele, str):
                 raise InputError(f"allele names are strings, got {type(allele).__name__}",
-                                 path=path, field=str(gene), line=_json_line(text, str(gene)))
+                                 path=path, field=str(gene), line=line)  # fmt: skip
             if allele.strip():
-                out.append(read_allele(allele, known, path, _json_line(text, allele), str(gene)))
+                at = _json_line(text, allele)
+                read = read_allele(allele, known, path, at, str(gene))
+                out.append(_of_gene(read, name, path, at))
     return out
 
 
@@ -276,12 +295,14 @@ def _hlahd(path: Path, lines: list[tuple[int, str]], known: set[str] | None) -> 
         if gene is None:
             raise InputError(f"HLA-HD result line starts with {parts[0].strip()[:30]!r}, not a "
                              "gene name", path=path, line=number, field="gene")  # fmt: skip
-        if gene.group(1).upper() not in CLASSICAL_GENES:
+        name = gene.group(1).upper()
+        if name not in CLASSICAL_GENES:
             continue  # HLA-HD also types non-classical genes and pseudogenes (E, DRB2, DOA, ...)
         for value in parts[1:]:
             value = value.strip()
             if value and value not in _SKIP_VALUES:
-                out.append(read_allele(value, known, path, number, gene.group(1).upper()))
+                allele = read_allele(value, known, path, number, name)
+                out.append(_of_gene(allele, name, path, number))
     return out
 
 
