@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from conftest import fake_predict
 from vaxmix.cli import main
 from vaxmix.common.runfolder import MARKER, finish_design
 from vaxmix.mhc.alleles import known_alleles
@@ -19,13 +18,13 @@ SAMPLE = "HCC1395_TUMOR_DNA"
 
 
 @pytest.fixture
-def fake_default_predictors(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
+def fake_default_predictors(monkeypatch: pytest.MonkeyPatch, predictor) -> list[list[str]]:
     """The CLI's default predictors replaced by the fake one (same known-allele check)."""
     asked: list[list[str]] = []
 
     def recording(peptides, alleles):
         asked.append(list(alleles))
-        return fake_predict(peptides, alleles)
+        return predictor(peptides, alleles)
 
     monkeypatch.setattr(run_module, "_default_predictor",
                         lambda model: (recording, known_alleles()))  # fmt: skip
@@ -33,14 +32,16 @@ def fake_default_predictors(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
     return asked
 
 
-def test_null_allele_is_excluded_with_a_warning_and_never_predicted(tmp_path: Path) -> None:
+def test_null_allele_is_excluded_with_a_warning_and_never_predicted(
+    tmp_path: Path, predictor
+) -> None:
     hla = tmp_path / "hla.txt"
     hla.write_text("HLA-A*29:02\nHLA-B*45:01N\nA0201\n")
     asked: list[list[str]] = []
 
     def recording(peptides, alleles):
         asked.append(list(alleles))
-        return fake_predict(peptides, alleles)
+        return predictor(peptides, alleles)
 
     with example_patient_files() as (vcf, _):
         config = PipelineConfig(vcf=vcf, sample=SAMPLE, hla_file=hla, lengths=(9,))
