@@ -94,6 +94,8 @@ _CHAIN = r"(?:HLA-)?([A-Z][A-Z0-9]{0,4})\*(\d{2,4}(?::\d{2,4}){0,3})([NLSCAQGP]?
 _WHO_CHAIN = re.compile(_CHAIN)
 _WHO_PAIR = re.compile(_CHAIN + r"[-/]" + _CHAIN)
 _CLASS2_PREFIX = re.compile(r"(?:HLA-)?D[PQRMO]", re.IGNORECASE)
+#: Characters an allele name can hold in any spelling; others are refused without parsing.
+_NAME_CHARACTERS = re.compile(r"[A-Za-z0-9*:_\-/. ]+")
 
 
 class UnsupportedAllele(InputError):
@@ -289,6 +291,10 @@ def _parse(text: str) -> AlleleName:
         raise _Bad("input", "empty allele name")
     chains = _who_chains(text)
     if chains is None:
+        if not _NAME_CHARACTERS.fullmatch(text):
+            bad = next(c for c in text if not _NAME_CHARACTERS.fullmatch(c))
+            raise _Bad("input", f"{text!r} is not an HLA allele name (character {bad!r}; "
+                       "expected e.g. HLA-A*02:01)")  # fmt: skip
         chains = _mhcgnomes_chains(text)
     for chain in chains:
         _check_gene(text, chain)
@@ -298,7 +304,8 @@ def _parse(text: str) -> AlleleName:
 
 
 def _who_chains(text: str) -> list[_Chain] | None:
-    """Chains of a name in standard WHO spelling, or None (then mhcgnomes reads it)."""
+    """Chains of a name in standard WHO spelling (any case), or None (then mhcgnomes reads it)."""
+    text = text.upper()
     match = _WHO_CHAIN.fullmatch(text)
     if match is not None:
         return [_chain_of(*match.groups())]
