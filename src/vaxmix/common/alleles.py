@@ -249,9 +249,10 @@ def parse_allele(
         kind, message = outcome
         error = UnsupportedAllele if kind == "unsupported" else InputError
         raise error(message, path=path, line=line, field=field)
-    if source is None:
+    if source is None:  # a file and line, a file, or a command-line option
         source = f"{Path(path).name} line {line}" if path is not None and line is not None else (
-            str(path) if path is not None else (field or ""))
+            str(path) if path is not None else (field if field and field.startswith("--")
+                                                else ""))  # fmt: skip
     return replace(outcome, given=raw, source=source)
 
 
