@@ -150,3 +150,24 @@ def test_report_import_and_design_refuse_a_run_without_the_marker(
         assert f"incomplete vaxmix run folder: {MARKER} is missing" in err, argv
         assert "Traceback" not in err
     assert not (out / "report.html").exists() and not (out / "vaccine").exists()
+
+
+def test_registry_export_refuses_a_folder_replaced_since_import(
+    tmp_path: Path, capsys: pytest.CaptureFixture, fake_default_predictors
+) -> None:
+    from vaxmix.common.errors import InputError
+    from vaxmix.store.db import open_registry
+    from vaxmix.store.service import import_run, write_evaluated_aggregated
+
+    out = tmp_path / "run"
+    assert _cli_run(out, "HLA-A*29:02") == 0
+    registry = open_registry(f"sqlite:///{tmp_path / 'reg.sqlite'}")
+    try:
+        run_id, _ = import_run(registry, out, actor="test")
+        with registry.read() as session:
+            assert write_evaluated_aggregated(session, run_id, tmp_path / "a.tsv") == 0
+        assert _cli_run(out, "HLA-A*02:01", "--overwrite") == 0  # another run, same folder
+        with registry.read() as session, pytest.raises(InputError, match="no longer holds"):
+            write_evaluated_aggregated(session, run_id, tmp_path / "b.tsv")
+    finally:
+        registry.close()
