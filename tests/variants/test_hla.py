@@ -273,6 +273,8 @@ def test_60k_character_token_is_a_clean_error_within_a_second(tmp_path):
         (b'{"A": ["A*29:02:01"],\n "B": ["C*07:02:01"]}', "listed under gene B", 2),
         (b'{"A\\u0000": ["A*29:02:01"]}', "not a gene name", 1),
         (b"A\tHLA-A*29:02:01\tHLA-B*45:01:01\n", "listed under gene A", 1),
+        (b"A\tHLA-A*29:02:01\tHLA-A*02:01\tHLA-A*03:01\n", "3 allele columns", 1),
+        (b'{"A": ["A*29:02", "A*02:01", "A*03:01"]}', "3 alleles for one gene", 1),
     ],
 )
 def test_malformed_typing_files_are_input_errors(tmp_path, content, message, line):

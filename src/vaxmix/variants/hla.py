@@ -276,6 +276,9 @@ def _arcashla(path: Path, text: str, data: object, known: set[str] | None) -> li
         name = match.group(1).upper()
         if name not in CLASSICAL_GENES:
             continue  # non-classical genes arcasHLA may type (E, F, G, DMA, ...)
+        if len(alleles) > 2:
+            raise InputError(f"{len(alleles)} alleles for one gene (a person has two)",
+                             path=path, line=line, field=str(gene))  # fmt: skip
         for allele in alleles:
             if not isinstance(allele, str):
                 raise InputError(f"allele names are strings, got {type(allele).__name__}",
@@ -298,6 +301,9 @@ def _hlahd(path: Path, lines: list[tuple[int, str]], known: set[str] | None) -> 
         name = gene.group(1).upper()
         if name not in CLASSICAL_GENES:
             continue  # HLA-HD also types non-classical genes and pseudogenes (E, DRB2, DOA, ...)
+        if len([v for v in parts[1:] if v.strip()]) > 2:
+            raise InputError(f"{len(parts) - 1} allele columns for one gene (HLA-HD writes two)",
+                             path=path, line=number, field=name)  # fmt: skip
         for value in parts[1:]:
             value = value.strip()
             if value and value not in _SKIP_VALUES:
