@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import shutil
 import time
 from collections.abc import Iterator
@@ -128,6 +129,7 @@ def run_folder_stage(out: str | Path, overwrite: bool, command: str = "run",
     """Yield a staging folder for a whole run; on success, write the marker last and swap the
     stage in as ``out`` (replacing a previous vaxmix run whole). ``out`` is checked before and
     again at the swap (:func:`check_out_folder`); on any error ``out`` is untouched."""
+    out = Path(out).absolute()  # "." or "run/" name the folder itself, not an entry in it
     check_out_folder(out, overwrite)
     stage = make_stage(out)
     try:
@@ -135,10 +137,26 @@ def run_folder_stage(out: str | Path, overwrite: bool, command: str = "run",
         if mark:
             write_marker(stage, command)
         check_out_folder(out, overwrite)  # it may have changed while the run was working
-        swap_in(stage, out)
+        if out.is_dir() and next(out.iterdir(), None) is None:
+            _fill_empty(stage, out)  # keep a folder the user made (and may be standing in)
+        else:
+            swap_in(stage, out)
     except BaseException:
         shutil.rmtree(stage, ignore_errors=True)
         raise
+
+
+def _fill_empty(stage: Path, out: Path) -> None:
+    """Move the stage's entries into the empty ``out``, then drop the stage.
+
+    run.json goes first (a folder left half-filled by a kill is then recognised as an unfinished
+    vaxmix run, which ``--overwrite`` replaces) and the marker last (so readers refuse it).
+    """
+    order = {RUN_JSON: 0, MARKER: 2}
+    entries = sorted(stage.iterdir(), key=lambda p: order.get(p.name, 1))
+    for entry in entries:
+        os.replace(entry, out / entry.name)
+    stage.rmdir()
 
 
 def read_marker(folder: str | Path) -> dict | None:
