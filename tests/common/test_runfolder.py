@@ -142,3 +142,16 @@ def test_replace_folder_keeps_no_old_file(tmp_path: Path) -> None:
         (stage / "selection.tsv").write_text("new")
     assert [p.name for p in target.iterdir()] == ["selection.tsv"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["vaccine"]
+
+
+def test_a_half_filled_folder_is_an_unfinished_run_that_overwrite_replaces(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    out.mkdir()  # what a kill while filling an empty --out leaves: run.json first, no marker
+    (out / "run.json").write_text(json.dumps({"schema": "vaxmix.run/1"}))
+    (out / "variants.tsv").write_text("half")
+    with pytest.raises(InputError, match="incomplete"):
+        require_complete(out)
+    with pytest.raises(InputError, match="--overwrite"):
+        check_out_folder(out, overwrite=False)
+    _run(out, overwrite=True)
+    assert sorted(p.name for p in out.iterdir()) == ["aggregated.tsv", MARKER, "run.json"]

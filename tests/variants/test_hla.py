@@ -176,6 +176,9 @@ def test_hlahd_class2_rows_and_non_classical_genes(tmp_path):
         "HLA-A*29:02", "HLA-A*02:01", "HLA-DRB1*04:05", "HLA-DRB1*15:01", "HLA-DRB4*01:03",
         "HLA-DPA1*01:03", "HLA-DPB1*04:01", "HLA-DPB1*02:01",
     ]  # fmt: skip
+    skipped: list[str] = []
+    read_hla_names(path, KNOWN, skipped)
+    assert skipped == ["HLA-E", "HLA-DOA"]  # DRB2 was "Not typed": nothing skipped there
 
 
 def test_class2_chain_without_groove_sequence_names_line_and_close_chains(tmp_path):

@@ -138,11 +138,19 @@ def resolve_allele_names(config: PipelineConfig, known: list[str] | None) -> Res
     from vaxmix.mhc.classii.typing import split_alleles
 
     names = []
+    skipped: list[str] = []
     if config.alleles:
         names += parse_allele_names(",".join(config.alleles), known)
     if config.hla_file is not None:
-        names += read_hla_names(Path(config.hla_file), known)
+        names += read_hla_names(Path(config.hla_file), known, skipped)
     records, notes, warnings = allele_report(names)
+    if skipped:  # typing tools also type genes the built-in models do not cover
+        genes = ", ".join(dict.fromkeys(skipped))
+        notes.append(f"{Path(config.hla_file).name}: {genes} typed but not used (vaxmix's "
+                     "models cover HLA-A, -B, -C and HLA-DR, -DQ, -DP)")  # fmt: skip
+        records += [{"given": gene, "source": Path(config.hla_file).name, "name": None,
+                     "action": "skipped", "reason": "gene not covered by the built-in models"}
+                    for gene in dict.fromkeys(skipped)]  # fmt: skip
     used = [a for a in names if a.expressed]
     class1 = list(dict.fromkeys(a.name for a in used if a.mhc_class == 1))
     class2_raw = [a.name for a in used if a.mhc_class == 2]

@@ -260,7 +260,8 @@ def _json_line(text: str, value: str) -> int | None:
     return text.count("\n", 0, at) + 1 if at >= 0 else None
 
 
-def _arcashla(path: Path, text: str, data: object, known: set[str] | None) -> list:
+def _arcashla(path: Path, text: str, data: object, known: set[str] | None,
+              skipped: list[str]) -> list:  # fmt: skip
     if not isinstance(data, dict):
         raise InputError("arcasHLA genotype JSON must be an object {gene: [alleles]}", path=path)
     out = []
@@ -275,6 +276,8 @@ def _arcashla(path: Path, text: str, data: object, known: set[str] | None) -> li
                              line=line)  # fmt: skip
         name = match.group(1).upper()
         if name not in CLASSICAL_GENES:
+            if any(isinstance(a, str) and a.strip() for a in alleles):
+                skipped.append(f"HLA-{name}")
             continue  # non-classical genes arcasHLA may type (E, F, G, DMA, ...)
         if len(alleles) > 2:
             raise InputError(f"{len(alleles)} alleles for one gene (a person has two)",
@@ -290,7 +293,8 @@ def _arcashla(path: Path, text: str, data: object, known: set[str] | None) -> li
     return out
 
 
-def _hlahd(path: Path, lines: list[tuple[int, str]], known: set[str] | None) -> list:
+def _hlahd(path: Path, lines: list[tuple[int, str]], known: set[str] | None,
+           skipped: list[str]) -> list:  # fmt: skip
     out = []
     for number, line in lines:
         parts = line.rstrip("\r").split("\t")
@@ -300,6 +304,8 @@ def _hlahd(path: Path, lines: list[tuple[int, str]], known: set[str] | None) -> 
                              "gene name", path=path, line=number, field="gene")  # fmt: skip
         name = gene.group(1).upper()
         if name not in CLASSICAL_GENES:
+            if any(v.strip() and v.strip() not in _SKIP_VALUES for v in parts[1:]):
+                skipped.append(f"HLA-{name}")
             continue  # HLA-HD also types non-classical genes and pseudogenes (E, DRB2, DOA, ...)
         if len([v for v in parts[1:] if v.strip()]) > 2:
             raise InputError(f"{len(parts) - 1} allele columns for one gene (HLA-HD writes two)",
@@ -348,15 +354,19 @@ def _read_text(path: Path) -> str:
     return text.removeprefix("\ufeff")
 
 
-def read_hla_names(path: str | Path, known: Iterable[str] | None = None) -> list[AlleleName]:
+def read_hla_names(
+    path: str | Path, known: Iterable[str] | None = None, skipped: list[str] | None = None
+) -> list[AlleleName]:
     """Every allele name of an HLA typing output, read (null alleles included), in file order.
 
     Recognized formats: OptiType ``*_result.tsv`` (columns A1 … C2), arcasHLA genotype JSON
     (``{"A": ["A*01:01:01", ...], "DQA1": [...], ...}``), HLA-HD ``*_final.result.txt``
     (``gene<TAB>allele<TAB>allele``, ``-``/``Not typed`` skipped) and plain lists (one or
     comma-separated names per line, ``#`` comments). From arcasHLA and HLA-HD only the classical
-    genes (:data:`CLASSICAL_GENES`) are read.
+    genes (:data:`CLASSICAL_GENES`) are read; the other typed genes (``HLA-E``, ``HLA-DRB2``,
+    ...) are appended to ``skipped`` when a list is given, so the caller can say so.
     """
+    skipped = [] if skipped is None else skipped
     path = Path(path)
     known_set = set(known) if known is not None else None
     text = _read_text(path)
@@ -370,7 +380,7 @@ def read_hla_names(path: str | Path, known: Iterable[str] | None = None) -> list
             raise InputError(f"invalid JSON ({exc.msg})", path=path, line=exc.lineno) from None
         except (ValueError, RecursionError) as exc:  # >4,300-digit numbers, deep nesting
             raise InputError(f"invalid JSON ({str(exc)[:80]})", path=path) from None
-        names = _arcashla(path, text, data, known_set)
+        names = _arcashla(path, text, data, known_set, skipped)
     else:
         lines = [(n, line) for n, line in enumerate(text.splitlines(), start=1) if line.strip()]
         _too_many(len(lines), path)
@@ -378,7 +388,7 @@ def read_hla_names(path: str | Path, known: Iterable[str] | None = None) -> list
         if any(re.fullmatch(r"[ABC][12]", h.strip()) for h in first):
             names = _optitype(path, lines, known_set)
         elif len(first) >= 2 and _GENE_FIELD.fullmatch(first[0].strip()):
-            names = _hlahd(path, lines, known_set)
+            names = _hlahd(path, lines, known_set, skipped)
         else:
             names = _plain(path, lines, known_set)
     if not names:
