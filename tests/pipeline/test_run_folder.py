@@ -171,3 +171,17 @@ def test_registry_export_refuses_a_folder_replaced_since_import(
             write_evaluated_aggregated(session, run_id, tmp_path / "b.tsv")
     finally:
         registry.close()
+
+
+def test_typed_but_uncovered_genes_are_noted_and_recorded(tmp_path: Path, predictor) -> None:
+    hla = tmp_path / "sample_final.result.txt"  # HLA-HD's layout
+    hla.write_text("A\tHLA-A*29:02:01\t-\nE\tHLA-E*01:01:01:01\tHLA-E*01:03:02:01\n"
+                   "G\tHLA-G*01:01:01:01\t-\n")  # fmt: skip
+    with example_patient_files() as (vcf, _):
+        config = PipelineConfig(vcf=vcf, sample=SAMPLE, hla_file=hla, lengths=(9,))
+        result = run_pipeline(config, tmp_path / "run", predict=predictor)
+    assert result.alleles == ["HLA-A*29:02"]
+    assert any("HLA-E, HLA-G typed but not used" in note for note in result.allele_notes)
+    run = json.loads((tmp_path / "run" / "run.json").read_text())
+    skipped = [r["given"] for r in run["allele_names"] if r["action"] == "skipped"]
+    assert skipped == ["HLA-E", "HLA-G"]
