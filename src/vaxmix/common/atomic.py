@@ -1,11 +1,13 @@
 """Write outputs so that a failure never leaves a half-written or partial result.
 
-Two tools:
+Three tools:
 
 * :func:`atomic_write` writes one file through a temporary sibling and renames it into place;
 * :func:`staged_output` collects a whole run's outputs in a temporary sibling folder and moves
   them into the output folder only when the run succeeds, so a failed run leaves no new file
-  and never clobbers the outputs of an earlier successful run with partial ones.
+  and never clobbers the outputs of an earlier successful run with partial ones;
+* :func:`replace_folder` does the same but replaces the folder *as a whole* (two renames), so
+  no file of the earlier folder survives: for folders vaxmix owns (a run folder, ``vaccine/``).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
-__all__ = ["atomic_write", "staged_output"]
+__all__ = ["atomic_write", "make_stage", "replace_folder", "staged_output", "swap_in"]
 
 
 @contextlib.contextmanager
@@ -72,3 +74,47 @@ def staged_output(out_dir: str | Path) -> Iterator[Path]:
                 os.replace(item, target)
     finally:
         shutil.rmtree(stage, ignore_errors=True)
+
+
+def make_stage(target: str | Path) -> Path:
+    """A new empty hidden folder beside ``target`` (same filesystem, so renames are atomic).
+
+    Its permissions are those of an ordinary new folder (``mkdtemp`` makes it 0700).
+    """
+    target = Path(target)
+    parent = target.absolute().parent
+    parent.mkdir(parents=True, exist_ok=True)
+    stage = Path(tempfile.mkdtemp(prefix=f".{target.name}.stage-", dir=parent))
+    umask = os.umask(0)
+    os.umask(umask)
+    stage.chmod(0o777 & ~umask)
+    return stage
+
+
+def swap_in(stage: Path, target: str | Path) -> None:
+    """Replace ``target`` (absent, or a folder) by ``stage``: rename the old one aside, rename the
+    stage in, delete the old one. At every instant ``target`` is the old folder, absent, or the
+    new one; never a mixture."""
+    target = Path(target)
+    old = None
+    if target.exists():
+        old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.absolute().parent))
+        os.replace(target, old / "folder")
+    os.replace(stage, target)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def replace_folder(target: str | Path) -> Iterator[Path]:
+    """Yield a staging folder; on success it replaces ``target`` whole (:func:`swap_in`).
+
+    On an exception the stage is deleted and ``target`` is untouched.
+    """
+    stage = make_stage(target)
+    try:
+        yield stage
+        swap_in(stage, target)
+    except BaseException:
+        shutil.rmtree(stage, ignore_errors=True)
+        raise

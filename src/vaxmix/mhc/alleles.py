@@ -1,8 +1,8 @@
 """Allele names → pseudosequences, from the shipped IPD-IMGT/HLA-derived table.
 
-Names are normalised with ``mhcgnomes`` (so ``A0201``, ``HLA-A02:01``, ``A*02:01:01:01`` and
-``HLA-A*02:01`` are one allele) and reduced to two fields, the protein level at which the
-pseudosequence is defined. An allele missing from the table raises
+Names are read by :func:`vaxmix.common.alleles.parse_allele` (so ``A0201``, ``HLA-A02:01``,
+``A*02:01:01:01`` and ``HLA-A*02:01`` are one allele) and reduced to two fields, the protein
+level at which the pseudosequence is defined. An allele missing from the table raises
 :class:`~vaxmix.common.errors.InputError` naming the closest known alleles.
 """
 
@@ -12,6 +12,7 @@ import difflib
 import functools
 from importlib import resources
 
+from vaxmix.common.alleles import MAX_NAME_LENGTH, UnsupportedAllele, parse_allele
 from vaxmix.common.errors import InputError
 
 __all__ = ["known_alleles", "normalize_allele", "pseudosequence", "pseudosequence_table"]
@@ -49,27 +50,34 @@ def _closest(name: str, n: int = 5) -> list[str]:
 def normalize_allele(name: str) -> str:
     """Return the two-field ``HLA-X*nn:nn`` name of ``name`` that keys the table.
 
+    Names are read by :func:`vaxmix.common.alleles.parse_allele`, the one allele parser.
+
     Raises
     ------
     InputError
         If the name cannot be parsed, is not a class I HLA-A/B/C allele resolved to at least two
-        fields, or has no pseudosequence; the message names the closest known alleles.
+        fields, is not expressed at the cell surface (WHO suffix N, S or C: a null allele is
+        never predicted as the expressed allele of the same two fields), or has no
+        pseudosequence; the message names the closest known alleles.
+    UnsupportedAllele
+        For HLA-E/-F/-G and other genes or species the class I model does not cover.
     """
-    import mhcgnomes
-
-    text = name.strip()
+    text = str(name).strip()
     try:
-        parsed = mhcgnomes.parse(text)
-    except Exception:  # mhcgnomes raises its own ParseError subclasses
-        parsed = None
-    restrict = getattr(parsed, "restrict_allele_fields", None)
-    if parsed is None or restrict is None:
-        close = _closest(text)
+        allele = parse_allele(text, field="allele")
+    except UnsupportedAllele:
+        raise
+    except InputError as exc:
+        close = _closest(text[:MAX_NAME_LENGTH])
         hint = f"; closest known: {', '.join(close)}" if close else ""
-        raise InputError(f"cannot read MHC allele name {name!r}{hint}", field="allele")
-    normalized = restrict(2).to_string()
-    if normalized.endswith("G") or normalized.endswith("P"):
-        normalized = normalized[:-1]
+        raise InputError(f"cannot read MHC allele name {text[:80]!r}: {exc.message}{hint}",
+                         field="allele") from None  # fmt: skip
+    if allele.mhc_class != 1:
+        raise InputError(f"{text!r} is an HLA class II name; the class I predictor takes "
+                         "HLA-A/B/C alleles (class II: vaxmix.mhc.classii)", field="allele")
+    if not allele.expressed:
+        raise InputError(str(allele.warning), field="allele")
+    normalized = allele.name
     if normalized in pseudosequence_table():
         return normalized
     close = _closest(normalized)

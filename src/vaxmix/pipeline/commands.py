@@ -50,6 +50,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         ),
     )
     demo.add_argument("--out", type=Path, required=True, help="output folder")
+    demo.add_argument("--overwrite", action="store_true",
+                      help="replace a previous vaxmix run in --out as a whole")
     demo.add_argument("--core-only", action="store_true",
                       help="stop after the core pipeline tables (like `vaxmix run`)")
     demo.add_argument("--no-mrna", action="store_true", help="skip the mRNA stage")
@@ -78,7 +80,10 @@ def add_run_arguments(
         ("--lengths", {"default": "8,9,10,11", "help": "epitope lengths (8,9,10,11)"}),
         ("--class2-lengths", {"default": "12,13,14,15,16,17,18",
                               "help": "class II epitope lengths (12-18; with class II alleles)"}),
-        ("--out", {"type": Path, "required": True, "help": "output folder"}),
+        ("--out", {"type": Path, "required": True, "help": "output folder (new, empty, or a "
+                   "previous vaxmix run with --overwrite)"}),
+        ("--overwrite", {"action": "store_true", "help": "replace a previous vaxmix run in "
+                         "--out as a whole (a folder with other files is always refused)"}),
         ("--downstream-length", {"default": "1000",
                                  "help": "frameshift residues kept past the variant, or 'full'"}),
         ("--pass-only", {"action": "store_true", "help": "use only FILTER=PASS records"}),
@@ -217,12 +222,24 @@ def _summary(result: object) -> str:
     return f"{text} → {result.out_dir}"  # type: ignore[attr-defined]
 
 
+def print_allele_notes(result: object) -> None:
+    """Print how allele names were read and which were left out (also in run.json)."""
+    import sys
+
+    for note in getattr(result, "allele_notes", []):
+        print(f"vaxmix: note: {note}", file=sys.stderr)
+    for warning in getattr(result, "allele_warnings", []):
+        print(f"vaxmix: warning: {warning}", file=sys.stderr)
+
+
 def _run(args: argparse.Namespace) -> int:
     import sys
 
     from vaxmix.pipeline.run import run_pipeline
 
-    result = run_pipeline(config_from_args(args), args.out)  # type: ignore[arg-type]
+    result = run_pipeline(config_from_args(args), args.out,  # type: ignore[arg-type]
+                          overwrite=args.overwrite)  # fmt: skip
+    print_allele_notes(result)
     print(_summary(result), file=sys.stderr)
     return 0
 
@@ -233,10 +250,13 @@ def _demo(args: argparse.Namespace) -> int:
     from vaxmix.pipeline.demo import run_demo, run_full_demo
 
     if args.core_only:
-        result = run_demo(args.out)
+        result = run_demo(args.out, overwrite=args.overwrite)
+        print_allele_notes(result)
         print(_summary(result), file=sys.stderr)
         return 0
-    result, design = run_full_demo(args.out, with_mrna=not args.no_mrna)
+    result, design = run_full_demo(args.out, with_mrna=not args.no_mrna,
+                                   overwrite=args.overwrite)
+    print_allele_notes(result)
     print(_summary(result), file=sys.stderr)
     for warning in design.warnings:  # type: ignore[attr-defined]
         print(f"vaxmix: warning: {warning}", file=sys.stderr)

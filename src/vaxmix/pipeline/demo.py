@@ -42,7 +42,8 @@ def example_config(vcf: Path, hla_file: Path, lengths: tuple[int, ...] = (8, 9, 
 
 
 def run_demo(
-    out_dir: str | Path, predict: Predictor | None = None, predict_class2: Predictor | None = None
+    out_dir: str | Path, predict: Predictor | None = None, predict_class2: Predictor | None = None,
+    overwrite: bool = False,
 ) -> PipelineResult:
     """Run the core pipeline on the example patient into ``out_dir`` (offline, seconds).
 
@@ -51,10 +52,12 @@ def run_demo(
     """
     with example_patient_files() as (vcf, hla):
         return run_pipeline(example_config(vcf, hla), out_dir, predict=predict,
-                            predict_class2=predict_class2)  # fmt: skip
+                            predict_class2=predict_class2, overwrite=overwrite)  # fmt: skip
 
 
-def run_full_demo(out_dir: str | Path, with_mrna: bool = True) -> tuple[PipelineResult, object]:
+def run_full_demo(
+    out_dir: str | Path, with_mrna: bool = True, overwrite: bool = False
+) -> tuple[PipelineResult, object]:
     """The whole job on the example patient: pipeline, vaccine, mRNA, virus panel, report.
 
     The virus panel uses the virus stage's own shipped example (simulated expression and one
@@ -66,7 +69,7 @@ def run_full_demo(out_dir: str | Path, with_mrna: bool = True) -> tuple[Pipeline
     from vaxmix.virus.example import NORMAL_SAMPLE, example_inputs
     from vaxmix.virus.plate import PlateOptions
 
-    run = run_demo(out_dir)
+    run = run_demo(out_dir, overwrite=overwrite)
     design = design_patient(
         out_dir,
         virus_inputs=example_inputs(),

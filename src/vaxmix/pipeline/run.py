@@ -28,10 +28,10 @@ from pathlib import Path
 import pandas as pd
 
 from vaxmix import __version__
-from vaxmix.common.atomic import staged_output
 from vaxmix.common.errors import InputError
 from vaxmix.common.progress import progress
 from vaxmix.common.provenance import package_versions, sha256_file
+from vaxmix.common.runfolder import MARKER, check_out_folder, run_folder_stage
 from vaxmix.peptides.enumerate import enumerate_epitopes
 from vaxmix.peptides.proximal import apply_proximal_variants
 from vaxmix.pipeline.config import PipelineConfig
@@ -50,7 +50,7 @@ from vaxmix.ranking.reference import (
 )
 from vaxmix.ranking.tiers import estimate_vaf_clonal
 from vaxmix.variants.expression import attach_expression, read_expression_table
-from vaxmix.variants.hla import parse_allele_list, read_hla_file
+from vaxmix.variants.hla import allele_report, parse_allele_names, read_hla_names
 from vaxmix.variants.phased import read_phased_vcf
 from vaxmix.variants.vcf import read_vep_vcf
 
@@ -59,6 +59,8 @@ __all__ = [
     "COMBINED_FOLDER",
     "PipelineResult",
     "Predictor",
+    "ResolvedAlleles",
+    "resolve_allele_names",
     "resolve_alleles",
     "run_pipeline",
 ]
@@ -88,6 +90,8 @@ class PipelineResult:
     alleles: list[str]
     skipped: dict[str, dict[str, int]] = field(default_factory=dict)
     class2_alleles: list[str] = field(default_factory=list)
+    allele_notes: list[str] = field(default_factory=list)
+    allele_warnings: list[str] = field(default_factory=list)
 
 
 def _default_predictor(model: Path | None) -> tuple[Predictor, list[str] | None]:
@@ -106,57 +110,69 @@ def _default_predictor(model: Path | None) -> tuple[Predictor, list[str] | None]
     return predict_with_model, known_alleles()
 
 
-def _class2_error(exc: InputError, path: Path | None, line: int | None) -> InputError:
-    return InputError(exc.message, path=path if path is not None else exc.path,
-                      line=line if line is not None else exc.line, field=exc.field)
+@dataclass
+class ResolvedAlleles:
+    """The patient's alleles as the run uses them, and what reading them changed or left out.
+
+    ``records`` (run.json ``allele_names``) hold one entry per name as given: where it came
+    from, the name used, its WHO expression status and whether it was used or excluded;
+    ``notes`` say how a spelling was read, ``warnings`` which alleles were left out (null,
+    secreted, cytoplasmic) or are of questionable expression (L, A, Q).
+    """
+
+    class1: list[str]
+    class2: list[str]
+    records: list[dict] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
 
-def _typing_file_alleles(path: Path, known: list[str] | None) -> tuple[list[str], list[str]]:
-    """Class I names and class II names of an HLA typing file, in file order."""
-    from vaxmix.mhc.classii.typing import is_class2_name, split_alleles
+def resolve_allele_names(config: PipelineConfig, known: list[str] | None) -> ResolvedAlleles:
+    """Class I alleles and class II molecules from ``--alleles`` and ``--hla-file``.
 
-    names = read_hla_file(path, known)
-    class1 = [n for n in names if not is_class2_name(n)]
-    class2 = [n for n in names if is_class2_name(n)]
-    try:  # lone DQ/DP chains are paired into molecules here; a bad pairing names the file
-        split_alleles(class2)
+    Every name is read by the one allele parser (:mod:`vaxmix.common.alleles`). Class I names
+    are normalized and checked against ``known``; class II names are normalized and single
+    DQ/DP chains paired (:mod:`vaxmix.mhc.classii.typing`). Alleles that are not expressed at
+    the cell surface are left out, with a warning. Both lists are de-duplicated, in input order.
+    """
+    from vaxmix.mhc.classii.typing import split_alleles
+
+    names = []
+    skipped: list[str] = []
+    if config.alleles:
+        names += parse_allele_names(",".join(config.alleles), known)
+    if config.hla_file is not None:
+        names += read_hla_names(Path(config.hla_file), known, skipped)
+    records, notes, warnings = allele_report(names)
+    if skipped:  # typing tools also type genes the built-in models do not cover
+        genes = ", ".join(dict.fromkeys(skipped))
+        notes.append(f"{Path(config.hla_file).name}: {genes} typed but not used (vaxmix's "
+                     "models cover HLA-A, -B, -C and HLA-DR, -DQ, -DP)")  # fmt: skip
+        records += [{"given": gene, "source": Path(config.hla_file).name, "name": None,
+                     "action": "skipped", "reason": "gene not covered by the built-in models"}
+                    for gene in dict.fromkeys(skipped)]  # fmt: skip
+    used = [a for a in names if a.expressed]
+    class1 = list(dict.fromkeys(a.name for a in used if a.mhc_class == 1))
+    class2_raw = [a.name for a in used if a.mhc_class == 2]
+    try:  # lone DQ/DP chains are paired into molecules here; a bad pairing names its source
+        class2 = split_alleles(class2_raw).class2
     except InputError as exc:
-        raise _class2_error(exc, path, None) from None
-    return class1, class2
+        sources = sorted({a.source for a in used if a.mhc_class == 2 and a.source})
+        raise InputError(exc.message, path=config.hla_file if config.hla_file else None,
+                         field=exc.field if not sources else ", ".join(sources)) from None
+    if not class1 and not class2:
+        why = f" ({'; '.join(warnings)})" if warnings else ""
+        raise InputError(f"no expressed HLA allele given{why}; give HLA alleles with --alleles "
+                         "or --hla-file", field="--alleles")  # fmt: skip
+    return ResolvedAlleles(class1, class2, records, notes, warnings)
 
 
 def resolve_alleles(
     config: PipelineConfig, known: list[str] | None
 ) -> tuple[list[str], list[str]]:
-    """Class I alleles and class II molecules from ``--alleles`` and ``--hla-file``.
-
-    Class I names are normalized and checked against ``known``; class II names are normalized
-    and single DQ/DP chains paired (:mod:`vaxmix.mhc.classii.typing`). Both lists are
-    de-duplicated and in input order.
-    """
-    from vaxmix.mhc.classii.typing import split_alleles
-
-    class1: list[str] = []
-    class2_raw: list[str] = []
-    if config.alleles:
-        split = [a.strip() for a in ",".join(config.alleles).split(",") if a.strip()]
-        from vaxmix.mhc.classii.typing import is_class2_name
-
-        first = [a for a in split if not is_class2_name(a)]
-        if first:
-            class1 += parse_allele_list(",".join(first), known)
-        class2_raw += [a for a in split if is_class2_name(a)]
-    if config.hla_file is not None:
-        file_class1, file_class2 = _typing_file_alleles(Path(config.hla_file), known)
-        class1 += file_class1
-        class2_raw += file_class2
-    try:
-        class2 = split_alleles(class2_raw).class2
-    except InputError as exc:
-        raise _class2_error(exc, None, None) from None
-    if not class1 and not class2:
-        raise InputError("give HLA alleles with --alleles or --hla-file", field="--alleles")
-    return list(dict.fromkeys(class1)), class2
+    """(class I alleles, class II molecules) of :func:`resolve_allele_names`."""
+    resolved = resolve_allele_names(config, known)
+    return resolved.class1, resolved.class2
 
 
 def _input_record(path: Path | None) -> dict[str, str] | None:
@@ -295,6 +311,7 @@ def run_pipeline(
     out_dir: str | Path,
     predict: Predictor | None = None,
     predict_class2: Predictor | None = None,
+    overwrite: bool = False,
 ) -> PipelineResult:
     """Run the core pipeline and write its outputs into ``out_dir`` (atomically).
 
@@ -303,13 +320,18 @@ def run_pipeline(
     config
         Inputs and parameters.
     out_dir
-        Output folder; on failure nothing is left in it.
+        Output folder, owned by the run (:mod:`vaxmix.common.runfolder`): new, empty, or a
+        previous vaxmix run, which is replaced as a whole when ``overwrite`` is True and
+        refused otherwise. On failure it is left as it was. ``run.complete.json`` is written
+        last.
     predict
         Peptide × allele predictor; ``None`` uses :func:`vaxmix.mhc.predict` (with
         ``config.model``) and checks alleles against the alleles it supports.
     predict_class2
         Class II predictor, used when class II alleles are given; ``None`` uses
         :func:`vaxmix.mhc.classii.predict` (with ``config.class2_model``).
+    overwrite
+        Replace a previous vaxmix run in ``out_dir`` (``--overwrite``).
 
     Raises
     ------
@@ -317,6 +339,7 @@ def run_pipeline(
         For any bad input (the CLI reports it and exits with code 2).
     """
     out_dir = Path(out_dir)
+    check_out_folder(out_dir, overwrite)  # before any work; checked again at the swap
     timings: dict[str, float] = {}
     known: list[str] | None = None
     if predict is None:
@@ -331,7 +354,8 @@ def run_pipeline(
     steps = iter(progress(range(6), desc="vaxmix run", total=6))
 
     start = time.perf_counter()
-    alleles, class2_alleles = resolve_alleles(config, known)
+    resolved = resolve_allele_names(config, known)
+    alleles, class2_alleles = resolved.class1, resolved.class2
     read = read_vep_vcf(
         config.vcf,
         sample=config.sample,
@@ -413,7 +437,7 @@ def run_pipeline(
     models = list(dict.fromkeys(class1.models + (class2.models if class2 is not None else [])))
     start = time.perf_counter()
     files: dict[str, Path] = {}
-    with staged_output(out_dir) as stage:
+    with run_folder_stage(out_dir, overwrite) as stage:
         tables = [
             (stage, "variants", variants),
             (stage, "all_epitopes", class1.all_epitopes),
@@ -457,6 +481,7 @@ def run_pipeline(
             "normal_sample": read.normal_sample,
             "alleles": alleles,
             "class2_alleles": class2_alleles,
+            "allele_names": resolved.records,
             "parameters": _jsonable(dataclasses.asdict(config)),
             "prediction": {
                 "models": models,
@@ -477,7 +502,7 @@ def run_pipeline(
             "timings_s": {k: round(v, 4) for k, v in timings.items()},
             "counts": counts,
             "skipped": skipped,
-            "warnings": read.warnings[:100],
+            "warnings": resolved.warnings + read.warnings[:100],
             "read_counts": {
                 "missing_rows": read.missing,
                 "unmeasured_sources": list(read.unmeasured),
@@ -488,10 +513,12 @@ def run_pipeline(
         }
         write_json(run_record, stage / "run.json")
         files["run.json"] = out_dir / "run.json"
+        files[MARKER] = out_dir / MARKER  # written last, by run_folder_stage
     next(steps, None)
     return PipelineResult(
         out_dir=out_dir, files=files, counts=counts, timings=timings, models=models,
         alleles=alleles, skipped=skipped, class2_alleles=class2_alleles,
+        allele_notes=resolved.notes, allele_warnings=resolved.warnings,
     )  # fmt: skip
 
 

@@ -2,8 +2,11 @@
 
 Each stage writes its own sub-folder of the run folder atomically (``vaccine/``, ``mrna/``,
 ``virus/``, ``report.html``), so a failure in a later stage never corrupts an earlier stage's
-complete outputs. Stages talk only through the files of the run folder and the public records
-of their packages (see ``docs/architecture.md``).
+complete outputs. A design first removes the previous design's parts and lists the new ones in
+``run.complete.json`` only when all are written, so a reader never takes an interrupted
+design's parts (or a stale one) for a finished run's (:mod:`vaxmix.common.runfolder`).
+Stages talk only through the files of the run folder and the public records of their packages
+(see ``docs/architecture.md``).
 """
 
 from __future__ import annotations
@@ -57,14 +60,18 @@ def design_patient(
     with_mrna, with_report
         Turn the mRNA stage or the report off.
     """
+    from vaxmix.common.runfolder import begin_design, finish_design, is_vaxmix_run
     from vaxmix.vaccine import DesignConfig, design_vaccine, write_design
 
     run_dir = Path(run_dir)
     result = PatientDesign(run_dir=run_dir)
+    owned = is_vaxmix_run(run_dir)  # a pVACseq result folder has no marker to keep
 
     started = time.perf_counter()
     config = design_config or DesignConfig()
-    vaccine = design_vaccine(run_dir, config)
+    vaccine = design_vaccine(run_dir, config)  # reads a complete run (marker checked)
+    if owned:  # the previous design's vaccine/, mrna/, virus/, report.html go, unlisted first
+        begin_design(run_dir)
     result.vaccine_dir = write_design(vaccine, run_dir, config)
     result.warnings.extend(vaccine.warnings)
     result.timings["vaccine_s"] = round(time.perf_counter() - started, 3)
@@ -114,6 +121,9 @@ def design_patient(
         result.timings["virus_s"] = round(time.perf_counter() - started, 3)
         picks = ", ".join(p.name for p in panel.panel.picks) or "none"
         result.summary.append(f"virus panel: {picks}")
+
+    if owned:  # every design part is written: list them in run.complete.json
+        finish_design(run_dir)
 
     if with_report:
         from vaxmix.report import write_report

@@ -39,16 +39,25 @@ def _pseudosequence(allele: str, table: dict[str, str], dr_alpha: str) -> str | 
     """15 alpha + 19 beta groove residues of a canonical or pVACseq-spelled molecule.
 
     ``HLA-DRB1*04:05`` / ``DRB1*04:05`` pair with DRA*01:01; ``HLA-DQA1*01:02-DQB1*06:02`` is
-    alpha-beta. Names are looked up as written (the run already normalized them), which avoids
-    the slow general name parser; an unknown chain gives ``None``.
+    alpha-beta. Names are read by the one allele parser (:mod:`vaxmix.common.alleles`, whose
+    standard-spelling path costs no import); an unreadable name, a class I or not-expressed
+    allele, or an unknown chain gives ``None``.
     """
-    body = allele.strip().removeprefix("HLA-")
-    if "-" in body:
-        alpha, beta = (f"HLA-{chain}" for chain in body.split("-", 1))
+    from vaxmix.common.alleles import parse_allele
+    from vaxmix.common.errors import InputError
+
+    try:
+        parsed = parse_allele(allele)
+    except InputError:
+        return None
+    if parsed.mhc_class != 2 or not parsed.expressed:
+        return None
+    if len(parsed.chains) == 2:
+        alpha, beta = parsed.chains
+    elif parsed.genes[0].startswith("DRB"):
+        alpha, beta = dr_alpha, parsed.chains[0]
     else:
-        alpha, beta = dr_alpha, f"HLA-{body}"
-        if not body.startswith("DRB"):
-            return None
+        return None
     if alpha not in table or beta not in table:
         return None
     return table[alpha] + table[beta]

@@ -21,6 +21,7 @@ import pandas as pd
 
 from vaxmix.common.errors import InputError
 from vaxmix.common.provenance import sha256_file
+from vaxmix.common.runfolder import require_complete
 
 __all__ = [
     "AGGREGATED_FIELDS",
@@ -197,10 +198,14 @@ def _epitope_columns(column: str) -> bool:
 def load_run(run_dir: str | Path) -> RunFolder:
     """Load a run folder; ``run.json`` is required, every other part is optional.
 
+    The run must be complete: its ``run.complete.json`` marker present and listing every part
+    on disk (:func:`vaxmix.common.runfolder.require_complete`).
+
     Raises
     ------
     InputError
-        When the folder or its ``run.json`` is missing, or a file cannot be parsed.
+        When the folder or its ``run.json`` is missing, the run is incomplete, or a file cannot
+        be parsed.
     """
     root = Path(run_dir)
     if not root.is_dir():
@@ -212,6 +217,7 @@ def load_run(run_dir: str | Path) -> RunFolder:
     schema = str(folder.run.get("schema", ""))
     if schema and not schema.startswith("vaxmix.run/"):
         raise InputError(f"unexpected schema {schema!r}", path=run_json, field="schema")
+    require_complete(root)  # run.complete.json, written last: refuse an unfinished run
     for attribute, relative in TABLE_FILES.items():
         setattr(folder, attribute, _read_table(root / relative))
     for attribute, relative in JSON_FILES.items():

@@ -727,6 +727,10 @@ def write_evaluated_aggregated(
     source = Path(run.path) / relative
     if not source.is_file():
         raise InputError(f"the run folder has no {relative}", path=source)
+    run_json = Path(run.path) / "run.json"  # the folder may hold another run by now (--overwrite)
+    if not run_json.is_file() or hashlib.sha256(run_json.read_bytes()).hexdigest() != run.uid:
+        raise InputError("the run folder no longer holds the imported run (its run.json changed "
+                         "since import, e.g. a later `vaxmix run --overwrite`)", path=run_json)
     rows_of_class = [c for c in run.candidates if c.mhc_class == mhc_class]
     current = current_decisions(session, [c.id for c in rows_of_class])
     by_index = {c.index_key: current[c.id].decision for c in rows_of_class if c.id in current}

@@ -229,19 +229,21 @@ def _design_patient(args: argparse.Namespace, config: object) -> int:
     from vaxmix.pipeline.workflow import design_patient
 
     if args.vcf is not None:
-        from vaxmix.pipeline.commands import config_from_args
+        from vaxmix.pipeline.commands import config_from_args, print_allele_notes
         from vaxmix.pipeline.run import run_pipeline
 
         args.alleles = args.alleles or ""
-        run_pipeline(config_from_args(args), args.out)  # type: ignore[arg-type]
+        result = run_pipeline(config_from_args(args), args.out,  # type: ignore[arg-type]
+                              overwrite=args.overwrite)  # fmt: skip
+        print_allele_notes(result)
         run_dir = args.out
     else:
         run_dir = args.run_dir
         if args.out is not None and args.out.resolve() != args.run_dir.resolve():
-            import shutil
+            from vaxmix.common.runfolder import copy_run
 
-            shutil.copytree(args.run_dir, args.out, dirs_exist_ok=True)
-            run_dir = args.out
+            # the copy obeys the run-folder rules: --out new, empty, or a vaxmix run to replace
+            run_dir = copy_run(args.run_dir, args.out, args.overwrite)
     mrna_config = None
     if args.cai_weight is not None:
         from vaxmix.mrna import DesignConfig as MrnaConfig

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from vaxmix.common.atomic import atomic_write, staged_output
+from vaxmix.common.atomic import atomic_write, replace_folder
 from vaxmix.common.errors import InputError, VaxmixError
 from vaxmix.common.provenance import package_versions, sha256_file
 from vaxmix.vaccine.config import DesignConfig
@@ -86,30 +86,35 @@ class DesignResult:
 
 
 def normalize_alleles(
-    alleles: list[str] | tuple[str, ...], field_name: str = "--alleles"
+    alleles: list[str] | tuple[str, ...],
+    field_name: str = "--alleles",
+    warnings: list[str] | None = None,
 ) -> list[str]:
-    """Parse allele names with mhcgnomes into ``HLA-A*02:01`` form; reject what is not an allele."""
-    import mhcgnomes
+    """Class I names → two-field ``HLA-A*02:01`` names, read by the one allele parser.
+
+    (:func:`vaxmix.common.alleles.parse_allele`.) A null (or secreted/cytoplasmic) allele is
+    left out with a warning appended to ``warnings``, or is an error when ``warnings`` is None;
+    genes and species the models do not cover raise
+    :class:`~vaxmix.common.alleles.UnsupportedAllele`.
+    """
+    from vaxmix.common.alleles import parse_allele
 
     out = []
     for name in alleles:
-        text = name.strip()
-        if not text:
+        if not name.strip():
             continue
-        try:
-            parsed = mhcgnomes.parse(text)
-        except Exception as exc:  # mhcgnomes raises its own ParseError subclasses
-            raise InputError(
-                f"{text!r} is not an MHC allele name ({exc})", field=field_name
-            ) from exc
-        if type(parsed).__name__ != "Allele":
-            raise InputError(
-                f"{text!r} is a {type(parsed).__name__}, not a specific allele (e.g. HLA-A*02:01)",
-                field=field_name,
-            )
-        out.append(parsed.to_string())
+        allele = parse_allele(name, field=field_name)
+        if allele.mhc_class != 1:
+            raise InputError(f"{name.strip()!r} is a class II name, not a class I allele",
+                             field=field_name)  # fmt: skip
+        if not allele.expressed:
+            if warnings is None:
+                raise InputError(str(allele.warning), field=field_name)
+            warnings.append(str(allele.warning))
+            continue
+        out.append(allele.name)
     if not out:
-        raise InputError("no alleles given", field=field_name)
+        raise InputError("no expressed allele given", field=field_name)
     return list(dict.fromkeys(out))
 
 
@@ -594,7 +599,9 @@ def design_vaccine(
     given1, given2 = _split_given(config.alleles or ())  # mixed, as `vaxmix run` takes them
     given2 = list(config.class2_alleles or ()) or given2
     class1_given = given1 or tables.alleles  # empty for a class II-only run
-    class1_alleles = normalize_alleles(class1_given) if class1_given else []
+    allele_warnings: list[str] = []
+    class1_alleles = normalize_alleles(class1_given, warnings=allele_warnings) \
+        if class1_given else []
     class2_alleles: list[str] = []
     if config.class2 and (given2 or tables.class2_epitopes is not None):
         class2_alleles = normalize_class2_alleles(given2 or tables.class2_alleles)
@@ -606,6 +613,7 @@ def design_vaccine(
     timings["read"] = time.perf_counter() - t0
     t = time.perf_counter()
     windows, scored, warnings, info = build_candidates(tables, config, alleles)
+    warnings[:0] = allele_warnings
     timings["candidates"] = time.perf_counter() - t
     if windows.empty:
         raise InputError(
@@ -764,7 +772,8 @@ def design_from_peptides(
     given1, given2 = _split_given(alleles)
     class2_alleles = (normalize_class2_alleles(list(config.class2_alleles or ()) or given2)
                       if config.class2 else [])  # fmt: skip
-    alleles = normalize_alleles(given1)
+    allele_warnings: list[str] = []
+    alleles = normalize_alleles(given1, warnings=allele_warnings)
     if len(records) > 34:
         raise InputError(f"{len(records)} peptides given; at most 34 are supported", path=source)
     classes, junction_predict, cache, lengths = _junction_classes(
@@ -777,7 +786,7 @@ def design_from_peptides(
     construct, junctions, result, cache = order_and_link(
         peptides, all_alleles, config, junction_predict, lengths, cache
     )
-    warnings = _flank_warnings(junctions)
+    warnings = allele_warnings + _flank_warnings(junctions)
     ordering_s = time.perf_counter() - t
     t = time.perf_counter()
     verification = verify_junctions(
@@ -822,9 +831,12 @@ def design_from_peptides(
 
 
 def write_design(result: DesignResult, out_dir: str | Path, config: DesignConfig) -> Path:
-    """Write ``vaccine/`` (selection, junctions, construct, design.json) atomically."""
+    """Write ``vaccine/`` (selection, junctions, construct, design.json) atomically.
+
+    The folder is replaced as a whole, so no file of an earlier design survives in it.
+    """
     out_dir = Path(out_dir)
-    with staged_output(out_dir / "vaccine") as stage:
+    with replace_folder(out_dir / "vaccine") as stage:
         result.selection.to_csv(stage / "selection.tsv", sep="\t", index=False, float_format="%.6g")
         result.junctions.to_csv(stage / "junctions.tsv", sep="\t", index=False, float_format="%.6g")
         write_construct(result.construct, stage)

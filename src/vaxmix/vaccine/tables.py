@@ -166,6 +166,10 @@ def read_run_folder(run_dir: str | Path) -> RunTables:
     folder = Path(run_dir)
     if not folder.is_dir():
         raise InputError("run folder not found", path=folder)
+    from vaxmix.common.runfolder import is_vaxmix_run, require_complete
+
+    if is_vaxmix_run(folder):  # a vaxmix run must be finished (pVACseq folders have no marker)
+        require_complete(folder)
     epitopes_path = _first_existing(folder, ("all_epitopes.tsv", "*.all_epitopes.tsv"))
     if epitopes_path is None:
         raise InputError(

@@ -1,62 +1,79 @@
-"""HLA allele names: normalization with mhcgnomes, and HLA typing files (OptiType, arcasHLA,
-HLA-HD, plain lists).
+"""HLA typing files (OptiType, arcasHLA, HLA-HD, plain lists) and allele lists from the command
+line, read through the one allele parser, :func:`vaxmix.common.alleles.parse_allele`.
 
-Every name is parsed by ``mhcgnomes`` (any common spelling: ``HLA-A*02:01``, ``A*02:01``,
-``A0201``, ``HLA-A02:01``, four-field names) and reported at two-field (protein) resolution,
-``HLA-A*02:01``, the level at which binding predictors are defined. Names that cannot be parsed,
-that are not human HLA, that lack the protein field, or that are not in a given list of known
-alleles raise :class:`~vaxmix.common.errors.InputError` with the closest known names.
+Every name becomes an :class:`~vaxmix.common.alleles.AlleleName` (any common spelling:
+``HLA-A*02:01``, ``A*02:01``, ``A0201``, ``HLA-A02:01``, four-field names; class II chains
+and alpha-beta pairs), reported at two-field (protein) resolution, the level at which binding
+predictors are defined.
+Class I names are checked against a list of known alleles (a predictor's) and class II chains
+against the shipped IPD-IMGT/HLA groove table, with the closest known names in the error.
 
-MHC class II names (DR, DQ, DP) are read too, as typing tools write them: single chains
-(``DRB1*04:05``, ``HLA-DQA1*01:02:01``, as in arcasHLA and HLA-HD outputs) and alpha-beta pairs
-(``HLA-DQA1*01:02-DQB1*06:02`` as pVACseq/IEDB write them, ``DPA1*01:03/DPB1*04:01``,
-``HLA-DQA10501-DQB10201`` as NetMHCIIpan). A DR pair ``HLA-DRA*01:01-DRB1*03:01`` is reported by
-its beta chain, ``HLA-DRB1*03:01`` (DRA is practically monomorphic); DQ/DP pairs as
-``HLA-DQA1*01:02-DQB1*06:02``. Single DQ/DP chains are returned as chains: pairing them into
-molecules (cis and trans) is :func:`vaxmix.mhc.classii.typing.split_alleles`'s job. The ``known``
-list (a class I predictor's alleles) applies to class I names only.
+Null alleles (WHO suffix ``N``) and alleles without a cell-surface molecule (``S``, ``C``) are
+returned (so the caller can warn and record them) but marked not expressed: the list helpers
+:func:`parse_allele_list` and :func:`read_hla_file` leave them out. Callers that print and record
+what was read use :func:`parse_allele_names` / :func:`read_hla_names` and
+:func:`allele_report`.
+
+MHC class II names: single chains (``DRB1*04:05``, ``HLA-DQA1*01:02:01``) and pairs
+(``HLA-DQA1*01:02-DQB1*06:02``, ``DPA1*01:03/DPB1*04:01``, ``HLA-DQA10501-DQB10201``); a DR pair
+is reported by its beta chain. Pairing single DQ/DP chains into molecules is
+:func:`vaxmix.mhc.classii.typing.split_alleles`'s job. The ``known`` list applies to class I.
+
+The reader is bounded: a typing file over :data:`MAX_FILE_BYTES`, more than :data:`MAX_NAMES`
+names or a name over :data:`vaxmix.common.alleles.MAX_NAME_LENGTH` characters is an
+:class:`~vaxmix.common.errors.InputError` before any name is parsed, so no input makes it slow.
 """
 
 from __future__ import annotations
 
-import csv
 import difflib
 import json
 import re
 from collections.abc import Iterable
 from pathlib import Path
 
+from vaxmix.common.alleles import (
+    CLASS1_GENES,
+    CLASS2_CHAINS,
+    MAX_NAME_LENGTH,
+    AlleleName,
+    is_class2_name,
+    parse_allele,
+)
 from vaxmix.common.errors import InputError
 
 __all__ = [
     "CLASSICAL_GENES",
+    "MAX_FILE_BYTES",
+    "MAX_NAMES",
+    "allele_report",
     "is_class2_name",
     "normalize_allele",
     "normalize_class2_name",
     "parse_allele_list",
+    "parse_allele_names",
+    "read_allele",
     "read_hla_file",
+    "read_hla_names",
 ]
 
-# Already-standard names (``HLA-A*02:01``, ``HLA-A*02:01:01:02``) skip the mhcgnomes import
-# (~1.4 s); anything else (other spellings, suffixes such as N/L/Q) goes through mhcgnomes.
-_CANONICAL = re.compile(r"HLA-([A-Z][A-Z0-9]*)\*(\d{2,3}):(\d{2,3})(?::\d{2,3}){0,2}")
-_CLASS2_PREFIX = re.compile(r"(?:HLA-)?D[PQR]", re.IGNORECASE)
-#: Expressed class II chains; DRB2/6/7/8/9 are pseudogenes, DM/DO are not peptide presenters.
-CLASS2_CHAINS = frozenset({"DRA", "DRB1", "DRB3", "DRB4", "DRB5", "DQA1", "DQB1", "DPA1", "DPB1"})
-#: Beta chain gene -> the alpha chain gene it pairs with.
-_ALPHA_OF = {"DRB1": "DRA", "DRB3": "DRA", "DRB4": "DRA", "DRB5": "DRA", "DQB1": "DQA1",
-             "DPB1": "DPA1"}  # fmt: skip
 #: Genes whose alleles vaxmix reads from whole-typing outputs (HLA-HD, arcasHLA): the classical
 #: class I genes and the expressed class II chains. Non-classical genes (HLA-E/F/G, ...) that
-#: these tools also type are skipped.
-CLASSICAL_GENES = frozenset({"A", "B", "C"}) | CLASS2_CHAINS
+#: these tools also type are skipped (and listed in :func:`allele_report`'s notes).
+CLASSICAL_GENES = CLASS1_GENES | CLASS2_CHAINS
+#: A typing result of one patient is a few hundred bytes; anything over this is not one.
+MAX_FILE_BYTES = 1 << 20
+#: At most this many allele names in one typing file or ``--alleles`` value.
+MAX_NAMES = 1000
+_SKIP_VALUES = frozenset({"-", "Not typed", "Not_typed", "NA", "None"})
+_GENE_FIELD = re.compile(r"(?:HLA-)?([A-Z]{1,5}\d?)", re.IGNORECASE)  # HLA-HD: A, DRB1, MICA
 
 
 def _suggest(name: str, known: Iterable[str] | None) -> str:
     if not known:
         return ""
     pool = list(known)
-    key = name.upper().replace("HLA-", "")
+    key = name.upper().replace("HLA-", "")[:MAX_NAME_LENGTH]
     short = {k.upper().replace("HLA-", ""): k for k in pool}
     close = difflib.get_close_matches(key, list(short), n=5, cutoff=0.5)
     if not close:
@@ -68,130 +85,63 @@ def _suggest(name: str, known: Iterable[str] | None) -> str:
     return "; close known alleles: " + ", ".join(short[c] for c in close)
 
 
+def read_allele(
+    name: str,
+    known: Iterable[str] | None = None,
+    source: str | Path | None = None,
+    line: int | None = None,
+    field: str | None = None,
+) -> AlleleName:
+    """Read one name; check an expressed class I name against ``known`` and class II chains
+    against the shipped groove table. Not-expressed alleles are returned, not checked."""
+    field = field or ("allele" if source is not None else "--alleles")
+    allele = parse_allele(name, path=source, line=line, field=field)
+    if not allele.expressed:
+        return allele
+    if allele.mhc_class == 2:
+        _check_class2_chains(allele, source, line, field)
+    elif known is not None:
+        known_set = known if isinstance(known, set | frozenset) else set(known)
+        if allele.name not in known_set:
+            raise InputError(f"unknown allele {allele.name!r}" + _suggest(allele.name, known_set),
+                             path=source, line=line, field=field)  # fmt: skip
+    return allele
+
+
 def normalize_allele(
     name: str,
     known: Iterable[str] | None = None,
     source: str | Path | None = None,
     line: int | None = None,
 ) -> str:
-    """Return the two-field name ``HLA-X*nn:nn`` of ``name``.
+    """The two-field name of one expressed allele (``HLA-A*02:01``).
 
-    Parameters
-    ----------
-    name
-        An HLA allele in any spelling mhcgnomes reads.
-    known
-        Optional collection of allowed (normalized) names, e.g. the alleles a predictor
-        supports; a name outside it is an error that lists the closest known names.
-    source, line
-        Where the name came from, for the error message (``None`` = command line).
+    A null (or secreted/cytoplasmic) allele is an :class:`InputError` here: a single name cannot
+    be left out silently. Lists (:func:`parse_allele_list`, :func:`read_hla_file`) leave them out.
     """
-    text = str(name).strip()
-    field = "allele" if source is not None else "--alleles"
-    known_list = sorted(set(known)) if known is not None else None
-    canonical = _CANONICAL.fullmatch(text)
-    if canonical is not None:
-        gene, first, second = canonical.groups()
-        normalized = f"HLA-{gene}*{first}:{second}"
-    else:
-        normalized = _parse_with_mhcgnomes(text, known_list, source, line, field)
-    if known_list is not None and normalized not in set(known_list):
-        raise InputError(
-            f"unknown allele {normalized!r}" + _suggest(normalized, known_list),
-            path=source, line=line, field=field,
-        )  # fmt: skip
-    return normalized
-
-
-def _parse_with_mhcgnomes(
-    text: str, known_list: list[str] | None, source: str | Path | None, line: int | None,
-    field: str,
-) -> str:
-    """Two-field name of an unusual spelling, read with mhcgnomes (imported only here)."""
-    import mhcgnomes
-
-    try:
-        parsed = mhcgnomes.parse(text)
-    except Exception as exc:  # mhcgnomes.ParseError and friends
-        raise InputError(
-            f"{text!r} is not an HLA allele name (expected e.g. HLA-A*02:01)"
-            + _suggest(text, known_list),
-            path=source, line=line, field=field,
-        ) from exc  # fmt: skip
-    fields = getattr(parsed, "allele_fields", None)
-    gene = getattr(parsed, "gene", None)
-    species = getattr(getattr(gene, "species", None), "name", None)
-    if fields is None or gene is None:
-        raise InputError(
-            f"{text!r} is not a single allele (parsed as {type(parsed).__name__})"
-            + _suggest(text, known_list),
-            path=source, line=line, field=field,
-        )  # fmt: skip
-    if species != "Homo sapiens":
-        raise InputError(
-            f"{text!r} is not a human HLA allele ({species})", path=source, line=line, field=field
-        )
-    if len(fields) < 2:
-        raise InputError(
-            f"{text!r} has only allele-group resolution; give two fields (e.g. "
-            f"HLA-{gene.name}*{fields[0]}:01)" + _suggest(text, known_list),
-            path=source, line=line, field=field,
-        )  # fmt: skip
-    return f"HLA-{gene.name}*{fields[0]}:{fields[1]}"
-
-
-def is_class2_name(name: str) -> bool:
-    """True for HLA-DR/DQ/DP names (single chains or pairs), in any common spelling."""
-    return bool(_CLASS2_PREFIX.match(str(name).strip()))
-
-
-def _gene_of(normalized: str) -> str:
-    return normalized.removeprefix("HLA-").split("*", 1)[0]
+    allele = read_allele(name, known, source, line)
+    if not allele.expressed:
+        field = "allele" if source is not None else "--alleles"
+        raise InputError(str(allele.warning), path=source, line=line, field=field)
+    return allele.name
 
 
 def normalize_class2_name(
     name: str, source: str | Path | None = None, line: int | None = None
 ) -> str:
-    """Canonical two-field name of a class II chain or alpha-beta pair (see the module doc).
-
-    Raises
-    ------
-    InputError
-        If a part cannot be parsed or lacks two fields, a chain is not an expressed class II
-        chain or has no groove sequence in the shipped IPD-IMGT/HLA table (the class II
-        predictor's), or a pair joins chains that do not pair (e.g. DQA1 with DRB1).
-    """
-    text = str(name).strip()
+    """Canonical two-field name of a class II chain or alpha-beta pair (see the module doc)."""
     field = "allele" if source is not None else "--alleles"
-    body = re.sub(r"HLA-", "", text, flags=re.IGNORECASE)
-    parts = [p for p in re.split(r"[-/]", body) if p]
-    if len(parts) not in (1, 2):
-        raise InputError(f"{text!r} is not an HLA class II chain or alpha-beta pair",
+    allele = read_allele(name, None, source, line)
+    if allele.mhc_class != 2:
+        raise InputError(f"{str(name).strip()!r} is not an HLA class II chain or alpha-beta pair",
                          path=source, line=line, field=field)  # fmt: skip
-    chains = [normalize_allele(f"HLA-{part}", None, source, line) for part in parts]
-    for chain in chains:
-        if _gene_of(chain) not in CLASS2_CHAINS:
-            raise InputError(
-                f"{text!r}: {_gene_of(chain)} is not an expressed HLA class II chain "
-                "(DRA, DRB1/3/4/5, DQA1, DQB1, DPA1, DPB1)", path=source, line=line, field=field,
-            )  # fmt: skip
-    _check_class2_chains(text, chains, source, line, field)
-    if len(chains) == 1:
-        return chains[0]
-    alpha, beta = sorted(chains, key=lambda c: _gene_of(c) in _ALPHA_OF)  # alpha first
-    if _ALPHA_OF.get(_gene_of(beta)) != _gene_of(alpha):
-        raise InputError(
-            f"{text!r} pairs {_gene_of(alpha)} with {_gene_of(beta)}; class II molecules pair "
-            "DRA with DRB1/3/4/5, DQA1 with DQB1 and DPA1 with DPB1",
-            path=source, line=line, field=field,
-        )  # fmt: skip
-    if _gene_of(alpha) == "DRA":
-        return beta
-    return f"{alpha}-{beta.removeprefix('HLA-')}"
+    if not allele.expressed:
+        raise InputError(str(allele.warning), path=source, line=line, field=field)
+    return allele.name
 
 
 def _check_class2_chains(
-    text: str, chains: list[str], source: str | Path | None, line: int | None, field: str
+    allele: AlleleName, source: str | Path | None, line: int | None, field: str
 ) -> None:
     """Every chain must have groove residues in the shipped IPD-IMGT/HLA table.
 
@@ -202,7 +152,7 @@ def _check_class2_chains(
     from vaxmix.mhc.classii.alleles import chain_table  # a small shipped TSV, read once
 
     table = chain_table()
-    for chain in chains:
+    for chain in allele.chains:
         if chain in table:
             continue
         close = difflib.get_close_matches(chain, list(table), n=5, cutoff=0.6)
@@ -210,87 +160,216 @@ def _check_class2_chains(
             close = [c for c in table if c.startswith(chain.split(":")[0] + ":")][:5]
         hint = f"; closest known: {', '.join(close)}" if close else ""
         raise InputError(
-            f"{text!r}: no IPD-IMGT/HLA groove sequence for class II chain {chain}{hint}",
-            path=source, line=line, field=field,
+            f"{allele.given.strip()!r}: no IPD-IMGT/HLA groove sequence for class II chain "
+            f"{chain}{hint}", path=source, line=line, field=field,
         )  # fmt: skip
 
 
-def _normalize_any(
-    name: str, known: list[str] | None, source: str | Path | None = None, line: int | None = None
-) -> str:
-    """Class II names by :func:`normalize_class2_name`, others checked against ``known``."""
-    if is_class2_name(name):
-        return normalize_class2_name(name, source, line)
-    return normalize_allele(name, known, source, line)
+def _too_many(count: int, path: Path | None, field: str | None = None) -> None:
+    if count > MAX_NAMES:
+        raise InputError(f"{count:,} allele names: more than {MAX_NAMES} is not the HLA typing "
+                         "of one patient", path=path, field=field)  # fmt: skip
 
 
-def parse_allele_list(text: str, known: Iterable[str] | None = None) -> list[str]:
-    """Comma-separated names from the command line → normalized, de-duplicated, in order.
+def parse_allele_names(text: str, known: Iterable[str] | None = None) -> list[AlleleName]:
+    """Comma-separated names from the command line → every name read, in order.
 
     Class II chains and pairs are accepted (not checked against ``known``).
     """
     names = [part for part in (p.strip() for p in text.split(",")) if part]
     if not names:
         raise InputError("no HLA allele given", field="--alleles")
-    known_list = sorted(set(known)) if known is not None else None
-    return list(dict.fromkeys(_normalize_any(n, known_list) for n in names))
+    _too_many(len(names), None, "--alleles")
+    known_set = set(known) if known is not None else None
+    return [read_allele(n, known_set) for n in names]
 
 
-def _optitype(path: Path, lines: list[str], known: list[str] | None) -> list[str]:
-    rows = list(csv.reader(lines, delimiter="\t"))
-    header = rows[0]
-    columns = [i for i, h in enumerate(header) if re.fullmatch(r"[ABC][12]", h.strip())]
-    if len(rows) < 2:
-        raise InputError("OptiType result has no genotype row", path=path, line=2)
-    out = []
-    for i in columns:
-        value = rows[1][i].strip() if i < len(rows[1]) else ""
-        if value:
-            out.append(normalize_allele(value, known, path, 2))
+def parse_allele_list(text: str, known: Iterable[str] | None = None) -> list[str]:
+    """Comma-separated names → normalized, de-duplicated expressed names, in order."""
+    names = parse_allele_names(text, known)
+    out = list(dict.fromkeys(a.name for a in names if a.expressed))
+    if not out:
+        raise InputError("no expressed HLA allele given: "
+                         + "; ".join(str(a.warning) for a in names), field="--alleles")
     return out
 
 
-def _arcashla(path: Path, data: object, known: list[str] | None) -> list[str]:
+def allele_report(names: Iterable[AlleleName]) -> tuple[list[dict], list[str], list[str]]:
+    """(run.json records, notes, warnings) for names as read: normalisations and exclusions.
+
+    Each distinct (name as given, source) gives one record; notes say how a spelling was read
+    (``'A0201' read as HLA-A*02:01 (spelling)``), warnings say which alleles were excluded or
+    are of questionable expression.
+    """
+    records: list[dict] = []
+    notes: list[str] = []
+    warnings: list[str] = []
+    seen: set[tuple[str, str]] = set()
+    for allele in names:
+        key = (allele.given.strip(), allele.source)
+        if key in seen:
+            continue
+        seen.add(key)
+        records.append(allele.record())
+        if allele.normalisation is not None and allele.expressed:
+            where = f" ({allele.source})" if allele.source else ""
+            notes.append(f"allele {allele.normalisation}{where}")
+        if allele.warning is not None:
+            warnings.append(allele.warning)
+    return records, notes, warnings
+
+
+# ---------------------------------------------------------------- typing files
+
+
+def _of_gene(allele: AlleleName, gene: str, path: Path, line: int | None) -> AlleleName:
+    """A typing file's allele must belong to the gene it is listed under (else a shifted or
+    corrupted file would silently give one gene's allele to another)."""
+    if gene not in allele.genes:
+        raise InputError(f"{allele.given.strip()!r} is listed under gene {gene} but is an "
+                         f"HLA-{allele.genes[-1]} allele", path=path, line=line,
+                         field=gene)  # fmt: skip
+    return allele
+
+
+def _optitype(path: Path, lines: list[tuple[int, str]], known: set[str] | None) -> list:
+    (_, header_line), *rows = lines
+    header = [h.strip() for h in header_line.split("\t")]
+    columns = [i for i, h in enumerate(header) if re.fullmatch(r"[ABC][12]", h)]
+    if not rows:
+        raise InputError("OptiType result has no genotype row", path=path, line=2)
+    if len(rows) > 1:
+        raise InputError("OptiType result has more than one genotype row (one sample per "
+                         "file)", path=path, line=rows[1][0])  # fmt: skip
+    number, row_text = rows[0]
+    row = row_text.split("\t")
+    if len(row) != len(header):
+        raise InputError(f"{len(row)} cells where the header has {len(header)}", path=path,
+                         line=number, field="columns")  # fmt: skip
+    out = []
+    for i in columns:
+        value = row[i].strip()
+        if value:
+            allele = read_allele(value, known, path, number, header[i])
+            out.append(_of_gene(allele, header[i][0], path, number))
+    return out
+
+
+def _json_line(text: str, value: str) -> int | None:
+    at = text.find(json.dumps(value))
+    return text.count("\n", 0, at) + 1 if at >= 0 else None
+
+
+def _arcashla(path: Path, text: str, data: object, known: set[str] | None,
+              skipped: list[str]) -> list:  # fmt: skip
     if not isinstance(data, dict):
         raise InputError("arcasHLA genotype JSON must be an object {gene: [alleles]}", path=path)
     out = []
     for gene, alleles in data.items():
+        line = _json_line(text, str(gene))
+        match = _GENE_FIELD.fullmatch(str(gene).strip())
+        if match is None:
+            raise InputError(f"{str(gene)[:30]!r} is not a gene name", path=path, line=line,
+                             field="gene")  # fmt: skip
         if not isinstance(alleles, list):
-            raise InputError("expected a list of alleles", path=path, field=str(gene))
-        if str(gene).upper().removeprefix("HLA-") not in CLASSICAL_GENES:
+            raise InputError("expected a list of alleles", path=path, field=str(gene),
+                             line=line)  # fmt: skip
+        name = match.group(1).upper()
+        if name not in CLASSICAL_GENES:
+            if any(isinstance(a, str) and a.strip() for a in alleles):
+                skipped.append(f"HLA-{name}")
             continue  # non-classical genes arcasHLA may type (E, F, G, DMA, ...)
-        out.extend(_normalize_any(a, known, path) for a in alleles if a)
+        if len(alleles) > 2:
+            raise InputError(f"{len(alleles)} alleles for one gene (a person has two)",
+                             path=path, line=line, field=str(gene))  # fmt: skip
+        for allele in alleles:
+            if not isinstance(allele, str):
+                raise InputError(f"allele names are strings, got {type(allele).__name__}",
+                                 path=path, field=str(gene), line=line)  # fmt: skip
+            if allele.strip():
+                at = _json_line(text, allele)
+                read = read_allele(allele, known, path, at, str(gene))
+                out.append(_of_gene(read, name, path, at))
     return out
 
 
-def _hlahd(path: Path, lines: list[str], known: list[str] | None) -> list[str]:
+def _hlahd(path: Path, lines: list[tuple[int, str]], known: set[str] | None,
+           skipped: list[str]) -> list:  # fmt: skip
     out = []
-    for number, line in enumerate(lines, start=1):
-        parts = line.rstrip("\n").split("\t")
-        if len(parts) < 2 or parts[0].strip().upper() not in CLASSICAL_GENES:
+    for number, line in lines:
+        parts = line.rstrip("\r").split("\t")
+        gene = _GENE_FIELD.fullmatch(parts[0].strip())
+        if gene is None:
+            raise InputError(f"HLA-HD result line starts with {parts[0].strip()[:30]!r}, not a "
+                             "gene name", path=path, line=number, field="gene")  # fmt: skip
+        name = gene.group(1).upper()
+        if name not in CLASSICAL_GENES:
+            if any(v.strip() and v.strip() not in _SKIP_VALUES for v in parts[1:]):
+                skipped.append(f"HLA-{name}")
             continue  # HLA-HD also types non-classical genes and pseudogenes (E, DRB2, DOA, ...)
+        if len([v for v in parts[1:] if v.strip()]) > 2:
+            raise InputError(f"{len(parts) - 1} allele columns for one gene (HLA-HD writes two)",
+                             path=path, line=number, field=name)  # fmt: skip
         for value in parts[1:]:
             value = value.strip()
-            if value and value not in ("-", "Not typed", "Not_typed"):
-                out.append(_normalize_any(value, known, path, number))
+            if value and value not in _SKIP_VALUES:
+                allele = read_allele(value, known, path, number, name)
+                out.append(_of_gene(allele, name, path, number))
     return out
 
 
-def read_hla_file(path: str | Path, known: Iterable[str] | None = None) -> list[str]:
-    """Alleles from an HLA typing output, normalized and de-duplicated (in file order).
+def _plain(path: Path, lines: list[tuple[int, str]], known: set[str] | None) -> list:
+    tokens = []
+    for number, line in lines:
+        line = line.split("#", 1)[0]
+        tokens.extend((number, part) for part in re.split(r"[,\s]+", line.strip()) if part)
+        _too_many(len(tokens), path)
+    return [read_allele(part, known, path, number) for number, part in tokens]
+
+
+def _read_text(path: Path) -> str:
+    if not path.exists():
+        raise InputError("HLA typing file not found", path=path, field="--hla-file")
+    if not path.is_file():
+        raise InputError("not a file (give the typing tool's result file)", path=path,
+                         field="--hla-file")  # fmt: skip
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise InputError(f"{size:,} bytes: an HLA typing result is a few hundred bytes "
+                             f"(at most {MAX_FILE_BYTES:,} read)", path=path, field="--hla-file")
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read the HLA typing file ({exc.strerror})", path=path,
+                         field="--hla-file") from exc  # fmt: skip
+    if b"\0" in data:
+        line = data.count(b"\n", 0, data.index(b"\0")) + 1
+        raise InputError("a NUL byte: not a text file", path=path, line=line)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise InputError(f"byte 0x{data[exc.start]:02x} is not UTF-8 text", path=path,
+                         line=line) from None  # fmt: skip
+    return text.removeprefix("\ufeff")
+
+
+def read_hla_names(
+    path: str | Path, known: Iterable[str] | None = None, skipped: list[str] | None = None
+) -> list[AlleleName]:
+    """Every allele name of an HLA typing output, read (null alleles included), in file order.
 
     Recognized formats: OptiType ``*_result.tsv`` (columns A1 … C2), arcasHLA genotype JSON
     (``{"A": ["A*01:01:01", ...], "DQA1": [...], ...}``), HLA-HD ``*_final.result.txt``
     (``gene<TAB>allele<TAB>allele``, ``-``/``Not typed`` skipped) and plain lists (one or
-    comma-separated names per line, ``#`` comments). Class II chains and pairs are returned in
-    canonical form (module doc) and are not checked against ``known``, which applies to class I
-    names. From arcasHLA and HLA-HD only the classical genes (:data:`CLASSICAL_GENES`) are read.
+    comma-separated names per line, ``#`` comments). From arcasHLA and HLA-HD only the classical
+    genes (:data:`CLASSICAL_GENES`) are read; the other typed genes (``HLA-E``, ``HLA-DRB2``,
+    ...) are appended to ``skipped`` when a list is given, so the caller can say so.
     """
+    skipped = [] if skipped is None else skipped
     path = Path(path)
-    if not path.exists():
-        raise InputError("HLA typing file not found", path=path, field="--hla-file")
-    known_list = sorted(set(known)) if known is not None else None
-    text = path.read_text(errors="replace")
+    known_set = set(known) if known is not None else None
+    text = _read_text(path)
     stripped = text.strip()
     if not stripped:
         raise InputError("HLA typing file is empty", path=path)
@@ -298,22 +377,34 @@ def read_hla_file(path: str | Path, known: Iterable[str] | None = None) -> list[
         try:
             data = json.loads(stripped)
         except json.JSONDecodeError as exc:
-            raise InputError(f"invalid JSON ({exc.msg})", path=path, line=exc.lineno) from exc
-        alleles = _arcashla(path, data, known_list)
+            raise InputError(f"invalid JSON ({exc.msg})", path=path, line=exc.lineno) from None
+        except (ValueError, RecursionError) as exc:  # >4,300-digit numbers, deep nesting
+            raise InputError(f"invalid JSON ({str(exc)[:80]})", path=path) from None
+        names = _arcashla(path, text, data, known_set, skipped)
     else:
-        lines = [line for line in text.splitlines() if line.strip()]
-        first = lines[0].split("\t")
+        lines = [(n, line) for n, line in enumerate(text.splitlines(), start=1) if line.strip()]
+        _too_many(len(lines), path)
+        first = lines[0][1].split("\t")
         if any(re.fullmatch(r"[ABC][12]", h.strip()) for h in first):
-            alleles = _optitype(path, lines, known_list)
-        elif len(first) >= 2 and re.fullmatch(r"[A-Z0-9]+", first[0].strip()):
-            alleles = _hlahd(path, lines, known_list)
+            names = _optitype(path, lines, known_set)
+        elif len(first) >= 2 and _GENE_FIELD.fullmatch(first[0].strip()):
+            names = _hlahd(path, lines, known_set, skipped)
         else:
-            alleles = []
-            for number, line in enumerate(text.splitlines(), start=1):
-                line = line.split("#", 1)[0]
-                for part in re.split(r"[,\s]+", line.strip()):
-                    if part:
-                        alleles.append(_normalize_any(part, known_list, path, number))
-    if not alleles:
+            names = _plain(path, lines, known_set)
+    if not names:
         raise InputError("no HLA allele found in the typing file", path=path)
-    return list(dict.fromkeys(alleles))
+    _too_many(len(names), path)
+    return names
+
+
+def read_hla_file(path: str | Path, known: Iterable[str] | None = None) -> list[str]:
+    """Expressed alleles of an HLA typing output, normalized and de-duplicated (file order).
+
+    Null/secreted/cytoplasmic alleles are left out (:func:`read_hla_names` returns them too).
+    """
+    names = read_hla_names(path, known)
+    out = list(dict.fromkeys(a.name for a in names if a.expressed))
+    if not out:
+        raise InputError("no expressed HLA allele in the typing file: "
+                         + "; ".join(str(a.warning) for a in names), path=Path(path))
+    return out

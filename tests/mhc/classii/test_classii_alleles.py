@@ -87,9 +87,11 @@ def test_pair_pseudosequence_is_alpha_then_beta() -> None:
         ("DQB1*06:02", "needs its DQA1 partner"),
         ("HLA-DPB1*04:01", "needs its DPA1 partner"),
         ("DRB1*99:01", "closest known"),
-        ("HLA-DQA1*01:02-DPB1*04:01", "pairs with DPA1"),
+        ("HLA-DQA1*01:02-DPB1*04:01", "pairs DQA1 with DPB1"),
         ("HLA-A*02:01", "not an HLA class II"),
-        ("not an allele", "cannot read"),
+        ("not an allele", "not an HLA allele name"),
+        ("HLA-DRB1*04:05N", "null allele, not expressed"),
+        ("HLA-DQA1*01:02-DQB1*06:02S", "not at the cell surface"),
     ],
 )
 def test_bad_alleles_raise_input_error(name: str, message: str) -> None:

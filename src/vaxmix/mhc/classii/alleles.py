@@ -1,6 +1,7 @@
 """Class II allele names → 34-residue pseudosequences, from the shipped IPD-IMGT/HLA table.
 
-A class II molecule is a pair of chains. Accepted spellings (all parsed by ``mhcgnomes``):
+A class II molecule is a pair of chains. Accepted spellings (all read by the one allele parser,
+:func:`vaxmix.common.alleles.parse_allele`):
 
 * DR, beta chain only — ``HLA-DRB1*15:01``, ``DRB1*15:01``, ``DRB1_1501``, ``DRB3*01:01:02``:
   the alpha chain is DRA*01:01 (DRA is practically monomorphic in the groove);
@@ -19,6 +20,7 @@ import difflib
 import functools
 from importlib import resources
 
+from vaxmix.common.alleles import MAX_NAME_LENGTH, UnsupportedAllele, parse_allele
 from vaxmix.common.errors import InputError
 
 __all__ = [
@@ -71,41 +73,35 @@ def _error(name: str, why: str, probe: str) -> InputError:
     return InputError(f"MHC class II allele {name!r}: {why}{hint}", field="allele")
 
 
-def _two_field(parsed, name: str) -> str:  # noqa: ANN001
-    restrict = getattr(parsed, "restrict_allele_fields", None)
-    if restrict is None:
-        raise _error(name, "not resolved to a two-field allele", str(parsed))
-    text = restrict(2).to_string()
-    if text[-1] in "GPN" and text[-2].isdigit():
-        text = text[:-1]
-    return text
-
-
 def _chains(name: str) -> tuple[str, str]:
-    """(alpha, beta) two-field chain names of ``name``."""
-    import mhcgnomes
-
-    text = name.strip()
+    """(alpha, beta) two-field chain names of ``name``, read by the one allele parser."""
+    text = str(name).strip()
     try:
-        parsed = mhcgnomes.parse(text)
-    except Exception:  # mhcgnomes raises its own ParseError subclasses
-        raise _error(name, "cannot read the name", text) from None
-    if type(parsed).__name__ == "Pair":
-        alpha, beta = _two_field(parsed.alpha, name), _two_field(parsed.beta, name)
-    else:
-        beta = _two_field(parsed, name)
-        gene = _gene(beta)
-        if gene in _ALPHA_GENES:
-            raise _error(
-                name,
-                f"{gene} needs its {_ALPHA_GENES[gene]} partner, e.g. "
-                f"HLA-{_ALPHA_GENES[gene]}*NN:NN-{beta.removeprefix('HLA-')}",
-                beta,
-            )
-        if not gene.startswith("DRB"):
-            raise _error(name, "not an HLA class II beta chain (DRB1/3/4/5, DQB1, DPB1)", beta)
-        alpha = DR_ALPHA
-    return alpha, beta
+        allele = parse_allele(text, field="allele")
+    except UnsupportedAllele as exc:
+        raise UnsupportedAllele(f"MHC class II allele {text[:80]!r}: {exc.message}",
+                                field="allele") from None  # fmt: skip
+    except InputError as exc:
+        raise _error(name, exc.message, text[:MAX_NAME_LENGTH]) from None
+    if allele.mhc_class != 2:
+        raise _error(name, "not an HLA class II beta chain (DRB1/3/4/5, DQB1, DPB1)", allele.name)
+    if not allele.expressed:
+        raise _error(name, str(allele.warning), allele.name)
+    if len(allele.chains) == 2:
+        alpha, beta = allele.chains
+        return alpha, beta
+    beta = allele.chains[0]
+    gene = _gene(beta)
+    if gene in _ALPHA_GENES:
+        raise _error(
+            name,
+            f"{gene} needs its {_ALPHA_GENES[gene]} partner, e.g. "
+            f"HLA-{_ALPHA_GENES[gene]}*NN:NN-{beta.removeprefix('HLA-')}",
+            beta,
+        )
+    if not gene.startswith("DRB"):
+        raise _error(name, "not an HLA class II beta chain (DRB1/3/4/5, DQB1, DPB1)", beta)
+    return DR_ALPHA, beta
 
 
 def normalize_allele(name: str) -> str:
@@ -115,7 +111,8 @@ def normalize_allele(name: str) -> str:
     ------
     InputError
         If the name cannot be parsed, is not a class II molecule, pairs chains of different
-        loci, or a chain has no groove residues in the table; the message names close alleles.
+        loci, is not expressed (WHO suffix N, S or C), or a chain has no groove residues in the
+        table; the message names close alleles.
     """
     alpha, beta = _chains(name)
     table = chain_table()

@@ -13,21 +13,25 @@ pair. The rules here:
 * Names already written as pairs (``HLA-DQA1*01:02-DQB1*06:02``, ``DPA1*01:03/DPB1*04:01``)
   and DR beta names go through :func:`vaxmix.mhc.classii.alleles.normalize_allele`.
 
+Every name is read by the one allele parser (:func:`vaxmix.common.alleles.parse_allele`); a
+chain that is not expressed (WHO suffix N, S or C) is an error here: callers leave such chains
+out, with a warning, before pairing (:func:`vaxmix.pipeline.run.resolve_alleles`).
+
 Class I names are left to the caller (they are checked against the class I predictor).
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
+from vaxmix.common.alleles import is_class2_name, parse_allele
 from vaxmix.common.errors import InputError
 from vaxmix.mhc.classii.alleles import normalize_allele
 
 __all__ = ["SplitAlleles", "is_class2_name", "pair_chains", "split_alleles"]
 
-_CLASS2_PREFIX = re.compile(r"^(?:HLA-)?D[RPQ]", re.IGNORECASE)
 _PAIR_LOCI = {"DQ": ("DQA1", "DQB1"), "DP": ("DPA1", "DPB1")}
+_PAIRED_GENES = frozenset(g for pair in _PAIR_LOCI.values() for g in pair)
 
 
 @dataclass
@@ -36,25 +40,6 @@ class SplitAlleles:
 
     class1: list[str] = field(default_factory=list)
     class2: list[str] = field(default_factory=list)
-
-
-def is_class2_name(name: str) -> bool:
-    """True for HLA-DR/DQ/DP names (chains or pairs), in any common spelling."""
-    return bool(_CLASS2_PREFIX.match(str(name).strip()))
-
-
-_GENE = re.compile(r"^(DRA|DRB\d|DQA1|DQB1|DPA1|DPB1)")
-
-
-def _locus(chain: str) -> str:
-    body = chain.strip().upper().removeprefix("HLA-")
-    match = _GENE.match(body)
-    return match.group(1) if match else body.split("*")[0]
-
-
-def _is_pair(name: str) -> bool:
-    body = name.strip().upper().removeprefix("HLA-")
-    return "/" in body or "-" in body
 
 
 def pair_chains(chains: list[str]) -> list[str]:
@@ -66,32 +51,33 @@ def pair_chains(chains: list[str]) -> list[str]:
     molecules: list[str] = []
     by_gene: dict[str, list[str]] = {}
     for chain in chains:
-        gene = _locus(chain)
-        if gene.startswith("DRB"):
+        allele = parse_allele(chain, field="allele")
+        if not allele.expressed:
+            raise InputError(str(allele.warning), field="allele")
+        gene = allele.genes[-1]
+        if len(allele.chains) == 2 or gene.startswith("DRB"):
             molecules.append(normalize_allele(chain))
         elif gene == "DRA":
             continue
+        elif gene in _PAIRED_GENES:
+            names = by_gene.setdefault(gene, [])
+            if allele.name not in names:
+                names.append(allele.name)
         else:
-            short = chain.strip().upper().removeprefix("HLA-")
-            by_gene.setdefault(gene, [])
-            if short not in by_gene[gene]:
-                by_gene[gene].append(short)
+            raise InputError(f"{chain!r} is not an HLA class II chain (DR, DQ or DP)",
+                             field="allele")
     for alpha_gene, beta_gene in _PAIR_LOCI.values():
         alphas, betas = by_gene.get(alpha_gene, []), by_gene.get(beta_gene, [])
         if bool(alphas) != bool(betas):
             lone, partner = (alphas[0], beta_gene) if alphas else (betas[0], alpha_gene)
             raise InputError(
-                f"MHC class II chain {lone!r} needs its {partner} partner: give the pair "
-                f"(e.g. HLA-DQA1*01:02-DQB1*06:02) or the {partner} typing too",
+                f"MHC class II chain {lone.removeprefix('HLA-')!r} needs its {partner} partner: "
+                f"give the pair (e.g. HLA-DQA1*01:02-DQB1*06:02) or the {partner} typing too",
                 field="allele",
             )
         for alpha in alphas:
             for beta in betas:
-                molecules.append(normalize_allele(f"HLA-{alpha}-{beta}"))
-    for gene, names in by_gene.items():
-        if gene not in {g for pair in _PAIR_LOCI.values() for g in pair}:
-            raise InputError(f"{names[0]!r} is not an HLA class II chain (DR, DQ or DP)",
-                             field="allele")
+                molecules.append(normalize_allele(f"{alpha}-{beta.removeprefix('HLA-')}"))
     return list(dict.fromkeys(molecules))
 
 
@@ -102,7 +88,9 @@ def split_alleles(names: list[str]) -> SplitAlleles:
     for name in names:
         if not is_class2_name(name):
             out.class1.append(name)
-        elif _is_pair(name) or _locus(name).startswith("DRB"):
+            continue
+        allele = parse_allele(name, field="allele")
+        if len(allele.chains) == 2 or allele.genes[-1].startswith("DRB"):
             out.class2.append(normalize_allele(name))
         else:
             chains.append(name)
