@@ -324,7 +324,7 @@ MRNA_QC_LABELS: dict[str, tuple[str, str]] = {
     "mrna_length_nt": ("mRNA length", "nt"),
     "cds_length_nt": ("CDS length", "nt"),
     "protein_length_aa": ("Protein length", "aa"),
-    "cai": ("Codon adaptation index (CAI)", "0-1"),
+    "cai": ("Codon adaptation index (CAI, 0-1)", ""),
     "codon_table": ("Codon usage table", ""),
     "energy_model": ("Energy model", ""),
     "mfe_cds_d0": ("MFE of the CDS, dangles=0 (predicted)", "kcal/mol"),
@@ -345,7 +345,7 @@ MRNA_QC_LABELS: dict[str, tuple[str, str]] = {
     "dp_rounds": ("Design DP rounds", ""),
     "repair_swaps": ("Codon swaps in repair", ""),
     "start_region_swaps": ("Codon swaps at the start region", ""),
-    "cai_check": ("CAI recomputed from the sequence", "0-1"),
+    "cai_check": ("CAI recomputed from the sequence", ""),
 }
 
 
