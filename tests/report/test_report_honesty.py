@@ -174,7 +174,8 @@ def test_report_tables_and_plots_are_readable(browser, demo_run: Path, tmp_path:
     _shot(page, "#provenance-parameters", tmp_path / "provenance.png")
 
     # the detail opens where the user clicked: right under the row, inside the viewport
-    last = page.locator("#candidate-table tbody tr").last
+    index = page.locator("#candidate-table tbody tr").last.get_attribute("data-index")
+    last = page.locator(f'#candidate-table tbody tr[data-index="{index}"]')
     last.click()
     box = page.locator("#detail").bounding_box()
     row_box = last.bounding_box()
@@ -193,6 +194,12 @@ def _overlaps(boxes: list[dict]) -> list[tuple[int, int]]:
 
 def test_mrna_axis_labels_legible_and_qc_units(browser, hcc1395_run: Path,
                                                tmp_path: Path) -> None:
+    mrna_json = hcc1395_run / "mrna" / "mrna.json"
+    mrna = json.loads(mrna_json.read_text())
+    mrna["segments"] = [{"name": "5'UTR", "start": 1, "end": 50},  # 801 nt, as vaxmix mrna
+                        {"name": "CDS", "start": 51, "end": 750},
+                        {"name": "3'UTR", "start": 751, "end": 801}]  # fmt: skip
+    mrna_json.write_text(json.dumps(mrna))
     report = write_report(hcc1395_run)
     context, page = _open(browser, report)
     for figure in ("#mrna-map", "#structure-plot", "#construct-map"):
@@ -208,9 +215,13 @@ def test_mrna_axis_labels_legible_and_qc_units(browser, hcc1395_run: Path,
         assert "position" in page.locator(f"{figure} svg").inner_html()
         _shot(page, figure, tmp_path / f"{figure[1:]}.png")
     facts = page.locator("#mrna-facts").inner_text()
-    assert "kcal/mol" in facts and "nt" in facts and "qc." not in facts
+    assert "-375.8 kcal/mol" in facts and "801 nt" in facts  # values of the fixture's mrna.json
+    labels = page.locator("#mrna-facts dt").all_inner_texts()
+    assert labels and not [t for t in labels if "_" in t or t.startswith("qc.")]
     checks = page.locator("#mrna-qc tbody td:first-child").all_inner_texts()
-    assert any("(kcal/mol)" in c for c in checks)
+    assert "Minimum free energy (predicted) (kcal/mol)" in checks
+    assert "CDS length (nt)" in checks and "MFE per nucleotide (predicted) (kcal/mol/nt)" in checks
+    assert "True" not in page.locator("#mrna-qc").inner_text()
     _no_page_overflow(page)
     context.close()
 

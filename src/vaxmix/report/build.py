@@ -327,6 +327,9 @@ MRNA_QC_LABELS: dict[str, tuple[str, str]] = {
     "cai": ("Codon adaptation index (CAI, 0-1)", ""),
     "codon_table": ("Codon usage table", ""),
     "energy_model": ("Energy model", ""),
+    "mfe": ("Minimum free energy (predicted)", "kcal/mol"),
+    "mfe_per_nt": ("MFE per nucleotide (predicted)", "kcal/mol/nt"),
+    "gc_content": ("GC content", "fraction"),
     "mfe_cds_d0": ("MFE of the CDS, dangles=0 (predicted)", "kcal/mol"),
     "mfe_cds_d2": ("MFE of the CDS, dangles=2 (predicted)", "kcal/mol"),
     "mfe_mrna_d0": ("MFE of the full mRNA, dangles=0 (predicted)", "kcal/mol"),
@@ -399,20 +402,36 @@ def _selection_table(frame: Any) -> dict[str, Any] | None:
     return table
 
 
+def _label_unit(key: str) -> tuple[str, str]:
+    """Words and unit of an mRNA field: the table above, else from its name's unit suffix."""
+    if key in MRNA_QC_LABELS:
+        return MRNA_QC_LABELS[key]
+    for suffix, unit in (("_kcal_mol", "kcal/mol"), ("_nt", "nt"), ("_aa", "aa")):
+        if key.endswith(suffix):
+            base = key[: -len(suffix)]
+            label = MRNA_QC_LABELS.get(base, (base.replace("_", " ").capitalize(), ""))[0]
+            return label, unit
+    words = {"name": "Name", "all_constraints_met": "All manufacturing constraints met",
+             "cap": "Cap"}  # fmt: skip
+    return words.get(key, key.replace("_", " ").capitalize()), ""
+
+
 def _mrna_facts(mrna: dict[str, Any]) -> list[tuple[str, str]]:
-    """Headline mRNA fields with units (long strings such as sequences left out)."""
-    facts = [(label, _plain(mrna[key])) for key, label in (
-        ("name", "Name"), ("all_constraints_met", "All manufacturing constraints met"),
-        ("cap", "Cap"),
-    ) if key in mrna and not (isinstance(mrna[key], str) and len(mrna[key]) > 120)]  # fmt: skip
+    """Scalar fields of ``mrna.json`` and its ``qc`` with units (sequences left out)."""
     qc = mrna.get("qc") if isinstance(mrna.get("qc"), dict) else {}
-    for key, value in qc.items():
-        if isinstance(value, dict | list) or (isinstance(value, str) and len(value) > 120):
+    facts = []
+    for key, value in [*mrna.items(), *qc.items()]:
+        if key == "schema" or isinstance(value, dict | list):
             continue
-        label, unit = MRNA_QC_LABELS.get(key, (key.replace("_", " ").capitalize(), ""))
+        if isinstance(value, str) and len(value) > 120:
+            continue
+        label, unit = _label_unit(key)
         text = _plain(value)
-        facts.append((label, f"{text} {unit}" if unit and unit != "fraction" else
-                      (f"{text} (fraction)" if unit else text)))  # fmt: skip
+        if unit == "fraction":
+            text += " (fraction)"
+        elif unit:
+            text += f" {unit}"
+        facts.append((label, text))
     return facts
 
 
@@ -420,11 +439,7 @@ def _qc_item(item: str) -> str:
     """A ``mrna/qc.tsv`` item name in words, with its unit."""
     if item.startswith("constraint:"):
         return "Constraint: " + item.split(":", 1)[1].replace("_", " ")
-    for suffix, unit in (("_kcal_mol", "kcal/mol"),):
-        if item.endswith(suffix):
-            label, _ = MRNA_QC_LABELS.get(item[: -len(suffix)], (item, unit))
-            return f"{label} ({unit})"
-    label, unit = MRNA_QC_LABELS.get(item, (item.replace("_", " "), ""))
+    label, unit = _label_unit(item)
     return f"{label} ({unit})" if unit else label
 
 
@@ -433,12 +448,14 @@ def _mrna_qc(frame: Any) -> dict[str, Any] | None:
         return None
     table = _table(frame)
     assert table is not None
-    if "item" in frame.columns:
-        at = list(frame.columns).index("item")
-        for row in table["rows"]:
-            row[at] = _qc_item(str(row[at]))
-    table["columns"] = [{"item": "Check", "value": "Value", "status": "Status"}.get(c, c)
-                        for c in table["columns"]]  # fmt: skip
+    for name in ("item", "metric"):
+        if name in frame.columns:
+            at = list(frame.columns).index(name)
+            for row in table["rows"]:
+                row[at] = _qc_item(str(row[at]))
+    names = {"item": "Check", "metric": "Check", "value": "Value", "status": "Status",
+             "threshold": "Threshold", "pass": "Pass"}  # fmt: skip
+    table["columns"] = [names.get(c, c) for c in table["columns"]]
     return table
 
 
