@@ -112,7 +112,7 @@ function setup(tableId, dataId, filterId, tierId, shownId, detailId) {
      ["RNA expression (TPM)", fmt(c.rna_expr)], ["RNA VAF", fmt(c.rna_vaf)], ["DNA VAF", fmt(c.dna_vaf)],
      ["Allele expression (TPM, RNA expr x RNA VAF)", fmt(c.allele_expr)], ["RNA depth (reads)", fmt(c.rna_depth)],
      ["Tumor DNA depth (reads)", v.tdna_depth], ["Normal depth (reads) / VAF", v.normal_depth !== undefined ? v.normal_depth + " / " + v.normal_vaf : undefined],
-     ["Transcript expression (TPM)", v.transcript_expression], ["HGVSp", v.hgvsp]].forEach(function (p) {
+     ["Transcript expression (TPM)", v.transcript_expression !== undefined ? fmt(v.transcript_expression) : undefined], ["HGVSp", v.hgvsp]].forEach(function (p) {
       if (p[1] === undefined || p[1] === null || p[1] === "") { return; }
       facts.appendChild(el("dt", p[0])); facts.appendChild(el("dd", p[1]));
     });
@@ -162,7 +162,9 @@ function setup(tableId, dataId, filterId, tierId, shownId, detailId) {
       selectedRow = r;
       showDetail(r.getAttribute("data-index"));
       placeDetail();
-      if (detailRow.scrollIntoView) { detailRow.scrollIntoView({block: "nearest"}); }
+      // keep the clicked row in view with its detail below it (scroll only when cut off)
+      var bottom = detailRow.getBoundingClientRect().bottom;
+      if (bottom > window.innerHeight && r.scrollIntoView) { r.scrollIntoView({block: "start"}); }
     }
     r.addEventListener("click", open);
     r.addEventListener("keydown", function (e) { if (e.key === "Enter") { open(); } });
