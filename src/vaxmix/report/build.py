@@ -281,6 +281,7 @@ def _design_facts(design: dict[str, Any]) -> list[tuple[str, Any]]:
 SELECTION_COLUMNS: tuple[tuple[str, str], ...] = (
     ("order", "#"),
     ("name", "Long peptide"),
+    ("value", "Value (preset)"),
     ("sequence", "Sequence"),
     ("length", "Length (aa)"),
     ("best_epitope", "Best epitope"),
@@ -294,7 +295,6 @@ SELECTION_COLUMNS: tuple[tuple[str, str], ...] = (
     ("dna_vaf", "DNA VAF"),
     ("n_epitopes", "Epitopes (of them class II)"),
     ("alleles_covered", "Alleles covered"),
-    ("value", "Value (preset)"),
 )
 JUNCTION_COLUMNS: tuple[tuple[str, str], ...] = (
     ("junction", "#"),
