@@ -81,12 +81,12 @@ def test_mrna_segments_and_full_structure(hcc1395_run: Path) -> None:
     _rewrite_json(hcc1395_run / "mrna" / "mrna.json", change)
     text = write_report(hcc1395_run).read_text(encoding="utf-8")
     assert "full mRNA, MFE structure (dangles=2)" in text
-    assert f"{len(structure)} nt, {pairs} pairs" in text
+    assert f"{len(structure)} nt, {pairs} base pairs" in text
     mrna_map = re.search(r'<figure id="mrna-map">(.*?)</figure>', text, re.S).group(1)
     widths = [float(w) for w in re.findall(r'class="element"[^>]*?width="([0-9.]+)"', mrna_map)]
     scale = (900 - 20) / len(structure)
     assert widths == pytest.approx([5 * scale, 13 * scale, 3 * scale], abs=0.06)
-    assert "<dt>qc.cai</dt><dd>0.824</dd>" in text
+    assert "<dt>Codon adaptation index (CAI, 0-1)</dt><dd>0.824</dd>" in text
 
 
 def test_virus_panel_as_written_by_vaxmix_virus(hcc1395_run: Path) -> None:

@@ -247,16 +247,21 @@ def _run(args: argparse.Namespace) -> int:
 def _demo(args: argparse.Namespace) -> int:
     import sys
 
+    from vaxmix.common.progress import enable_stage_lines
     from vaxmix.pipeline.demo import run_demo, run_full_demo
 
-    if args.core_only:
-        result = run_demo(args.out, overwrite=args.overwrite)
+    enable_stage_lines()  # a line per stage with elapsed time, also when piped
+    try:
+        if args.core_only:
+            result = run_demo(args.out, overwrite=args.overwrite)
+            print_allele_notes(result)
+            print(_summary(result), file=sys.stderr)
+            return 0
+        result, design = run_full_demo(args.out, with_mrna=not args.no_mrna,
+                                       overwrite=args.overwrite)
         print_allele_notes(result)
-        print(_summary(result), file=sys.stderr)
-        return 0
-    result, design = run_full_demo(args.out, with_mrna=not args.no_mrna,
-                                   overwrite=args.overwrite)
-    print_allele_notes(result)
+    finally:
+        enable_stage_lines(False)
     print(_summary(result), file=sys.stderr)
     for warning in design.warnings:  # type: ignore[attr-defined]
         print(f"vaxmix: warning: {warning}", file=sys.stderr)

@@ -60,16 +60,19 @@ def run_full_demo(
 ) -> tuple[PipelineResult, object]:
     """The whole job on the example patient: pipeline, vaccine, mRNA, virus panel, report.
 
-    The virus panel uses the virus stage's own shipped example (simulated expression and one
-    MTT plate, labelled as simulated in its outputs), because pVACtools' HCC1395 example has no
-    virus data. Returns the pipeline result and the
+    The virus panel uses the virus stage's own shipped example (simulated colorectal expression
+    and one MTT plate), because pVACtools' HCC1395 example (a breast cancer cell line) has no
+    virus data; ``panel.json``, the summary, a warning and the report's banner all say the panel
+    is simulated and not this patient's. Returns the pipeline result and the
     :class:`~vaxmix.pipeline.workflow.PatientDesign`.
     """
+    from vaxmix.common.progress import stage
     from vaxmix.pipeline.workflow import design_patient
     from vaxmix.virus.example import NORMAL_SAMPLE, example_inputs
     from vaxmix.virus.plate import PlateOptions
 
-    run = run_demo(out_dir, overwrite=overwrite)
+    with stage("pipeline: VCF, peptides, class I and II prediction, ranking"):
+        run = run_demo(out_dir, overwrite=overwrite)
     design = design_patient(
         out_dir,
         virus_inputs=example_inputs(),

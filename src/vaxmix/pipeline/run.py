@@ -29,7 +29,7 @@ import pandas as pd
 
 from vaxmix import __version__
 from vaxmix.common.errors import InputError
-from vaxmix.common.progress import progress
+from vaxmix.common.progress import stage_note
 from vaxmix.common.provenance import package_versions, sha256_file
 from vaxmix.common.runfolder import MARKER, check_out_folder, run_folder_stage
 from vaxmix.peptides.enumerate import enumerate_epitopes
@@ -351,8 +351,7 @@ def run_pipeline(
         if not 9 <= length <= 40:
             raise InputError(f"class II epitope length {length} outside 9–40",
                              field="--class2-lengths")  # fmt: skip
-    steps = iter(progress(range(6), desc="vaxmix run", total=6))
-
+    stage_note(f"reading {Path(config.vcf).name} ...")
     start = time.perf_counter()
     resolved = resolve_allele_names(config, known)
     alleles, class2_alleles = resolved.class1, resolved.class2
@@ -396,23 +395,26 @@ def run_pipeline(
                              field="--reference-match-length")
         reference = read_reference_proteome(config.reference_proteome)
     timings["read_inputs"] = time.perf_counter() - start
-    next(steps)
+    stage_note(f"read {len(variants)} variant transcripts in {timings['read_inputs']:.1f} s")
 
+    stage_note(f"class I: peptides and MHC prediction on {len(alleles)} allele(s) ...")
     class1 = _class_tables(variants, tuple(config.lengths), alleles, predict, config,
                            reference=reference, genes_of_interest=genes)
     timings.update(class1.timings)
-    next(steps)
+    stage_note(f"class I: {class1.counts['predicted_peptides']} peptides predicted in "
+               f"{class1.timings['predict']:.1f} s ({', '.join(class1.models) or 'no model'})")
     class2: _ClassTables | None = None
     if class2_alleles:
+        stage_note(f"class II: peptides and MHC prediction on {len(class2_alleles)} "
+                   "molecule(s) ...")
         if predict_class2 is None:
             predict_class2 = _default_class2_predictor(config.class2_model)
         class2 = _class_tables(variants, tuple(config.class2_lengths), class2_alleles,
                                predict_class2, config, suffix="_class2",
                                reference=reference, genes_of_interest=genes)  # fmt: skip
         timings.update(class2.timings)
-    next(steps)
-    next(steps)
-    next(steps)
+        stage_note(f"class II: {class2.counts['predicted_peptides']} peptides predicted in "
+                   f"{class2.timings['predict_class2']:.1f} s ({', '.join(class2.models)})")
 
     counts: dict[str, object] = {
         "vcf_records": read.records,
@@ -514,7 +516,7 @@ def run_pipeline(
         write_json(run_record, stage / "run.json")
         files["run.json"] = out_dir / "run.json"
         files[MARKER] = out_dir / MARKER  # written last, by run_folder_stage
-    next(steps, None)
+    stage_note(f"tables and run.json written in {timings['write_outputs']:.1f} s")
     return PipelineResult(
         out_dir=out_dir, files=files, counts=counts, timings=timings, models=models,
         alleles=alleles, skipped=skipped, class2_alleles=class2_alleles,

@@ -15,6 +15,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from vaxmix.common.progress import stage_note
 from vaxmix.common.provenance import sha256_file
 
 __all__ = ["PatientDesign", "design_patient"]
@@ -67,6 +68,7 @@ def design_patient(
     result = PatientDesign(run_dir=run_dir)
     owned = is_vaxmix_run(run_dir)  # a pVACseq result folder has no marker to keep
 
+    stage_note("vaccine design (epitope value, long-peptide selection, junction check) ...")
     started = time.perf_counter()
     config = design_config or DesignConfig()
     vaccine = design_vaccine(run_dir, config)  # reads a complete run (marker checked)
@@ -75,6 +77,7 @@ def design_patient(
     result.vaccine_dir = write_design(vaccine, run_dir, config)
     result.warnings.extend(vaccine.warnings)
     result.timings["vaccine_s"] = round(time.perf_counter() - started, 3)
+    stage_note(f"vaccine design: done in {result.timings['vaccine_s']:.1f} s")
     result.summary.append(
         f"vaccine: {len(vaccine.selection)} long peptides, construct "
         f"{len(vaccine.construct.protein)} aa, alleles covered "
@@ -87,6 +90,7 @@ def design_patient(
         from vaxmix.mrna import design_mrna
         from vaxmix.mrna import write_design as write_mrna
 
+        stage_note("mRNA design (codons and structure; the slowest step) ...")
         started = time.perf_counter()
         construct_json = result.vaccine_dir / "construct.json"
         elements = [
@@ -100,6 +104,7 @@ def design_patient(
             inputs={str(construct_json): sha256_file(construct_json)},
         )
         result.timings["mrna_s"] = round(time.perf_counter() - started, 3)
+        stage_note(f"mRNA design: done in {result.timings['mrna_s']:.1f} s")
         qc = mrna.qc
         result.summary.append(
             f"mRNA: {len(mrna.mrna)} nt, CAI {qc['cai']:.3f}, MFE (full, dangles=0) "
@@ -115,12 +120,20 @@ def design_patient(
     if virus_inputs is not None:
         from vaxmix.virus.run import run_panel
 
+        simulated = getattr(virus_inputs, "simulated", None)
+        stage_note("virus panel" + (" (SIMULATED example data)" if simulated else "") + " ...")
         started = time.perf_counter()
         panel = run_panel(virus_inputs, run_dir / "virus", plate_options=virus_plate_options)
         result.virus_dir = run_dir / "virus"
         result.timings["virus_s"] = round(time.perf_counter() - started, 3)
+        stage_note(f"virus panel: done in {result.timings['virus_s']:.1f} s")
         picks = ", ".join(p.name for p in panel.panel.picks) or "none"
-        result.summary.append(f"virus panel: {picks}")
+        if simulated:  # example data must never read as this patient's
+            result.warnings.append(str(simulated))
+            result.summary.append(f"virus panel (SIMULATED example data, not this patient's): "
+                                  f"{picks}")
+        else:
+            result.summary.append(f"virus panel: {picks}")
 
     if owned:  # every design part is written: list them in run.complete.json
         finish_design(run_dir)
@@ -128,8 +141,10 @@ def design_patient(
     if with_report:
         from vaxmix.report import write_report
 
+        stage_note("report ...")
         started = time.perf_counter()
         result.report = write_report(run_dir)
         result.timings["report_s"] = round(time.perf_counter() - started, 3)
+        stage_note(f"report: done in {result.timings['report_s']:.1f} s")
         result.summary.append(f"report: {result.report}")
     return result

@@ -6,6 +6,7 @@ candidate details travel as an inline JSON block that the page's own script rend
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 from collections import Counter
@@ -23,6 +24,7 @@ from vaxmix.report import svg
 from vaxmix.report.loaders import (
     RunFolder,
     candidate_records,
+    class1_models,
     class2_models,
     epitope_records,
     load_run,
@@ -255,18 +257,6 @@ def _mrna_structure(mrna: dict[str, Any]) -> tuple[str, str] | None:
     return None
 
 
-def _scalars(data: dict[str, Any]) -> list[tuple[str, Any]]:
-    """Top-level scalar fields of a JSON record, long strings (sequences) left out."""
-    rows = []
-    for key, value in data.items():
-        if key == "schema" or isinstance(value, dict | list):
-            continue
-        if isinstance(value, str) and len(value) > 120:
-            continue
-        rows.append((key, value))
-    return rows
-
-
 def _design_facts(design: dict[str, Any]) -> list[tuple[str, Any]]:
     """The headline fields of ``vaccine/design.json`` that exist in this file."""
     wanted = (
@@ -282,13 +272,225 @@ def _design_facts(design: dict[str, Any]) -> list[tuple[str, Any]]:
     for key, label in wanted:
         if key in design:
             value = design[key]
-            facts.append((label, ", ".join(map(str, value)) if isinstance(value, list) else value))
+            facts.append((label, _plain(value)))
     return facts
 
 
-def _mrna_scalars(mrna: dict[str, Any]) -> list[tuple[str, Any]]:
+# Readable headers (with units) of the vaccine tables; columns not listed are not shown in the
+# report (the TSV files in vaccine/ keep every column).
+SELECTION_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("order", "#"),
+    ("name", "Long peptide"),
+    ("value", "Value (preset)"),
+    ("sequence", "Sequence"),
+    ("length", "Length (aa)"),
+    ("best_epitope", "Best epitope"),
+    ("best_allele", "Its allele"),
+    ("best_affinity_nm", "IC50 (nM, predicted)"),
+    ("best_percentile", "Percentile (predicted)"),
+    ("agretopicity", "Agretopicity (MT/WT IC50)"),
+    ("gene_expression_tpm", "Gene expression (TPM)"),
+    ("tumor_abundance_tpm", "Tumor abundance (TPM x RNA VAF)"),
+    ("rna_vaf", "RNA VAF"),
+    ("dna_vaf", "DNA VAF"),
+    ("n_epitopes", "Epitopes (of them class II)"),
+    ("alleles_covered", "Alleles covered"),
+)
+JUNCTION_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("junction", "#"),
+    ("left", "Left"),
+    ("right", "Right"),
+    ("linker", "Linker"),
+    ("linker_sequence", "Linker sequence"),
+    ("junction_peptides", "Junction peptides checked"),
+    ("predicted_binders", "Predicted binders"),
+    ("worst_peptide", "Strongest junction peptide"),
+    ("worst_allele", "Its allele"),
+    ("worst_affinity_nm", "Its IC50 (nM, predicted)"),
+    ("worst_percentile", "Its percentile (predicted)"),
+)
+REASON_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("gene", "Gene"),
+    ("aa_change", "AA change"),
+    ("variant", "Variant"),
+    ("class1_tier", "Class I tier"),
+    ("class2_tier", "Class II tier"),
+    ("in_vaccine", "In vaccine"),
+    ("long_peptide", "Long peptide"),
+    ("reason", "Why"),
+)
+# mRNA QC fields: label and unit.
+MRNA_QC_LABELS: dict[str, tuple[str, str]] = {
+    "mrna_length_nt": ("mRNA length", "nt"),
+    "cds_length_nt": ("CDS length", "nt"),
+    "protein_length_aa": ("Protein length", "aa"),
+    "cai": ("Codon adaptation index (CAI, 0-1)", ""),
+    "codon_table": ("Codon usage table", ""),
+    "energy_model": ("Energy model", ""),
+    "mfe": ("Minimum free energy (predicted)", "kcal/mol"),
+    "mfe_per_nt": ("MFE per nucleotide (predicted)", "kcal/mol/nt"),
+    "gc_content": ("GC content", "fraction"),
+    "mfe_cds_d0": ("MFE of the CDS, dangles=0 (predicted)", "kcal/mol"),
+    "mfe_cds_d2": ("MFE of the CDS, dangles=2 (predicted)", "kcal/mol"),
+    "mfe_mrna_d0": ("MFE of the full mRNA, dangles=0 (predicted)", "kcal/mol"),
+    "mfe_mrna_d2": ("MFE of the full mRNA, dangles=2 (predicted)", "kcal/mol"),
+    "gc_cds": ("GC content of the CDS", "fraction"),
+    "gc_mrna": ("GC content of the mRNA", "fraction"),
+    "gc_window_min": ("GC content, lowest sliding window", "fraction"),
+    "gc_window_max": ("GC content, highest sliding window", "fraction"),
+    "gc_window_min_max": ("GC content, sliding window min-max", "fraction"),
+    "u_fraction_cds": ("Uridine in the CDS", "fraction"),
+    "u_fraction_mrna": ("Uridine in the mRNA", "fraction"),
+    "start_region_paired_fraction": ("Start region paired", "fraction of nt"),
+    "start_region_ok": ("Start region open enough", ""),
+    "translation_matches": ("CDS translates to the construct", ""),
+    "translation_matches_input": ("CDS translates to the construct", ""),
+    "dp_rounds": ("Design DP rounds", ""),
+    "repair_swaps": ("Codon swaps in repair", ""),
+    "start_region_swaps": ("Codon swaps at the start region", ""),
+    "cai_check": ("CAI recomputed from the sequence", ""),
+}
+
+
+def _plain(value: Any) -> str:
+    """A value as a reader expects it: yes/no, 'not given', lists joined, numbers short."""
+    if value is None:
+        return "not given"
+    if isinstance(value, bool) or value in ("True", "False"):
+        return "yes" if value in (True, "True") else "no"
+    if isinstance(value, list | tuple):
+        return ", ".join(_plain(v) for v in value) if value else "none"
+    if isinstance(value, float):
+        return _short(value)
+    return str(value)
+
+
+def _flatten(section: dict[str, Any], prefix: str = "") -> list[tuple[str, str]]:
+    """Nested provenance records as (key path, readable value) rows, no JSON escapes."""
+    rows: list[tuple[str, str]] = []
+    for key, value in section.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict) and value:
+            rows += _flatten(value, f"{name} › ")
+        elif isinstance(value, dict):
+            rows.append((name, "none"))
+        else:
+            rows.append((name, _plain(value)))
+    return rows
+
+
+def _curated(frame: Any, columns: tuple[tuple[str, str], ...]) -> dict[str, Any] | None:
+    """The listed columns of ``frame`` (those it has), with readable headers."""
+    if frame is None:
+        return None
+    kept = [(c, label) for c, label in columns if c in frame.columns]
+    return {
+        "keys": [c for c, _ in kept],
+        "columns": [label for _, label in kept],
+        "rows": frame[[c for c, _ in kept]].to_dict("split")["data"],
+    }
+
+
+def _selection_table(frame: Any) -> dict[str, Any] | None:
+    """The selected long peptides with readable headers; epitope counts as 'n (k class II)'."""
+    table = _curated(frame, SELECTION_COLUMNS)
+    if table is None or "n_epitopes" not in table["keys"] or "n_class2_epitopes" not in frame:
+        return table
+    at = table["keys"].index("n_epitopes")
+    for row, class2 in zip(table["rows"], frame["n_class2_epitopes"], strict=True):
+        row[at] = f"{row[at]} ({class2})"
+    return table
+
+
+def _label_unit(key: str) -> tuple[str, str]:
+    """Words and unit of an mRNA field: the table above, else from its name's unit suffix."""
+    if key in MRNA_QC_LABELS:
+        return MRNA_QC_LABELS[key]
+    for suffix, unit in (("_kcal_mol", "kcal/mol"), ("_nt", "nt"), ("_aa", "aa")):
+        if key.endswith(suffix):
+            base = key[: -len(suffix)]
+            label = MRNA_QC_LABELS.get(base, (base.replace("_", " ").capitalize(), ""))[0]
+            return label, unit
+    words = {"name": "Name", "all_constraints_met": "All manufacturing constraints met",
+             "cap": "Cap"}  # fmt: skip
+    return words.get(key, key.replace("_", " ").capitalize()), ""
+
+
+def _mrna_facts(mrna: dict[str, Any]) -> list[tuple[str, str]]:
+    """Scalar fields of ``mrna.json`` and its ``qc`` with units (sequences left out)."""
     qc = mrna.get("qc") if isinstance(mrna.get("qc"), dict) else {}
-    return _scalars(mrna) + [(f"qc.{k}", v) for k, v in _scalars(qc)]
+    facts = []
+    for key, value in [*mrna.items(), *qc.items()]:
+        if key == "schema" or isinstance(value, dict | list):
+            continue
+        if isinstance(value, str) and len(value) > 120:
+            continue
+        label, unit = _label_unit(key)
+        text = _plain(value)
+        if unit == "fraction":
+            text += " (fraction)"
+        elif unit:
+            text += f" {unit}"
+        facts.append((label, text))
+    return facts
+
+
+def _qc_item(item: str) -> str:
+    """A ``mrna/qc.tsv`` item name in words, with its unit."""
+    if item.startswith("constraint:"):
+        return "Constraint: " + item.split(":", 1)[1].replace("_", " ")
+    label, unit = _label_unit(item)
+    return f"{label} ({unit})" if unit else label
+
+
+def _mrna_qc(frame: Any) -> dict[str, Any] | None:
+    if frame is None:
+        return None
+    table = _table(frame)
+    assert table is not None
+    for name in ("item", "metric"):
+        if name in frame.columns:
+            at = list(frame.columns).index(name)
+            for row in table["rows"]:
+                row[at] = _qc_item(str(row[at]))
+    names = {"item": "Check", "metric": "Check", "value": "Value", "status": "Status",
+             "threshold": "Threshold", "pass": "Pass"}  # fmt: skip
+    table["columns"] = [names.get(c, c) for c in table["columns"]]
+    return table
+
+
+def _virus_plots(folder: RunFolder) -> list[tuple[str, str, str]]:
+    """(id, title, data URI) of the virus stage's SVG figures (shown as images: no script)."""
+    titles = {
+        "dose_response": "Dose-response curves (ex vivo plate, 4PL fits)",
+        "receptor_heatmap": "Virus entry receptors in the tumor RNA (TPM)",
+    }
+    return [
+        (f"virus-{name}", titles.get(name, name),
+         "data:image/svg+xml;base64," + base64.b64encode(data).decode("ascii"))
+        for name, data in folder.virus_plots.items()
+    ]  # fmt: skip
+
+
+def _vaccine_reasons(folder: RunFolder) -> dict[str, dict[str, str]]:
+    """``vaccine/candidates.tsv`` by variant ID: in the vaccine or not, and why."""
+    frame = folder.vaccine_candidates
+    if frame is None or "variant" not in frame.columns:
+        return {}
+    return {
+        str(row["variant"]): {k: str(row.get(k, "")) for k in ("in_vaccine", "long_peptide",
+                                                               "reason")}
+        for row in frame.to_dict("records")
+    }  # fmt: skip
+
+
+def _parameters(run: dict[str, Any]) -> dict[str, Any]:
+    """``run.json`` parameters, with the alleles an HLA file gave shown (not ``[]``)."""
+    parameters = dict(run_section(run, "parameters"))
+    listed = [*(run.get("alleles") or []), *(run.get("class2_alleles") or [])]
+    if not parameters.get("alleles") and listed and parameters.get("hla_file"):
+        parameters["alleles"] = f"{', '.join(map(str, listed))} (read from hla_file)"
+    return parameters
 
 
 def _virus_rows(panel: dict[str, Any] | None, *keys: str) -> list[dict[str, Any]]:
@@ -318,6 +520,10 @@ def _table(frame: Any) -> dict[str, Any] | None:
 def build_context(folder: RunFolder) -> dict[str, Any]:
     """Everything the template shows, computed from the loaded run folder."""
     candidates = candidate_records(folder)
+    reasons = _vaccine_reasons(folder)
+    for candidate in candidates:
+        if candidate["variant_id"] in reasons:
+            candidate["vaccine"] = reasons[candidate["variant_id"]]
     indexes = {c["index"] for c in candidates}
     epitopes = _columnar(epitope_records(folder, indexes=indexes))
     details = _variant_details(folder, indexes)
@@ -353,12 +559,13 @@ def build_context(folder: RunFolder) -> dict[str, Any]:
         "detail_json": _json_for_script(
             {"epitopes": epitopes, "variants": details, "candidates": candidates}
         ),
-        "selection": _table(folder.selection),
-        "junctions": _table(folder.junctions),
+        "selection": _selection_table(folder.selection),
+        "junctions": _curated(folder.junctions, JUNCTION_COLUMNS),
+        "vaccine_reasons": _curated(folder.vaccine_candidates, REASON_COLUMNS),
         "construct": _construct_section(folder.construct) if folder.construct else None,
-        "mrna_qc": _table(folder.mrna_qc),
+        "mrna_qc": _mrna_qc(folder.mrna_qc),
         "mrna": folder.mrna,
-        "mrna_scalars": _mrna_scalars(folder.mrna) if folder.mrna else [],
+        "mrna_scalars": _mrna_facts(folder.mrna) if folder.mrna else [],
         "mrna_map": _mrna_map(folder.mrna) if folder.mrna else None,
         "structure_plot": None,
         "structure_label": "",
@@ -366,12 +573,16 @@ def build_context(folder: RunFolder) -> dict[str, Any]:
         "virus_rows": _virus_rows(folder.virus_panel, "picks", "viruses", "panel"),
         "virus_rejections": _virus_rows(folder.virus_panel, "rejections"),
         "virus_notes": _virus_notes(folder.virus_panel),
+        "virus_simulated": (str((folder.virus_panel or {}).get("data_origin") or "simulated data")
+                            if (folder.virus_panel or {}).get("simulated") else None),
+        "virus_plots": _virus_plots(folder),
+        "class1_models": class1_models(folder),
         "checksums": folder.checksums,
         "inputs": run_inputs(run),
         "provenance": [
-            (title, section)
+            (title, _flatten(section))
             for title, section in (
-                ("Parameters", run_section(run, "parameters")),
+                ("Parameters", _parameters(run)),
                 ("Models", run_section(run, "models", "prediction")),
                 ("Versions", run_section(run, "versions")),
                 ("Timings (s)", run_section(run, "timings", "timings_s")),
@@ -423,9 +634,11 @@ def _format_number(value: Any, digits: int = 3) -> str:
 
 
 def _short(value: Any) -> str:
-    """A table cell: numbers to 4 significant digits (integers kept whole), text unchanged."""
-    if isinstance(value, bool) or value is None:
-        return "" if value is None else str(value)
+    """A table cell: numbers to 4 significant digits (integers kept whole), yes/no, text."""
+    if isinstance(value, bool) or value in ("True", "False"):
+        return "yes" if value in (True, "True") else "no"
+    if value is None:
+        return ""
     number = to_number(value)
     if number is None or isinstance(value, int):
         return str(value)

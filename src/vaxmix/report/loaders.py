@@ -29,6 +29,7 @@ __all__ = [
     "EPITOPE_FIELDS",
     "RunFolder",
     "candidate_records",
+    "class1_models",
     "class2_models",
     "epitope_records",
     "load_run",
@@ -120,6 +121,7 @@ TABLE_FILES = {
     "variants": "variants.tsv",
     "selection": "vaccine/selection.tsv",
     "junctions": "vaccine/junctions.tsv",
+    "vaccine_candidates": "vaccine/candidates.tsv",
     "mrna_qc": "mrna/qc.tsv",
 }
 JSON_FILES = {
@@ -130,6 +132,11 @@ JSON_FILES = {
     "virus_panel": "virus/panel.json",
 }
 EPITOPES_FILE = "all_epitopes.tsv"
+# Figures of the virus stage shown in the report (SVG, embedded as images).
+VIRUS_PLOTS = {
+    "dose_response": "virus/dose_response.svg",
+    "receptor_heatmap": "virus/receptor_heatmap.svg",
+}
 # Class II tables (same columns as class I), as pVACseq's separate MHC_Class_II results.
 CLASS2_FOLDER = "MHC_Class_II"
 
@@ -146,6 +153,7 @@ class RunFolder:
     epitopes: pd.DataFrame | None = None
     selection: pd.DataFrame | None = None
     junctions: pd.DataFrame | None = None
+    vaccine_candidates: pd.DataFrame | None = None
     mrna_qc: pd.DataFrame | None = None
     construct: dict[str, Any] | None = None
     design: dict[str, Any] | None = None
@@ -154,6 +162,7 @@ class RunFolder:
     class2_aggregated: pd.DataFrame | None = None
     class2_filtered: pd.DataFrame | None = None
     class2_epitopes: pd.DataFrame | None = None
+    virus_plots: dict[str, bytes] = field(default_factory=dict)  # name -> SVG bytes
     checksums: dict[str, str] = field(default_factory=dict)
 
 
@@ -224,7 +233,11 @@ def load_run(run_dir: str | Path) -> RunFolder:
         if attribute != "run" and (root / relative).is_file():
             setattr(folder, attribute, _read_json(root / relative))
     folder.epitopes = _read_table(root / EPITOPES_FILE, usecols=_epitope_columns)
-    for relative in [*TABLE_FILES.values(), *JSON_FILES.values(), EPITOPES_FILE]:
+    for name, relative in VIRUS_PLOTS.items():
+        if folder.virus_panel is not None and (root / relative).is_file():
+            folder.virus_plots[name] = (root / relative).read_bytes()
+    for relative in [*TABLE_FILES.values(), *JSON_FILES.values(), EPITOPES_FILE,
+                     *(VIRUS_PLOTS[n] for n in folder.virus_plots)]:
         if (root / relative).is_file():
             folder.checksums[relative] = sha256_file(root / relative)
     if folder.aggregated is not None:
@@ -364,6 +377,29 @@ def run_class2_alleles(folder: RunFolder) -> list[str]:
     frame = folder.class2_aggregated
     if frame is not None and "Allele" in frame.columns:
         return sorted(set(frame["Allele"]) - {""})
+    return []
+
+
+def class1_models(folder: RunFolder) -> list[str]:
+    """Name and version of the class I predictor(s): ``run.json``, else the tables' method column.
+
+    ``vaxmix run`` records them under ``prediction.class1_models`` (older runs: ``models``, class
+    I only); pVACseq tables name the method in ``Best MT IC50 Score Method``.
+    """
+    prediction = folder.run.get("prediction")
+    if isinstance(prediction, dict):
+        for key in ("class1_models", "models"):
+            if isinstance(prediction.get(key), list) and (key == "class1_models"
+                                                          or "class2_models" not in prediction):
+                return [str(m) for m in prediction[key]]
+    models = folder.run.get("models")
+    if isinstance(models, dict) and models.get("binding"):
+        return [str(models["binding"])]
+    frame = folder.epitopes
+    if frame is not None:
+        for column in EPITOPE_FIELDS["method"]:
+            if column in frame.columns:
+                return sorted(set(frame[column]) - {"", "NA", "None"})
     return []
 
 

@@ -16,6 +16,7 @@ __all__ = [
     "arc_diagram",
     "bar_chart",
     "construct_map",
+    "nice_step",
     "scatter_loglog",
 ]
 
@@ -49,6 +50,20 @@ FALLBACK_COLOURS = ("#8c510a", "#01665e", "#5ab4ac", "#d8b365", "#762a83", "#1b7
 
 def _fmt(value: float) -> str:
     return f"{value:.1f}"
+
+
+def nice_step(length: int, most: int = 10) -> int:
+    """Tick spacing from 1, 2, 2.5, 5 x 10^k giving at most ``most`` intervals over ``length``.
+
+    Labels must not overlap: a fixed step (50) put 37 labels on an 1,833-nt mRNA axis.
+    """
+    magnitude = 1
+    while True:
+        for factor in (1, 2, 2.5, 5):
+            step = int(factor * magnitude)
+            if step >= 1 and step == factor * magnitude and length / step <= most:
+                return step
+        magnitude *= 10
 
 
 def bar_chart(counts: Sequence[tuple[str, int]], title: str, width: int = 520) -> str:
@@ -173,7 +188,7 @@ def construct_map(
                 f'<text x="{_fmt(x + w / 2)}" y="{track_y - 6}" text-anchor="middle" '
                 f'class="tick">{escape(name)}</text>'
             )
-    for tick in range(0, length + 1, 50 if length > 100 else 10):
+    for tick in range(0, length + 1, nice_step(length)):
         tx = left + tick * scale
         parts.append(
             f'<line x1="{_fmt(tx)}" y1="{track_y + track_h}" x2="{_fmt(tx)}" '
@@ -181,8 +196,9 @@ def construct_map(
             f'y="{track_y + track_h + 17}" text-anchor="middle" class="tick">{tick}</text>'
         )
     parts.append(
-        f'<text x="{width - right}" y="{height - 4}" text-anchor="end" class="tick">'
-        f"{length} {unit}</text></svg>"
+        f'<text x="{left}" y="{height - 4}" class="axis-label">position ({unit})</text>'
+        f'<text x="{width - right}" y="{height - 4}" text-anchor="end" class="axis-label">'
+        f"total {length} {unit}</text></svg>"
     )
     return "".join(parts)
 
@@ -200,8 +216,8 @@ def arc_diagram(
             pairs.append((stack.pop(), i))
     n = max(len(structure), 1)
     scale = (width - 20) / n
-    height = 180
-    base = height - 20
+    height = 200
+    base = height - 40
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="plot" role="img" width="{width}" '
         f'height="{height}" viewBox="0 0 {width} {height}"><title>{escape(title)}</title>'
@@ -216,8 +232,17 @@ def arc_diagram(
             f"M{_fmt(x1)} {base}A{_fmt(r)} {_fmt(min(r, base - 10))} 0 0 1 {_fmt(x2)} {base}"
         )
     parts.append("".join(path))
+    parts.append('"/>')
+    for tick in range(0, n + 1, nice_step(n)):
+        tx = 10 + tick * scale
+        parts.append(
+            f'<line x1="{_fmt(tx)}" y1="{base}" x2="{_fmt(tx)}" y2="{base + 5}" stroke="#666"/>'
+            f'<text x="{_fmt(tx)}" y="{base + 17}" text-anchor="middle" class="tick">'
+            f"{max(tick, 1)}</text>"
+        )
     parts.append(
-        f'"/><text x="10" y="{height - 4}" class="tick">1</text><text x="{width - 10}" '
-        f'y="{height - 4}" text-anchor="end" class="tick">{n} nt, {len(pairs)} pairs</text></svg>'
+        f'<text x="10" y="{height - 4}" class="axis-label">position (nt)</text>'
+        f'<text x="{width - 10}" y="{height - 4}" text-anchor="end" class="axis-label">'
+        f"{n} nt, {len(pairs)} base pairs</text></svg>"
     )
     return "".join(parts)

@@ -41,6 +41,7 @@ from vaxmix.vaccine.junctions import BindingCache, Predictor, choose_linkers
 from vaxmix.vaccine.mhc_classes import MhcClass, binder_mask, combined_predictor
 from vaxmix.vaccine.ordering import OrderResult, order
 from vaxmix.vaccine.presets import epitope_features, load_preset, score_epitopes
+from vaxmix.vaccine.reasons import candidate_reasons
 from vaxmix.vaccine.selection import select_windows
 from vaxmix.vaccine.sequences import FastaRecord
 from vaxmix.vaccine.tables import RunTables, read_run_folder
@@ -78,6 +79,7 @@ class DesignResult:
     summary: dict = field(default_factory=dict)
     inputs: dict[str, Path] = field(default_factory=dict)
     class2_alleles: list[str] = field(default_factory=list)  # the class II part of ``alleles``
+    candidates: pd.DataFrame | None = None  # one row per variant: in the vaccine or not, why
 
     @property
     def partial(self) -> bool:
@@ -221,6 +223,7 @@ def build_candidates(
     scored, warnings = score_epitopes(featured, preset, source)
     spelled = {raw: _spell_allele(raw) for raw in scored["allele"].unique()}
     scored["allele"] = scored["allele"].map(spelled)
+    eligible = scored.assign(mutation=_mutation_keys(scored))  # kept for per-variant reasons
     scored = scored[scored["allele"].isin(alleles) & (scored["value"] > 0)].copy()
     matched = (scored["reference_match"].fillna(False).astype(bool)
                if "reference_match" in scored else pd.Series(False, index=scored.index))
@@ -282,12 +285,17 @@ def build_candidates(
             f"{unknown_index} epitope group(s) name an Index absent from the variants table; "
             "skipped"
         )
+    spelled_all = {raw: _spell_allele(raw) for raw in featured["allele"].unique()}
+    info = {"clonal_vaf": clonal_vaf, "preset": preset, "eligible": eligible,
+            "featured": featured.assign(allele=featured["allele"].map(spelled_all),
+                                        aa_change=featured.get("mutation", ""),
+                                        mutation=_mutation_keys(featured))}  # fmt: skip
     if not frames:
-        return pd.DataFrame(), scored, warnings, {"clonal_vaf": clonal_vaf, "preset": preset}
+        return pd.DataFrame(), scored, warnings, info
     windows = pd.concat(frames, ignore_index=True)
     # identical windows from several transcripts of one mutation: keep one
     windows = windows.drop_duplicates(["mutation", "sequence"], keep="first").reset_index(drop=True)
-    return windows, scored, warnings, {"clonal_vaf": clonal_vaf, "preset": preset}
+    return windows, scored, warnings, info
 
 
 def _epitope_windows(
@@ -748,9 +756,14 @@ def design_vaccine(
             "coverage; class II junction peptides are checked with the class II rule",
         },
     }  # fmt: skip
+    candidates = candidate_reasons(
+        tables.aggregated, tables.class2_aggregated, info["featured"], info["eligible"],
+        windows, described, alleles, preset, config.n_peptides,
+    )  # fmt: skip
     return DesignResult(
         construct, described, junctions, result, alleles, selection.covered_alleles,
         selection.uncovered_alleles, warnings, verification, summary, inputs, class2_alleles,
+        candidates,
     )  # fmt: skip
 
 
@@ -831,7 +844,7 @@ def design_from_peptides(
 
 
 def write_design(result: DesignResult, out_dir: str | Path, config: DesignConfig) -> Path:
-    """Write ``vaccine/`` (selection, junctions, construct, design.json) atomically.
+    """Write ``vaccine/`` (selection, candidates, junctions, construct, design.json) atomically.
 
     The folder is replaced as a whole, so no file of an earlier design survives in it.
     """
@@ -840,6 +853,8 @@ def write_design(result: DesignResult, out_dir: str | Path, config: DesignConfig
         result.selection.to_csv(stage / "selection.tsv", sep="\t", index=False, float_format="%.6g")
         result.junctions.to_csv(stage / "junctions.tsv", sep="\t", index=False, float_format="%.6g")
         write_construct(result.construct, stage)
+        if result.candidates is not None:
+            result.candidates.to_csv(stage / "candidates.tsv", sep="\t", index=False)
         order_info = result.order
         doc = {
             "schema": SCHEMA,

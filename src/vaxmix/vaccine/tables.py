@@ -77,6 +77,7 @@ class RunTables:
     paths: dict[str, Path] = field(default_factory=dict)
     class2_epitopes: pd.DataFrame | None = None  # MHC_Class_II/all_epitopes.tsv, if any
     class2_alleles: list[str] = field(default_factory=list)
+    class2_aggregated: pd.DataFrame | None = None  # MHC_Class_II/aggregated.tsv, if any
 
 
 def _header(path: Path) -> list[str]:
@@ -217,5 +218,12 @@ def read_run_folder(run_dir: str | Path) -> RunTables:
         if run_json.is_file() and meta.get("class2_alleles"):
             class2_alleles = list(dict.fromkeys(meta["class2_alleles"]))
         paths["class2_all_epitopes"] = class2_path
+    class2_aggregated = None
+    class2_aggregated_path = _first_existing(folder / CLASS2_FOLDER, ("aggregated.tsv",
+                                                                      "*.aggregated.tsv"))
+    if class2_path is not None and class2_aggregated_path is not None:
+        class2_aggregated = pd.read_csv(class2_aggregated_path, sep="\t", dtype=str,
+                                        keep_default_na=False)
+        paths["class2_aggregated"] = class2_aggregated_path
     return RunTables(variants, epitopes, aggregated, alleles, paths, class2_epitopes,
-                     class2_alleles)
+                     class2_alleles, class2_aggregated)

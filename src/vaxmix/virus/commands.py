@@ -158,7 +158,12 @@ def _catalog(args: argparse.Namespace) -> int:
 
 def _print_panel(run: object, out: Path) -> None:
     panel = run.panel  # type: ignore[attr-defined]
-    print(f"virus panel for {panel.indication} ({len(panel.picks)} picks) → {out}/panel.json")
+    simulated = getattr(run, "simulated", None)
+    if simulated:
+        print(f"*** {simulated} ***")
+    label = " (SIMULATED example data)" if simulated else ""
+    print(f"virus panel for {panel.indication}{label} ({len(panel.picks)} picks) → "
+          f"{out}/panel.json")
     for pick in panel.picks:
         print(
             f"  {pick.rank}. {pick.virus_id:<12} tier {pick.tier}  score {pick.score:.2f}  "
@@ -228,6 +233,5 @@ def _example(args: argparse.Namespace) -> int:
     from vaxmix.virus.example import run_example
 
     run = run_example(args.out, plots=not args.no_plots)
-    print("simulated example patient (colorectal; see vaxmix/virus/data/SOURCE.md)")
     _print_panel(run, args.out)
     return 0

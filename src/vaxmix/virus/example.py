@@ -12,9 +12,15 @@ from pathlib import Path
 from vaxmix.virus.plate import PlateOptions
 from vaxmix.virus.run import PanelInputs, PanelRun, run_panel
 
-__all__ = ["example_inputs", "run_example"]
+__all__ = ["NORMAL_SAMPLE", "SIMULATED_NOTE", "example_inputs", "run_example"]
 
 NORMAL_SAMPLE = "PT01-normal"
+#: How every output of the example labels its data (``panel.json``, CLI, report banner).
+SIMULATED_NOTE = (
+    "SIMULATED example data: the virus stage's built-in example patient PT01 (simulated "
+    "colorectal tumor RNA expression and one simulated MTT plate; vaxmix/virus/data/SOURCE.md). "
+    "Not measured on any patient; it shows the virus stage end to end, not evidence for any virus."
+)
 
 
 def example_inputs() -> PanelInputs:
@@ -24,6 +30,7 @@ def example_inputs() -> PanelInputs:
         indication="colorectal",
         expression=folder / "expression.tsv",
         plates=((folder / "plate_grid.csv", folder / "plate_layout.csv"),),
+        simulated=SIMULATED_NOTE,
     )
 
 

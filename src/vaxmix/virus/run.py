@@ -55,6 +55,9 @@ class PanelInputs:
     gene_column: str | None = None
     tpm_column: str | None = None
     serology: Path | None = None
+    #: Set for simulated or example data (what it is and where it is described); written to
+    #: ``panel.json`` as ``simulated`` / ``data_origin`` so no reader takes it for a patient's.
+    simulated: str | None = None
 
 
 @dataclass
@@ -66,6 +69,7 @@ class PanelRun:
     assay: AssayResult | None
     profile: ExpressionProfile | None
     outputs: list[str] = field(default_factory=list)
+    simulated: str | None = None  # PanelInputs.simulated: the data are simulated, not a patient's
 
 
 def _clean(value: object) -> object:
@@ -222,6 +226,8 @@ def run_panel(
                 outputs += [p.name for p in plot_dose_response(assay, stage / "dose_response")]
         document = {
             "schema": SCHEMA,
+            "simulated": inputs.simulated is not None,
+            "data_origin": inputs.simulated or "inputs supplied by the user (see provenance)",
             **panel.to_dict(),
             "rna": {
                 vid: {
@@ -271,4 +277,4 @@ def run_panel(
             json.dump(_clean(document), handle, indent=2, ensure_ascii=False)
             handle.write("\n")
         outputs.append("panel.json")
-    return PanelRun(panel, rna, assay, profile, outputs)
+    return PanelRun(panel, rna, assay, profile, outputs, inputs.simulated)

@@ -14,6 +14,19 @@ function setup(tableId, dataId, filterId, tierId, shownId, detailId) {
   var detail = document.getElementById(detailId);
   var candidates = {};
   data.candidates.forEach(function (c) { candidates[c.index] = c; });
+  // The detail opens in a row right under the clicked row (not below a long table).
+  var selectedRow = null;
+  var detailRow = document.createElement("tr");
+  detailRow.className = "detail-row";
+  var detailCell = document.createElement("td");
+  detailCell.colSpan = table.tHead.rows[0].cells.length;
+  detailRow.appendChild(detailCell);
+  function placeDetail() {
+    if (!selectedRow || detail.hidden) { return; }
+    if (detail.parentNode !== detailCell) { detailCell.appendChild(detail); }
+    body.insertBefore(detailRow, selectedRow.nextSibling);
+    detailRow.hidden = selectedRow.hidden;
+  }
 
   function cellValue(row, col, numeric) {
     var cell = row.cells[col];
@@ -41,6 +54,7 @@ function setup(tableId, dataId, filterId, tierId, shownId, detailId) {
         return asc ? (x < y ? -1 : x > y ? 1 : 0) : (x < y ? 1 : x > y ? -1 : 0);
       });
       rows.forEach(function (r) { body.appendChild(r); });
+      placeDetail();
     });
   });
 
@@ -55,6 +69,7 @@ function setup(tableId, dataId, filterId, tierId, shownId, detailId) {
       if (ok) { n += 1; }
     });
     shown.textContent = n + " of " + rows.length + " shown";
+    if (selectedRow) { detailRow.hidden = selectedRow.hidden; }
   }
   filterBox.addEventListener("input", applyFilter);
   tierBox.addEventListener("change", applyFilter);
@@ -90,11 +105,14 @@ function setup(tableId, dataId, filterId, tierId, shownId, detailId) {
     detail.appendChild(el("h3", c.gene + " " + c.aa_change + " (" + c.variant_id + ")"));
     var facts = el("dl", null, "facts");
     var v = data.variants[index] || {};
-    [["Tier", c.tier + (c.tier_reasons ? " (" + c.tier_reasons + ")" : "")], ["Best peptide", c.best_peptide + " on " + c.allele], ["Transcript", c.transcript],
-     ["RNA expression", fmt(c.rna_expr)], ["RNA VAF", fmt(c.rna_vaf)], ["DNA VAF", fmt(c.dna_vaf)],
-     ["Allele expression", fmt(c.allele_expr)], ["RNA depth", fmt(c.rna_depth)],
-     ["Tumor DNA depth", v.tdna_depth], ["Normal depth / VAF", v.normal_depth !== undefined ? v.normal_depth + " / " + v.normal_vaf : undefined],
-     ["Transcript expression", v.transcript_expression], ["HGVSp", v.hgvsp]].forEach(function (p) {
+    var vac = c.vaccine;
+    [["Tier", c.tier + (c.tier_reasons ? " (" + c.tier_reasons + ")" : "")],
+     ["In vaccine", vac ? vac.in_vaccine + (vac.long_peptide ? " (" + vac.long_peptide + ")" : "") + ": " + vac.reason : undefined],
+     ["Best peptide", c.best_peptide + " on " + c.allele], ["Transcript", c.transcript],
+     ["RNA expression (TPM)", fmt(c.rna_expr)], ["RNA VAF", fmt(c.rna_vaf)], ["DNA VAF", fmt(c.dna_vaf)],
+     ["Allele expression (TPM, RNA expr x RNA VAF)", fmt(c.allele_expr)], ["RNA depth (reads)", fmt(c.rna_depth)],
+     ["Tumor DNA depth (reads)", v.tdna_depth], ["Normal depth (reads) / VAF", v.normal_depth !== undefined ? v.normal_depth + " / " + v.normal_vaf : undefined],
+     ["Transcript expression (TPM)", v.transcript_expression !== undefined ? fmt(v.transcript_expression) : undefined], ["HGVSp", v.hgvsp]].forEach(function (p) {
       if (p[1] === undefined || p[1] === null || p[1] === "") { return; }
       facts.appendChild(el("dt", p[0])); facts.appendChild(el("dd", p[1]));
     });
@@ -141,7 +159,12 @@ function setup(tableId, dataId, filterId, tierId, shownId, detailId) {
     function open() {
       rows.forEach(function (o) { o.classList.remove("selected"); });
       r.classList.add("selected");
+      selectedRow = r;
       showDetail(r.getAttribute("data-index"));
+      placeDetail();
+      // keep the clicked row in view with its detail below it (scroll only when cut off)
+      var bottom = detailRow.getBoundingClientRect().bottom;
+      if (bottom > window.innerHeight && r.scrollIntoView) { r.scrollIntoView({block: "start"}); }
     }
     r.addEventListener("click", open);
     r.addEventListener("keydown", function (e) { if (e.key === "Enter") { open(); } });
