@@ -41,6 +41,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                      help="LocalCluster threads per worker (1)")
     run.add_argument("--design", action="store_true",
                      help="also design the vaccine, its mRNA and report.html per patient")
+    run.add_argument("--no-mrna", action="store_true",
+                     help="with --design: skip the mRNA stage (minutes per patient)")
     run.add_argument("--registry", default=None, metavar="URL",
                      help="import each finished patient into this registry (SQLite path or "
                      "SQLAlchemy URL)")
@@ -81,7 +83,7 @@ def _run(args: argparse.Namespace) -> int:
     result = run_cohort(
         args.manifest, args.out, options=args.options, scheduler=args.scheduler,
         n_workers=args.workers, threads_per_worker=args.threads_per_worker,
-        design=args.design, registry=args.registry, force=args.force,
+        design=args.design, mrna=not args.no_mrna, registry=args.registry, force=args.force,
         min_patients=args.min_patients,
     )  # fmt: skip
     for outcome in result.outcomes:

@@ -119,6 +119,7 @@ def run_cohort(
     n_workers: int | None = None,
     threads_per_worker: int = 1,
     design: bool = False,
+    mrna: bool = True,
     registry: str | None = None,
     force: bool = False,
     min_patients: int = 2,
@@ -140,6 +141,8 @@ def run_cohort(
         Threads of each local worker (1: the predictor is numpy-vectorised already).
     design
         Also run the vaccine, mRNA and report stages per patient (``vaxmix design``).
+    mrna
+        With ``design``: include the mRNA stage (``False`` = ``vaxmix design --no-mrna``).
     registry
         Registry URL or SQLite path: import each finished patient.
     force
@@ -168,7 +171,7 @@ def run_cohort(
 
         store = open_registry(registry)
     tasks = [PatientTask(s.patient_id, s.config, out_dir / "patients" / s.patient_id, design,
-                         force) for s in specs if s.config is not None]  # fmt: skip
+                         force, mrna) for s in specs if s.config is not None]  # fmt: skip
     samples = {s.patient_id: getattr(s.config, "sample", None) for s in specs}
     registry_cells: dict[str, str] = {}
     dashboard = None
@@ -213,6 +216,7 @@ def run_cohort(
         "manifest": str(manifest),
         "options": options,
         "design": design,
+        "mrna": design and mrna,
         "force": force,
         "registry": registry,
         "scheduler": scheduler or "LocalCluster",

@@ -250,6 +250,14 @@ def read_manifest(
         if token.split("=", 1)[0] in _COLUMN_FLAGS:
             raise InputError(f"{token} is a manifest column, not a cohort option",
                              field="--options")  # fmt: skip
+    if common:  # a bad cohort-wide option is one error, not one per patient
+        from vaxmix.pipeline.commands import config_from_args
+
+        try:
+            config_from_args(_run_parser().parse_args(["x.vcf", "--out", "x", *common]))
+        except InputError as exc:
+            raise InputError(exc.message if exc.field is None else f"{exc.field}: "
+                             f"{exc.message}", field="--options") from None  # fmt: skip
     header, rows = _rows(path)
     names = _header(header, path)
     if not rows:

@@ -74,10 +74,12 @@ def run_unchanged(run_dir: Path, config: object) -> str | None:
     return None
 
 
-def design_unchanged(run_dir: Path) -> str | None:
-    """``None`` when vaccine/, mrna/ and report.html were made from the current run outputs."""
-    files = {"vaccine/design.json": run_dir / "vaccine" / "design.json",
-             "mrna/mrna.json": run_dir / "mrna" / "mrna.json"}  # fmt: skip
+def design_unchanged(run_dir: Path, mrna: bool = True) -> str | None:
+    """``None`` when vaccine/, mrna/ (with ``mrna``) and report.html were made from the current
+    run outputs (the checksums their JSON records match the files now)."""
+    files = {"vaccine/design.json": run_dir / "vaccine" / "design.json"}
+    if mrna:
+        files["mrna/mrna.json"] = run_dir / "mrna" / "mrna.json"
     for name, path in files.items():
         try:
             inputs = json.loads(path.read_text()).get("inputs", {})
@@ -93,12 +95,14 @@ def design_unchanged(run_dir: Path) -> str | None:
     return None
 
 
-def reuse_reason(run_dir: Path, config: object, design: bool) -> tuple[bool, bool, str]:
+def reuse_reason(
+    run_dir: Path, config: object, design: bool, mrna: bool = True
+) -> tuple[bool, bool, str]:
     """(keep the run, keep the design, why not) for one patient's folder."""
     why = run_folder_complete(run_dir) or run_unchanged(run_dir, config)
     if why is not None:
         return False, False, why
     if not design:
         return True, False, ""
-    why_design = design_unchanged(run_dir)
+    why_design = design_unchanged(run_dir, mrna)
     return True, why_design is None, why_design or ""

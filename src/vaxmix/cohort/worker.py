@@ -66,6 +66,7 @@ class PatientTask:
     out_dir: Path
     design: bool = False
     force: bool = False
+    mrna: bool = True
 
 
 @dataclass
@@ -94,10 +95,11 @@ def _peak_rss_mb() -> float:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
-def _design(run_dir: Path) -> dict:
+def _design(run_dir: Path, mrna: bool) -> dict:
+    """The ``vaxmix design RUN_DIR`` stages with their defaults (vaccine, mRNA, report)."""
     from vaxmix.pipeline.workflow import design_patient
 
-    design = design_patient(run_dir, with_mrna=True, with_report=True)
+    design = design_patient(run_dir, with_mrna=mrna, with_report=True)
     return {"summary": design.summary, "warnings": design.warnings, "timings": design.timings}
 
 
@@ -112,7 +114,7 @@ def run_patient(task: PatientTask) -> PatientOutcome:
     kept_run = False
     try:
         keep_run, keep_design, why = (False, False, "--force") if task.force else \
-            reuse_reason(task.out_dir, config, task.design)  # fmt: skip
+            reuse_reason(task.out_dir, config, task.design, task.mrna)  # fmt: skip
         kept_run = keep_run
         if keep_run and (keep_design or not task.design):
             outcome.status = "skipped"
@@ -128,7 +130,7 @@ def run_patient(task: PatientTask) -> PatientOutcome:
                 result = run_pipeline(config, task.out_dir)  # type: ignore[arg-type]
                 outcome.timings = {k: round(v, 3) for k, v in result.timings.items()}
             if task.design:
-                outcome.design = _design(task.out_dir)
+                outcome.design = _design(task.out_dir, task.mrna)
         outcome.counts = _counts(task.out_dir)
     except VaxmixError as exc:
         _fail(outcome, exc, task.out_dir, kept_run)
