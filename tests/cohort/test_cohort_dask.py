@@ -134,7 +134,8 @@ def test_resume_keeps_unchanged_patients_and_recomputes_changed_ones(first_run, 
     assert list(again["status"][:3]) == ["skipped"] * 3
     assert all("already imported" in cell for cell in again["registry"][:3])
     vcf = cohort.manifest.parent / "inputs" / "SYN0002.vcf"
-    vcf.write_text(vcf.read_text() + "\n")  # same path and records, another checksum
+    lines = vcf.read_text().splitlines(keepends=True)  # same path and records, new checksum
+    vcf.write_text("".join([lines[0], "##note=edited\n", *lines[1:]]))
     (out / "patients" / "SYN0003" / "filtered.parquet").unlink()  # an incomplete folder
     _cohort(cohort.manifest, out, cluster.scheduler_address)
     third = _summary(out)

@@ -53,6 +53,11 @@ def summary_rows(outcomes: list, registry: dict[str, str]) -> list[dict[str, obj
             "peak_rss_mb": o.peak_rss_mb or "", "registry": registry.get(o.patient_id, ""),
             "note": o.note, "out_dir": o.out_dir,
         })  # fmt: skip
+    for row in rows:  # one line per patient: no tab or newline inside a cell
+        for key, value in row.items():
+            if isinstance(value, str):
+                row[key] = " | ".join(part.strip() for part in value.replace("\t", " ")
+                                      .splitlines() if part.strip())  # fmt: skip
     return rows
 
 
