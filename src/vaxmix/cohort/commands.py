@@ -34,7 +34,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                      help="`vaxmix run` options for every patient, e.g. '--lengths 9 "
                      "--pass-only' (a manifest row's options cell wins)")
     run.add_argument("--scheduler", default=None, metavar="ADDRESS",
-                     help="existing Dask scheduler (tcp://host:8786); default: a LocalCluster")
+                     help="existing Dask scheduler: tcp://host:8786 or a scheduler file (*.json); "
+                     "default: a LocalCluster")
     run.add_argument("--workers", type=int, default=None,
                      help="LocalCluster worker processes (default: one per core)")
     run.add_argument("--threads-per-worker", type=int, default=1,

@@ -64,13 +64,20 @@ def _dashboard_available() -> bool:
     return True
 
 
+def _dashboard_link(client: object) -> str | None:
+    """The scheduler's dashboard URL, when the scheduler serves one (bokeh installed there)."""
+    services = client.scheduler_info().get("services", {})  # type: ignore[attr-defined]
+    return client.dashboard_link if "dashboard" in services else None  # type: ignore[attr-defined]
+
+
 def _client(scheduler: str | None, n_workers: int | None, threads_per_worker: int) -> tuple:
     """(client, cluster or None, worker count)."""
     from distributed import Client, LocalCluster
 
     if scheduler:
         try:
-            client = Client(scheduler, timeout="30s")
+            client = (Client(scheduler_file=scheduler, timeout="30s")
+                      if scheduler.endswith(".json") else Client(scheduler, timeout="30s"))
         except OSError as exc:
             raise InputError(f"cannot reach the Dask scheduler: {exc}", field="--scheduler") \
                 from None  # fmt: skip
@@ -135,7 +142,8 @@ def run_cohort(
     options
         ``vaxmix run`` options for every patient (a row's ``options`` cell wins).
     scheduler
-        Address of an existing Dask scheduler (``tcp://host:8786``); ``None`` starts a
+        Address of an existing Dask scheduler (``tcp://host:8786``) or its scheduler file
+        (``*.json``, written by ``dask scheduler --scheduler-file``); ``None`` starts a
         LocalCluster of ``n_workers`` processes (default: one per core).
     threads_per_worker
         Threads of each local worker (1: the predictor is numpy-vectorised already).
@@ -181,9 +189,10 @@ def run_cohort(
         client, cluster, workers = _client(scheduler, n_workers, threads_per_worker)
         try:
             startup_s = time.perf_counter() - started
-            if _dashboard_available():
-                dashboard = client.dashboard_link
-                print(f"vaxmix cohort: Dask dashboard {dashboard}", file=sys.stderr)
+            dashboard = _dashboard_link(client)
+            print(f"vaxmix cohort: {len(tasks)} patients on {workers} Dask workers; dashboard "
+                  f"{dashboard or 'off (pip install bokeh>=3.1 to get one)'}",
+                  file=sys.stderr)  # fmt: skip
             from distributed import as_completed
 
             futures = {client.submit(run_patient, task, key=f"vaxmix-patient-{task.patient_id}-"
