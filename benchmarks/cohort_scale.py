@@ -107,21 +107,23 @@ def _batch_check(out: Path, patients: list[str]) -> None:
           f"{len(union_peptides) * len(union_alleles)} pairs)")
 
 
-def run(n: int, workers: int, root: Path, batch_check: bool) -> None:
+def run(n: int, workers: int, root: Path, batch_check: bool, cohort_only: bool = False) -> None:
     cohort = make_synthetic_cohort(root / f"n{n}", n, seed=n)
     print(f"N={n} patients, {workers} workers; load average before: {_load()}", flush=True)
-    seq_wall, seq_times = _sequential(cohort.manifest, root / f"n{n}" / "sequential")
-    print(f"  sequential vaxmix run loop: {seq_wall:.1f} s "
-          f"({seq_wall / n:.1f} s per patient); load {_load()}", flush=True)
+    seq_wall, seq_times = float("nan"), [float("nan")]
+    if not cohort_only:
+        seq_wall, seq_times = _sequential(cohort.manifest, root / f"n{n}" / "sequential")
+        print(f"  sequential vaxmix run loop: {seq_wall:.1f} s "
+              f"({seq_wall / n:.1f} s per patient); load {_load()}", flush=True)
     out = root / f"n{n}" / "cohort"
     wall = _cohort(cohort.manifest, out, workers)
     with (out / "cohort" / "summary.tsv").open() as handle:
         rows = list(csv.DictReader(handle, delimiter="\t"))
     meta = json.loads((out / "cohort" / "cohort.json").read_text())
     failed = [r["patient_id"] for r in rows if r["status"] != "ok"]
-    same = sum((root / f"n{n}" / "sequential" / p / "all_epitopes.tsv").read_bytes()
-               == (out / "patients" / p / "all_epitopes.tsv").read_bytes()
-               for p in cohort.patients)  # fmt: skip
+    same = -1 if cohort_only else sum(
+        (root / f"n{n}" / "sequential" / p / "all_epitopes.tsv").read_bytes()
+        == (out / "patients" / p / "all_epitopes.tsv").read_bytes() for p in cohort.patients)
     task_s = [float(r["seconds"]) for r in rows]
     warm = [float(r["seconds"]) for r in rows if float(r["predictor_load_s"] or 0) == 0]
     peak: dict[str, float] = {}
@@ -132,13 +134,14 @@ def run(n: int, workers: int, root: Path, batch_check: bool) -> None:
             loads[r["worker_pid"]] = float(r["predictor_load_s"])
     overhead = (wall * workers - sum(task_s)) / n
     print(f"  cohort command: {wall:.1f} s ({wall / n:.1f} s per patient); "
-          f"sequential/cohort = {seq_wall / wall:.2f}x; failed {failed or 'none'}; "
-          f"identical all_epitopes.tsv {same}/{n}; load {_load()}")
+          + ("no sequential loop (--cohort-only); " if cohort_only else
+             f"sequential/cohort = {seq_wall / wall:.2f}x; identical all_epitopes.tsv "
+             f"{same}/{n}; ") + f"failed {failed or 'none'}; load {_load()}")
     print(f"  cluster start {meta['startup_s']:.1f} s; predictor load per worker "
           f"{', '.join(f'{v:.1f}' for v in loads.values())} s; warm task mean "
           f"{sum(warm) / max(len(warm), 1):.2f} s; per-patient overhead {overhead:.2f} s")
     print(f"  peak RSS per worker (MB): {', '.join(f'{v:.0f}' for v in peak.values())}; "
-          f"sequential single runs: mean {sum(seq_times) / n:.1f} s", flush=True)
+          f"sequential single runs: mean {sum(seq_times) / len(seq_times):.1f} s", flush=True)
     if batch_check:
         _batch_check(out, cohort.patients)
 
@@ -148,17 +151,19 @@ def main() -> None:
     parser.add_argument("--patients", type=int, nargs="+", default=[8])
     parser.add_argument("--workers", type=int, default=len(os.sched_getaffinity(0)))
     parser.add_argument("--batch-check", action="store_true")
+    parser.add_argument("--cohort-only", action="store_true",
+                        help="skip the sequential loop (no ratio): for N too large to loop")
     parser.add_argument("--keep", type=Path, default=None, help="keep outputs in this folder")
     args = parser.parse_args()
     print(f"cpus {os.cpu_count()}, load average {_load()}; {time.strftime('%Y-%m-%d %H:%M')}")
     if args.keep is not None:
         args.keep.mkdir(parents=True, exist_ok=True)
         for n in args.patients:
-            run(n, args.workers, args.keep, args.batch_check)
+            run(n, args.workers, args.keep, args.batch_check, args.cohort_only)
         return
     with tempfile.TemporaryDirectory(prefix="vaxmix-cohort-bench-") as tmp:
         for n in args.patients:
-            run(n, args.workers, Path(tmp), args.batch_check)
+            run(n, args.workers, Path(tmp), args.batch_check, args.cohort_only)
 
 
 if __name__ == "__main__":

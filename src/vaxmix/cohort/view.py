@@ -126,7 +126,12 @@ def _tier_matrix(summary: pd.DataFrame) -> pd.DataFrame:
                 name, value = part.split("=", 1)
                 entry[name] = int(value)
         rows.append(entry)
-    return pd.DataFrame(rows).fillna(0) if rows else pd.DataFrame()
+    if not rows:
+        return pd.DataFrame()
+    matrix = pd.DataFrame(rows).fillna(0)
+    tiers = [c for c in matrix.columns if c != "patient_id"]
+    matrix[tiers] = matrix[tiers].astype(int)
+    return matrix
 
 
 def write_cohort_view(
