@@ -81,6 +81,9 @@ def _run(args: argparse.Namespace) -> int:
         value = getattr(args, flag)
         if value is not None and value < 1:
             raise InputError("must be at least 1", field=f"--{flag.replace('_', '-')}")
+    if args.scheduler and args.workers is not None:
+        raise InputError("--workers sizes the LocalCluster; an existing cluster (--scheduler) "
+                         "is sized where it is started", field="--workers")  # fmt: skip
     result = run_cohort(
         args.manifest, args.out, options=args.options, scheduler=args.scheduler,
         n_workers=args.workers, threads_per_worker=args.threads_per_worker,

@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -91,6 +92,14 @@ def _client(scheduler: str | None, n_workers: int | None, threads_per_worker: in
         scheduler_port=0,
     )
     return Client(cluster), cluster, workers
+
+
+def _until_interrupted(futures: Iterable) -> Iterator:
+    """Yield finished futures; stop quietly on Ctrl-C so the summary can still be written."""
+    try:
+        yield from futures
+    except KeyboardInterrupt:
+        return
 
 
 def _invalid(spec: PatientSpec, out_dir: Path) -> PatientOutcome:
@@ -185,6 +194,7 @@ def run_cohort(
     dashboard = None
     workers = 0
     startup_s = 0.0
+    interrupted = False
     if tasks:
         client, cluster, workers = _client(scheduler, n_workers, threads_per_worker)
         try:
@@ -198,7 +208,7 @@ def run_cohort(
             futures = {client.submit(run_patient, task, key=f"vaxmix-patient-{task.patient_id}-"
                                      f"{time.time_ns()}", pure=False): task for task in tasks}
             bar = progress(as_completed(futures), desc="vaxmix cohort", total=len(futures))
-            for future in bar:
+            for future in _until_interrupted(bar):
                 task = futures[future]
                 try:
                     outcome = future.result()
@@ -209,10 +219,14 @@ def run_cohort(
                 if store is not None and outcome.status in ("ok", "skipped"):
                     registry_cells[task.patient_id] = _import(store, outcome,
                                                               samples[task.patient_id])
+            interrupted = len(outcomes) < len(specs)
         finally:
             client.close()
             if cluster is not None:
                 cluster.close()
+    for task in tasks:  # only after Ctrl-C: the summary still lists every patient
+        outcomes.setdefault(task.patient_id, PatientOutcome(
+            task.patient_id, "failed", str(task.out_dir), error="interrupted before it finished"))
     if store is not None:
         store.close()  # type: ignore[attr-defined]
     ordered = [outcomes[s.patient_id] for s in specs]
@@ -238,5 +252,7 @@ def run_cohort(
     }
     files = write_cohort_view(out_dir / "cohort", manifest, ordered, registry_cells, meta,
                               min_patients)  # fmt: skip
+    if interrupted:
+        raise KeyboardInterrupt
     return CohortResult(out_dir, ordered, files, wall, startup_s, workers, dashboard, failed,
                         {"registry": registry_cells, "outcomes": [asdict(o) for o in ordered]})
