@@ -33,6 +33,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "vaxmix.trial.commands",  # trial
     "vaxmix.report.commands",  # report
     "vaxmix.store.commands",  # registry, serve
+    "vaxmix.cohort.commands",  # cohort run / synthetic
 )
 
 

@@ -81,8 +81,14 @@ class Ensemble:
         return out
 
     def allele_hidden(self, pseudos: list[str]) -> np.ndarray:
-        """First-layer allele contribution (m, K*H)."""
-        return encode_pseudosequences(pseudos, self.blosum) @ self.w_allele
+        """First-layer allele contribution (m, K*H).
+
+        Single-thread BLAS here too: a multi-threaded float32 product rounds differently with
+        the thread count, which changed IC50s in the third decimal between a 1-thread Dask
+        worker and a multi-threaded ``vaxmix run`` of the same patient.
+        """
+        with single_threaded_blas():
+            return encode_pseudosequences(pseudos, self.blosum) @ self.w_allele
 
     def split_models(self, hidden: np.ndarray) -> np.ndarray:
         """(n, K*H) first-layer contributions → contiguous (K, n, H)."""
