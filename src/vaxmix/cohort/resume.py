@@ -7,7 +7,7 @@ outputs (their recorded input checksums match). Anything else recomputes the pat
 table is worse than a slow cohort.
 
 :func:`run_folder_complete` is the single place that decides whether a run folder was written
-completely; swap its body for the run-folder completion marker when that lands.
+completely; it reads the run folder's completion marker.
 """
 
 from __future__ import annotations
@@ -21,31 +21,25 @@ from vaxmix.common.provenance import sha256_file
 
 __all__ = ["design_unchanged", "reuse_reason", "run_folder_complete", "run_unchanged"]
 
-_STEMS = ("variants", "all_epitopes", "filtered", "aggregated")
 _INPUT_FIELDS = ("vcf", "hla_file", "gene_expression_file", "transcript_expression_file",
                  "reference_proteome", "genes_of_interest_file", "phased_proximal_variants_vcf")
 
 
 def run_folder_complete(run_dir: Path) -> str | None:
-    """``None`` when ``run_dir`` holds every output of a finished ``vaxmix run``, else why not.
+    """``None`` when ``run_dir`` holds a finished ``vaxmix run``, else why not.
 
-    ``staged_output`` moves files into the folder one by one, so an interrupted move can leave
-    run.json beside missing tables: every table named by run.json is checked, not run.json
-    alone. (Merge note: replace with the run-folder completion marker check.)
+    The run folder's completion marker (:data:`vaxmix.common.runfolder.MARKER`, written last)
+    decides, as it does for the report, ``registry import`` and ``design --run-dir``.
     """
-    record = run_dir / "run.json"
+    from vaxmix.common.errors import InputError
+    from vaxmix.common.runfolder import require_complete
+
+    if not (run_dir / "run.json").is_file():
+        return "no run.json"
     try:
-        run = json.loads(record.read_text())
-    except (OSError, ValueError):
-        return "no readable run.json"
-    folders = [""]
-    if run.get("outputs", {}).get("class2"):
-        folders += ["MHC_Class_II/", "combined/"]
-    for folder in folders:
-        for stem in _STEMS if folder == "" else _STEMS[1:]:
-            for suffix in (".tsv", ".parquet"):
-                if not (run_dir / f"{folder}{stem}{suffix}").is_file():
-                    return f"{folder}{stem}{suffix} missing"
+        require_complete(run_dir)
+    except InputError as exc:
+        return exc.message
     return None
 
 

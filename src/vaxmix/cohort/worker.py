@@ -127,7 +127,8 @@ def run_patient(task: PatientTask) -> PatientOutcome:
             if not keep_run:
                 from vaxmix.pipeline.run import run_pipeline
 
-                result = run_pipeline(config, task.out_dir)  # type: ignore[arg-type]
+                # the cohort owns patients/<id>/: a previous run there is replaced as a whole
+                result = run_pipeline(config, task.out_dir, overwrite=True)  # type: ignore[arg-type]
                 outcome.timings = {k: round(v, 3) for k, v in result.timings.items()}
             if task.design:
                 outcome.design = _design(task.out_dir, task.mrna)
