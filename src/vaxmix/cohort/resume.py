@@ -21,6 +21,7 @@ from vaxmix.common.provenance import sha256_file
 
 __all__ = ["design_unchanged", "reuse_reason", "run_folder_complete", "run_unchanged"]
 
+_STEMS = ("variants", "all_epitopes", "filtered", "aggregated")
 _INPUT_FIELDS = ("vcf", "hla_file", "gene_expression_file", "transcript_expression_file",
                  "reference_proteome", "genes_of_interest_file", "phased_proximal_variants_vcf")
 
@@ -29,17 +30,29 @@ def run_folder_complete(run_dir: Path) -> str | None:
     """``None`` when ``run_dir`` holds a finished ``vaxmix run``, else why not.
 
     The run folder's completion marker (:data:`vaxmix.common.runfolder.MARKER`, written last)
-    decides, as it does for the report, ``registry import`` and ``design --run-dir``.
+    decides first, as it does for the report, ``registry import`` and ``design --run-dir``;
+    then every table run.json names must still be there (a file deleted after the run is
+    recomputed, not trusted).
     """
     from vaxmix.common.errors import InputError
     from vaxmix.common.runfolder import require_complete
 
-    if not (run_dir / "run.json").is_file():
-        return "no run.json"
+    try:
+        run = json.loads((run_dir / "run.json").read_text())
+    except (OSError, ValueError):
+        return "no readable run.json"
     try:
         require_complete(run_dir)
     except InputError as exc:
         return exc.message
+    folders = [""]
+    if run.get("outputs", {}).get("class2"):
+        folders += ["MHC_Class_II/", "combined/"]
+    for folder in folders:
+        for stem in _STEMS if folder == "" else _STEMS[1:]:
+            for suffix in (".tsv", ".parquet"):
+                if not (run_dir / f"{folder}{stem}{suffix}").is_file():
+                    return f"{folder}{stem}{suffix} missing"
     return None
 
 

@@ -364,6 +364,7 @@ def run_pipeline(
         pass_only=config.pass_only,
     )
     variants = read.table
+    given_config = config  # run.json records the parameters as given, not derived from the VCF
     config = dataclasses.replace(
         config, ranking=dataclasses.replace(config.ranking, unmeasured=read.unmeasured))
     _warn_read_counts(read, config.ranking.allow_missing_vaf)
@@ -484,7 +485,7 @@ def run_pipeline(
             "alleles": alleles,
             "class2_alleles": class2_alleles,
             "allele_names": resolved.records,
-            "parameters": _jsonable(dataclasses.asdict(config)),
+            "parameters": _jsonable(dataclasses.asdict(given_config)),
             "prediction": {
                 "models": models,
                 "class1_models": class1.models,
