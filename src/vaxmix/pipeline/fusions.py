@@ -25,6 +25,7 @@ run folder, with the fusion table itself as ``fusions/fusions.tsv``.
 
 from __future__ import annotations
 
+import glob
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -499,11 +500,11 @@ def fusion_run_record(fusion: FusionConfig, result: FusionResult) -> dict[str, o
     if fusion.path.is_file():
         inputs["sha256"] = sha256_file(fusion.path)
     else:  # an AGFusion folder: the checksum of every file read
-        inputs["sha256"] = {
-            str(p.relative_to(fusion.path)): sha256_file(p)
-            for p in sorted(fusion.path.glob("*/*"))
-            if p.is_file() and (p.name.endswith("_protein.fa") or ".exons." in p.name)
-        }
+        read = []
+        for protein in sorted(fusion.path.glob("*/*_protein.fa")):
+            stem = protein.name.removesuffix("_protein.fa")
+            read += [protein, *protein.parent.glob(f"{glob.escape(stem)}.exons.*")]
+        inputs["sha256"] = {str(p.relative_to(fusion.path)): sha256_file(p) for p in sorted(read)}
     if fusion.starfusion_file is not None:
         inputs["starfusion_file"] = {
             "path": str(fusion.starfusion_file),
