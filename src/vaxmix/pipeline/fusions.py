@@ -223,14 +223,30 @@ def _best_label(group: pd.DataFrame, ranking: RankingConfig) -> object:
 def _best_per_group(
     frame: pd.DataFrame, keys: list[str], ranking: RankingConfig, by_index: bool = False
 ) -> pd.DataFrame:
-    """The best line of each group (``by_index``: rows first ordered by Index, as pVACfuse's
-    top-score filter does)."""
-    labels = []
-    for _, group in frame.groupby(keys, sort=False, dropna=False):
-        if by_index:
-            group = group.sort_values("Index", kind="stable")
-        labels.append(_best_label(group, ranking))
-    return frame.loc[labels]
+    """The best line of each group, ranks computed within the group as :func:`_best_label`
+    (``by_index``: rows first ordered by Index, as pVACfuse's top-score filter does).
+    Vectorized: one grouped rank and one sort for all groups."""
+    ic50_col, pct_col = _metric(frame, ranking)
+    work = pd.DataFrame(
+        {
+            "_g": frame.groupby(keys, sort=False, dropna=False).ngroup().to_numpy(),
+            "Index": frame["Index"].to_numpy(),
+            "ic50": frame[ic50_col].astype(float).to_numpy(),
+            "pct": frame[pct_col].astype(float).to_numpy(),
+            "expr": frame["Expression"].astype(float).fillna(0.0).to_numpy(),
+            "label": np.arange(len(frame)),
+        }
+    )
+    if by_index:
+        work = work.sort_values(["_g", "Index"], kind="stable")
+    work["_pos"] = np.arange(len(work))
+    grouped = work.groupby("_g")
+    work["_ri"] = grouped["ic50"].rank(method="dense", na_option="bottom")
+    work["_r"] = work["_ri"] + grouped["pct"].rank(method="dense", na_option="bottom")
+    work["_e"] = -work["expr"]
+    best = work.sort_values(["_g", "_r", "_ri", "_e", "_pos"], kind="stable")
+    best = best.groupby("_g", sort=True).head(1)
+    return frame.iloc[best["label"].to_numpy()]
 
 
 def _top_score(frame: pd.DataFrame, ranking: RankingConfig) -> pd.DataFrame:
