@@ -103,6 +103,9 @@ class FusionRecord:
     expression: float | None
     source: str
     line: int | None
+    #: Residues before the first stop codon (``None``: no stop). pVACfuse drops every ``*``
+    #: and predicts across stops; a vaccine must not use residues past it.
+    coding_length: int | None = None
 
     @property
     def inframe(self) -> bool:
@@ -265,6 +268,7 @@ def read_arriba_tsv(path: str | Path, starfusion: str | Path | None = None) -> l
                 fusion_type = FRAMESHIFT
             else:
                 continue  # stop-codon / '.': no fusion peptide beyond the junction
+            stop_at = sequence.find("*")
             sequence = sequence.replace("*", "").upper()
             reads = sum(
                 _int(get(name), path, line_no, name)
@@ -292,6 +296,7 @@ def read_arriba_tsv(path: str | Path, starfusion: str | Path | None = None) -> l
                     fusion_type=fusion_type,
                     junction=junction,
                     peptide=sequence,
+                    coding_length=stop_at if stop_at >= 0 else None,
                     chromosome=f"{breakpoints[0][0]} / {breakpoints[1][0]}",
                     start=f"{breakpoints[0][1]} / {breakpoints[1][1]}",
                     stop="NA",
@@ -459,6 +464,7 @@ def read_agfusion_dir(path: str | Path, starfusion: str | Path | None = None) ->
                 )
             span = _exon_span(exons[transcripts], exon_file)
             junction, sequence = _split_junction(raw, "*", protein_fa, line_no, "sequence")
+            stop_at = raw.find("*", junction + 1)  # a stop codon after the junction marker
             entry = _match_starfusion_agfusion(star, span) if star is not None else None
             records.append(
                 FusionRecord(
@@ -470,6 +476,7 @@ def read_agfusion_dir(path: str | Path, starfusion: str | Path | None = None) ->
                     fusion_type=fusion_type,
                     junction=junction,
                     peptide=sequence,
+                    coding_length=stop_at - 1 if stop_at >= 0 else None,
                     chromosome=f"{span[0]} / {span[3]}",
                     start=f"{span[1]} / {span[4]}",
                     stop=f"{span[2]} / {span[5]}",
