@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from vaxmix.cli import main
+from vaxmix.common.errors import InputError
 from vaxmix.common.provenance import sha256_file
 from vaxmix.pipeline import PipelineConfig, example_patient_files, run_pipeline
 from vaxmix.pipeline.fusion_args import FusionConfig
@@ -224,3 +225,12 @@ def test_starfusion_without_fusions_is_an_error(tmp_path, capsys):
             ]
         )
     assert code == 2 and "--fusions" in capsys.readouterr().err
+
+
+def test_unscored_epitope_is_an_error_not_a_dropped_row(tmp_path, predictor):
+    def partial(peptides, alleles):
+        return predictor(list(peptides)[1:], alleles)  # "forgets" the first peptide
+
+    with pytest.raises(InputError, match="no score for") as err:
+        _run(tmp_path, partial, ARRIBA)
+    assert err.value.path == str(ARRIBA)

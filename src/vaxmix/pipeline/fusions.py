@@ -35,8 +35,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from vaxmix.common.errors import InputError
 from vaxmix.common.provenance import sha256_file
-from vaxmix.peptides.fusion_windows import fusion_epitopes
+from vaxmix.peptides.fusion_windows import fusion_epitopes, fusion_window
 from vaxmix.pipeline.fusion_args import FusionConfig
 from vaxmix.pipeline.outputs import write_table
 from vaxmix.ranking.config import RankingConfig
@@ -131,6 +132,18 @@ def _all_epitopes(
     if missing:
         raise TypeError(f"the predictor returned no {', '.join(sorted(missing))} column(s)")
     predictions = predictions.drop_duplicates(["peptide", "allele"])
+    if len(predictions) < len(peptides) * len(alleles):  # never drop an epitope silently
+        done = set(zip(predictions["peptide"], predictions["allele"], strict=True))
+        lost = [(p, a) for p in peptides for a in alleles if (p, a) not in done]
+        peptide = lost[0][0]
+        source = next(r for r in records if peptide in fusion_window(r, len(peptide), downstream))
+        raise InputError(
+            f"the predictor gave no score for {len(lost)} fusion epitope × allele pair(s), "
+            f"e.g. {peptide} with {lost[0][1]} (unsupported residue or allele?)",
+            source.source,
+            source.line,
+            "peptide",
+        )
     models = sorted(set(predictions["model"].astype(str)))
     method = models[0].split(" ")[0] if len(models) == 1 else "vaxmix"
     info = fusion_table(records).set_index("index")
