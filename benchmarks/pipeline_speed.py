@@ -9,7 +9,11 @@ Baseline: pVACseq 7.1.5 with MHCnuggetsI took 789 s wall / 1.33 GB peak RSS for 
 on a 2-vCPU machine (docs/pipeline.md; measured earlier, *not* in this run, because pVACseq
 needs a 3.1 GB TensorFlow environment).
 
+With ``--fusions arriba|agfusion|PATH`` the same job also runs pVACfuse's example fusions (from
+the same wheel) or a given AGFusion folder / Arriba TSV, to measure the time fusions add.
+
 Usage: python benchmarks/pipeline_speed.py [--vcf PATH] [--repeat N] [--lengths 8,9,10,11]
+       [--fusions arriba|agfusion|PATH]
 """
 
 from __future__ import annotations
@@ -50,11 +54,28 @@ def example_vcf(folder: Path) -> Path:
     return target
 
 
-def run_once(vcf: Path, out: Path, lengths: str) -> tuple[float, float, float]:
+def example_fusions(folder: Path, name: str) -> Path:
+    """pVACfuse's example ``arriba_fusions.tsv`` or ``agfusion/`` folder from the cached wheel."""
+    example_vcf(folder)  # fetches and checks the wheel
+    wheel = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "vaxmix"
+    prefix = "pvactools/tools/pvacfuse/example_data/"
+    member = prefix + ("arriba_fusions.tsv" if name == "arriba" else "agfusion/")
+    with zipfile.ZipFile(wheel / "pvactools" / WHEEL) as archive:
+        for item in archive.namelist():
+            if item.startswith(member) and not item.endswith((".png", "/")):
+                target = folder / "fusions" / item.removeprefix(prefix)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(archive.read(item))
+    return folder / "fusions" / member.removeprefix(prefix).rstrip("/")
+
+
+def run_once(vcf: Path, out: Path, lengths: str,
+             fusions: Path | None = None) -> tuple[float, float, float]:  # fmt: skip
     """Wall seconds, CPU seconds (user + system) and peak RSS (MB) of one ``vaxmix run``."""
     command = [sys.executable, "-m", "vaxmix", "run", str(vcf), "--sample", "HCC1395_TUMOR_DNA",
                "--normal-sample", "HCC1395_NORMAL_DNA", "--alleles",
                "HLA-A*29:02,HLA-B*45:01,HLA-B*82:02", "--lengths", lengths, "--out", str(out)]
+    command += ["--fusions", str(fusions)] if fusions is not None else []
     env = {**os.environ, "VAXMIX_QUIET": "1"}
     start = time.perf_counter()
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,
@@ -72,14 +93,17 @@ def main() -> None:
     parser.add_argument("--vcf", type=Path)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--lengths", default="8,9,10,11")
+    parser.add_argument("--fusions", help="arriba, agfusion (pVACfuse's examples) or a path")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         vcf = args.vcf or example_vcf(folder)
+        fusions = (example_fusions(folder, args.fusions) if args.fusions in ("arriba", "agfusion")
+                   else Path(args.fusions) if args.fusions else None)  # fmt: skip
         walls, cpus, peaks = [], [], []
         for i in range(args.repeat):
             out = folder / f"run{i}"
-            wall, cpu, peak = run_once(vcf, out, args.lengths)
+            wall, cpu, peak = run_once(vcf, out, args.lengths, fusions)
             walls.append(wall)
             cpus.append(cpu)
             peaks.append(peak)
@@ -93,6 +117,9 @@ def main() -> None:
     print(f"job: HCC1395 class I, lengths {args.lengths}, 3 alleles, "
           f"{record['counts']['all_epitopes_rows']} all_epitopes rows, "
           f"{record['counts']['predictions']} predictions ({models})")  # fmt: skip
+    if "fusions" in record:
+        print(f"fusions: {record['fusions']['counts']['fusions']} fusions; "
+              + ", ".join(f"{k} {v:.2f} s" for k, v in record["fusions"]["timings_s"].items()))
     print("stage timings of run 1 (s): "
           + ", ".join(f"{k} {v:.2f}" for k, v in record["timings_s"].items()))  # fmt: skip
     print(f"vaxmix: median {median:.2f} s wall (min {min(walls):.2f}), median "

@@ -50,7 +50,7 @@ MARKER = "run.complete.json"
 SCHEMA = "vaxmix.complete/1"
 RUN_JSON = "run.json"
 #: Sub-folders written by ``vaxmix run`` (class II and combined tables, pVACseq's names).
-RUN_PARTS = ("MHC_Class_II", "combined")
+RUN_PARTS = ("MHC_Class_II", "combined", "fusions")
 #: Sub-folders written by ``vaxmix design`` (report.html too, which no stage reads).
 DESIGN_PARTS = ("vaccine", "mrna", "virus")
 PARTS = RUN_PARTS + DESIGN_PARTS

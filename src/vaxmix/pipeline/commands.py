@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from vaxmix.pipeline.fusion_args import add_fusion_arguments, fusion_config_from_args
+
 __all__ = ["add_run_arguments", "config_from_args", "register"]
 
 _RANKING_OPTIONS: tuple[tuple[str, str, type, str], ...] = (
@@ -38,6 +40,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Run the core pipeline on one tumor sample (pVACseq-compatible outputs).",
     )
     add_run_arguments(run)
+    add_fusion_arguments(run)
     run.set_defaults(handler=_run)
 
     demo = subparsers.add_parser(
@@ -219,6 +222,11 @@ def _summary(result: object) -> str:
             f"{class2['predictions']} predictions, {class2['aggregated_rows']} aggregated rows "
             f"(tiers: {tiers2 or 'none'}) in MHC_Class_II/"
         )
+    fusions = counts.get("fusions")
+    if fusions:
+        classes = [f"{name}: {c['aggregated_rows']} aggregated rows" for name, c in
+                   fusions.items() if isinstance(c, dict) and "aggregated_rows" in c]
+        text += f"; fusions: {fusions['fusions']} read, {', '.join(classes)} in fusions/"
     return f"{text} → {result.out_dir}"  # type: ignore[attr-defined]
 
 
@@ -238,7 +246,8 @@ def _run(args: argparse.Namespace) -> int:
     from vaxmix.pipeline.run import run_pipeline
 
     result = run_pipeline(config_from_args(args), args.out,  # type: ignore[arg-type]
-                          overwrite=args.overwrite)  # fmt: skip
+                          overwrite=args.overwrite,
+                          fusions=fusion_config_from_args(args))  # fmt: skip
     print_allele_notes(result)
     print(_summary(result), file=sys.stderr)
     return 0

@@ -35,6 +35,12 @@ from vaxmix.common.runfolder import MARKER, check_out_folder, run_folder_stage
 from vaxmix.peptides.enumerate import enumerate_epitopes
 from vaxmix.peptides.proximal import apply_proximal_variants
 from vaxmix.pipeline.config import PipelineConfig
+from vaxmix.pipeline.fusions import (
+    FusionConfig,
+    fusion_run_record,
+    run_fusions,
+    write_fusion_outputs,
+)
 from vaxmix.pipeline.outputs import write_json, write_table
 from vaxmix.ranking.aggregate import aggregate_epitopes
 from vaxmix.ranking.epitopes import (
@@ -50,6 +56,7 @@ from vaxmix.ranking.reference import (
 )
 from vaxmix.ranking.tiers import estimate_vaf_clonal
 from vaxmix.variants.expression import attach_expression, read_expression_table
+from vaxmix.variants.fusions import read_fusions
 from vaxmix.variants.hla import allele_report, parse_allele_names, read_hla_names
 from vaxmix.variants.phased import read_phased_vcf
 from vaxmix.variants.vcf import read_vep_vcf
@@ -312,6 +319,7 @@ def run_pipeline(
     predict: Predictor | None = None,
     predict_class2: Predictor | None = None,
     overwrite: bool = False,
+    fusions: FusionConfig | None = None,
 ) -> PipelineResult:
     """Run the core pipeline and write its outputs into ``out_dir`` (atomically).
 
@@ -332,6 +340,9 @@ def run_pipeline(
         :func:`vaxmix.mhc.classii.predict` (with ``config.class2_model``).
     overwrite
         Replace a previous vaxmix run in ``out_dir`` (``--overwrite``).
+    fusions
+        Gene fusions (``--fusions``): pVACfuse-compatible tables in ``fusions/``
+        (:mod:`vaxmix.pipeline.fusions`).
 
     Raises
     ------
@@ -395,6 +406,7 @@ def run_pipeline(
             raise InputError("reference match length must be 2-12",
                              field="--reference-match-length")
         reference = read_reference_proteome(config.reference_proteome)
+    fusion_records = read_fusions(fusions.path, fusions.starfusion_file) if fusions else None
     timings["read_inputs"] = time.perf_counter() - start
     stage_note(f"read {len(variants)} variant transcripts in {timings['read_inputs']:.1f} s")
 
@@ -416,6 +428,14 @@ def run_pipeline(
         timings.update(class2.timings)
         stage_note(f"class II: {class2.counts['predicted_peptides']} peptides predicted in "
                    f"{class2.timings['predict_class2']:.1f} s ({', '.join(class2.models)})")
+    fusion_result = None
+    if fusions is not None:  # gene fusions, pVACfuse's rules (pipeline/fusions.py)
+        stage_note(f"fusions: {len(fusion_records)} fusion(s), peptides and MHC prediction ...")
+        fusions = dataclasses.replace(fusions, downstream_length=config.downstream_length)
+        fusion_result = run_fusions(fusions, config.ranking, (config.lengths, alleles, predict),
+                                    (config.class2_lengths, class2_alleles, predict_class2),
+                                    fusion_records)  # fmt: skip
+        timings.update(fusion_result.timings)
 
     counts: dict[str, object] = {
         "vcf_records": read.records,
@@ -431,6 +451,8 @@ def run_pipeline(
         counts["class2"] = class2.counts
     if proximal_counts is not None:
         counts["proximal_variants"] = proximal_counts
+    if fusion_result is not None:
+        counts["fusions"] = fusion_result.counts
     skipped = {
         "variant_transcripts": dict(read.skipped.most_common()),
         "peptides": class1.skipped,
@@ -465,6 +487,8 @@ def run_pipeline(
             for path in write_table(table, folder, stem):
                 relative = path.relative_to(stage)
                 files[str(relative)] = out_dir / relative
+        if fusion_result is not None:
+            files.update(write_fusion_outputs(fusion_result, stage, out_dir))
         timings["write_outputs"] = time.perf_counter() - start
         run_record = {
             "schema": "vaxmix.run/1",
@@ -514,6 +538,8 @@ def run_pipeline(
                         "allow_missing_vaf; unmeasured sources' cut-offs were not applied",
             },
         }
+        if fusion_result is not None and fusions is not None:
+            run_record["fusions"] = fusion_run_record(fusions, fusion_result)
         write_json(run_record, stage / "run.json")
         files["run.json"] = out_dir / "run.json"
         files[MARKER] = out_dir / MARKER  # written last, by run_folder_stage
