@@ -12,6 +12,7 @@ import pytest
 from vaxmix.cohort.resume import design_unchanged, reuse_reason, run_folder_complete
 from vaxmix.cohort.synthetic import TUMOR, make_synthetic_cohort
 from vaxmix.common.provenance import sha256_file
+from vaxmix.common.runfolder import finish_design
 from vaxmix.pipeline import PipelineConfig, run_pipeline
 
 
@@ -70,6 +71,7 @@ def test_design_is_kept_only_when_made_from_the_current_tables(finished):
     (run_dir / "vaccine").mkdir()
     (run_dir / "vaccine" / "design.json").write_text(json.dumps(
         {"inputs": {"aggregated": {"path": str(aggregated), "sha256": sha256_file(aggregated)}}}))
+    finish_design(run_dir)  # a finished design lists vaccine/ in the completion marker
     assert design_unchanged(run_dir, mrna=False) == "report.html missing"
     (run_dir / "report.html").write_text("<html></html>")
     assert design_unchanged(run_dir, mrna=False) is None
