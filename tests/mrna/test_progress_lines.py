@@ -53,7 +53,10 @@ def test_repair_and_qc_steps_print_lines_with_elapsed_time(capsys, monkeypatch) 
     kept = re.search(r"mRNA start region: done in \d+\.\d s, (\d+) swap", text)
     assert kept and int(kept.group(1)) == design.qc["start_region_swaps"]
     # The full-mRNA d2 fold of the chosen states was made by the start-region step: reused.
-    assert re.search(r"mRNA QC: \d+ ViennaRNA MFE fold\(s\) .*; 1 reused\)", text), text
+    assert re.search(r"mRNA QC: 3 ViennaRNA MFE fold\(s\) .*; 1 reused\)", text), text
+    folds = re.findall(r"mRNA QC: fold (\d)/3 \((.+?)\) done", text)
+    assert [n for n, _ in folds] == ["1", "2", "3"]
+    assert sorted(w for _, w in folds) == ["CDS dangles=0", "CDS dangles=2", "mRNA dangles=0"]
     total = design.timings["total_s"]
     for pattern in (r"codon repair: done in (\d+\.\d) s", r"start region: done in (\d+\.\d) s",
                     r"QC: folds done in (\d+\.\d) s"):  # fmt: skip

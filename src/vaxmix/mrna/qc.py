@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import multiprocessing
 import time
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from typing import TYPE_CHECKING
 
 from vaxmix.common.progress import stage_note
@@ -63,13 +63,25 @@ def compute_qc(design: MrnaDesign, table: CodonTable, known_folds: dict | None =
     started = time.perf_counter()
     stage_note(f"  mRNA QC: {len(todo)} ViennaRNA MFE fold(s) (CDS {len(coding)} nt, mRNA "
                f"{len(design.mrna)} nt; {len(tasks) - len(todo)} reused) ...")  # fmt: skip
+    found: dict = {}
+
+    def finished(task: tuple[str, int, bool], fold: tuple[str, float]) -> None:
+        found[task] = fold
+        what = f"{'CDS' if task[0] == coding else 'mRNA'} dangles={task[1]}"
+        what += ", m1Ψ" if task[2] else ""
+        stage_note(f"  mRNA QC: fold {len(found)}/{len(todo)} ({what}) done "
+                   f"({time.perf_counter() - started:.1f} s)")  # fmt: skip
+
     if len(design.mrna) < 1500:  # process start-up costs more than the folds themselves
-        done = [_fold_task(task) for task in todo]
+        for task in todo:
+            finished(task, _fold_task(task))
     else:  # the folds are independent: use both cores
         ctx = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(max_workers=2, mp_context=ctx) as pool:
-            done = list(pool.map(_fold_task, todo))
-    results = {**known, **dict(zip(todo, done, strict=True))}
+            futures = {pool.submit(_fold_task, task): task for task in todo}
+            for future in as_completed(futures):
+                finished(futures[future], future.result())
+    results = {**known, **found}
     stage_note(f"  mRNA QC: folds done in {time.perf_counter() - started:.1f} s")
     folds = [results[task] for task in tasks]
     cons = design.config.constraints
