@@ -27,7 +27,7 @@ from importlib import resources
 import numpy as np
 
 from vaxmix.common.errors import ConfigError, InputError
-from vaxmix.common.progress import progress
+from vaxmix.common.progress import progress, stage_note
 from vaxmix.mrna.codons import cai, codon_lattice, load_codon_table, translate
 from vaxmix.mrna.constraints import ConstraintConfig, Violation, check_sequence, gc_windows
 from vaxmix.mrna.energy_params import load_energy
@@ -293,6 +293,8 @@ def design_mrna(
         penalty[:] = 0.0
         penalty[cds_off : cds_off + span] = node[:span]
     timings["dp_s"] = time.perf_counter() - t0
+    stage_note(f"  mRNA design DP: {rounds} round(s) in {timings['dp_s']:.1f} s; codon repair, "
+               "start region and QC folds next")  # fmt: skip
     # pair table in transcript coordinates (the DP may have folded the CDS alone)
     full_len = len(assemble(states))
     offset = len(leader) - cds_off

@@ -10,9 +10,11 @@ constraints with the Dutta et al. 2024 m1Ψ set (PCCP 26:992, doi:10.1039/D3CP02
 from __future__ import annotations
 
 import multiprocessing
-from concurrent.futures import ProcessPoolExecutor
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from typing import TYPE_CHECKING
 
+from vaxmix.common.progress import stage_note
 from vaxmix.mrna.codons import CodonTable, cai, translate
 from vaxmix.mrna.constraints import gc_windows
 
@@ -58,13 +60,29 @@ def compute_qc(design: MrnaDesign, table: CodonTable, known_folds: dict | None =
         tasks.append((design.mrna, 2, True))
     known = known_folds or {}
     todo = [task for task in tasks if task not in known]
+    started = time.perf_counter()
+    stage_note(f"  mRNA QC: {len(todo)} ViennaRNA MFE fold(s) (CDS {len(coding)} nt, mRNA "
+               f"{len(design.mrna)} nt; {len(tasks) - len(todo)} reused) ...")  # fmt: skip
+    found: dict = {}
+
+    def finished(task: tuple[str, int, bool], fold: tuple[str, float]) -> None:
+        found[task] = fold
+        what = f"{'CDS' if task[0] == coding else 'mRNA'} dangles={task[1]}"
+        what += ", m1Ψ" if task[2] else ""
+        stage_note(f"  mRNA QC: fold {len(found)}/{len(todo)} ({what}) done "
+                   f"({time.perf_counter() - started:.1f} s)")  # fmt: skip
+
     if len(design.mrna) < 1500:  # process start-up costs more than the folds themselves
-        done = [_fold_task(task) for task in todo]
+        for task in todo:
+            finished(task, _fold_task(task))
     else:  # the folds are independent: use both cores
         ctx = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(max_workers=2, mp_context=ctx) as pool:
-            done = list(pool.map(_fold_task, todo))
-    results = {**known, **dict(zip(todo, done, strict=True))}
+            futures = {pool.submit(_fold_task, task): task for task in todo}
+            for future in as_completed(futures):
+                finished(futures[future], future.result())
+    results = {**known, **found}
+    stage_note(f"  mRNA QC: folds done in {time.perf_counter() - started:.1f} s")
     folds = [results[task] for task in tasks]
     cons = design.config.constraints
     cds_dna = design.cds.replace("U", "T")

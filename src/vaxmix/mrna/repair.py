@@ -11,11 +11,13 @@ change of ``−ln w``. A violation that no swap improves is reported as unfixabl
 from __future__ import annotations
 
 import itertools
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
+from vaxmix.common.progress import stage_note
 from vaxmix.mrna.codons import CodonLattice
 from vaxmix.mrna.constraints import ConstraintConfig, Violation, check_sequence
 
@@ -32,6 +34,9 @@ class RepairResult:
     swaps: int
     unfixable: list[Violation]
 
+
+#: Seconds between progress lines during a long codon repair.
+_NOTE_EVERY_S = 5.0
 
 def _structure(seq: str, pairs: np.ndarray) -> str:
     """Dot-bracket of ``pairs`` on ``seq``, opening pairs that are no longer canonical."""
@@ -97,7 +102,11 @@ def repair_codons(
         cai_term = -sum(lattice.log_w[k][s] for k, s in enumerate(st))
         return _energy(seq, pairs) + cai_weight * cai_term
 
+    started = time.perf_counter()
+    noted = started
     current = violations(states)
+    stage_note(f"  mRNA codon repair: {len(current)} CDS constraint violation(s) to fix "
+               f"(at most {max_steps} synonymous swaps)")  # fmt: skip
     unfixable: list[Violation] = []
     skipped: set[tuple[str, int]] = set()
     swaps = 0
@@ -137,8 +146,14 @@ def repair_codons(
         states = best[2]
         swaps += 1
         current = violations(states)
+        if time.perf_counter() - noted >= _NOTE_EVERY_S:  # a long repair still shows it moves
+            noted = time.perf_counter()
+            stage_note(f"  mRNA codon repair: {swaps} swap(s), {len(current)} violation(s) "
+                       f"left ({noted - started:.1f} s)")  # fmt: skip
     remaining = current
     unfixable = [v for v in remaining]
+    stage_note(f"  mRNA codon repair: done in {time.perf_counter() - started:.1f} s, {swaps} "
+               f"swap(s), {len(unfixable)} violation(s) left")  # fmt: skip
     return RepairResult(states=states, swaps=swaps, unfixable=unfixable)
 
 
@@ -192,12 +207,19 @@ def open_start_region(
     swaps = 0
     best: tuple[int, int, list[int]] | None = None  # (paired count, swaps, states)
     base = n_viol(current)
+    started = time.perf_counter()
+    limit = config.start_max_paired * (hi - lo)
     for attempt in range(attempts + 1):
         mrna = assemble(current)
+        stage_note(f"  mRNA start region: ViennaRNA fold {attempt + 1} of the {len(mrna)} nt "
+                   f"mRNA (at most {attempts + 1}) ...")  # fmt: skip
         folded = fold_mfe(mrna, 2)
         folds[(mrna, 2, False)] = folded
         table = _pair_table(folded[0])
         window = [(p, table[p]) for p in range(lo, hi) if table[p] >= 0]
+        stage_note(f"  mRNA start region: fold {attempt + 1}: {len(window)} of {hi - lo} nt "
+                   f"around the AUG paired (limit {limit:g}; "
+                   f"{time.perf_counter() - started:.1f} s)")  # fmt: skip
         if best is None or (len(window), swaps) < (best[0], best[1]):
             best = (len(window), swaps, list(current))
         if len(window) <= config.start_max_paired * (hi - lo) or attempt == attempts:
@@ -235,4 +257,6 @@ def open_start_region(
         if not changed:
             break
     assert best is not None
+    stage_note(f"  mRNA start region: done in {time.perf_counter() - started:.1f} s, "
+               f"{best[1]} swap(s) kept, {best[0]} nt paired")  # fmt: skip
     return best[2], best[1], folds

@@ -493,6 +493,49 @@ def _parameters(run: dict[str, Any]) -> dict[str, Any]:
     return parameters
 
 
+def _allele_names(run: dict[str, Any]) -> list[dict[str, str]]:
+    """run.json ``allele_names`` as table rows: each allele as the user gave it, the name the
+    run used, its WHO expression status, used / excluded / skipped, and why.
+
+    The why comes from the record itself: an excluded allele's expression suffix (WHO
+    nomenclature, :data:`vaxmix.common.alleles.EXPRESSION_SUFFIXES`), a kept allele's
+    questionable expression, the spelling normalisation, or a skipped gene's reason.
+    """
+    from vaxmix.common.alleles import EXPRESSION_SUFFIXES
+
+    records = run.get("allele_names")
+    if not isinstance(records, list):
+        return []
+    rows = []
+    for record in records:
+        if not isinstance(record, dict):
+            continue
+        action = str(record.get("action") or "")
+        suffix = str(record.get("suffix") or "")
+        meaning = EXPRESSION_SUFFIXES.get(suffix, ("", "", True))[1]
+        why = []
+        if action == "excluded":
+            status = meaning or "not expressed"
+            status += f" (suffix {suffix})" if suffix else ""
+            why.append(f"{status}: not at the cell surface, so no epitope is predicted for it")
+        elif action == "used" and meaning:
+            why.append(f"kept with a warning: {meaning} (suffix {suffix})")
+        if record.get("reason"):
+            why.append(str(record["reason"]))
+        if record.get("normalisation") and not meaning:  # a suffix's reading is said above
+            why.append(str(record["normalisation"]))
+        rows.append({
+            "given": str(record.get("given") or ""),
+            "source": str(record.get("source") or "--alleles"),
+            "name": str(record.get("name") or ""),
+            "mhc_class": str(record.get("mhc_class") or ""),
+            "expression": str(record.get("expression") or ""),
+            "action": action,
+            "why": "; ".join(why) or "used as given",
+        })  # fmt: skip
+    return rows
+
+
 def _virus_rows(panel: dict[str, Any] | None, *keys: str) -> list[dict[str, Any]]:
     """Virus records under the first of ``keys`` that ``panel.json`` has (``picks`` today)."""
     for key in keys:
@@ -579,6 +622,7 @@ def build_context(folder: RunFolder) -> dict[str, Any]:
         "class1_models": class1_models(folder),
         "checksums": folder.checksums,
         "inputs": run_inputs(run),
+        "allele_names": _allele_names(run),
         "provenance": [
             (title, _flatten(section))
             for title, section in (

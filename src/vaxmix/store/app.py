@@ -75,6 +75,7 @@ from vaxmix.store.web_helpers import (
     local_path,
     num,
     set_cookie,
+    vaccine_reasons,
 )
 
 __all__ = ["create_app"]
@@ -481,6 +482,7 @@ def create_app(
                 select(Design).where(Design.run_id == design.run_id).order_by(Design.version)
             ).all()
             variants = design_variants(run.candidates, design.content.get("candidates", []))
+            reasons, reasons_note = vaccine_reasons(run)
             return render(
                 request,
                 "design.html.j2",
@@ -492,6 +494,8 @@ def create_app(
                 current=current,
                 versions=versions,
                 selected=set(design.content.get("candidates", [])),
+                reasons=reasons,
+                reasons_note=reasons_note,
             )
 
     @app.post("/designs/{design_id}/edit")
