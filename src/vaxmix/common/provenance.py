@@ -10,7 +10,7 @@ from pathlib import Path
 
 __all__ = ["package_versions", "sha256_file"]
 
-_CORE_PACKAGES = ("vaxmix", "numpy", "pandas", "scipy", "pyarrow", "cyvcf2", "mhcgnomes")
+_CORE_PACKAGES = ("vaxmix", "numpy", "pandas", "scipy", "pyarrow", "mhcgnomes")
 
 
 def sha256_file(path: str | Path, chunk_size: int = 1 << 20) -> str:
