@@ -151,3 +151,13 @@ def test_fusion_table_without_coding_length_stops(fusion_run):
         design_vaccine(fusion_run, DesignConfig(n_peptides=8, preset="binding"),
                        predict=fake_predict)  # fmt: skip
     assert info.value.line == 1
+
+
+def test_default_preset_says_why_fusions_without_abundance_are_left_out(fusion_run):
+    # TESLA's abundance weight needs gene TPM x RNA VAF, which a fusion does not have
+    result = design_vaccine(fusion_run, DesignConfig(n_peptides=6), predict=fake_predict)
+    assert (result.selection["kind"] == "snv/indel").all()
+    assert any("2 of 2 fusion(s)" in w and "value 0" in w for w in result.warnings)
+    rows = result.candidates[result.candidates["kind"] == "fusion"]
+    assert len(rows) == 2 and (rows["in_vaccine"] == "no").all()
+    assert rows["reason"].str.contains("tumor abundance").all()

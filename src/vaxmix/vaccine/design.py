@@ -319,6 +319,29 @@ def build_candidates(
     return windows, scored, warnings, info
 
 
+def _fusion_value_warnings(eligible: pd.DataFrame, alleles: list[str], preset: str) -> list[str]:
+    """Say so when fusions have eligible epitopes but none with value (e.g. no abundance).
+
+    A fusion carries no gene TPM x RNA VAF (its expression is FFPM, another unit), so a preset
+    with an abundance weight gives its epitopes value 0, as for an SNV/indel without RNA data.
+    """
+    if "kind" not in eligible:
+        return []
+    mine = eligible[(eligible["kind"] == FUSION) & eligible["allele"].isin(alleles)]
+    if mine.empty:
+        return []
+    best = mine.groupby("mutation")["value"].max()
+    zero = int((best <= 0).sum())
+    if not zero:
+        return []
+    return [
+        f"{zero} of {len(best)} fusion(s) with eligible epitopes have value 0 under preset "
+        f"{preset!r} (a fusion has no gene TPM x RNA VAF or DNA VAF evidence; its expression is "
+        "FFPM), so they cannot be selected; see vaccine/candidates.tsv, or use a preset "
+        "without an abundance weight (e.g. --preset binding) to let fusions compete"
+    ]
+
+
 def _epitope_windows(
     sequence: str, group: pd.DataFrame, alleles: list[str], config: DesignConfig
 ) -> pd.DataFrame:
@@ -645,6 +668,7 @@ def design_vaccine(
     t = time.perf_counter()
     windows, scored, warnings, info = build_candidates(tables, config, alleles)
     warnings[:0] = allele_warnings
+    warnings += _fusion_value_warnings(info["eligible"], alleles, info["preset"].name)
     timings["candidates"] = time.perf_counter() - t
     if windows.empty:
         raise InputError(
