@@ -21,6 +21,8 @@ import pandas as pd
 import pytest
 from vaccine_fakes import HCC_DIR, anchor_rule_binds, fake_predict, junction_kmers
 
+import vaxmix.vaccine.design as design_module
+from vaxmix.cli import main
 from vaxmix.common.errors import InputError
 from vaxmix.pipeline.fusion_args import FusionConfig
 from vaxmix.pipeline.fusions import run_fusions, write_fusion_outputs
@@ -45,7 +47,8 @@ def _record(count: int, genes: str, kind: str, left: str, peptide: str, coding: 
 
 
 RECORDS = [
-    _record(1, "GENEA--GENEB", INFRAME, IN_LEFT, IN_LEFT + IN_RIGHT, None),
+    # Arriba's spelling of an intergenic partner: the name keeps the genes only
+    _record(1, "GENEA--GENEB(1234),GENEZ(99)", INFRAME, IN_LEFT, IN_LEFT + IN_RIGHT, None),
     _record(2, "GENEC--GENED", FRAMESHIFT, FS_LEFT, FS_LEFT + FS_PART + FS_AFTER,
             len(FS_LEFT + FS_PART)),
 ]  # fmt: skip
@@ -114,7 +117,7 @@ def test_fusion_junction_peptides_are_selected_ordered_and_checked(fusion_run, t
     assert fusions.at[frameshift.index, "best_epitope"] == "MLKRDVGSL"
     # ordering and the junction check covered the fusion peptides like the others
     names = set(fusions["name"])
-    assert names == {"GENEA--GENEB_fusion34", "GENEC--GENED_fusion33"}
+    assert names == {"GENEA--GENEB+GENEZ_fusion34", "GENEC--GENED_fusion33"}
     in_construct = {e.name for e in result.construct.elements if e.kind == "peptide"}
     assert names <= in_construct
     junctions = result.junctions
@@ -161,3 +164,12 @@ def test_default_preset_says_why_fusions_without_abundance_are_left_out(fusion_r
     rows = result.candidates[result.candidates["kind"] == "fusion"]
     assert len(rows) == 2 and (rows["in_vaccine"] == "no").all()
     assert rows["reason"].str.contains("tumor abundance").all()
+
+
+def test_cli_design_run_dir_includes_fusions(fusion_run, monkeypatch, capsys):
+    monkeypatch.setattr(design_module, "_default_predict", lambda: fake_predict)
+    assert main(["design", "--run-dir", str(fusion_run), "-n", "8", "--preset", "binding",
+                 "--no-mrna", "--no-report"]) == 0  # fmt: skip
+    assert "8 long peptides (2 from 2 gene fusions)" in capsys.readouterr().out
+    table = pd.read_csv(fusion_run / "vaccine" / "selection.tsv", sep="\t")
+    assert (table["kind"] == "fusion").sum() == 2

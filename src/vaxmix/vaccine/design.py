@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import json
+import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -565,6 +566,8 @@ def _peptide_name(row: pd.Series, scored: pd.DataFrame, used: set[str]) -> str:
     change = str(row["variant_index"]).rsplit(".", 1)[-1]  # e.g. "1255D/N" of pVACseq's Index
     if row.get("kind") == FUSION:  # pVACfuse's Index ends with the junction position
         change = f"fusion{change}"
+        # Arriba's intergenic partners read "GENE(distance),GENE(distance)": keep the genes
+        gene = re.sub(r"\([^)]*\)", "", gene).replace(",", "+")
     base = f"{gene}_{change}".replace("/", "-").replace(" ", "")
     name, k = base, 2
     while name in used:
