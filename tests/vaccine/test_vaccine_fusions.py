@@ -173,3 +173,20 @@ def test_cli_design_run_dir_includes_fusions(fusion_run, monkeypatch, capsys):
     assert "8 long peptides (2 from 2 gene fusions)" in capsys.readouterr().out
     table = pd.read_csv(fusion_run / "vaccine" / "selection.tsv", sep="\t")
     assert (table["kind"] == "fusion").sum() == 2
+
+
+@pytest.mark.parametrize(
+    "column, value, message",
+    [("fusion_coding_length", "ten", "not an integer"),
+     ("protein_position", "999", "outside the fusion peptide"),
+     ("fusion_coding_length", "-1", "outside the fusion peptide")],
+)  # fmt: skip
+def test_bad_fusion_table_names_file_line_field(fusion_run, column, value, message):
+    path = fusion_run / "fusions" / "fusions.tsv"
+    table = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False)
+    table.loc[1, column] = value
+    table.to_csv(path, sep="\t", index=False)
+    with pytest.raises(InputError, match=message) as info:
+        design_vaccine(fusion_run, DesignConfig(n_peptides=8, preset="binding"),
+                       predict=fake_predict)  # fmt: skip
+    assert info.value.line == 3 and info.value.path == path and info.value.field == column

@@ -148,11 +148,13 @@ def _reason(
         return "no", "", _zero_value_reason(good, preset)
     mine = windows[windows["mutation"] == key] if "mutation" in windows else windows.iloc[0:0]
     if mine.empty:
+        fusion = "kind" in positive and (positive["kind"] == FUSION).any()
         return "no", "", (
             f"{len(positive)} epitope(s) with positive value, but no long-peptide window: the "
-            "mutant protein region could not be built from variants.tsv, or every window breaks "
-            "the cysteine / N-terminal Q/E/C rules"
-        )
+            + ("fusion protein has no foreign residue (junction) before its first stop codon"
+               if fusion else "mutant protein region could not be built from variants.tsv")
+            + ", or every window breaks the cysteine / N-terminal Q/E/C rules"
+        )  # fmt: skip
     best = float(mine["value"].max())
     if len(selection) and len(selection) >= n_peptides:
         lowest = float(selection["value"].min())

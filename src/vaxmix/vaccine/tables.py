@@ -219,11 +219,11 @@ def read_fusions(folder: str | Path) -> tuple[dict, pd.DataFrame | None, dict[st
         coding = row["fusion_coding_length"]
         coding_length = None if coding in ("", "NA") else _int_field(
             coding, path, line, "fusion_coding_length")  # fmt: skip
-        if not peptide or not 0 <= junction <= len(peptide) or (
-            coding_length is not None and not 0 <= coding_length <= len(peptide)
-        ):
-            raise InputError("junction or coding length outside the fusion peptide", path=path,
-                             line=line, field="protein_position")  # fmt: skip
+        for value, column in ((junction, "protein_position"),
+                              (coding_length, "fusion_coding_length")):  # fmt: skip
+            if value is not None and not 0 <= value <= len(peptide):
+                raise InputError(f"{value} is outside the fusion peptide ({len(peptide)} aa)",
+                                 path=path, line=line, field=column)  # fmt: skip
         if row["index"] in records:
             raise InputError("duplicate fusion Index", path=path, line=line, field="index")
         records[row["index"]] = FusionRecord(
