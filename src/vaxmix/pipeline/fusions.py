@@ -99,6 +99,9 @@ def fusion_table(records: list[FusionRecord]) -> pd.DataFrame:
                 np.nan if r.expression is None else r.expression for r in records
             ],
             "index": [r.index for r in records],
+            # not a pVACfuse column: residues before the first stop (NA: none), so that the
+            # vaccine design never uses residues past it (vaxmix.peptides.fusion_regions)
+            "fusion_coding_length": pd.array([r.coding_length for r in records], dtype="Int64"),
         }
     )
 

@@ -78,8 +78,12 @@ def design_patient(
     result.warnings.extend(vaccine.warnings)
     result.timings["vaccine_s"] = round(time.perf_counter() - started, 3)
     stage_note(f"vaccine design: done in {result.timings['vaccine_s']:.1f} s")
+    fusions = vaccine.summary.get("fusions", {})
     result.summary.append(
-        f"vaccine: {len(vaccine.selection)} long peptides, construct "
+        f"vaccine: {len(vaccine.selection)} long peptides"
+        + (f" ({fusions['selected']} from {fusions['in_run']} gene fusions)"
+           if fusions.get("in_run") else "")
+        + ", construct "
         f"{len(vaccine.construct.protein)} aa, alleles covered "
         f"{len(vaccine.covered_alleles)}/{len(vaccine.alleles)}, junction binders "
         f"(re-predicted) {vaccine.verification['binders']}"

@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import json
+import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -188,14 +189,22 @@ def _default_predict() -> Predictor:
 
 
 # --------------------------------------------------------------------------------- candidates
+#: ``kind`` of a candidate: a fusion junction (``fusions/`` tables) or an SNV/indel.
+FUSION, SNV_INDEL = "fusion", "snv/indel"
+
+
 def _mutation_keys(epitopes: pd.DataFrame) -> pd.Series:
+    """The variant key (pVACseq's aggregated ``ID``); a fusion's is its Index (pVACfuse's ID)."""
     cols = ["chromosome", "start", "stop", "reference", "alt"]
     if all(c in epitopes for c in cols):
         key = epitopes[cols[0]].astype(str)
         for column in cols[1:]:
             key = key + "-" + epitopes[column].astype(str)
-        return key
-    return epitopes["variant_index"]
+    else:
+        key = epitopes["variant_index"]
+    if "kind" in epitopes:
+        key = key.where(epitopes["kind"] != FUSION, epitopes["variant_index"])
+    return key
 
 
 def build_candidates(
@@ -211,13 +220,18 @@ def build_candidates(
     (windows, scored, warnings, info)
     """
     preset = load_preset(config.preset)
-    epitopes = tables.epitopes
+    epitopes = tables.epitopes.assign(kind=SNV_INDEL)
     if tables.class2_epitopes is not None and len(tables.class2_epitopes):
-        epitopes = pd.concat([epitopes, tables.class2_epitopes], ignore_index=True, sort=False)
-    source = tables.paths.get("all_epitopes")
+        epitopes = pd.concat([epitopes, tables.class2_epitopes.assign(kind=SNV_INDEL)],
+                             ignore_index=True, sort=False)  # fmt: skip
     per_variant_vaf = (
         epitopes.drop_duplicates("variant_index")["dna_vaf"] if "dna_vaf" in epitopes else []
-    )
+    )  # the SNV/indel VAFs only: a fusion has no DNA VAF
+    if tables.fusion_epitopes is not None and len(tables.fusion_epitopes):
+        # scored by the same preset; evidence a fusion lacks (gene TPM x RNA VAF, DNA VAF,
+        # stability) counts as for an SNV/indel without it (see docs/fusions.md)
+        epitopes = pd.concat([epitopes, tables.fusion_epitopes], ignore_index=True, sort=False)
+    source = tables.paths.get("all_epitopes")
     clonal_vaf = clonal_vaf_estimate(per_variant_vaf, config.purity)
     featured = epitope_features(epitopes, clonal_vaf)
     scored, warnings = score_epitopes(featured, preset, source)
@@ -245,11 +259,18 @@ def build_candidates(
     frames = []
     unknown_index = 0
     seen_contexts: set[tuple] = set()
-    for (mutation, vindex), group in scored.groupby(["mutation", "variant_index"], sort=True):
-        if vindex not in variants.index:
+    for (kind, mutation, vindex), group in scored.groupby(
+        ["kind", "mutation", "variant_index"], sort=True
+    ):
+        if kind == FUSION:  # the fusion protein up to its first stop; the junction is foreign
+            from vaxmix.peptides.fusion_regions import fusion_mutant_region
+
+            region = fusion_mutant_region(tables.fusion_records[vindex])
+        elif vindex not in variants.index:
             unknown_index += 1
             continue
-        region = mutant_region(variants.loc[vindex], vpath)
+        else:
+            region = mutant_region(variants.loc[vindex], vpath)
         if region is None:
             continue
         lo = max(0, region.start - config.max_length)
@@ -278,7 +299,8 @@ def build_candidates(
             continue
         windows.insert(0, "mutation", mutation)
         windows.insert(1, "variant_index", vindex)
-        windows.insert(2, "protein_start", windows["start"] + 1)
+        windows.insert(2, "kind", kind)
+        windows.insert(3, "protein_start", windows["start"] + 1)
         frames.append(windows.drop(columns=["start"]))
     if unknown_index:
         warnings.append(
@@ -296,6 +318,29 @@ def build_candidates(
     # identical windows from several transcripts of one mutation: keep one
     windows = windows.drop_duplicates(["mutation", "sequence"], keep="first").reset_index(drop=True)
     return windows, scored, warnings, info
+
+
+def _fusion_value_warnings(eligible: pd.DataFrame, alleles: list[str], preset: str) -> list[str]:
+    """Say so when fusions have eligible epitopes but none with value (e.g. no abundance).
+
+    A fusion carries no gene TPM x RNA VAF (its expression is FFPM, another unit), so a preset
+    with an abundance weight gives its epitopes value 0, as for an SNV/indel without RNA data.
+    """
+    if "kind" not in eligible:
+        return []
+    mine = eligible[(eligible["kind"] == FUSION) & eligible["allele"].isin(alleles)]
+    if mine.empty:
+        return []
+    best = mine.groupby("mutation")["value"].max()
+    zero = int((best <= 0).sum())
+    if not zero:
+        return []
+    return [
+        f"{zero} of {len(best)} fusion(s) with eligible epitopes have value 0 under preset "
+        f"{preset!r} (a fusion has no gene TPM x RNA VAF or DNA VAF evidence; its expression is "
+        "FFPM), so they cannot be selected; see vaccine/candidates.tsv, or use a preset "
+        "without an abundance weight (e.g. --preset binding) to let fusions compete"
+    ]
 
 
 def _epitope_windows(
@@ -519,6 +564,10 @@ def _peptide_name(row: pd.Series, scored: pd.DataFrame, used: set[str]) -> str:
     sub = scored[scored["variant_index"] == row["variant_index"]]
     gene = str(sub["gene"].iloc[0]) if "gene" in sub and len(sub) else "var"
     change = str(row["variant_index"]).rsplit(".", 1)[-1]  # e.g. "1255D/N" of pVACseq's Index
+    if row.get("kind") == FUSION:  # pVACfuse's Index ends with the junction position
+        change = f"fusion{change}"
+        # Arriba's intergenic partners read "GENE(distance),GENE(distance)": keep the genes
+        gene = re.sub(r"\([^)]*\)", "", gene).replace(",", "+")
     base = f"{gene}_{change}".replace("/", "-").replace(" ", "")
     name, k = base, 2
     while name in used:
@@ -551,7 +600,7 @@ def _describe_selection(
         processing = best.get("processing_score", np.nan)
         has_processing = bool(pd.notna(processing))
         rows.append({
-            "name": _peptide_name(w, scored, used),
+            "name": _peptide_name(w, scored, used), "kind": w.get("kind", SNV_INDEL),
             "best_epitope": best["peptide"], "best_allele": best["allele"],
             "best_affinity_nm": best["affinity_nm"],
             "best_percentile": best.get("percentile", np.nan),
@@ -570,7 +619,7 @@ def _describe_selection(
         })  # fmt: skip
     extra = pd.DataFrame(rows, index=selected.index)
     return pd.concat(
-        [extra, selected.drop(columns=["_flags", "dominated"], errors="ignore")], axis=1
+        [extra, selected.drop(columns=["_flags", "dominated", "kind"], errors="ignore")], axis=1
     )
 
 
@@ -622,6 +671,7 @@ def design_vaccine(
     t = time.perf_counter()
     windows, scored, warnings, info = build_candidates(tables, config, alleles)
     warnings[:0] = allele_warnings
+    warnings += _fusion_value_warnings(info["eligible"], alleles, info["preset"].name)
     timings["candidates"] = time.perf_counter() - t
     if windows.empty:
         raise InputError(
@@ -662,8 +712,12 @@ def design_vaccine(
             selection.selected, scored, alleles, frozenset(class2_alleles)
         )
         peptides = [
-            (r["name"], r["sequence"], f"{r['variant_index']} residues {r['protein_start']}-"
-             f"{r['protein_start'] + r['length'] - 1} of the mutant protein")
+            (r["name"], r["sequence"],
+             ("fusion " if r["kind"] == FUSION else "")
+             + f"{r['variant_index']} residues {r['protein_start']}-"
+             f"{r['protein_start'] + r['length'] - 1} of the "
+             + ("fusion protein (spans the junction)" if r["kind"] == FUSION
+                else "mutant protein"))
             for _, r in described.iterrows()
         ]  # fmt: skip
         t = time.perf_counter()
@@ -738,7 +792,17 @@ def design_vaccine(
         "clonal_vaf": info["clonal_vaf"],
         "candidates": {"mutations": int(windows["mutation"].nunique()),
                        "windows": int((~windows["dominated"]).sum()),
-                       "fallback_windows": int(windows["dominated"].sum())},
+                       "fallback_windows": int(windows["dominated"].sum()),
+                       "fusions": int(windows.loc[windows["kind"] == FUSION,
+                                                  "mutation"].nunique())},
+        "fusions": {
+            "in_run": len(tables.fusion_records),
+            "selected": int((described["kind"] == FUSION).sum()),
+            "note": "fusion junction long peptides (fusions/ tables) compete with SNV/indel "
+            "ones under the same preset, selection, order and junction check; a window must "
+            "hold both junction residues (inframe) or a residue of the frameshift before its "
+            "first stop (vaxmix.peptides.fusion_regions)",
+        },
         "selection": {"status": selection.status, "objective": selection.objective,
                       "solver": "scipy.optimize.milp (HiGHS), two stages: coverage, then value"},
         "partial": partial,
@@ -759,6 +823,7 @@ def design_vaccine(
     candidates = candidate_reasons(
         tables.aggregated, tables.class2_aggregated, info["featured"], info["eligible"],
         windows, described, alleles, preset, config.n_peptides,
+        fusion_aggregated=(tables.fusion_aggregated, tables.fusion_class2_aggregated),
     )  # fmt: skip
     return DesignResult(
         construct, described, junctions, result, alleles, selection.covered_alleles,

@@ -24,8 +24,10 @@ __all__ = ["REASON_COLUMNS", "candidate_reasons"]
 
 REASON_COLUMNS = [
     "variant", "gene", "aa_change", "class1_index", "class1_tier", "class2_index", "class2_tier",
-    "in_vaccine", "long_peptide", "reason",
+    "in_vaccine", "long_peptide", "reason", "kind",
 ]  # fmt: skip
+#: ``kind`` values: SNV/indel variants (the run's tables) and gene fusions (``fusions/``).
+SNV_INDEL, FUSION = "snv/indel", "fusion"
 
 
 def _num(value: object, digits: int = 3) -> str:
@@ -146,11 +148,13 @@ def _reason(
         return "no", "", _zero_value_reason(good, preset)
     mine = windows[windows["mutation"] == key] if "mutation" in windows else windows.iloc[0:0]
     if mine.empty:
+        fusion = "kind" in positive and (positive["kind"] == FUSION).any()
         return "no", "", (
             f"{len(positive)} epitope(s) with positive value, but no long-peptide window: the "
-            "mutant protein region could not be built from variants.tsv, or every window breaks "
-            "the cysteine / N-terminal Q/E/C rules"
-        )
+            + ("fusion protein has no foreign residue (junction) before its first stop codon"
+               if fusion else "mutant protein region could not be built from variants.tsv")
+            + ", or every window breaks the cysteine / N-terminal Q/E/C rules"
+        )  # fmt: skip
     best = float(mine["value"].max())
     if len(selection) and len(selection) >= n_peptides:
         lowest = float(selection["value"].min())
@@ -176,6 +180,7 @@ def candidate_reasons(
     alleles: list[str],
     preset: Preset,
     n_peptides: int,
+    fusion_aggregated: tuple[pd.DataFrame | None, pd.DataFrame | None] = (None, None),
 ) -> pd.DataFrame:
     """One row per candidate variant: in the vaccine or not, and the reason with its numbers.
 
@@ -191,14 +196,26 @@ def candidate_reasons(
     windows
         Candidate windows (``mutation``, ``value``); ``selection`` the described selection
         (``mutation``, ``name``, ``order``, ``value``...).
+    fusion_aggregated
+        ``fusions/MHC_Class_I`` and ``MHC_Class_II`` aggregated tables (``ID`` = fusion Index,
+        pVACfuse's tiers): one row per fusion after the SNV/indel rows, ``kind`` = ``fusion``.
     """
-    table = _variants(aggregated, class2_aggregated)
+    table = _variants(aggregated, class2_aggregated).assign(kind=SNV_INDEL)
+    fusions = _variants(*fusion_aggregated)
+    if len(fusions):
+        for suffix in ("1", "2"):  # a fusion's Index is its ID
+            has_tier = fusions[f"class{suffix}_tier"] != ""
+            fusions.loc[has_tier, f"class{suffix}_index"] = fusions.loc[has_tier, "variant"]
+        table = pd.concat([table, fusions.assign(kind=FUSION)], ignore_index=True)
     known = set(table["variant"])
     extra = [k for k in dict.fromkeys(featured["mutation"].astype(str)) if k not in known]
     if extra:  # variants with epitopes but no aggregated row (no aggregated table given)
         genes = featured.drop_duplicates("mutation").set_index("mutation")
+        kinds = (featured.drop_duplicates("mutation").set_index("mutation")["kind"]
+                 if "kind" in featured else None)  # fmt: skip
         table = pd.concat([table, pd.DataFrame({
             "variant": extra,
+            "kind": [str(kinds.at[k]) if kinds is not None else SNV_INDEL for k in extra],
             "gene": [str(genes.at[k, "gene"]) if "gene" in genes else "" for k in extra],
             "aa_change": [str(genes.at[k, "aa_change"]) if "aa_change" in genes else ""
                           for k in extra],

@@ -22,7 +22,10 @@ import pandas as pd
 
 from vaxmix.common.errors import InputError
 
-__all__ = ["EPITOPE_COLUMNS", "RunTables", "read_epitopes", "read_run_folder", "read_variants"]
+__all__ = [
+    "EPITOPE_COLUMNS", "FUSION_EPITOPE_COLUMNS", "RunTables", "read_epitopes", "read_fusions",
+    "read_run_folder", "read_variants",
+]  # fmt: skip
 
 # snake_case name -> candidate pVACseq columns, first present wins.
 EPITOPE_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -52,6 +55,25 @@ EPITOPE_COLUMNS: dict[str, tuple[str, ...]] = {
     "alt": ("Variant",),
     "reference_match": ("Reference Match",),
 }
+# The same snake_case names from ``fusions/MHC_Class_*/all_epitopes.tsv`` (pVACfuse's columns).
+# "Expression" there is fusion FFPM, not gene TPM, so it is not read as expression evidence.
+FUSION_EPITOPE_COLUMNS: dict[str, tuple[str, ...]] = {
+    "variant_index": ("Index",),
+    "peptide": ("Epitope Seq",),
+    "allele": ("HLA Allele",),
+    "affinity_nm": ("Best IC50 Score", "Median IC50 Score"),
+    "percentile": ("Best Percentile", "Median Percentile"),
+    "presentation_percentile": ("Best Presentation Percentile",),
+    "gene": ("Gene Name",),
+    "variant_type": ("Variant Type",),
+    "chromosome": ("Chromosome",),
+}
+#: Sub-folder with the fusion tables (``vaxmix run --fusions``).
+FUSION_FOLDER = "fusions"
+_FUSION_RECORD_COLUMNS = (
+    "index", "gene_name", "transcript_name", "variant_type", "protein_position",
+    "fusion_amino_acid_sequence", "fusion_coding_length", "chromosome_name", "start", "stop",
+)  # fmt: skip
 #: Sub-folder with the class II tables (``vaxmix run`` and pVACseq both name it so).
 CLASS2_FOLDER = "MHC_Class_II"
 _REQUIRED = ("variant_index", "peptide", "allele", "affinity_nm")
@@ -78,6 +100,11 @@ class RunTables:
     class2_epitopes: pd.DataFrame | None = None  # MHC_Class_II/all_epitopes.tsv, if any
     class2_alleles: list[str] = field(default_factory=list)
     class2_aggregated: pd.DataFrame | None = None  # MHC_Class_II/aggregated.tsv, if any
+    # fusions/ (vaxmix run --fusions): records by Index, both classes' epitopes, aggregated
+    fusion_records: dict = field(default_factory=dict)
+    fusion_epitopes: pd.DataFrame | None = None
+    fusion_aggregated: pd.DataFrame | None = None  # fusions/MHC_Class_I/aggregated.tsv
+    fusion_class2_aggregated: pd.DataFrame | None = None  # fusions/MHC_Class_II/aggregated.tsv
 
 
 def _header(path: Path) -> list[str]:
@@ -85,14 +112,21 @@ def _header(path: Path) -> list[str]:
         return handle.readline().rstrip("\n\r").split("\t")
 
 
-def read_epitopes(path: str | Path) -> pd.DataFrame:
-    """Read an all-epitopes TSV into the snake_case epitope table (missing evidence → absent)."""
+def read_epitopes(
+    path: str | Path, columns: dict[str, tuple[str, ...]] | None = None
+) -> pd.DataFrame:
+    """Read an all-epitopes TSV into the snake_case epitope table (missing evidence → absent).
+
+    ``columns`` maps the snake_case names to the file's columns (default pVACseq's,
+    :data:`EPITOPE_COLUMNS`; :data:`FUSION_EPITOPE_COLUMNS` for the fusion tables).
+    """
     path = Path(path)
+    columns = columns or EPITOPE_COLUMNS
     if not path.is_file():
         raise InputError("all-epitopes table not found", path=path)
     header = _header(path)
     chosen: dict[str, str] = {}
-    for name, candidates in EPITOPE_COLUMNS.items():
+    for name, candidates in columns.items():
         for column in candidates:
             if column in header:
                 chosen[name] = column
@@ -100,10 +134,10 @@ def read_epitopes(path: str | Path) -> pd.DataFrame:
     for name in _REQUIRED:
         if name not in chosen:
             raise InputError(
-                f"required column {EPITOPE_COLUMNS[name][0]!r} is missing",
+                f"required column {columns[name][0]!r} is missing",
                 path=path,
                 line=1,
-                field=EPITOPE_COLUMNS[name][0],
+                field=columns[name][0],
             )
     frame = pd.read_csv(
         path, sep="\t", usecols=list(chosen.values()), dtype=str, keep_default_na=False
@@ -148,6 +182,79 @@ def read_variants(path: str | Path) -> pd.DataFrame:
         raise InputError("duplicate index value", path=path, line=row + 2, field="index")
     frame["_line"] = range(2, len(frame) + 2)
     return frame.set_index("index", drop=False)
+
+
+def _int_field(value: str, path: Path, line: int, column: str) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        raise InputError(f"not an integer: {value!r}", path=path, line=line, field=column) from None
+
+
+def read_fusions(folder: str | Path) -> tuple[dict, pd.DataFrame | None, dict[str, Path]]:
+    """Read ``fusions/`` of a run: fusion records by Index, the epitopes of both classes.
+
+    The records come from ``fusions/fusions.tsv`` with ``fusion_coding_length`` (residues
+    before the first stop codon), so that a long peptide never uses residues past the stop.
+    Returns ``(records, epitopes or None, paths)``; ``epitopes`` has ``kind`` = ``"fusion"``.
+    """
+    from vaxmix.variants.fusions import FusionRecord
+
+    folder = Path(folder)
+    path = folder / "fusions.tsv"
+    if not path.is_file():
+        raise InputError("the run's fusions/ folder has no fusions.tsv", path=folder)
+    header = _header(path)
+    for column in _FUSION_RECORD_COLUMNS:
+        if column not in header:
+            hint = (" (written by an older vaxmix: rerun `vaxmix run --fusions`)"
+                    if column == "fusion_coding_length" else "")  # fmt: skip
+            raise InputError(f"required column {column!r} is missing{hint}", path=path, line=1,
+                             field=column)  # fmt: skip
+    frame = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False)
+    records: dict = {}
+    for line, row in enumerate(frame.to_dict("records"), start=2):
+        peptide = row["fusion_amino_acid_sequence"]
+        junction = _int_field(row["protein_position"], path, line, "protein_position")
+        coding = row["fusion_coding_length"]
+        coding_length = None if coding in ("", "NA") else _int_field(
+            coding, path, line, "fusion_coding_length")  # fmt: skip
+        for value, column in ((junction, "protein_position"),
+                              (coding_length, "fusion_coding_length")):  # fmt: skip
+            if value is not None and not 0 <= value <= len(peptide):
+                raise InputError(f"{value} is outside the fusion peptide ({len(peptide)} aa)",
+                                 path=path, line=line, field=column)  # fmt: skip
+        if row["index"] in records:
+            raise InputError("duplicate fusion Index", path=path, line=line, field="index")
+        records[row["index"]] = FusionRecord(
+            index=row["index"], genes=row["gene_name"], transcripts=row["transcript_name"],
+            fusion_type=row["variant_type"], junction=junction, peptide=peptide,
+            chromosome=row["chromosome_name"], start=row["start"], stop=row["stop"],
+            read_support=None, expression=None, source=str(path), line=line,
+            coding_length=coding_length,
+        )  # fmt: skip
+    paths = {"fusions": path}
+    parts = []
+    for name in ("MHC_Class_I", CLASS2_FOLDER):
+        table = folder / name / "all_epitopes.tsv"
+        if not table.is_file():
+            continue
+        if table.stat().st_size and len(_header(table)) > 1:  # an empty class writes no columns
+            epitopes = read_epitopes(table, FUSION_EPITOPE_COLUMNS)
+            unknown = ~epitopes["variant_index"].isin(records)
+            if unknown.any():
+                row = int(unknown.to_numpy().nonzero()[0][0])
+                raise InputError("fusion Index absent from fusions/fusions.tsv", path=table,
+                                 line=row + 2, field="Index")  # fmt: skip
+            parts.append(epitopes)
+        paths[f"fusion_{name}_all_epitopes"] = table
+    epitopes = None
+    if parts:
+        epitopes = pd.concat(parts, ignore_index=True, sort=False)
+        # a junction k-mer has no wild-type counterpart (as a frameshift's): no WT peptide
+        epitopes["wt_peptide"] = "NA"
+        epitopes["kind"] = "fusion"
+    return records, epitopes, paths
 
 
 def _first_existing(folder: Path, names: tuple[str, ...]) -> Path | None:
@@ -225,5 +332,17 @@ def read_run_folder(run_dir: str | Path) -> RunTables:
         class2_aggregated = pd.read_csv(class2_aggregated_path, sep="\t", dtype=str,
                                         keep_default_na=False)
         paths["class2_aggregated"] = class2_aggregated_path
-    return RunTables(variants, epitopes, aggregated, alleles, paths, class2_epitopes,
-                     class2_alleles, class2_aggregated)
+    tables = RunTables(variants, epitopes, aggregated, alleles, paths, class2_epitopes,
+                       class2_alleles, class2_aggregated)  # fmt: skip
+    if (folder / FUSION_FOLDER).is_dir():
+        records, fusion_epitopes, fusion_paths = read_fusions(folder / FUSION_FOLDER)
+        tables.fusion_records, tables.fusion_epitopes = records, fusion_epitopes
+        tables.paths.update(fusion_paths)
+        for name, attribute in (("MHC_Class_I", "fusion_aggregated"),
+                                (CLASS2_FOLDER, "fusion_class2_aggregated")):  # fmt: skip
+            aggregated_fusions = folder / FUSION_FOLDER / name / "aggregated.tsv"
+            if aggregated_fusions.is_file() and aggregated_fusions.stat().st_size:
+                setattr(tables, attribute, pd.read_csv(aggregated_fusions, sep="\t", dtype=str,
+                                                       keep_default_na=False))  # fmt: skip
+                tables.paths[f"fusion_{name}_aggregated"] = aggregated_fusions
+    return tables
