@@ -169,6 +169,7 @@ def read_delimited(
     header_line = 0
     rows: list[list[str]] = []
     lines: list[int] = []
+    last_line = 0  # line where the previous record ended (a bad record starts after it)
     try:
         for row in reader:
             number = reader.line_num
@@ -179,12 +180,13 @@ def read_delimited(
                     path=path,
                     line=number,
                 )
-            if any("\n" in cell or "\r" in cell for cell in row):
+            if number != last_line + 1 or any("\n" in cell or "\r" in cell for cell in row):
                 raise InputError(
                     f"{what}: a quoted field spans several lines (an unbalanced '\"'?)",
                     path=path,
-                    line=number,
+                    line=last_line + 1,
                 )
+            last_line = number
             if not any(cell.strip() for cell in row):
                 continue
             if header is None:
@@ -193,14 +195,14 @@ def read_delimited(
             rows.append(row)
             lines.append(number)
     except csv.Error as exc:
-        raise InputError(
-            f"{what}: {str(exc).replace('field limit', 'field-length limit')} characters; "
-            "a runaway quote or not a table of this kind"
-            if "field larger" in str(exc)
-            else f"{what}: malformed field ({exc})",
-            path=path,
-            line=reader.line_num,
-        ) from None
+        if "field larger" in str(exc):
+            message = (f"{what}: a field longer than {MAX_FIELD_CHARS:,} characters (a runaway "
+                       "quote, or not a table of this kind)")  # fmt: skip
+        elif "unexpected end of data" in str(exc):
+            message = f"{what}: a quote opened here is never closed (an unbalanced '\"')"
+        else:
+            message = f"{what}: malformed field ({exc})"
+        raise InputError(message, path=path, line=last_line + 1) from None
     if header is None:
         raise InputError(f"{what} is empty (no header row)", path=path, line=1)
     width = len(header)

@@ -333,8 +333,8 @@ def _read_grid(path: Path, what: str) -> tuple[list[list[str]], int]:
     else:
         raise InputError(f"{what}: no header row of column numbers (1, 2, …) found", path=path)
     header_cells = lines[header_index]
-    if len(header_cells) > n_cols + 1 or any(c.strip() for c in header_cells[n_cols + 1 :]) or (
-        [c.strip() for c in header_cells[1:]] != [str(i) for i in range(1, n_cols + 1)]
+    if any(c.strip() for c in header_cells[n_cols + 1 :]) or (
+        [c.strip() for c in header_cells[1 : n_cols + 1]] != [str(i) for i in range(1, n_cols + 1)]
     ):
         raise InputError(
             f"{what}: the header row must be a label cell then 1 … {n_cols}, one per cell",
