@@ -43,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     unknown = [n for n in names if n not in READERS]
     if unknown:
         parser.error(f"unknown reader(s): {', '.join(unknown)}; known: {', '.join(READERS)}")
-    runner = Runner()
+    runner = Runner(names)
     rows = []
     findings = args.findings.open("a") if args.findings else None
     try:
@@ -64,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
                         findings.write(json.dumps({
                             "reader": name, "kind": outcome.kind, "detail": outcome.detail,
                             "case": case.describe(),
-                            "files": {k: v[:400].decode("utf-8", "replace")
+                            "files": {k: v[:20000].decode("utf-8", "replace")
                                       for k, v in case.files.items()},
                         }) + "\n")  # fmt: skip
             seconds = time.perf_counter() - started

@@ -28,6 +28,7 @@ import math
 import multiprocessing as mp
 import os
 import random
+import re
 import shutil
 import tempfile
 import traceback
@@ -175,7 +176,8 @@ def mutate_table(text: str, shape: TableShape, rng: random.Random, case: Case) -
     text = _join(rows, shape.sep, end)
     if shape.width_checked and shape.header is not None and not case.tags & MUST_REJECT:
         # a value holding the delimiter (or any op) may have made a data row ragged
-        rows, _ = _split(text, shape.sep)
+        # lines as the csv module sees them (a lone CR ends a line too)
+        rows = [line.split(shape.sep) for line in re.split(r"\r\n|\r|\n", text)]
         header_width = len(rows[shape.header]) if shape.header < len(rows) else 0
         for i in shape.data(rows):
             if i < len(rows) and any(c.strip() for c in rows[i]) and len(rows[i]) != header_width:
@@ -341,7 +343,8 @@ def _grid_seeds() -> list[dict[str, bytes]]:
 def _block_rows(rows: list[list[str]]) -> list[int]:
     """Header row of column numbers and the lettered rows under it."""
     for i, row in enumerate(rows):
-        if len(row) > 2 and [c.strip().strip('"') for c in row[1:4]] == ["1", "2", "3"]:
+        numbers = [c.strip().strip('"') for c in row[1:] if c.strip().strip('"')]
+        if len(numbers) > 2 and numbers == [str(k) for k in range(1, len(numbers) + 1)]:
             out = [i]
             for j in range(i + 1, len(rows)):
                 label = rows[j][0].strip().strip('"')
@@ -497,7 +500,9 @@ def _fasta_mutator(files, rng, case):
 def mutate_json(text: str, rng: random.Random, case: Case) -> str:
     try:
         data = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
+        return text
+    if not isinstance(data, dict):
         return text
     op = rng.choice(["big_int", "start", "end", "type", "drop", "protein", "nest", "float"])
     case.ops.append(f"json:{op}")
@@ -505,8 +510,9 @@ def mutate_json(text: str, rng: random.Random, case: Case) -> str:
         return text.replace('"start": 1', '"start": ' + "1" * rng.choice([4301, 5000, 20000]), 1)
     if op == "nest":
         return "[" * 100_000 + "]" * 100_000
-    elements = data.get("elements") or [{}]
-    el = rng.choice(elements)
+    elements = data.get("elements")
+    el = rng.choice(elements) if isinstance(elements, list) and elements else {}
+    el = el if isinstance(el, dict) else {}
     if op in ("start", "end"):
         el[op] = rng.choice([0, -1, 10**6, "x", None, 1.5, [], 1e308])
     elif op == "float":
@@ -784,7 +790,12 @@ def _hla_mutate(files, rng, case):
 
 
 def mutate_json_hla(text: str, rng: random.Random, case: Case) -> str:
-    data = json.loads(text)
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError):
+        return text
+    if not isinstance(data, dict) or not data:
+        return text
     op = rng.choice(["value", "type", "key", "big", "nest"])
     case.ops.append(f"hla_json:{op}")
     key = rng.choice(list(data))
@@ -809,8 +820,6 @@ def _hla_run(folder: Path):
 
 
 def _hla_check(alleles, case: Case) -> str | None:
-    import re
-
     one = r"[A-Z0-9]+\*\d{2,3}:\d{2,3}[A-Z]?"
     pattern = re.compile(rf"HLA-{one}(-{one})?$")
     for allele in alleles:
@@ -977,11 +986,35 @@ def _worker(conn) -> None:
         conn.send(outcome)
 
 
-class Runner:
-    """Runs cases in a forked worker; a case past ``timeout`` seconds is a hang (worker killed)."""
+def warm_up(names: list[str]) -> None:
+    """Import and run each reader once on its first seed, in this process, before forking.
 
-    def __init__(self) -> None:
+    A restarted worker is a fork of this process: without this, it would pay the readers'
+    imports (mhcgnomes, cyvcf2, pandas, lifelines: several seconds on a loaded machine) inside
+    the first case's time limit, and one hang would cascade into many false ones.
+    """
+    import warnings
+
+    for name in names:
+        reader = READERS[name]
+        with tempfile.TemporaryDirectory() as tmp, warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            _write(Path(tmp), reader.seeds()[0])
+            try:
+                reader.run(Path(tmp))
+            except Exception:  # the seed's own outcome is judged in the worker
+                pass
+
+
+class Runner:
+    """Runs cases in a forked worker; a case past ``timeout`` seconds is a hang (worker killed).
+
+    ``names``: the readers that will be run (warmed up before the worker is forked).
+    """
+
+    def __init__(self, names: list[str] | None = None) -> None:
         self._context = mp.get_context("fork")
+        warm_up(list(READERS) if names is None else names)
         self._start()
 
     def _start(self) -> None:
