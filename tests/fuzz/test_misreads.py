@@ -198,3 +198,31 @@ def test_infinite_element_coordinate_is_an_input_error(tmp_path):
     path = _write(tmp_path, "c.json", text)
     with pytest.raises(InputError, match=r"field elements\[0\]: element 0 needs integer start"):
         read_protein_input(path)
+
+
+# --- the other virus tables: reference cohort matrix and serology -------------------------------
+
+
+def test_reference_cohort_r_matrix_is_read_and_inf_refused(tmp_path):
+    from vaxmix.virus.run import _read_reference
+
+    # R write.table of a genes x samples matrix: no header cell over the row names
+    r_matrix = "S1\tS2\nICAM1\t1.5\t2.5\nPVR\t3\t4\n"
+    table = _read_reference(_write(tmp_path, "ref.tsv", r_matrix))
+    assert table.loc["ICAM1"].tolist() == [1.5, 2.5]
+    assert table.loc["PVR"].tolist() == [3.0, 4.0]
+    labelled = _read_reference(_write(tmp_path, "ref2.tsv", "gene\t" + r_matrix))
+    assert labelled.equals(table)
+    with pytest.raises(InputError, match=r"line 3, field S2: TPM 'inf' is not a finite number"):
+        _read_reference(_write(tmp_path, "ref3.tsv", r_matrix.replace("\t4", "\tinf")))
+
+
+def test_serology_latin1_and_second_titre(tmp_path):
+    from vaxmix.virus.serology import read_serology
+
+    good = "virus_id,titer\nCVA21,1:32\n"
+    assert read_serology(_write(tmp_path, "s.csv", good), {"CVA21"}) == {"CVA21": 32.0}
+    with pytest.raises(InputError, match="line 3, field virus_id: virus CVA21 has a second"):
+        read_serology(_write(tmp_path, "s2.csv", good + "CVA21,1:8\n"), {"CVA21"})
+    with pytest.raises(InputError, match="line 2: serology is not UTF-8 text: byte 0xB5"):
+        read_serology(_write(tmp_path, "s3.csv", b"virus_id,titer\nCVA21 \xb5,1:8\n"), {"CVA21"})

@@ -133,6 +133,7 @@ def read_delimited(
     sep: str | None = None,
     *,
     text: str | None = None,
+    row_names: bool = False,
 ) -> Table:
     """Read a delimited table with a header row, checking every row's width against the header.
 
@@ -146,6 +147,9 @@ def read_delimited(
         Delimiter; ``None`` sniffs tab or comma from the header line.
     text
         The file's text when the caller has already read it with :func:`read_text`.
+    row_names
+        The first column holds row names (a matrix: genes × samples), whose header cell may be
+        missing, as R's ``write.table`` writes it; such a header gets an empty first name.
 
     Blank rows (no field, or only empty fields) are skipped. An R ``write.table`` file (header
     one field short, every row starting with R's default row names 1, 2, …) is read with the
@@ -207,7 +211,9 @@ def read_delimited(
         raise InputError(f"{what} is empty (no header row)", path=path, line=1)
     width = len(header)
     if rows and width + 1 == len(rows[0]) and all(len(row) == width + 1 for row in rows):
-        if _r_row_names(rows):
+        if row_names:
+            header, width = ["", *header], width + 1
+        elif _r_row_names(rows):
             rows = [row[1:] for row in rows]
         else:
             raise InputError(
@@ -222,6 +228,8 @@ def read_delimited(
             # a trailing empty header cell over an all-empty column is a spreadsheet artefact
             if index == width - 1 and width > 1 and all(not row[-1].strip() for row in rows
                                                          if len(row) == width):
+                continue
+            if index == 0 and row_names:
                 continue
             raise InputError(
                 f"{what}: column {index + 1} of the header has no name", path=path,
