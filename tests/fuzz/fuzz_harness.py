@@ -21,6 +21,7 @@ Shared by the bounded hypothesis tests in this folder and ``benchmarks/fuzz_camp
 
 from __future__ import annotations
 
+import csv
 import gzip
 import io
 import json
@@ -241,6 +242,45 @@ class Reader:
     owner_issue: str = ""  # readers whose fixes are another issue's (fuzzed, not fixed here)
 
 
+def retag_table(data: bytes, shape: TableShape, case: Case) -> None:
+    """Recompute the must-reject tags from the final file (a later op may undo an earlier one).
+
+    Independent of the readers: each line is split by the csv module on its own; the header
+    is the first non-blank line; a non-blank data line of another width is a ragged row, and a
+    NaN, infinite or negative number in a value column is a bad value.
+    """
+    case.tags -= MUST_REJECT
+    try:
+        text = data.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError:
+        return  # must fail on the encoding anyway
+    rows = []
+    for line in re.split(r"\r\n|\r|\n", text):
+        try:
+            cells = next(csv.reader([line], delimiter=shape.sep), [])
+        except csv.Error:
+            return
+        if any(cell.strip() for cell in cells):
+            rows.append(cells)
+    if not rows:
+        return
+    header = [cell.strip() for cell in rows[0]]
+    if any(len(row) != len(header) for row in rows[1:]):
+        case.tags.add("ragged_row")
+        return
+    for column in shape.value_columns:
+        if column in header:
+            k = header.index(column)
+            for row in rows[1:]:
+                try:
+                    value = float(row[k])
+                except ValueError:
+                    continue
+                if not math.isfinite(value) or value < 0:
+                    case.tags.add("bad_value")
+                    return
+
+
 def _table_mutator(name: str, shape: TableShape, p_bytes: float = 0.3, giant: bool = True):
     def mutate(files: dict[str, bytes], rng: random.Random, case: Case) -> dict[str, bytes]:
         files = dict(files)
@@ -253,6 +293,8 @@ def _table_mutator(name: str, shape: TableShape, p_bytes: float = 0.3, giant: bo
                 except UnicodeDecodeError:
                     continue
                 files[name] = mutate_table(text, shape, rng, case).encode("utf-8")
+        if shape.width_checked and shape.header == 0:
+            retag_table(files[name], shape, case)
         return files
 
     return mutate
@@ -365,9 +407,11 @@ def _plate_mutator(target: str):
 
 
 def _grid_run(folder: Path):
-    from vaxmix.virus.plate import read_grid_plate
+    from vaxmix.virus.plate import read_grid_plate, validate_controls
 
-    return read_grid_plate(folder / "grid.csv", folder / "layout.csv")
+    wells = read_grid_plate(folder / "grid.csv", folder / "layout.csv")
+    validate_controls(wells)  # the CLI checks controls right after reading
+    return wells
 
 
 def _plate_summary(wells) -> Any:
@@ -432,9 +476,11 @@ def _tidy_mutate(files, rng, case):
 
 
 def _tidy_run(folder: Path):
-    from vaxmix.virus.plate import read_tidy_plate
+    from vaxmix.virus.plate import read_tidy_plate, validate_controls
 
-    return read_tidy_plate(folder / "plate.csv")
+    wells = read_tidy_plate(folder / "plate.csv")
+    validate_controls(wells)
+    return wells
 
 
 # --- FASTA ------------------------------------------------------------------------------------
