@@ -240,6 +240,7 @@ class Reader:
     check: Callable[[Any, Case], str | None] = lambda result, case: None
     timeout: float = 10.0
     owner_issue: str = ""  # readers whose fixes are another issue's (fuzzed, not fixed here)
+    warm: Callable[[], None] = lambda: None  # lazy imports a seed does not reach
 
 
 def retag_table(data: bytes, shape: TableShape, case: Case) -> None:
@@ -858,6 +859,12 @@ def mutate_json_hla(text: str, rng: random.Random, case: Case) -> str:
     return json.dumps(data)
 
 
+def _hla_warm() -> None:
+    import mhcgnomes  # imported lazily by hla.py, for unusual spellings only
+
+    mhcgnomes.parse("HLA-A0201")
+
+
 def _hla_run(folder: Path):
     from vaxmix.variants.hla import read_hla_file
 
@@ -935,7 +942,7 @@ READERS: dict[str, Reader] = {
     "vcf_gz": Reader("vcf_gz", _vcfgz_seeds, _vcf_run, _vcf_summary, _vcfgz_mutate, _vcf_check,
                      owner_issue="issue 14 (vcf14)"),
     "hla": Reader("hla", _hla_seeds, _hla_run, _plain, _hla_mutate, _hla_check,
-                  owner_issue="issue 14 (allele14)"),
+                  owner_issue="issue 14 (allele14)", warm=_hla_warm),
     "expression_tsv": Reader("expression_tsv", _expression_seeds, _expression_run, _plain,
                              _expression_mutate, _expression_check),
     "plate_grid": Reader("plate_grid", _grid_seeds, _grid_run, _plate_summary,
@@ -1007,9 +1014,13 @@ def _write(folder: Path, files: dict[str, bytes]) -> None:
         path.write_bytes(data)
 
 
-def _worker(conn) -> None:
+def _worker(conn, stack_file: str) -> None:
+    import faulthandler
+    import signal
     import warnings
 
+    # on SIGUSR1 (sent by the watchdog before it kills a hung case) write every thread's stack
+    faulthandler.register(signal.SIGUSR1, file=open(stack_file, "w"), all_threads=True)
     warnings.simplefilter("ignore")
     os.environ.setdefault("MPLBACKEND", "Agg")
     baselines: dict = {}
@@ -1047,6 +1058,7 @@ def warm_up(names: list[str]) -> None:
             warnings.simplefilter("ignore")
             _write(Path(tmp), reader.seeds()[0])
             try:
+                reader.warm()
                 reader.run(Path(tmp))
             except Exception:  # the seed's own outcome is judged in the worker
                 pass
@@ -1065,9 +1077,28 @@ class Runner:
 
     def _start(self) -> None:
         self._conn, child = self._context.Pipe()
-        self._process = self._context.Process(target=_worker, args=(child,), daemon=True)
+        handle, self._stack_file = tempfile.mkstemp(prefix="vaxmix-fuzz-stack-")
+        os.close(handle)
+        self._process = self._context.Process(
+            target=_worker, args=(child, self._stack_file), daemon=True
+        )
         self._process.start()
         child.close()
+
+    def _hung_at(self) -> str:
+        """Innermost vaxmix (else any) frame of the hung worker, from its faulthandler dump."""
+        import signal
+        import time
+
+        try:
+            os.kill(self._process.pid, signal.SIGUSR1)
+            time.sleep(0.3)
+            lines = Path(self._stack_file).read_text().splitlines()
+        except OSError:
+            return ""
+        frames = [line.strip() for line in lines if line.strip().startswith("File ")]
+        ours = [f for f in frames if "/vaxmix/" in f]
+        return (ours or frames or [""])[0]
 
     def run(self, name: str, case: Case, timeout: float | None = None) -> Outcome:
         limit = READERS[name].timeout if timeout is None else timeout
@@ -1078,13 +1109,15 @@ class Runner:
         except (EOFError, BrokenPipeError, ConnectionResetError):
             self._restart()
             return Outcome("uncaught", "worker died (crash in native code?)")
+        where = self._hung_at()
         self._restart()
-        return Outcome("hang", f"no answer within {limit:g} s")
+        return Outcome("hang", f"no answer within {limit:g} s @ {where}")
 
     def _restart(self) -> None:
         self._process.kill()
         self._process.join()
         self._conn.close()
+        Path(self._stack_file).unlink(missing_ok=True)
         self._start()
 
     def close(self) -> None:
@@ -1096,3 +1129,4 @@ class Runner:
         if self._process.is_alive():
             self._process.kill()
             self._process.join()
+        Path(self._stack_file).unlink(missing_ok=True)
