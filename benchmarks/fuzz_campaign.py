@@ -8,7 +8,7 @@ refused was accepted, an accepted result broke its value domain, or a meaning-pr
 (byte-order mark, CRLF) changed the result.
 
     python benchmarks/fuzz_campaign.py --cases 2000 [--readers plate_grid,sdtm] [--seed 1]
-        [--findings fuzz-findings.jsonl]
+        [--max-seconds 1800] [--findings fuzz-findings.jsonl]
 """
 
 from __future__ import annotations
@@ -36,6 +36,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--timeout", type=float, default=None,
                         help="seconds per case (default: the reader's own limit)")
+    parser.add_argument("--max-seconds", type=float, default=None,
+                        help="stop a reader after this many seconds (its cases so far count)")
     parser.add_argument("--findings", type=Path, default=None,
                         help="append every non-clean case (JSON lines) to this file")
     args = parser.parse_args(argv)
@@ -54,7 +56,11 @@ def main(argv: list[str] | None = None) -> int:
             counts: collections.Counter[str] = collections.Counter()
             distinct: collections.Counter[str] = collections.Counter()
             started = time.perf_counter()
-            for _ in range(args.cases):
+            done = 0
+            for done in range(1, args.cases + 1):
+                if args.max_seconds and time.perf_counter() - started > args.max_seconds:
+                    done -= 1
+                    break
                 case = make_case(reader, seeds, rng)
                 outcome = runner.run(name, case, args.timeout)
                 counts[outcome.kind] += 1
@@ -68,9 +74,9 @@ def main(argv: list[str] | None = None) -> int:
                                       for k, v in case.files.items()},
                         }) + "\n")  # fmt: skip
             seconds = time.perf_counter() - started
-            rows.append((name, args.cases, counts["uncaught"], counts["hang"], counts["silent"],
+            rows.append((name, done, counts["uncaught"], counts["hang"], counts["silent"],
                          counts["input_error"], counts["ok"], seconds))  # fmt: skip
-            print(f"{name}: {args.cases} cases in {seconds:.0f} s", file=sys.stderr, flush=True)
+            print(f"{name}: {done} cases in {seconds:.0f} s", file=sys.stderr, flush=True)
             for text, n in distinct.most_common(8):
                 print(f"    {n:5d} x {text}", file=sys.stderr, flush=True)
     finally:
