@@ -72,6 +72,10 @@ def test_trailing_empty_column_of_a_spreadsheet_is_tolerated(tmp_path):
     path = _write(tmp_path, b"a,b,\n1,2,\n3,4,\n")
     table = read_delimited(path, sep=",")
     assert [row[:2] for row in table.rows] == [["1", "2"], ["3", "4"]]
+    # a trailing delimiter on every data row but not on the header: nothing shifts
+    table = read_delimited(_write(tmp_path, b"a\tb\n1\t2\t\n3\t4\t\n", "t2.tsv"), sep="\t")
+    assert table.header == ["a", "b"]
+    assert table.rows == [["1", "2"], ["3", "4"]]
 
 
 def test_giant_field_and_giant_row_fail_fast(tmp_path):

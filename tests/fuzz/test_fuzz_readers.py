@@ -34,7 +34,7 @@ BUDGET = {
     "vcf": (100, 10.0),
     "vcf_gz": (80, 10.0),
     "hla": (40, 5.0),
-    "sdtm": (20, 30.0),
+    "sdtm": (12, 30.0),
 }
 #: Readers another issue owns; their fuzz tests tolerate today's failures until those land.
 PENDING = {

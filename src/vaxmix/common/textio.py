@@ -153,8 +153,9 @@ def read_delimited(
 
     Blank rows (no field, or only empty fields) are skipped. An R ``write.table`` file (header
     one field short, every row starting with R's default row names 1, 2, …) is read with the
-    row names dropped; any other header/row width mismatch is an error, because reading it
-    would shift values into the wrong columns.
+    row names dropped, and a trailing delimiter on every data row is ignored; any other
+    header/row width mismatch is an error, because reading it would shift values into the
+    wrong columns.
 
     Raises
     ------
@@ -211,7 +212,9 @@ def read_delimited(
         raise InputError(f"{what} is empty (no header row)", path=path, line=1)
     width = len(header)
     if rows and width + 1 == len(rows[0]) and all(len(row) == width + 1 for row in rows):
-        if row_names:
+        if all(not row[-1].strip() for row in rows):
+            rows = [row[:-1] for row in rows]  # a trailing delimiter on every row: no shift
+        elif row_names:
             header, width = ["", *header], width + 1
         elif _r_row_names(rows):
             rows = [row[1:] for row in rows]
