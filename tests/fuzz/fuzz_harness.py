@@ -390,7 +390,7 @@ def _block_rows(rows: list[list[str]]) -> list[int]:
         if len(numbers) > 2 and numbers == [str(k) for k in range(1, len(numbers) + 1)]:
             out = [i]
             for j in range(i + 1, len(rows)):
-                label = rows[j][0].strip().strip('"')
+                label = rows[j][0].strip().strip('"') if rows[j] else ""
                 if len(label) == 1 and label.isalpha():
                     out.append(j)
                 else:
@@ -399,10 +399,34 @@ def _block_rows(rows: list[list[str]]) -> list[int]:
     return []
 
 
+def retag_grid(data: bytes, case: Case) -> None:
+    """Ragged-row tag from the final grid: a lettered row under the column-number header with
+    fewer cells than the header, or a non-empty cell past it (each line split on its own)."""
+    case.tags -= MUST_REJECT
+    try:
+        text = data.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError:
+        return
+    try:
+        rows = [next(csv.reader([line]), []) for line in re.split(r"\r\n|\r|\n", text)]
+    except csv.Error:
+        return
+    block = _block_rows(rows)
+    if not block:
+        return
+    width = len([c for c in rows[block[0]][1:] if c.strip().strip('"')]) + 1
+    for i in block[1:]:
+        if len(rows[i]) < width or any(c.strip() for c in rows[i][width:]):
+            case.tags.add("ragged_row")
+            return
+
+
 def _plate_mutator(target: str):
     def mutate(files, rng, case):
         shape = TableShape(",", None, _block_rows, ())
-        return _table_mutator(target, shape)(files, rng, case)
+        files = _table_mutator(target, shape)(files, rng, case)
+        retag_grid(files[target], case)
+        return files
 
     return mutate
 

@@ -195,7 +195,8 @@ def read_delimited(
             if not any(cell.strip() for cell in row):
                 continue
             if header is None:
-                header, header_line = [cell.strip() for cell in row], number
+                # a second byte-order mark (a file concatenated or re-saved) is not a name
+                header, header_line = [cell.strip().lstrip("\ufeff") for cell in row], number
                 continue
             rows.append(row)
             lines.append(number)
