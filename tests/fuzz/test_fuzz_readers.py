@@ -36,12 +36,13 @@ BUDGET = {
     "hla": (40, 5.0),
     "sdtm": (12, 30.0),
 }
-#: Readers another issue owns; their fuzz tests tolerate today's failures until those land.
+#: Readers another issue owns whose bounded fuzz run fails today (see /work/notes/fuzz-findings.md
+#: of issue 15); their tests tolerate it until those fixes land. The SDTM run (12 derandomized
+#: cases) passes today, so it is not marked, although the campaign finds SDTM crashes.
 PENDING = {
     "vcf": "issue 14 (vcf14): cyvcf2 'error parsing genotypes' and other uncaught errors",
     "vcf_gz": "issue 14 (vcf14): uncaught errors on damaged records and bgzf blocks",
     "hla": "issue 14 (allele14): >4300-digit JSON ints uncaught, long tokens hang",
-    "sdtm": "issue 17 (trial17): SDTM/ADaM analysis crashes on mutated domains",
 }
 
 
