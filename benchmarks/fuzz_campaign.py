@@ -9,6 +9,8 @@ refused was accepted, an accepted result broke its value domain, or a meaning-pr
 
     python benchmarks/fuzz_campaign.py --cases 2000 [--readers plate_grid,sdtm] [--seed 1]
         [--max-seconds 1800] [--findings fuzz-findings.jsonl]
+
+``VAXMIX_FUZZ_SRC=/path/to/other/src`` fuzzes another version of the code (e.g. before a fix).
 """
 
 from __future__ import annotations
@@ -24,7 +26,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests" / "fuzz"))
-sys.path.insert(0, str(REPO / "src"))
+# the code under test: this checkout's src/ (VAXMIX_FUZZ_SRC=another/src to compare versions)
+sys.path.insert(0, os.environ.get("VAXMIX_FUZZ_SRC", str(REPO / "src")))
 
 from fuzz_harness import READERS, Runner, make_case  # noqa: E402
 
