@@ -162,7 +162,7 @@ def test_cli_bad_fasta(tmp_path, fake_default, capsys):
     code = main(["design", "--peptides-fasta", str(fasta), "--alleles", "HLA-A*02:01",
                  "--out", str(tmp_path / "o")])  # fmt: skip
     assert code == 2
-    assert "line 3" in capsys.readouterr().err
+    assert "line 4" in capsys.readouterr().err  # the line holding the J
 
 
 def test_intrinsic_flank_binders_are_reported_not_repaired(tmp_path, predict):

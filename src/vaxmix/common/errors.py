@@ -7,10 +7,13 @@ input without reading a traceback.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 __all__ = ["ConfigError", "InputError", "VaxmixError"]
+
+_NEWLINES = re.compile(r"\s*[\r\n]+\s*")
 
 
 class VaxmixError(Exception):
@@ -52,7 +55,9 @@ class InputError(VaxmixError):
         if self.field is not None:
             where.append(f"field {self.field}")
         prefix = ", ".join(where)
-        return f"{prefix}: {self.message}" if prefix else self.message
+        text = f"{prefix}: {self.message}" if prefix else str(self.message)
+        # one line, always: messages may quote a parser's (pandas, htslib) multi-line text
+        return _NEWLINES.sub(" ", text.strip())
 
 
 class ConfigError(InputError):

@@ -7,11 +7,12 @@ GenBank features of the CDS.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from vaxmix.common.errors import InputError
+from vaxmix.common.fasta import read_fasta_entries
+from vaxmix.common.textio import read_json
 
 __all__ = ["ProteinInput", "read_protein_input"]
 
@@ -28,23 +29,10 @@ class ProteinInput:
 
 
 def _read_fasta(path: Path, record: str | None) -> ProteinInput:
-    records: list[tuple[str, int, list[tuple[int, str]]]] = []
-    with open(path, encoding="utf-8") as handle:
-        for lineno, raw in enumerate(handle, start=1):
-            line = raw.strip()
-            if not line:
-                continue
-            if line.startswith(">"):
-                name = line[1:].split()[0] if line[1:].strip() else ""
-                if not name:
-                    raise InputError("FASTA header without identifier", path=path, line=lineno)
-                records.append((name, lineno, []))
-            elif not records:
-                raise InputError("sequence before the first '>' header", path=path, line=lineno)
-            else:
-                records[-1][2].append((lineno, line))
-    if not records:
-        raise InputError("no FASTA record found", path=path)
+    records = [
+        (entry.identifier, entry.line, entry.sequence_lines)
+        for entry in read_fasta_entries(path, "protein FASTA")
+    ]
     if record is not None:
         chosen = [r for r in records if r[0] == record]
         if not chosen:
@@ -76,10 +64,7 @@ def _read_fasta(path: Path, record: str | None) -> ProteinInput:
 
 
 def _read_construct(path: Path) -> ProteinInput:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise InputError(f"not valid JSON: {exc.msg}", path=path, line=exc.lineno) from exc
+    data = read_json(path, "construct JSON")
     if not isinstance(data, dict) or not isinstance(data.get("protein"), str):
         raise InputError("construct JSON needs a string 'protein'", path=path, field="protein")
     protein = data["protein"].strip().upper().rstrip("*")
@@ -97,7 +82,7 @@ def _read_construct(path: Path) -> ProteinInput:
     for k, el in enumerate(elements):
         try:
             start, end = int(el["start"]), int(el["end"])
-        except (KeyError, TypeError, ValueError) as exc:
+        except (KeyError, TypeError, ValueError, OverflowError) as exc:
             raise InputError(f"element {k} needs integer start and end", path=path,
                              field=f"elements[{k}]") from exc
         if not 1 <= start <= end <= len(protein):

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from vaxmix.common.errors import InputError
+from vaxmix.common.fasta import read_fasta_entries
 
 __all__ = ["STANDARD_AMINO_ACIDS", "FastaRecord", "check_protein", "read_protein_fasta"]
 
@@ -77,36 +78,15 @@ def read_protein_fasta(path: str | Path) -> list[FastaRecord]:
     if not path.is_file():
         raise InputError("peptide FASTA file not found", path=path)
     records: list[FastaRecord] = []
-    header: str | None = None
-    header_line = 0
-    chunks: list[str] = []
-
-    def flush() -> None:
-        if header is None:
-            return
-        identifier = header.split()[0] if header.split() else ""
-        if not identifier:
-            raise InputError("FASTA header has no identifier", path=path, line=header_line)
+    for entry in read_fasta_entries(path, "peptide FASTA"):
+        what = f"sequence of {entry.identifier!r}"
+        for number, text in entry.sequence_lines:  # name the line of a bad residue
+            check_protein(text.rstrip("*"), what, path=path, line=number, allow_empty=True)
         seq = check_protein(
-            "".join(chunks), f"sequence of {identifier!r}", path=path, line=header_line
-        )
-        records.append(FastaRecord(identifier, header, seq, header_line))
-
-    with open(path, encoding="utf-8") as handle:
-        for number, raw in enumerate(handle, start=1):
-            text = raw.strip()
-            if not text:
-                continue
-            if text.startswith(">"):
-                flush()
-                header, header_line, chunks = text[1:].strip(), number, []
-            elif header is None:
-                raise InputError(
-                    "sequence text before the first '>' header", path=path, line=number
-                )
-            else:
-                chunks.append(text.rstrip("*"))
-    flush()
+            "".join(text.rstrip("*") for _, text in entry.sequence_lines), what, path=path,
+            line=entry.line,
+        )  # fmt: skip
+        records.append(FastaRecord(entry.identifier, entry.header, seq, entry.line))
     if not records:
         raise InputError("no FASTA records found", path=path)
     seen: dict[str, int] = {}

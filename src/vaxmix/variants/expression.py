@@ -19,11 +19,13 @@ GENCODE-style ``ENST…|ENSG…|…`` kallisto targets are cut at the first ``|`
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import pandas as pd
 
 from vaxmix.common.errors import InputError
+from vaxmix.common.textio import read_delimited
 
 __all__ = ["attach_expression", "read_expression_table"]
 
@@ -61,11 +63,8 @@ def read_expression_table(
     path = Path(path)
     if not path.exists():
         raise InputError("expression table not found", path=path)
-    try:
-        table = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False)
-    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
-        raise InputError(f"not a tab-separated table ({exc})", path=path) from exc
-    columns = list(table.columns)
+    table = read_delimited(path, "expression table", sep="\t")
+    columns = table.header
     if id_column or value_column:
         if id_column not in columns or value_column not in columns:
             raise InputError(
@@ -86,18 +85,43 @@ def read_expression_table(
         found = candidates[0]
     name, id_col, value_col = found
     values: dict[str, float] = {}
-    for number, (ident, raw) in enumerate(zip(table[id_col], table[value_col], strict=True), 2):
-        try:
-            value = float(raw)
-        except ValueError as exc:
+    first_seen: dict[str, int] = {}
+    for number, ident, raw in zip(
+        table.lines, table.column(id_col), table.column(value_col), strict=True
+    ):
+        ident = ident.strip()
+        if not ident:
+            raise InputError("empty identifier", path=path, line=number, field=id_col)
+        if ident in first_seen:
             raise InputError(
-                f"expression value {raw!r} is not a number", path=path, line=number,
-                field=value_col,
-            ) from exc  # fmt: skip
+                f"identifier {ident!r} appears twice (first on line {first_seen[ident]})",
+                path=path, line=number, field=id_col,
+            )  # fmt: skip
+        first_seen[ident] = number
+        value = _expression_value(raw, path, number, value_col)
         key = ident.split("|", 1)[0] if name == "kallisto" else ident
         values[key] = values.get(key, 0.0) + value
     del level  # both levels read the same way; kept for the caller's clarity
     return values, name
+
+
+def _expression_value(raw: str, path: Path, line: int, field: str) -> float:
+    """A TPM/FPKM value: a finite number >= 0 (NaN, infinity or a negative is an error)."""
+    try:
+        value = float(raw)
+    except ValueError:
+        raise InputError(
+            f"expression value {raw!r} is not a number", path=path, line=line, field=field
+        ) from None
+    if not math.isfinite(value):
+        raise InputError(
+            f"expression value {raw!r} is not a finite number", path=path, line=line, field=field
+        )
+    if value < 0:
+        raise InputError(
+            f"expression value {raw!r} is negative", path=path, line=line, field=field
+        )
+    return value
 
 
 def _lookup(values: dict[str, float], bare_values: dict[str, float], *keys: str) -> str:

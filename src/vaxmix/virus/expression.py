@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from vaxmix.common.errors import InputError
+from vaxmix.common.textio import read_delimited, read_text
 from vaxmix.virus.genes import GeneTable, load_gene_table
 
 __all__ = ["ExpressionProfile", "read_expression"]
@@ -115,21 +116,13 @@ def read_expression(
     """
     genes = genes or load_gene_table()
     path = Path(path)
-    try:
-        with open(path, encoding="utf-8") as handle:
-            first_line = handle.readline()
-    except OSError as exc:
-        raise InputError(f"cannot read expression table: {exc.strerror}", path=path) from exc
-    except UnicodeDecodeError as exc:
-        raise InputError("expression table is not UTF-8 text", path=path) from exc
-    if not first_line.strip():
+    text = read_text(path, "expression table")
+    first_line = next((line for line in text.splitlines() if line.strip()), "")
+    if not first_line:
         raise InputError("expression table is empty", path=path, line=1)
     sep = _separator(path, first_line)
-    try:
-        table = pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, comment=None)
-    except (pd.errors.ParserError, ValueError) as exc:
-        raise InputError(f"cannot parse expression table: {exc}", path=path) from exc
-
+    parsed = read_delimited(path, "expression table", sep=sep, text=text)
+    table = parsed.frame()
     if gene_column is not None:
         if gene_column not in table.columns:
             raise InputError("gene column not found in header", path, 1, gene_column)
@@ -155,7 +148,7 @@ def read_expression(
         row = int(np.flatnonzero(bad)[0])
         raw = table[value_column].iloc[row]
         what = "negative" if np.isfinite(values[row]) else "not a finite number"
-        raise InputError(f"TPM {raw!r} is {what}", path, row + 2, value_column)
+        raise InputError(f"TPM {raw!r} is {what}", path, parsed.lines[row], value_column)
 
     resolved = pd.Series([None] * len(table), dtype=object)
     for column in id_columns:

@@ -20,6 +20,7 @@ reading, a well outside the plate, a duplicated well, or a grid of the wrong siz
 from __future__ import annotations
 
 import csv
+import io
 import math
 import re
 from collections.abc import Iterable
@@ -29,6 +30,7 @@ from pathlib import Path
 import pandas as pd
 
 from vaxmix.common.errors import InputError
+from vaxmix.common.textio import MAX_COLUMNS, read_delimited, read_text
 
 __all__ = [
     "PLATE_FORMATS",
@@ -195,23 +197,20 @@ def read_tidy_plate(path: str | Path, options: PlateOptions | None = None) -> pd
     """Read a one-row-per-well CSV (see module docstring) into the tidy table."""
     options = options or PlateOptions()
     path = Path(path)
-    try:
-        with open(path, encoding="utf-8", newline="") as handle:
-            rows = list(csv.DictReader(handle))
-            header = rows[0].keys() if rows else []
-    except OSError as exc:
-        raise InputError(f"cannot read plate: {exc.strerror}", path=path) from exc
-    if not rows:
+    table = read_delimited(path, "plate", sep=",")
+    if not table.rows:
         raise InputError("plate file has no wells", path=path, line=1)
+    header = table.header
     missing = {"well", "readout", "control"} - set(header)
     if missing:
         raise InputError(f"missing column(s) {', '.join(sorted(missing))}", path, 1)
+    rows = [dict(zip(header, row, strict=True)) for row in table.rows]
     limit = options.saturation_limit()
     records = []
     seen: dict[tuple[str, tuple[int, int]], int] = {}
     default_plate = path.stem
     formats: dict[str, int] = {}
-    for number, row in enumerate(rows, start=2):
+    for number, row in zip(table.lines, rows, strict=True):
         plate_id = (row.get("plate_id") or default_plate).strip()
         if plate_id not in formats:
             given = (row.get("plate_format") or "").strip() or options.plate_format
@@ -313,13 +312,19 @@ def read_tidy_plate(path: str | Path, options: PlateOptions | None = None) -> pd
 
 def _read_grid(path: Path, what: str) -> tuple[list[list[str]], int]:
     """Find the block under a header row ``[label], 1, 2, …, N`` and return its cells."""
-    try:
-        with open(path, encoding="utf-8-sig", newline="") as handle:
-            text = handle.read()
-    except OSError as exc:
-        raise InputError(f"cannot read {what}: {exc.strerror}", path=path) from exc
+    text = read_text(path, what)
     dialect_delim = "\t" if text.count("\t") > text.count(",") else ","
-    lines = list(csv.reader(text.splitlines(), delimiter=dialect_delim))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=dialect_delim, strict=True)
+    lines: list[list[str]] = []
+    numbers_of: list[int] = []  # 1-based line of each row
+    try:
+        for cells in reader:
+            if len(cells) > MAX_COLUMNS:
+                raise InputError(f"{what}: a row of {len(cells):,} cells", path, reader.line_num)
+            lines.append(cells)
+            numbers_of.append(reader.line_num)
+    except csv.Error as exc:
+        raise InputError(f"{what}: not a CSV/TSV grid ({exc})", path, reader.line_num) from None
     for index, cells in enumerate(lines):
         numbers = [c.strip() for c in cells[1:] if c.strip()]
         if numbers and numbers == [str(i) for i in range(1, len(numbers) + 1)]:
@@ -327,17 +332,43 @@ def _read_grid(path: Path, what: str) -> tuple[list[list[str]], int]:
             break
     else:
         raise InputError(f"{what}: no header row of column numbers (1, 2, …) found", path=path)
+    header_cells = lines[header_index]
+    if any(c.strip() for c in header_cells[n_cols + 1 :]) or (
+        [c.strip() for c in header_cells[1 : n_cols + 1]] != [str(i) for i in range(1, n_cols + 1)]
+    ):
+        raise InputError(
+            f"{what}: the header row must be a label cell then 1 … {n_cols}, one per cell",
+            path,
+            numbers_of[header_index],
+        )
     block = []
-    for cells in lines[header_index + 1 :]:
+    first_line = numbers_of[header_index] + 1
+    for index in range(header_index + 1, len(lines)):
+        cells = lines[index]
         label = cells[0].strip() if cells else ""
         if len(label) != 1 or label.upper() not in _ROW_LETTERS:
             break
-        block.append([c for c in cells[1 : n_cols + 1]] + [""] * max(0, n_cols - len(cells) + 1))
+        number = numbers_of[index]
+        if not block:
+            first_line = number
+        elif number != first_line + len(block):
+            raise InputError(f"{what}: a quoted cell spans lines in row {label}", path, number)
+        # one cell too many or too few would shift every later well of the row: refuse
+        if len(cells) != n_cols + 1 and not (
+            len(cells) > n_cols + 1 and not any(c.strip() for c in cells[n_cols + 1 :])
+        ):
+            raise InputError(
+                f"{what}: row {label} has {len(cells) - 1} cells but the header numbers "
+                f"{n_cols} columns (a missing or extra cell would shift the wells)",
+                path,
+                number,
+            )
+        block.append(list(cells[1 : n_cols + 1]))
         if label.upper() != _ROW_LETTERS[len(block) - 1]:
             raise InputError(
                 f"{what}: row {label} out of order (expected {_ROW_LETTERS[len(block) - 1]})",
                 path,
-                header_index + len(block) + 1,
+                number,
             )
     shape = (len(block), n_cols)
     if shape not in PLATE_FORMATS.values():
@@ -345,9 +376,9 @@ def _read_grid(path: Path, what: str) -> tuple[list[list[str]], int]:
             f"wrong plate size: {what} has {shape[0]} rows × {shape[1]} columns; "
             "expected 8 × 12 (96 wells) or 16 × 24 (384 wells)",
             path=path,
-            line=header_index + 1,
+            line=numbers_of[header_index],
         )
-    return block, header_index + 2
+    return block, first_line
 
 
 def read_grid_plate(

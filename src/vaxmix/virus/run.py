@@ -22,6 +22,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from vaxmix.common.atomic import staged_output
@@ -88,21 +89,30 @@ def _clean(value: object) -> object:
 def _read_reference(path: Path) -> pd.DataFrame:
     """Reference cohort TPM table: genes (any resolvable ID) as rows, samples as columns."""
     from vaxmix.common.errors import InputError
+    from vaxmix.common.textio import read_delimited
     from vaxmix.virus.genes import load_gene_table
 
     genes = load_gene_table()
     sep = "," if path.suffix.lower() == ".csv" else "\t"
-    try:
-        table = pd.read_csv(path, sep=sep, index_col=0)
-    except (OSError, ValueError) as exc:
-        raise InputError(f"cannot read reference cohort: {exc}", path=path) from exc
-    symbols = [genes.resolve(str(i)) for i in table.index]
+    parsed = read_delimited(path, "reference cohort", sep=sep, row_names=True)
+    if len(parsed.header) < 2:
+        raise InputError("reference cohort needs a gene column and sample columns", path, 1)
+    table = parsed.frame().set_index(parsed.header[0])
+    symbols = [genes.resolve(str(i).strip()) for i in table.index]
     table.index = symbols
-    table = table[[s is not None for s in symbols]]
-    numeric = table.apply(pd.to_numeric, errors="coerce")
-    if numeric.isna().any().any():
-        raise InputError("reference cohort has non-numeric TPM values", path=path)
-    return numeric.groupby(level=0).sum()
+    keep = np.array([s is not None for s in symbols], dtype=bool)
+    numeric = table.apply(lambda col: pd.to_numeric(col.str.strip(), errors="coerce"))
+    values = numeric.to_numpy(dtype=float)
+    bad = ~np.isfinite(values) | (values < 0)
+    if bad[keep].any():
+        row, col = np.argwhere(bad & keep[:, None])[0]
+        raise InputError(
+            f"TPM {parsed.rows[row][col + 1]!r} is not a finite number >= 0",
+            path,
+            parsed.lines[row],
+            str(table.columns[col]),
+        )
+    return numeric[keep].groupby(level=0).sum()
 
 
 def run_panel(

@@ -9,13 +9,13 @@ read as half the floor).
 
 from __future__ import annotations
 
-import csv
 import math
 import re
 from collections.abc import Iterable
 from pathlib import Path
 
 from vaxmix.common.errors import InputError
+from vaxmix.common.textio import read_delimited
 
 __all__ = ["read_serology"]
 
@@ -26,27 +26,31 @@ def read_serology(path: str | Path, known_viruses: Iterable[str]) -> dict[str, f
     """Read ``virus_id, titer`` rows into virus ID → reciprocal titre."""
     path = Path(path)
     known = set(known_viruses)
-    try:
-        with open(path, encoding="utf-8", newline="") as handle:
-            reader = csv.DictReader(handle)
-            missing = {"virus_id", "titer"} - set(reader.fieldnames or [])
-            if missing:
-                raise InputError(f"missing column(s) {', '.join(sorted(missing))}", path, 1)
-            titres: dict[str, float] = {}
-            for number, row in enumerate(reader, start=2):
-                virus = (row["virus_id"] or "").strip()
-                if virus not in known:
-                    raise InputError(
-                        f"virus {virus!r} is not in the catalog", path, number, "virus_id"
-                    )
-                raw = (row["titer"] or "").strip()
-                match = _TITER.match(raw)
-                if not match:
-                    raise InputError(f"titre {raw!r} is not like 1:32 or 32", path, number, "titer")
-                value = float(match.group("value"))
-                if value <= 0 or not math.isfinite(value):
-                    raise InputError(f"titre {raw!r} must be positive", path, number, "titer")
-                titres[virus] = value / 2.0 if match.group("below") else value
-    except OSError as exc:
-        raise InputError(f"cannot read serology: {exc.strerror}", path=path) from exc
+    table = read_delimited(path, "serology", sep=",")
+    missing = {"virus_id", "titer"} - set(table.header)
+    if missing:
+        raise InputError(f"missing column(s) {', '.join(sorted(missing))}", path, 1)
+    titres: dict[str, float] = {}
+    first: dict[str, int] = {}
+    for number, virus, raw in zip(
+        table.lines, table.column("virus_id"), table.column("titer"), strict=True
+    ):
+        virus, raw = virus.strip(), raw.strip()
+        if virus not in known:
+            raise InputError(f"virus {virus!r} is not in the catalog", path, number, "virus_id")
+        if virus in first:
+            raise InputError(
+                f"virus {virus} has a second titre (first on line {first[virus]})",
+                path,
+                number,
+                "virus_id",
+            )
+        first[virus] = number
+        match = _TITER.match(raw)
+        if not match:
+            raise InputError(f"titre {raw!r} is not like 1:32 or 32", path, number, "titer")
+        value = float(match.group("value"))
+        if value <= 0 or not math.isfinite(value):
+            raise InputError(f"titre {raw!r} must be positive", path, number, "titer")
+        titres[virus] = value / 2.0 if match.group("below") else value
     return titres
