@@ -39,11 +39,7 @@ BUDGET = {
 #: Readers another issue owns whose bounded fuzz run fails today (see /work/notes/fuzz-findings.md
 #: of issue 15); their tests tolerate it until those fixes land. The SDTM run (12 derandomized
 #: cases) passes today, so it is not marked, although the campaign finds SDTM crashes.
-PENDING = {
-    "vcf": "issue 14 (vcf14): cyvcf2 'error parsing genotypes' and other uncaught errors",
-    "vcf_gz": "issue 14 (vcf14): uncaught errors on damaged records and bgzf blocks",
-    "hla": "issue 14 (allele14): >4300-digit JSON ints uncaught, long tokens hang",
-}
+PENDING: dict[str, str] = {}  # readers whose known failures are still open (none now)
 
 
 def _fuzz(name: str):

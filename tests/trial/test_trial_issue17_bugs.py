@@ -229,6 +229,19 @@ def test_header_only_rs_and_adrs_do_not_crash(tmp_path):
     assert code == 0
 
 
+def test_header_only_adsl_is_an_input_error_not_an_empty_analysis(tmp_path, capsys):
+    adam = tmp_path / "adam"
+    adam.mkdir()
+    (adam / "adrs.csv").write_text("USUBJID,PARAMCD,AVALC,ADT\n")
+    (adam / "adsl.csv").write_text("USUBJID,RANDDT\n")  # found by the SDTM fuzzer
+    code = main(["trial", "analyze", "--adam", str(adam), "--out", str(tmp_path / "o"),
+                 "--plots", "none"])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "no subjects" in err and "adsl.csv" in err and "USUBJID" in err
+    assert not (tmp_path / "o").exists()
+
+
 # ---- bug 6: plots ------------------------------------------------------------------------
 
 

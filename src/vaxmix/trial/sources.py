@@ -96,7 +96,11 @@ def subject_level(adsl: pd.DataFrame | None, dm: pd.DataFrame | None,
                              path=frame.attrs.get("path"), field=flag)
         out = out[frame[flag].fillna("").str.upper().to_numpy() == "Y"]
         source += f", {flag} = Y"
-    out.attrs["path"] = (adsl if adsl is not None else dm).attrs.get("path")
+    path = (adsl if adsl is not None else dm).attrs.get("path")
+    if out.empty:  # an analysis of nobody would report empty tables as if they were results
+        raise InputError(f"no subjects: {source} has no subject rows", path=path,
+                         field="USUBJID")
+    out.attrs["path"] = path
     return out.reset_index(drop=True), source
 
 
