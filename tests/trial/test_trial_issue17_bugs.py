@@ -242,6 +242,34 @@ def test_header_only_adsl_is_an_input_error_not_an_empty_analysis(tmp_path, caps
     assert not (tmp_path / "o").exists()
 
 
+def test_a_separate_pd_source_cuts_the_assessments_after_it(tmp_path):
+    """admiralonco's pd_source: responses after the (earliest) PD date do not count for BOR."""
+    sdtm = tmp_path / "sdtm"
+    sdtm.mkdir()
+    (sdtm / "dm.csv").write_text("USUBJID,RFXSTDTC,DTHDTC\nS1,2014-01-01,\n")
+    (sdtm / "rs.csv").write_text(
+        "USUBJID,RSTESTCD,RSEVAL,RSSTRESC,RSDTC\n"
+        "S1,OVRLRESP,INVESTIGATOR,SD,2014-02-15\n"   # day 45: SD counts (>= 42 days)
+        "S1,OVRLRESP,INVESTIGATOR,PR,2014-03-20\n"
+        "S1,OVRLRESP,INVESTIGATOR,CR,2014-04-20\n")
+    pd_file = tmp_path / "pd.csv"
+    pd_file.write_text("USUBJID,ADT\nS1,2014-03-10\nS1,2014-05-01\n")  # earliest counts
+    bors = {}
+    for name, extra in (("plain", []), ("pd", ["--pd-source", str(pd_file)])):
+        out = tmp_path / name
+        assert main(["trial", "analyze", "--sdtm", str(sdtm), "--out", str(out),
+                     "--plots", "none", *extra]) == 0
+        adrs = pd.read_csv(out / "trial" / "adam" / "adrs.csv")
+        bors[name] = adrs.loc[adrs["PARAMCD"] == "BOR", "AVALC"].tolist()
+    assert bors == {"plain": ["CR"], "pd": ["SD"]}
+    bad = tmp_path / "bad.csv"
+    bad.write_text("USUBJID,ADT\nS1,2014/03/10\n")
+    with pytest.raises(InputError, match="ISO 8601") as info:
+        from vaxmix.trial.sources import read_pd_source
+        read_pd_source(bad)
+    assert info.value.line == 2 and info.value.field == "ADT"
+
+
 # ---- bug 6: plots ------------------------------------------------------------------------
 
 

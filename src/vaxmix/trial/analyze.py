@@ -39,6 +39,7 @@ from vaxmix.trial.sources import (
     measurable_from_tu,
     ovr_from_adrs,
     ovr_from_rs,
+    read_pd_source,
     subject_level,
 )
 from vaxmix.trial.stats import kaplan_meier
@@ -77,6 +78,7 @@ class AnalysisOptions:
     max_missed_days: int | None = None
     dor_paramcd: str = "RSD"
     tte_endpoints: tuple[str, ...] = ("OS", "PFS", "RSD", "TTP")
+    pd_source: str | None = None  # table of USUBJID, ADT: a separate progression source
 
     def response_rules(self, reference_date: str) -> ResponseRules:
         """The admiralonco-style response options these settings imply."""
@@ -312,7 +314,8 @@ def analyze_trial(
             ovr = ovr[~(ovr["ADT"] > pd.Timestamp(cut))]
             subjects = _cut_subjects(subjects, pd.Timestamp(cut))
         rules = options.response_rules(reference)
-        adrs = derive_adrs(ovr, subjects, rules, measurable_flag)
+        pd_dates = read_pd_source(options.pd_source) if options.pd_source else None
+        adrs = derive_adrs(ovr, subjects, rules, measurable_flag, pd_source=pd_dates)
         tte_start = {k: reference for k in ("OS", "PFS", "TTP", "TTR")}
         tte_start.update(options.tte_start)
         endpoints_tte = tuple(options.tte_endpoints)

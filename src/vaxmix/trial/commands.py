@@ -56,6 +56,11 @@ def _recist_options(parser: argparse.ArgumentParser) -> None:
                         help="responses that give clinical benefit after the SD window")
     parser.add_argument("--keep-after-pd", action="store_true",
                         help="use assessments after the first PD for BOR (ANL02FL not applied)")
+    parser.add_argument("--pd-source", type=Path, metavar="TABLE",
+                        help="separate progression dates (CSV/TSV/XPT with USUBJID, ADT; e.g. "
+                             "clinical progression): assessments after a subject's earliest one "
+                             "are left out of BOR and the response parameters (admiralonco's "
+                             "pd_source)")
     parser.add_argument("--max-missed-days", type=int,
                         help="censor PFS/TTP at the last assessment when PD/death comes more "
                              "than this many days after it (missed visits)")
@@ -160,6 +165,7 @@ def _options(args: argparse.Namespace):
         clinben_values=tuple(v.strip().upper() for v in args.clinben_values.split(",")
                              if v.strip()),
         keep_after_pd=args.keep_after_pd, max_missed_days=args.max_missed_days,
+        pd_source=str(args.pd_source) if getattr(args, "pd_source", None) else None,
         tte_start=_tte_start(args.tte_start), dor_paramcd=args.dor_paramcd.upper(),
         tte_endpoints=_tte_endpoints(args.tte_endpoints),
         irecist=args.irecist, data_cut=args.data_cut, dor_basis=args.dor_basis,

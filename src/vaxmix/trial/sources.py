@@ -12,12 +12,13 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pandas as pd
 
 from vaxmix.common.errors import InputError
 from vaxmix.trial.dates import DateRules, parse_dtc
-from vaxmix.trial.io import require_columns
+from vaxmix.trial.io import read_table, require_columns
 
 __all__ = [
     "POPULATION_FLAGS",
@@ -206,3 +207,24 @@ def measurable_from_tu(tu: pd.DataFrame, evaluator: str) -> pd.Series:
         keep &= tu["VISIT"].fillna("").str.contains(_BASELINE)
     subjects = tu.loc[keep, "USUBJID"].astype(str).unique()
     return pd.Series("Y", index=subjects, dtype=object)
+
+
+def read_pd_source(path: str | Path, rules: DateRules | None = None) -> pd.Series:
+    """A separate source of progression dates (admiralonco's ``pd_source``), per subject.
+
+    ``path`` is a CSV/TSV/XPT table with ``USUBJID`` and ``ADT`` (e.g. ADRS rows of
+    ``PARAMCD == "PD"`` from another assessment, or clinical progression); when a subject has
+    several rows, the earliest date is the progression. Assessments after it are left out of
+    the response parameters, as with ``pd_source`` in admiralonco's ``derive_param_bor``.
+    """
+    frame = read_table(path)
+    require_columns(frame, ["USUBJID", "ADT"], "the PD source")
+    if frame.empty:
+        raise InputError("the PD source has no rows", path=path, field="USUBJID")
+    dates = _parse_dates(frame, "ADT", rules or DateRules(highest_imputation="n"))
+    if dates.isna().any():
+        row = frame[dates.isna().to_numpy()].iloc[0]
+        raise InputError(f"subject {row['USUBJID']}: no PD date", path=path,
+                         line=int(row["_line"]), field="ADT")
+    return pd.Series(dates.to_numpy(), index=frame["USUBJID"].astype(str)).groupby(level=0).min()
+
