@@ -27,6 +27,8 @@ __all__ = [
     "AGGREGATED_FIELDS",
     "CLASS2_FOLDER",
     "EPITOPE_FIELDS",
+    "FUSION_CLASS_FOLDERS",
+    "FUSION_FOLDER",
     "RunFolder",
     "candidate_records",
     "class1_models",
@@ -139,6 +141,11 @@ VIRUS_PLOTS = {
 }
 # Class II tables (same columns as class I), as pVACseq's separate MHC_Class_II results.
 CLASS2_FOLDER = "MHC_Class_II"
+# Gene-fusion tables of ``vaxmix run --fusions`` (pVACfuse's layout, docs/fusions.md): one
+# aggregated table per class folder; a run without fusions has no ``fusions/`` folder.
+FUSION_FOLDER = "fusions"
+FUSION_CLASS_FOLDERS = ("MHC_Class_I", "MHC_Class_II")
+FUSION_REQUIRED_COLUMNS = ("ID", "Gene", "Best Peptide", "Allele", "Tier")
 
 
 @dataclass
@@ -162,6 +169,8 @@ class RunFolder:
     class2_aggregated: pd.DataFrame | None = None
     class2_filtered: pd.DataFrame | None = None
     class2_epitopes: pd.DataFrame | None = None
+    # fusions/<class folder>/aggregated.tsv by class folder; empty for a run without fusions
+    fusion_aggregated: dict[str, pd.DataFrame] = field(default_factory=dict)
     virus_plots: dict[str, bytes] = field(default_factory=dict)  # name -> SVG bytes
     checksums: dict[str, str] = field(default_factory=dict)
 
@@ -245,7 +254,24 @@ def load_run(run_dir: str | Path) -> RunFolder:
             folder.aggregated, ("ID", "Index", "Gene", "Tier"), root / "aggregated.tsv"
         )
     _load_class2(folder)
+    _load_fusions(folder)
     return folder
+
+
+def _load_fusions(folder: RunFolder) -> None:
+    """``fusions/MHC_Class_I|II/aggregated.tsv`` when the run predicted gene fusions."""
+    root = folder.path / FUSION_FOLDER
+    if not root.is_dir():
+        return
+    for name in FUSION_CLASS_FOLDERS:
+        path = root / name / TABLE_FILES["aggregated"]
+        frame = _read_table(path)
+        if frame is None:
+            continue
+        _require_columns(frame, FUSION_REQUIRED_COLUMNS, path)
+        folder.fusion_aggregated[name] = frame
+        if path.is_file():
+            folder.checksums[f"{FUSION_FOLDER}/{name}/{path.name}"] = sha256_file(path)
 
 
 def _load_class2(folder: RunFolder) -> None:
