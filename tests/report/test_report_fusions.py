@@ -15,7 +15,6 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from conftest import build_run_folder
 from vaxmix.common.runfolder import read_marker, write_marker
 from vaxmix.pipeline.fusion_args import FusionConfig
 from vaxmix.pipeline.fusions import run_fusions, write_fusion_outputs
@@ -67,8 +66,8 @@ def _section(html: str) -> str:
     return match.group(1)
 
 
-def test_fusion_section_shows_the_aggregated_rows_with_the_model(tmp_path):
-    run = add_fusions(build_run_folder(tmp_path / "run"))
+def test_fusion_section_shows_the_aggregated_rows_with_the_model(hcc1395_run):
+    run = add_fusions(hcc1395_run)
     html = render_report(load_run(run))
     section = _section(html)
     assert 'href="#fusions"' in html
@@ -97,8 +96,8 @@ def test_no_fusion_section_without_fusions(hcc1395_run):
     assert 'id="fusions"' not in html and 'href="#fusions"' not in html
 
 
-def test_vaccine_reasons_show_the_kind(tmp_path):
-    run = add_fusions(build_run_folder(tmp_path / "run"))
+def test_vaccine_reasons_show_the_kind(hcc1395_run):
+    run = add_fusions(hcc1395_run)
     pd.DataFrame({
         "gene": ["GENEA--GENEB", "CBWD2"], "variant": [INDEX, "2-113"],
         "kind": ["fusion", "snv/indel"], "in_vaccine": [True, False],
@@ -110,10 +109,10 @@ def test_vaccine_reasons_show_the_kind(tmp_path):
     assert f'data-variant="{INDEX}" data-in-vaccine="True" data-kind="fusion"' in table.group(1)
 
 
-def test_fusion_table_without_required_column_is_refused(tmp_path):
+def test_fusion_table_without_required_column_is_refused(hcc1395_run):
     from vaxmix.common.errors import InputError
 
-    run = add_fusions(build_run_folder(tmp_path / "run"))
+    run = add_fusions(hcc1395_run)
     path = run / "fusions/MHC_Class_I/aggregated.tsv"
     table = pd.read_csv(path, sep="\t", dtype=str).drop(columns=["Best Peptide"])
     table.to_csv(path, sep="\t", index=False)

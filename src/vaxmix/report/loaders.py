@@ -34,6 +34,7 @@ __all__ = [
     "class1_models",
     "class2_models",
     "epitope_records",
+    "fusion_candidate_records",
     "load_run",
     "run_alleles",
     "run_class2_alleles",
@@ -330,6 +331,54 @@ def candidate_records(folder: RunFolder, class2: bool = False) -> list[dict[str,
         }
         records.append(record)
     return records
+
+
+# Candidate field -> column of a fusion aggregated table (pVACfuse's names; ID is the Index).
+FUSION_CANDIDATE_FIELDS: dict[str, str] = {
+    "variant_id": "ID",
+    "index": "ID",
+    "gene": "Gene",
+    "transcript": "Best Transcript",
+    "best_peptide": "Best Peptide",
+    "allele": "Allele",
+    "num_passing_peptides": "Num Passing Peptides",
+    "ic50_mt": "IC50 MT",
+    "percentile_mt": "%ile MT",
+    "junction_position": "Junction Position",
+    "read_support": "Read Support",
+    "expression_ffpm": "Expr",
+    "tier": "Tier",
+}
+NUMERIC_FUSION_FIELDS = frozenset(
+    {"num_passing_peptides", "ic50_mt", "percentile_mt", "read_support", "expression_ffpm"}
+)
+
+
+def fusion_candidate_records(folder: RunFolder) -> dict[str, list[dict[str, Any]]]:
+    """The gene-fusion candidates by MHC class ("I", "II"): one record per row of
+    ``fusions/MHC_Class_I|II/aggregated.tsv``, in file order, with ``rank``.
+
+    Fields a fusion has no value for (AA change, WT IC50, VAFs, TPM expression) are blank or
+    ``None``, never borrowed from another column: a fusion's expression is FFPM
+    (``expression_ffpm``), not TPM.
+    """
+    out: dict[str, list[dict[str, Any]]] = {}
+    for name, mhc_class in zip(FUSION_CLASS_FOLDERS, ("I", "II"), strict=True):
+        frame = folder.fusion_aggregated.get(name)
+        if frame is None:
+            continue
+        records = []
+        for rank, row in enumerate(frame.to_dict("records"), start=1):
+            record: dict[str, Any] = {"rank": rank, "aa_change": ""}
+            for key in ("ic50_wt", "percentile_wt", "rna_expr", "rna_vaf", "allele_expr",
+                        "rna_depth", "dna_vaf"):  # fmt: skip
+                record[key] = None
+            for key, column in FUSION_CANDIDATE_FIELDS.items():
+                raw = row.get(column, "")
+                record[key] = to_number(raw) if key in NUMERIC_FUSION_FIELDS else str(raw)
+            records.append(record)
+        out[mhc_class] = records
+    return out
 
 
 def epitope_records(
