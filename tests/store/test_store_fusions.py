@@ -33,6 +33,7 @@ from vaxmix.store.service import (
     count_candidates,
     create_design,
     current_decisions,
+    export_run,
     import_run,
     record_decision,
     write_evaluated_aggregated,
@@ -121,7 +122,9 @@ def test_import_makes_fusion_candidates_of_their_own_kind(
     assert two.ic50_mt == 20000.0 and len(two.best_peptide) == 15
     with registry.read() as session:
         audit = session.scalars(select(AuditEntry).where(AuditEntry.action == "run.import")).one()
+        exported = export_run(session, run_id)["candidates"]
     assert json.loads(audit.details)["fusion_candidates"] == {"I": 1, "II": 1}
+    assert [c["kind"] for c in exported].count("fusion") == 2
 
 
 def test_fusion_candidate_is_reviewed_shown_and_approvable(
