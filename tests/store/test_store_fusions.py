@@ -169,7 +169,8 @@ def test_fusion_candidate_is_reviewed_shown_and_approvable(
     design_id = create_design(registry, 1, indexes, "with a fusion", "rita", classes)
     approve_design(registry, design_id, "rita")
     design_page = client.get(f"/designs/{design_id}").text
-    assert f'data-index="{INDEX}" data-variant="{INDEX}" data-kind="fusion"' in design_page
+    row = design_page[design_page.index(f'data-index="{INDEX}" data-variant="{INDEX}"') :]
+    assert 'class="badge small kind-fusion">fusion<' in row.split("</tr>")[0]
 
     # the evaluated pVACfuse table takes the fusion decision; the SNV/indel table does not
     out = tmp_path / "fusion-evaluated.tsv"
