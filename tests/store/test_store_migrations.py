@@ -79,14 +79,15 @@ def test_0002_upgrades_a_0001_registry_with_data(empty_db_url: str) -> None:
     registry = open_registry(empty_db_url)  # upgrade head
     try:
         with registry.engine.connect() as conn:
-            assert conn.scalar(text("SELECT version_num FROM alembic_version")) == "0003"
+            assert conn.scalar(text("SELECT version_num FROM alembic_version")) == "0004"
             after = {t: _rows(conn, t) for t in before}
         # Every row kept; existing candidates are class I.
         assert [r.pop("mhc_class") for r in after["candidate"]] == ["I", "I"]
+        assert [r.pop("kind") for r in after["candidate"]] == ["snv/indel"] * 2  # 0004
         assert after == before
         inspector = inspect(registry.engine)
         uniques = [u["column_names"] for u in inspector.get_unique_constraints("candidate")]
-        assert uniques == [["run_id", "mhc_class", "index_key"]]
+        assert uniques == [["run_id", "mhc_class", "kind", "index_key"]]
         indexes = {i["name"]: i["column_names"] for i in inspector.get_indexes("candidate")}
         assert indexes["ix_candidate_variant"] == ["variant_id"]
         fks = inspector.get_foreign_keys("review_decision")
@@ -146,7 +147,7 @@ def test_0002_downgrades_to_0001_and_back(empty_db_url: str, hcc1395_run) -> Non
         with pytest.raises(RuntimeError, match="class II candidates"):
             downgrade(registry.engine, "0001")
         with registry.engine.connect() as conn:  # the whole downgrade was rolled back
-            assert conn.scalar(text("SELECT version_num FROM alembic_version")) == "0003"
+            assert conn.scalar(text("SELECT version_num FROM alembic_version")) == "0004"
     finally:
         registry.close()
 

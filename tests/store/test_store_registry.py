@@ -179,7 +179,7 @@ def test_export_has_history_designs_and_audit(loaded: Registry) -> None:
 
 def test_schema_is_created_by_alembic(registry: Registry) -> None:
     with registry.read() as session:
-        assert session.scalar(text("SELECT version_num FROM alembic_version")) == "0003"
+        assert session.scalar(text("SELECT version_num FROM alembic_version")) == "0004"
         assert session.scalar(select(func.count()).select_from(Candidate)) == 0
     if registry.dialect == "sqlite":
         with registry.read() as session:

@@ -22,6 +22,7 @@ from vaxmix import __version__
 from vaxmix.common.atomic import atomic_write
 from vaxmix.report import svg
 from vaxmix.report.loaders import (
+    FUSION_CLASS_FOLDERS,
     RunFolder,
     candidate_records,
     class1_models,
@@ -173,6 +174,60 @@ def _class2_section(folder: RunFolder) -> dict[str, Any] | None:
     }
 
 
+# Gene-fusion aggregated table (pVACfuse's columns, vaxmix.pipeline.fusions) -> report header.
+FUSION_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("ID", "Fusion (Index)"),
+    ("Gene", "Genes"),
+    ("Junction Position", "Junction position"),
+    ("Best Peptide", "Best peptide"),
+    ("Allele", "Its allele"),
+    ("IC50 MT", "IC50 (nM, predicted)"),
+    ("%ile MT", "Percentile (predicted)"),
+    ("Num Passing Peptides", "Passing peptides"),
+    ("Read Support", "Read support (reads)"),
+    ("Expr", "Expression (FFPM)"),
+    ("Tier", "Tier"),
+)
+FUSION_CLASS_TITLES = {"MHC_Class_I": "Class I", "MHC_Class_II": "Class II"}
+
+
+def _fusion_section(folder: RunFolder) -> dict[str, Any] | None:
+    """The gene-fusion candidates (``fusions/MHC_Class_I|II/aggregated.tsv``) as a kind of
+    their own; ``None`` for a run without fusions.
+
+    The models come from run.json's ``fusions`` section (the run records which predictor
+    scored the fusion epitopes); columns a table lacks are not shown (an Arriba run without
+    STAR-Fusion has Expr NA, which is shown as NA, not as zero).
+    """
+    if not folder.fusion_aggregated:
+        return None
+    record = folder.run.get("fusions") if isinstance(folder.run.get("fusions"), dict) else {}
+    models = [str(m) for m in record.get("models") or []]
+    classes = []
+    for name in FUSION_CLASS_FOLDERS:
+        frame = folder.fusion_aggregated.get(name)
+        if frame is None:
+            continue
+        table = _curated(frame, FUSION_COLUMNS)
+        assert table is not None
+        tiers = Counter(str(t) for t in frame["Tier"])
+        classes.append({
+            "name": name,
+            "title": FUSION_CLASS_TITLES.get(name, name),
+            "table": table,
+            "n_candidates": len(frame),
+            "tiers": [(t, tiers[t]) for t in TIER_ORDER if tiers.get(t)]
+            + sorted((t, n) for t, n in tiers.items() if t not in svg.TIER_COLOURS),
+        })  # fmt: skip
+    counts = record.get("counts") if isinstance(record.get("counts"), dict) else {}
+    return {
+        "classes": classes,
+        "models": models,
+        "n_fusions": counts.get("fusions"),
+        "rules": str(record.get("rules") or ""),
+    }
+
+
 def _class2_design(design: dict[str, Any] | None) -> list[tuple[str, Any]]:
     """Class II facts of ``vaccine/design.json``: its ``class2`` section and binders by class."""
     if not design:
@@ -313,6 +368,7 @@ REASON_COLUMNS: tuple[tuple[str, str], ...] = (
     ("gene", "Gene"),
     ("aa_change", "AA change"),
     ("variant", "Variant"),
+    ("kind", "Kind"),
     ("class1_tier", "Class I tier"),
     ("class2_tier", "Class II tier"),
     ("in_vaccine", "In vaccine"),
@@ -632,6 +688,7 @@ def build_context(folder: RunFolder) -> dict[str, Any]:
                 ("Timings (s)", run_section(run, "timings", "timings_s")),
                 ("Counts", run_section(run, "counts")),
                 ("Skipped", run_section(run, "skipped")),
+                ("Gene fusions", run_section(run, "fusions")),
             )
             if section
         ],
@@ -639,6 +696,7 @@ def build_context(folder: RunFolder) -> dict[str, Any]:
         "design": folder.design,
         "design_facts": _design_facts(folder.design) if folder.design else [],
         "class2": _class2_section(folder),
+        "fusions": _fusion_section(folder),
         "class2_design": _class2_design(folder.design),
         "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "vaxmix_version": __version__,

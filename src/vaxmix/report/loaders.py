@@ -27,11 +27,14 @@ __all__ = [
     "AGGREGATED_FIELDS",
     "CLASS2_FOLDER",
     "EPITOPE_FIELDS",
+    "FUSION_CLASS_FOLDERS",
+    "FUSION_FOLDER",
     "RunFolder",
     "candidate_records",
     "class1_models",
     "class2_models",
     "epitope_records",
+    "fusion_candidate_records",
     "load_run",
     "run_alleles",
     "run_class2_alleles",
@@ -139,6 +142,11 @@ VIRUS_PLOTS = {
 }
 # Class II tables (same columns as class I), as pVACseq's separate MHC_Class_II results.
 CLASS2_FOLDER = "MHC_Class_II"
+# Gene-fusion tables of ``vaxmix run --fusions`` (pVACfuse's layout, docs/fusions.md): one
+# aggregated table per class folder; a run without fusions has no ``fusions/`` folder.
+FUSION_FOLDER = "fusions"
+FUSION_CLASS_FOLDERS = ("MHC_Class_I", "MHC_Class_II")
+FUSION_REQUIRED_COLUMNS = ("ID", "Gene", "Best Peptide", "Allele", "Tier")
 
 
 @dataclass
@@ -162,6 +170,8 @@ class RunFolder:
     class2_aggregated: pd.DataFrame | None = None
     class2_filtered: pd.DataFrame | None = None
     class2_epitopes: pd.DataFrame | None = None
+    # fusions/<class folder>/aggregated.tsv by class folder; empty for a run without fusions
+    fusion_aggregated: dict[str, pd.DataFrame] = field(default_factory=dict)
     virus_plots: dict[str, bytes] = field(default_factory=dict)  # name -> SVG bytes
     checksums: dict[str, str] = field(default_factory=dict)
 
@@ -245,7 +255,24 @@ def load_run(run_dir: str | Path) -> RunFolder:
             folder.aggregated, ("ID", "Index", "Gene", "Tier"), root / "aggregated.tsv"
         )
     _load_class2(folder)
+    _load_fusions(folder)
     return folder
+
+
+def _load_fusions(folder: RunFolder) -> None:
+    """``fusions/MHC_Class_I|II/aggregated.tsv`` when the run predicted gene fusions."""
+    root = folder.path / FUSION_FOLDER
+    if not root.is_dir():
+        return
+    for name in FUSION_CLASS_FOLDERS:
+        path = root / name / TABLE_FILES["aggregated"]
+        frame = _read_table(path)
+        if frame is None:
+            continue
+        _require_columns(frame, FUSION_REQUIRED_COLUMNS, path)
+        folder.fusion_aggregated[name] = frame
+        if path.is_file():
+            folder.checksums[f"{FUSION_FOLDER}/{name}/{path.name}"] = sha256_file(path)
 
 
 def _load_class2(folder: RunFolder) -> None:
@@ -304,6 +331,54 @@ def candidate_records(folder: RunFolder, class2: bool = False) -> list[dict[str,
         }
         records.append(record)
     return records
+
+
+# Candidate field -> column of a fusion aggregated table (pVACfuse's names; ID is the Index).
+FUSION_CANDIDATE_FIELDS: dict[str, str] = {
+    "variant_id": "ID",
+    "index": "ID",
+    "gene": "Gene",
+    "transcript": "Best Transcript",
+    "best_peptide": "Best Peptide",
+    "allele": "Allele",
+    "num_passing_peptides": "Num Passing Peptides",
+    "ic50_mt": "IC50 MT",
+    "percentile_mt": "%ile MT",
+    "junction_position": "Junction Position",
+    "read_support": "Read Support",
+    "expression_ffpm": "Expr",
+    "tier": "Tier",
+}
+NUMERIC_FUSION_FIELDS = frozenset(
+    {"num_passing_peptides", "ic50_mt", "percentile_mt", "read_support", "expression_ffpm"}
+)
+
+
+def fusion_candidate_records(folder: RunFolder) -> dict[str, list[dict[str, Any]]]:
+    """The gene-fusion candidates by MHC class ("I", "II"): one record per row of
+    ``fusions/MHC_Class_I|II/aggregated.tsv``, in file order, with ``rank``.
+
+    Fields a fusion has no value for (AA change, WT IC50, VAFs, TPM expression) are blank or
+    ``None``, never borrowed from another column: a fusion's expression is FFPM
+    (``expression_ffpm``), not TPM.
+    """
+    out: dict[str, list[dict[str, Any]]] = {}
+    for name, mhc_class in zip(FUSION_CLASS_FOLDERS, ("I", "II"), strict=True):
+        frame = folder.fusion_aggregated.get(name)
+        if frame is None:
+            continue
+        records = []
+        for rank, row in enumerate(frame.to_dict("records"), start=1):
+            record: dict[str, Any] = {"rank": rank, "aa_change": ""}
+            for key in ("ic50_wt", "percentile_wt", "rna_expr", "rna_vaf", "allele_expr",
+                        "rna_depth", "dna_vaf"):  # fmt: skip
+                record[key] = None
+            for key, column in FUSION_CANDIDATE_FIELDS.items():
+                raw = row.get(column, "")
+                record[key] = to_number(raw) if key in NUMERIC_FUSION_FIELDS else str(raw)
+            records.append(record)
+        out[mhc_class] = records
+    return out
 
 
 def epitope_records(

@@ -123,6 +123,7 @@ def api_router(
                 {
                     "id": c.id,
                     "mhc_class": c.mhc_class,
+                    "kind": c.kind,
                     "index": c.index_key,
                     "variant_id": c.variant_id,
                     "gene": c.gene,

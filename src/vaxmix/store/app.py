@@ -378,8 +378,10 @@ def create_app(
                 "run.html.j2",
                 user,
                 run=run,
-                class1=[c for c in run.candidates if c.mhc_class == "I"],
-                class2=[c for c in run.candidates if c.mhc_class == "II"],
+                class1=[c for c in run.candidates if (c.mhc_class, c.kind) == ("I", "snv/indel")],
+                class2=[c for c in run.candidates if (c.mhc_class, c.kind) == ("II", "snv/indel")],
+                fusion1=[c for c in run.candidates if (c.mhc_class, c.kind) == ("I", "fusion")],
+                fusion2=[c for c in run.candidates if (c.mhc_class, c.kind) == ("II", "fusion")],
                 current=current,
                 has_report=has_report,
                 others=others,
@@ -400,11 +402,12 @@ def create_app(
                 select(Candidate).where(
                     Candidate.run_id == candidate.run_id,
                     Candidate.index_key == candidate.index_key,
+                    Candidate.kind == candidate.kind,
                     Candidate.id != candidate.id,
                 )
             )
             peptides = candidate_peptides(
-                candidate.run.path, candidate.mhc_class, candidate.index_key
+                candidate.run.path, candidate.mhc_class, candidate.index_key, kind=candidate.kind
             )
             return render(
                 request,
@@ -553,12 +556,17 @@ def create_app(
     @app.get("/runs/{run_id}/export/{name}")
     def export_evaluated(run_id: DbId, name: str, user: PageUser) -> Response:
         """``--evaluated-tsv`` / ``--evaluated-class2-tsv``: aggregated.tsv with Evaluation."""
-        classes = {"aggregated.tsv": "I", "class2-aggregated.tsv": "II"}
+        classes = {
+            "aggregated.tsv": ("I", "snv/indel"),
+            "class2-aggregated.tsv": ("II", "snv/indel"),
+            "fusion-aggregated.tsv": ("I", "fusion"),
+            "fusion-class2-aggregated.tsv": ("II", "fusion"),
+        }
         if name not in classes:
             raise HTTPException(status_code=404, detail="no such export")
         with tempfile.TemporaryDirectory() as tmp, registry.read() as session:
             out = Path(tmp) / name
-            service.write_evaluated_aggregated(session, run_id, out, classes[name])
+            service.write_evaluated_aggregated(session, run_id, out, *classes[name])
             text = out.read_text(encoding="utf-8")
         return Response(
             text,

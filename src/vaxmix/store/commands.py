@@ -67,6 +67,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="also write the run's MHC_Class_II/aggregated.tsv with Evaluation set from the "
         "class II reviews",
     )
+    exp.add_argument(
+        "--evaluated-fusion-tsv",
+        default=None,
+        metavar="FILE",
+        help="also write the run's fusions/MHC_Class_I/aggregated.tsv (pVACfuse) with Evaluation "
+        "set from the gene-fusion class I reviews",
+    )
+    exp.add_argument(
+        "--evaluated-fusion-class2-tsv",
+        default=None,
+        metavar="FILE",
+        help="also write fusions/MHC_Class_II/aggregated.tsv with Evaluation from the gene-fusion "
+        "class II reviews",
+    )
     exp.set_defaults(handler=_export)
 
     user = actions.add_parser("add-user", help="create a local account")
@@ -175,7 +189,9 @@ def _import(args: argparse.Namespace) -> int:
         finally:
             registry.close()
     state = "imported" if created else "was already imported"
-    print(f"run {run_id} {state}: {counts['I']} class I, {counts['II']} class II candidates")
+    fusion1, fusion2 = counts.get("fusion I", 0), counts.get("fusion II", 0)
+    extra = f", {fusion1} class I and {fusion2} class II gene-fusion" if fusion1 + fusion2 else ""
+    print(f"run {run_id} {state}: {counts['I']} class I, {counts['II']} class II{extra} candidates")
     return 0
 
 
@@ -220,13 +236,18 @@ def _export(args: argparse.Namespace) -> int:
         with registry.read() as session:
             try:
                 text = export_text(session, args.run_id)
-                for out, mhc_class in (
-                    (args.evaluated_tsv, "I"),
-                    (args.evaluated_class2_tsv, "II"),
+                for out, mhc_class, kind in (
+                    (args.evaluated_tsv, "I", "snv/indel"),
+                    (args.evaluated_class2_tsv, "II", "snv/indel"),
+                    (args.evaluated_fusion_tsv, "I", "fusion"),
+                    (args.evaluated_fusion_class2_tsv, "II", "fusion"),
                 ):
                     if out:
-                        decided = write_evaluated_aggregated(session, args.run_id, out, mhc_class)
-                        print(f"{out}: {decided} reviewed class {mhc_class} rows", file=sys.stderr)
+                        decided = write_evaluated_aggregated(
+                            session, args.run_id, out, mhc_class, kind
+                        )
+                        what = f"{'fusion ' if kind == 'fusion' else ''}class {mhc_class}"
+                        print(f"{out}: {decided} reviewed {what} rows", file=sys.stderr)
             except NotFound as exc:
                 print(f"vaxmix: error: {exc}", file=sys.stderr)
                 return 2

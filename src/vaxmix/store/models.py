@@ -10,12 +10,25 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 __all__ = [
     "DECISIONS",
+    "FUSION",
+    "KINDS",
     "ROLES",
+    "SNV_INDEL",
     "AppSession",
     "AuditEntry",
     "Base",
@@ -32,6 +45,9 @@ __all__ = [
 
 ROLES: tuple[str, ...] = ("viewer", "reviewer", "admin")
 DECISIONS: tuple[str, ...] = ("Accept", "Reject", "Pending")
+# Candidate kinds (the vaccine stage's selection.tsv ``kind`` values): migration 0004.
+SNV_INDEL, FUSION = "snv/indel", "fusion"
+KINDS: tuple[str, ...] = (SNV_INDEL, FUSION)
 
 
 class Base(DeclarativeBase):
@@ -141,17 +157,22 @@ class Candidate(Base):
 
     ``mhc_class`` is "I" (``aggregated.tsv``) or "II" (``MHC_Class_II/aggregated.tsv``); a
     variant with epitopes of both classes is two candidates with the same ``index_key``, each
-    reviewed on its own (migration 0002).
+    reviewed on its own (migration 0002). ``kind`` is "snv/indel" (the tables above) or
+    "fusion" (``fusions/MHC_Class_I|II/aggregated.tsv``, pVACfuse's Index; migration 0004).
     """
 
     __tablename__ = "candidate"
     __table_args__ = (
-        UniqueConstraint("run_id", "mhc_class", "index_key", name="uq_candidate_run_class_index"),
+        UniqueConstraint(
+            "run_id", "mhc_class", "kind", "index_key", name="uq_candidate_run_class_kind_index"
+        ),
+        CheckConstraint("kind IN ('snv/indel', 'fusion')", name="ck_candidate_kind"),
         Index("ix_candidate_variant", "variant_id"),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     run_id: Mapped[int] = mapped_column(ForeignKey("run.id"))
     mhc_class: Mapped[str] = mapped_column(String(4), default="I", server_default="I")
+    kind: Mapped[str] = mapped_column(String(16), default=SNV_INDEL, server_default=SNV_INDEL)
     rank: Mapped[int] = mapped_column(Integer)
     variant_id: Mapped[str] = mapped_column(String(255))
     index_key: Mapped[str] = mapped_column(String(255))

@@ -35,10 +35,16 @@ class PeptideTable:
 
 
 def candidate_peptides(
-    run_path: str | Path, mhc_class: str, index_key: str, limit: int = SHOWN
+    run_path: str | Path, mhc_class: str, index_key: str, limit: int = SHOWN, kind: str = ""
 ) -> PeptideTable:
-    """Peptides of the candidate ``index_key`` (its ``Index``) in the run folder's table."""
-    relative = "all_epitopes.tsv" if mhc_class == "I" else "MHC_Class_II/all_epitopes.tsv"
+    """Peptides of the candidate ``index_key`` (its ``Index``) in the run folder's table.
+
+    A gene-fusion candidate (``kind`` "fusion") reads ``fusions/MHC_Class_I|II/all_epitopes.tsv``
+    (pVACfuse's columns: ``Epitope Seq``, ``Median IC50 Score``...; no WT peptide)."""
+    if kind == "fusion":
+        relative = f"fusions/MHC_Class_{mhc_class}/all_epitopes.tsv"
+    else:
+        relative = "all_epitopes.tsv" if mhc_class == "I" else "MHC_Class_II/all_epitopes.tsv"
     path = Path(run_path) / relative
     table = PeptideTable(source=relative)
     if not path.is_file():
@@ -49,7 +55,7 @@ def candidate_peptides(
         with open(path, newline="", encoding="utf-8") as handle:
             reader = csv.reader(handle, delimiter="\t")
             header = next(reader, [])
-            columns = _columns(header)
+            columns = _columns(header, FUSION_EPITOPE_FIELDS if kind == "fusion" else None)
             table.ic50_column = header[columns["ic50_mt"]] if "ic50_mt" in columns else ""
             table.percentile_column = (
                 header[columns["percentile_mt"]] if "percentile_mt" in columns else ""
@@ -78,11 +84,24 @@ def candidate_peptides(
     return table
 
 
-def _columns(header: list[str]) -> dict[str, int]:
+# pVACfuse all_epitopes columns (vaxmix.pipeline.fusions) of the candidate page's fields.
+FUSION_EPITOPE_FIELDS: dict[str, tuple[str, ...]] = {
+    "index": ("Index",),
+    "allele": ("HLA Allele",),
+    "mt_peptide": ("Epitope Seq",),
+    "ic50_mt": ("Median IC50 Score", "Best IC50 Score"),
+    "percentile_mt": ("Median Percentile", "Best Percentile"),
+    "mutation_position": ("Junction Position",),
+}
+
+
+def _columns(
+    header: list[str], fields: dict[str, tuple[str, ...]] | None = None
+) -> dict[str, int]:
     """Report field -> column number, the first of each field's accepted spellings present."""
     where = {name: i for i, name in enumerate(header)}
     columns = {}
-    for key, names in EPITOPE_FIELDS.items():
+    for key, names in (fields or EPITOPE_FIELDS).items():
         present = next((name for name in names if name in where), None)
         if present is not None:
             columns[key] = where[present]

@@ -22,7 +22,9 @@ from vaxmix.store.audit import append_audit, now_iso
 from vaxmix.store.db import Registry
 from vaxmix.store.models import (
     DECISIONS,
+    FUSION,
     ROLES,
+    SNV_INDEL,
     AuditEntry,
     Candidate,
     Design,
@@ -195,11 +197,15 @@ def _get_or_create_sample(session: Session, patient: Patient, name: str, kind: s
     return sample
 
 
-def _candidate(run_id: int, mhc_class: str, r: dict[str, Any]) -> Candidate:
-    """A candidate row from one ``candidate_records`` record of the class I or II table."""
+def _candidate(
+    run_id: int, mhc_class: str, r: dict[str, Any], kind: str = SNV_INDEL
+) -> Candidate:
+    """A candidate row from one ``candidate_records`` (or ``fusion_candidate_records``) record
+    of the class I or II table."""
     return Candidate(
         run_id=run_id,
         mhc_class=mhc_class,
+        kind=kind,
         rank=r["rank"],
         variant_id=r["variant_id"],
         index_key=r["index"],
@@ -231,7 +237,9 @@ def _backfill_class2(
     have = session.scalar(
         select(func.count())
         .select_from(Candidate)
-        .where(Candidate.run_id == run_id, Candidate.mhc_class == "II")
+        .where(
+            Candidate.run_id == run_id, Candidate.mhc_class == "II", Candidate.kind == SNV_INDEL
+        )
     )
     if have or not records:
         return 0
@@ -241,6 +249,30 @@ def _backfill_class2(
         session, actor, "run.import_class2", "run", run_id, {"class2_candidates": len(records)}
     )
     return len(records)
+
+
+def _backfill_fusions(
+    session: Session, run_id: int, records: dict[str, list[dict[str, Any]]], actor: str
+) -> int:
+    """Add the gene-fusion candidates of a run imported before the registry held fusions
+    (migration 0004); nothing when the run has fusion candidates already. Audited."""
+    have = session.scalar(
+        select(func.count())
+        .select_from(Candidate)
+        .where(Candidate.run_id == run_id, Candidate.kind == FUSION)
+    )
+    n = sum(len(rows) for rows in records.values())
+    if have or not n:
+        return 0
+    session.add_all(
+        _candidate(run_id, mhc_class, r, FUSION)
+        for mhc_class, rows in records.items()
+        for r in rows
+    )
+    session.flush()
+    counts = {c: len(rows) for c, rows in records.items()}
+    append_audit(session, actor, "run.import_fusions", "run", run_id, {"fusion_candidates": counts})
+    return n
 
 
 def import_run(
@@ -259,6 +291,7 @@ def import_run(
     """
     from vaxmix.report.loaders import (
         candidate_records,
+        fusion_candidate_records,
         load_run,
         run_alleles,
         run_class2_alleles,
@@ -276,6 +309,7 @@ def import_run(
         existing = session.scalar(select(Run.id).where(Run.uid == uid))
         if existing is not None:
             _backfill_class2(session, existing, candidate_records(folder, class2=True), actor)
+            _backfill_fusions(session, existing, fusion_candidate_records(folder), actor)
             return existing, False
         patient = _get_or_create_patient(session, patient_id or identity["patient"])
         sample = _get_or_create_sample(session, patient, sample_name or identity["sample"], "tumor")
@@ -323,6 +357,13 @@ def import_run(
         session.add_all(
             _candidate(run.id, mhc_class, r) for mhc_class, rows in records.items() for r in rows
         )
+        # gene fusions (fusions/MHC_Class_I|II/aggregated.tsv): candidates of their own kind
+        fusions = fusion_candidate_records(folder)
+        session.add_all(
+            _candidate(run.id, mhc_class, r, FUSION)
+            for mhc_class, rows in fusions.items()
+            for r in rows
+        )
         append_audit(
             session,
             actor,
@@ -335,6 +376,7 @@ def import_run(
                 "patient": patient.external_id,
                 "candidates": len(records["I"]),
                 "class2_candidates": len(records["II"]),
+                "fusion_candidates": {c: len(rows) for c, rows in fusions.items()},
             },
         )
         if folder.construct is not None:
@@ -606,14 +648,19 @@ def approve_design(registry: Registry, design_id: int, username: str) -> None:
 
 
 def count_candidates(registry: Registry, run_id: int) -> dict[str, int]:
-    """Number of class I and class II candidates of a run (``{"I": n, "II": m}``)."""
+    """Number of class I and class II SNV/indel candidates of a run, and of its gene-fusion
+    candidates per class (``{"I": n, "II": m}``, plus ``"fusion I"``/``"fusion II"`` when the
+    run has gene-fusion candidates)."""
     with registry.read() as session:
         rows = session.execute(
-            select(Candidate.mhc_class, func.count())
+            select(Candidate.mhc_class, Candidate.kind, func.count())
             .where(Candidate.run_id == run_id)
-            .group_by(Candidate.mhc_class)
+            .group_by(Candidate.mhc_class, Candidate.kind)
         ).all()
-    return {"I": 0, "II": 0, **{mhc_class: n for mhc_class, n in rows}}
+    counts = {"I": 0, "II": 0}
+    for mhc_class, kind, n in rows:
+        counts[mhc_class if kind == SNV_INDEL else f"fusion {mhc_class}"] = n
+    return counts
 
 
 def compare_runs(session: Session, run_a: int, run_b: int) -> list[dict[str, Any]]:
@@ -705,13 +752,16 @@ def export_text(session: Session, run_id: int) -> str:
 
 
 def write_evaluated_aggregated(
-    session: Session, run_id: int, out: str | Path, mhc_class: str = "I"
+    session: Session, run_id: int, out: str | Path, mhc_class: str = "I", kind: str = SNV_INDEL
 ) -> int:
     """Write the run's ``aggregated.tsv`` with its ``Evaluation`` column set from the reviews.
 
     ``mhc_class`` "II" writes ``MHC_Class_II/aggregated.tsv`` from the class II reviews (a
     variant's class I decision never leaks into the class II table, or back). pVACview reads
     and writes the same column (Accept/Reject/Pending), so the file can be opened there.
+    ``kind`` "fusion" writes the gene-fusion table (``fusions/MHC_Class_I|II/aggregated.tsv``,
+    pVACfuse's layout, whose ``ID`` column is the fusion Index) from the fusion reviews; the
+    SNV/indel tables never take a fusion decision, nor the other way round.
     Returns the number of rows with a decision other than Pending.
     """
     import csv
@@ -723,7 +773,14 @@ def write_evaluated_aggregated(
         raise NotFound(f"no run {run_id}")
     if mhc_class not in ("I", "II"):
         raise InputError("MHC class must be I or II", field="mhc_class")
-    relative = "aggregated.tsv" if mhc_class == "I" else "MHC_Class_II/aggregated.tsv"
+    if kind not in (SNV_INDEL, FUSION):
+        raise InputError(f"kind must be {SNV_INDEL} or {FUSION}", field="kind")
+    if kind == FUSION:
+        relative = f"fusions/MHC_Class_{mhc_class}/aggregated.tsv"
+        key = "ID"  # pVACfuse's aggregated table names the fusion Index "ID"
+    else:
+        relative = "aggregated.tsv" if mhc_class == "I" else "MHC_Class_II/aggregated.tsv"
+        key = "Index"
     source = Path(run.path) / relative
     if not source.is_file():
         raise InputError(f"the run folder has no {relative}", path=source)
@@ -731,7 +788,7 @@ def write_evaluated_aggregated(
     if not run_json.is_file() or hashlib.sha256(run_json.read_bytes()).hexdigest() != run.uid:
         raise InputError("the run folder no longer holds the imported run (its run.json changed "
                          "since import, e.g. a later `vaxmix run --overwrite`)", path=run_json)
-    rows_of_class = [c for c in run.candidates if c.mhc_class == mhc_class]
+    rows_of_class = [c for c in run.candidates if (c.mhc_class, c.kind) == (mhc_class, kind)]
     current = current_decisions(session, [c.id for c in rows_of_class])
     by_index = {c.index_key: current[c.id].decision for c in rows_of_class if c.id in current}
     decided = 0
@@ -742,7 +799,7 @@ def write_evaluated_aggregated(
     if "Evaluation" not in fields:
         fields.append("Evaluation")
     for row in rows:
-        row["Evaluation"] = by_index.get(row.get("Index", ""), "Pending")
+        row["Evaluation"] = by_index.get(row.get(key, ""), "Pending")
         decided += row["Evaluation"] != "Pending"
     with atomic_write(out, newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=fields, delimiter="\t", lineterminator="\n")

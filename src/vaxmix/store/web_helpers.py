@@ -70,6 +70,7 @@ def design_variants(candidates: list[Candidate], selected: list[str]) -> list[di
                 "variant": candidate.variant_id,
                 "gene": candidate.gene,
                 "aa_change": candidate.aa_change,
+                "kind": candidate.kind,
                 "class1": None,
                 "class2": None,
                 "indexes": [],
@@ -86,8 +87,9 @@ def design_variants(candidates: list[Candidate], selected: list[str]) -> list[di
     listed = {index for row in rows.values() for index in row["indexes"]}
     for index in chosen:
         if index not in listed:
-            rows[f"index:{index}"] = {"variant": "", "gene": "", "aa_change": "", "class1": None,
-                                      "class2": None, "indexes": [index]}  # fmt: skip
+            rows[f"index:{index}"] = {"variant": "", "gene": "", "aa_change": "", "kind": "",
+                                      "class1": None, "class2": None,
+                                      "indexes": [index]}  # fmt: skip
     for row in rows.values():
         row["held"] = [index for index in chosen if index in row["indexes"]]
         row["index"] = row["held"][0] if row["held"] else row["indexes"][0]
