@@ -113,6 +113,7 @@ def test_unsupported_genes_and_species(given: str, message: str) -> None:
         ("HLA-DQA1*01:02-DRB1*04:05", "pairs DQA1 with DRB1"),
         ("HLA-A*02:01-B*07:02", "not an HLA class II chain or alpha-beta pair"),
         ("", "empty"),
+        ("HLA-C*07:02201", "field '02201' is not a WHO allele field"),  # C*07:02:01, ':' lost
     ],
 )
 def test_bad_names_are_input_errors_naming_where(given: str, message: str) -> None:
@@ -128,6 +129,11 @@ def test_overlong_token_is_refused_at_once() -> None:
     with pytest.raises(InputError, match="70,000 characters"):
         parse_allele(token)
     assert time.perf_counter() - start < 0.1
+
+
+def test_four_digit_fields_are_names() -> None:
+    # IPD-IMGT/HLA 3.58 has A*02:1000 and C*07:1001 (four-digit second fields)
+    assert parse_allele("HLA-A*02:1000").name == "HLA-A*02:1000"
 
 
 def test_class2_prefix() -> None:

@@ -897,7 +897,7 @@ def _hla_run(folder: Path):
 
 
 def _hla_check(alleles, case: Case) -> str | None:
-    one = r"[A-Z0-9]+\*\d{2,3}:\d{2,3}[A-Z]?"
+    one = r"[A-Z0-9]+\*\d{2,4}:\d{2,4}[A-Z]?"  # IPD-IMGT has 4-digit fields (A*02:1000)
     pattern = re.compile(rf"HLA-{one}(-{one})?$")
     for allele in alleles:
         if not pattern.match(allele):

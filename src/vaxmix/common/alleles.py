@@ -373,6 +373,10 @@ def _check_gene(text: str, chain: _Chain) -> None:
     if len(chain.fields) < 2:
         raise _Bad("input", f"{text!r} has only allele-group resolution; give two fields "
                    f"(e.g. HLA-{gene}*{chain.fields[0]}:01)")  # fmt: skip
+    wrong = [f for f in chain.fields if not (f.isdigit() and 2 <= len(f) <= 4)]
+    if wrong:  # WHO fields are 2-4 digits; a longer one is a lost ':' (C*07:02201), not a name
+        raise _Bad("input", f"{text!r}: field {wrong[0]!r} is not a WHO allele field (2 to 4 "
+                   "digits, separated by ':')")  # fmt: skip
 
 
 def _single(text: str, chain: _Chain) -> AlleleName:
