@@ -787,28 +787,20 @@ def _vcf_summary(result) -> Any:
 
 def _vcf_check(result, case: Case) -> str | None:
     table = result.table
-    for column in ("tumor_dna_vaf", "normal_dna_vaf", "tumor_rna_vaf"):
-        if column in table:
-            for value in table[column]:
-                if value in ("NA", "", None):
-                    continue
-                try:
-                    number = float(value)
-                except (TypeError, ValueError):
-                    return f"{column} read as {value!r}"
-                if not 0 <= number <= 1:
-                    return f"{column} read as {value!r} (outside 0-1)"
-    for column in ("tumor_dna_depth", "normal_dna_depth", "tumor_rna_depth"):
-        if column in table:
-            for value in table[column]:
-                if value in ("NA", "", None):
-                    continue
-                try:
-                    number = float(value)
-                except (TypeError, ValueError):
-                    return f"{column} read as {value!r}"
-                if not (math.isfinite(number) and number >= 0):
-                    return f"{column} read as {value!r}"
+    checks = [(c, lambda x: 0 <= x <= 1, " (outside 0-1)")
+              for c in ("tumor_dna_vaf", "normal_dna_vaf", "tumor_rna_vaf")]
+    checks += [(c, lambda x: math.isfinite(x) and x >= 0, "")
+               for c in ("tumor_dna_depth", "normal_dna_depth", "tumor_rna_depth")]
+    for column, in_domain, why in checks:
+        for value in table[column] if column in table else ():
+            if value in ("NA", "", None):
+                continue
+            try:
+                number = float(value)
+            except (TypeError, ValueError):
+                return f"{column} read as {value!r}"
+            if not in_domain(number):
+                return f"{column} read as {value!r}{why}"
     return None
 
 

@@ -114,9 +114,7 @@ def api_router(
         if mhc_class not in (None, "I", "II"):
             raise InputError("mhc_class must be I or II", field="mhc_class")
         with registry.read() as session:
-            run = session.get(Run, run_id)
-            if run is None:
-                raise service.NotFound(f"no run {run_id}")
+            run = service.get_row(session, Run, run_id, "run")
             rows = [c for c in run.candidates if mhc_class in (None, c.mhc_class)]
             current = service.current_decisions(session, [c.id for c in rows])
             return [

@@ -359,17 +359,13 @@ def create_app(
     @app.get("/patients/{patient_id}", response_class=HTMLResponse)
     def patient_page(request: Request, patient_id: DbId, user: PageUser) -> Response:
         with registry.read() as session:
-            patient = session.get(Patient, patient_id)
-            if patient is None:
-                raise service.NotFound(f"no patient {patient_id}")
+            patient = service.get_row(session, Patient, patient_id, "patient")
             return render(request, "patient.html.j2", user, patient=patient)
 
     @app.get("/runs/{run_id}", response_class=HTMLResponse)
     def run_page(request: Request, run_id: DbId, user: PageUser) -> Response:
         with registry.read() as session:
-            run = session.get(Run, run_id)
-            if run is None:
-                raise service.NotFound(f"no run {run_id}")
+            run = service.get_row(session, Run, run_id, "run")
             current = service.current_decisions(session, [c.id for c in run.candidates])
             has_report = (Path(run.path) / "report.html").is_file()
             others = session.scalars(select(Run).where(Run.id != run_id).order_by(Run.id)).all()
@@ -390,9 +386,7 @@ def create_app(
     @app.get("/candidates/{candidate_id}", response_class=HTMLResponse)
     def candidate_page(request: Request, candidate_id: DbId, user: PageUser) -> Response:
         with registry.read() as session:
-            candidate = session.get(Candidate, candidate_id)
-            if candidate is None:
-                raise service.NotFound(f"no candidate {candidate_id}")
+            candidate = service.get_row(session, Candidate, candidate_id, "candidate")
             history = session.scalars(
                 select(ReviewDecision)
                 .where(ReviewDecision.candidate_id == candidate_id)
@@ -458,9 +452,7 @@ def create_app(
     @app.post("/runs/{run_id}/designs")
     def new_design(run_id: DbId, user: Reviewer, note: Annotated[str, Form()] = "") -> Response:
         with registry.read() as session:
-            run = session.get(Run, run_id)
-            if run is None:
-                raise service.NotFound(f"no run {run_id}")
+            run = service.get_row(session, Run, run_id, "run")
             current = service.current_decisions(session, [c.id for c in run.candidates])
             accepted, classes = service.accepted_variants(run.candidates, current)
         design_id = service.create_design(
@@ -476,9 +468,7 @@ def create_app(
     @app.get("/designs/{design_id}", response_class=HTMLResponse)
     def design_page(request: Request, design_id: DbId, user: PageUser) -> Response:
         with registry.read() as session:
-            design = session.get(Design, design_id)
-            if design is None:
-                raise service.NotFound(f"no design {design_id}")
+            design = service.get_row(session, Design, design_id, "design")
             run = session.get(Run, design.run_id)
             current = service.current_decisions(session, [c.id for c in run.candidates])
             versions = session.scalars(
@@ -513,9 +503,7 @@ def create_app(
     def approve_confirm_page(request: Request, design_id: DbId, user: PageUser) -> Response:
         """What approval signs off and freezes, with the problems that would refuse it."""
         with registry.read() as session:
-            design = session.get(Design, design_id)
-            if design is None:
-                raise service.NotFound(f"no design {design_id}")
+            design = service.get_row(session, Design, design_id, "design")
             run = session.get(Run, design.run_id)
             problems = service.design_problems(session, design)
             variants = design_variants(run.candidates, design.content.get("candidates", []))
@@ -647,9 +635,7 @@ def create_app(
 
     def _serve_run_file(run_id: DbId, relative: str) -> Response:
         with registry.read() as session:
-            run = session.get(Run, run_id)
-            if run is None:
-                raise service.NotFound(f"no run {run_id}")
+            run = service.get_row(session, Run, run_id, "run")
             root = run.path
         target = safe_child(root, relative)
         if target is None or target.suffix.lower() not in SERVED_SUFFIXES:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -69,6 +69,8 @@ MIN_PASSWORD_LENGTH = 8
 MAX_COMMENT_LENGTH = 4000
 
 
+_Row = TypeVar("_Row")
+
 class RegistryError(VaxmixError):
     """A refused registry operation; ``status`` is the matching HTTP status."""
 
@@ -81,6 +83,14 @@ class NotFound(RegistryError):
 
 class PermissionDenied(RegistryError):
     status = 403
+
+
+def get_row(session: Session, model: type[_Row], row_id: int, what: str) -> _Row:
+    """The ``model`` row with primary key ``row_id``; :class:`NotFound` ("no run 7") if none."""
+    row = session.get(model, row_id)
+    if row is None:
+        raise NotFound(f"no {what} {row_id}")
+    return row
 
 
 def check_text(value: str, field: str) -> str:
@@ -411,9 +421,7 @@ def record_decision(
         raise InputError(f"comment is longer than {MAX_COMMENT_LENGTH} characters", field="comment")
     check_text(comment, "comment")
     with registry.write() as session:
-        candidate = session.get(Candidate, candidate_id)
-        if candidate is None:
-            raise NotFound(f"no candidate {candidate_id}")
+        candidate = get_row(session, Candidate, candidate_id, "candidate")
         row = ReviewDecision(
             candidate_id=candidate_id,
             decision=decision,
@@ -578,8 +586,7 @@ def create_design(
         content["accepted_classes"] = accepted_classes
     check_text(note, "note")
     with registry.write() as session:
-        if session.get(Run, run_id) is None:
-            raise NotFound(f"no run {run_id}")
+        get_row(session, Run, run_id, "run")
         _check_candidates(session, run_id, content["candidates"])
         design = _new_design(session, run_id, content, note, username, parent_id=None)
         return design.id
@@ -667,8 +674,7 @@ def compare_runs(session: Session, run_a: int, run_b: int) -> list[dict[str, Any
     """Candidates of two runs matched by MHC class and variant ID, with what changed."""
     by_run = {}
     for run_id in (run_a, run_b):
-        if session.get(Run, run_id) is None:
-            raise NotFound(f"no run {run_id}")
+        get_row(session, Run, run_id, "run")
         by_run[run_id] = {
             (c.mhc_class, c.variant_id): c
             for c in session.scalars(select(Candidate).where(Candidate.run_id == run_id))
@@ -709,9 +715,7 @@ def _row(obj: Any) -> dict[str, Any]:
 
 def export_run(session: Session, run_id: int) -> dict[str, Any]:
     """A run with its patient, candidates, full decision history, designs and audit trail."""
-    run = session.get(Run, run_id)
-    if run is None:
-        raise NotFound(f"no run {run_id}")
+    run = get_row(session, Run, run_id, "run")
     candidate_ids = [c.id for c in run.candidates]
     decisions = session.scalars(
         select(ReviewDecision)
@@ -768,9 +772,7 @@ def write_evaluated_aggregated(
 
     from vaxmix.common.atomic import atomic_write
 
-    run = session.get(Run, run_id)
-    if run is None:
-        raise NotFound(f"no run {run_id}")
+    run = get_row(session, Run, run_id, "run")
     if mhc_class not in ("I", "II"):
         raise InputError("MHC class must be I or II", field="mhc_class")
     if kind not in (SNV_INDEL, FUSION):
