@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from vaxmix.common.schemas import AGGREGATED, binding_columns
 from vaxmix.ranking.anchors import anchor_positions
 from vaxmix.ranking.config import RankingConfig
 from vaxmix.ranking.thresholds import binding_thresholds
@@ -22,40 +23,27 @@ from vaxmix.ranking.tiers import TIER_ORDER, assign_tier, estimate_vaf_clonal
 
 __all__ = ["AGGREGATED_FIXED_COLUMNS", "aggregate_epitopes", "best_row_order", "metric_columns"]
 
-AGGREGATED_FIXED_COLUMNS: tuple[str, ...] = (
-    "Gene", "AA Change", "Num Passing Transcripts", "Best Peptide", "Best Transcript",
-    "MANE Select", "Canonical", "TSL", "Allele", "Pos", "Prob Pos", "Num Included Peptides",
-    "Num Passing Peptides", "IC50 MT", "IC50 WT", "%ile MT", "%ile WT", "IC50 %ile MT",
-    "IC50 %ile WT", "IM %ile MT", "IM %ile WT", "Pres %ile MT", "Pres %ile WT", "RNA Expr",
-    "RNA VAF", "Allele Expr", "RNA Depth", "DNA VAF", "Tier", "Tier Reasons", "Evaluation",
-)  # fmt: skip
+#: The aggregated table's columns after ``ID``, ``Index`` and the per-allele counts, as declared
+#: in :data:`vaxmix.common.schemas.AGGREGATED` (``Ref Match`` is added only with a reference
+#: proteome, before ``Evaluation``).
+AGGREGATED_FIXED_COLUMNS: tuple[str, ...] = tuple(
+    c.name for c in AGGREGATED.fixed() if c.name not in ("ID", "Index") and not c.when
+)
 
 
 def metric_columns(config: RankingConfig) -> dict[str, str]:
-    """Aggregated column → all-epitopes column, for the ``median`` or ``lowest`` metric."""
-    if config.top_score_metric == "median":
-        names = {
-            "IC50 MT": "Median MT IC50 Score", "IC50 WT": "Median WT IC50 Score",
-            "%ile MT": "Median MT Percentile", "%ile WT": "Median WT Percentile",
-            "IC50 %ile MT": "Median MT IC50 Percentile",
-            "IC50 %ile WT": "Median WT IC50 Percentile",
-            "IM %ile MT": "Median MT Immunogenicity Percentile",
-            "IM %ile WT": "Median WT Immunogenicity Percentile",
-            "Pres %ile MT": "Median MT Presentation Percentile",
-            "Pres %ile WT": "Median WT Presentation Percentile",
-        }  # fmt: skip
-    else:
-        names = {
-            "IC50 MT": "Best MT IC50 Score", "IC50 WT": "Corresponding WT IC50 Score",
-            "%ile MT": "Best MT Percentile", "%ile WT": "Corresponding WT Percentile",
-            "IC50 %ile MT": "Best MT IC50 Percentile",
-            "IC50 %ile WT": "Corresponding WT IC50 Percentile",
-            "IM %ile MT": "Best MT Immunogenicity Percentile",
-            "IM %ile WT": "Corresponding WT Immunogenicity Percentile",
-            "Pres %ile MT": "Best MT Presentation Percentile",
-            "Pres %ile WT": "Corresponding WT Presentation Percentile",
-        }  # fmt: skip
-    return names
+    """Aggregated column → all-epitopes column, for the ``median`` or ``lowest`` metric
+    (:func:`vaxmix.common.schemas.binding_columns`, the one rule every reader follows)."""
+    binding = binding_columns(config.top_score_metric)
+    aggregated = {
+        "IC50 MT": "mt_ic50", "IC50 WT": "wt_ic50", "%ile MT": "mt_percentile",
+        "%ile WT": "wt_percentile", "IC50 %ile MT": "mt_ic50_percentile",
+        "IC50 %ile WT": "wt_ic50_percentile", "IM %ile MT": "mt_immunogenicity_percentile",
+        "IM %ile WT": "wt_immunogenicity_percentile",
+        "Pres %ile MT": "mt_presentation_percentile",
+        "Pres %ile WT": "wt_presentation_percentile",
+    }  # fmt: skip
+    return {column: binding[role] for column, role in aggregated.items()}
 
 
 def _numeric(frame: pd.DataFrame, column: str) -> pd.Series:

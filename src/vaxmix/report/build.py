@@ -119,7 +119,7 @@ def _class2_section(folder: RunFolder) -> dict[str, Any] | None:
     if folder.class2_aggregated is None and folder.class2_epitopes is None:
         return None
     candidates = candidate_records(folder, class2=True)
-    indexes = {c["index"] for c in candidates}
+    indexes = {c["variant_index"] for c in candidates}
     grouped = epitope_records(folder, indexes=indexes, class2=True)
     models = class2_models(folder)
     in_table = any(row.get("core") for rows in grouped.values() for row in rows)
@@ -623,7 +623,7 @@ def build_context(folder: RunFolder) -> dict[str, Any]:
     for candidate in candidates:
         if candidate["variant_id"] in reasons:
             candidate["vaccine"] = reasons[candidate["variant_id"]]
-    indexes = {c["index"] for c in candidates}
+    indexes = {c["variant_index"] for c in candidates}
     epitopes = _columnar(epitope_records(folder, indexes=indexes))
     details = _variant_details(folder, indexes)
     tiers = _tier_counts(candidates)

@@ -22,6 +22,14 @@ import pandas as pd
 from vaxmix.common.errors import InputError
 from vaxmix.common.provenance import sha256_file
 from vaxmix.common.runfolder import require_complete
+from vaxmix.common.schemas import (
+    AGGREGATED,
+    ALL_EPITOPES,
+    DEFAULT_METRIC,
+    FUSION_AGGREGATED,
+    binding_columns,
+    run_metric,
+)
 
 __all__ = [
     "AGGREGATED_FIELDS",
@@ -33,6 +41,7 @@ __all__ = [
     "candidate_records",
     "class1_models",
     "class2_models",
+    "epitope_fields",
     "epitope_records",
     "fusion_candidate_records",
     "load_run",
@@ -47,7 +56,7 @@ __all__ = [
 # Report field -> aggregated.tsv column (pVACseq names).
 AGGREGATED_FIELDS: dict[str, str] = {
     "variant_id": "ID",
-    "index": "Index",
+    "variant_index": "Index",
     "gene": "Gene",
     "aa_change": "AA Change",
     "transcript": "Best Transcript",
@@ -82,26 +91,36 @@ NUMERIC_CANDIDATE_FIELDS = frozenset(
     }
 )
 
-# Report field -> all_epitopes.tsv column; the first present column of each tuple is used.
-EPITOPE_FIELDS: dict[str, tuple[str, ...]] = {
-    "index": ("Index",),
-    "allele": ("HLA Allele",),
-    "length": ("Peptide Length",),
-    "mutation_position": ("Mutation Position",),
-    "mt_peptide": ("MT Epitope Seq",),
-    "wt_peptide": ("WT Epitope Seq",),
-    "ic50_mt": ("Median MT IC50 Score", "Best MT IC50 Score"),
-    "ic50_wt": ("Median WT IC50 Score", "Corresponding WT IC50 Score"),
-    "percentile_mt": ("Median MT Percentile", "Best MT Percentile"),
-    "percentile_wt": ("Median WT Percentile", "Corresponding WT Percentile"),
-    "fold_change": ("Median Fold Change", "Corresponding Fold Change"),
-    "tumor_dna_vaf": ("Tumor DNA VAF",),
-    "tumor_rna_vaf": ("Tumor RNA VAF",),
-    "gene_expression": ("Gene Expression",),
-    "transcript_expression": ("Transcript Expression",),
-    "method": ("Best MT IC50 Score Method", "Prediction Model"),
-    "core": ("Best MT Core", "MT Core", "Core"),
-}
+
+
+def epitope_fields(metric: str = DEFAULT_METRIC) -> dict[str, str]:
+    """Report field -> all_epitopes.tsv column (declared in :mod:`vaxmix.common.schemas`); the
+    binding fields follow ``metric`` (:func:`vaxmix.common.schemas.binding_columns`, the same
+    rule as the vaccine's reader)."""
+    binding = binding_columns(metric)
+    return {
+        "variant_index": "Index",
+        "allele": "HLA Allele",
+        "length": "Peptide Length",
+        "mutation_position": "Mutation Position",
+        "mt_peptide": "MT Epitope Seq",
+        "wt_peptide": "WT Epitope Seq",
+        "ic50_mt": binding["mt_ic50"],
+        "ic50_wt": binding["wt_ic50"],
+        "percentile_mt": binding["mt_percentile"],
+        "percentile_wt": binding["wt_percentile"],
+        "fold_change": binding["fold_change"],
+        "tumor_dna_vaf": "Tumor DNA VAF",
+        "tumor_rna_vaf": "Tumor RNA VAF",
+        "gene_expression": "Gene Expression",
+        "transcript_expression": "Transcript Expression",
+        "method": "Best MT IC50 Score Method",
+        "core": "MT Core",  # vaxmix's class II predictor (pVACseq writes no core)
+    }
+
+
+# Report field -> all_epitopes.tsv column under pVACseq's default metric (median).
+EPITOPE_FIELDS: dict[str, str] = epitope_fields()
 NUMERIC_EPITOPE_FIELDS = frozenset(
     {
         "length",
@@ -146,7 +165,9 @@ CLASS2_FOLDER = "MHC_Class_II"
 # aggregated table per class folder; a run without fusions has no ``fusions/`` folder.
 FUSION_FOLDER = "fusions"
 FUSION_CLASS_FOLDERS = ("MHC_Class_I", "MHC_Class_II")
-FUSION_REQUIRED_COLUMNS = ("ID", "Gene", "Best Peptide", "Allele", "Tier")
+FUSION_REQUIRED_COLUMNS = tuple(c.name for c in FUSION_AGGREGATED.required())
+AGGREGATED_REQUIRED_COLUMNS = tuple(c.name for c in AGGREGATED.required())
+EPITOPE_REQUIRED_COLUMNS = tuple(c.name for c in ALL_EPITOPES.required())
 
 
 @dataclass
@@ -210,7 +231,8 @@ def _read_table(path: Path, usecols: Any = None) -> pd.DataFrame | None:
 
 
 def _epitope_columns(column: str) -> bool:
-    wanted = {name for names in EPITOPE_FIELDS.values() for name in names}
+    wanted = {*epitope_fields("median").values(), *epitope_fields("lowest").values(),
+              *EPITOPE_REQUIRED_COLUMNS}  # fmt: skip
     return column in wanted
 
 
@@ -251,9 +273,9 @@ def load_run(run_dir: str | Path) -> RunFolder:
         if (root / relative).is_file():
             folder.checksums[relative] = sha256_file(root / relative)
     if folder.aggregated is not None:
-        _require_columns(
-            folder.aggregated, ("ID", "Index", "Gene", "Tier"), root / "aggregated.tsv"
-        )
+        _require_columns(folder.aggregated, AGGREGATED_REQUIRED_COLUMNS, root / "aggregated.tsv")
+    if folder.epitopes is not None:
+        _require_columns(folder.epitopes, EPITOPE_REQUIRED_COLUMNS, root / EPITOPES_FILE)
     _load_class2(folder)
     _load_fusions(folder)
     return folder
@@ -287,11 +309,10 @@ def _load_class2(folder: RunFolder) -> None:
         if (class2 / name).is_file():
             folder.checksums[f"{CLASS2_FOLDER}/{name}"] = sha256_file(class2 / name)
     if folder.class2_aggregated is not None:
-        _require_columns(
-            folder.class2_aggregated,
-            ("ID", "Index", "Gene", "Tier"),
-            class2 / TABLE_FILES["aggregated"],
-        )
+        _require_columns(folder.class2_aggregated, AGGREGATED_REQUIRED_COLUMNS,
+                         class2 / TABLE_FILES["aggregated"])  # fmt: skip
+    if folder.class2_epitopes is not None:
+        _require_columns(folder.class2_epitopes, EPITOPE_REQUIRED_COLUMNS, class2 / EPITOPES_FILE)
 
 
 def _require_columns(frame: pd.DataFrame, columns: tuple[str, ...], path: Path) -> None:
@@ -336,7 +357,7 @@ def candidate_records(folder: RunFolder, class2: bool = False) -> list[dict[str,
 # Candidate field -> column of a fusion aggregated table (pVACfuse's names; ID is the Index).
 FUSION_CANDIDATE_FIELDS: dict[str, str] = {
     "variant_id": "ID",
-    "index": "ID",
+    "variant_index": "ID",
     "gene": "Gene",
     "transcript": "Best Transcript",
     "best_peptide": "Best Peptide",
@@ -387,7 +408,8 @@ def epitope_records(
     indexes: set[str] | None = None,
     class2: bool = False,
 ) -> dict[str, list[dict[str, Any]]]:
-    """MT peptides per candidate (by ``Index``), the best ``per_variant`` by MT IC50 each.
+    """MT peptides per candidate (by ``variant_index``), the best ``per_variant`` by MT IC50 each
+    (the run's binding metric, :func:`vaxmix.common.schemas.run_metric`).
 
     The cap mirrors pVACseq's ``--aggregate-inclusion-count-limit`` (15) so that the report of
     a large run stays small. ``indexes`` keeps only those candidates (all_epitopes also holds
@@ -397,25 +419,21 @@ def epitope_records(
     frame = folder.class2_epitopes if class2 else folder.epitopes
     if frame is None or frame.empty:
         return {}
-    if indexes is not None and "Index" in frame.columns:
+    if indexes is not None:
         frame = frame[frame["Index"].isin(indexes)]
-    columns = {}
-    for key, names in EPITOPE_FIELDS.items():
-        present = next((name for name in names if name in frame.columns), None)
-        if present is not None:
-            columns[key] = present
-    if "index" not in columns:
-        return {}
+    fields = epitope_fields(run_metric(folder.run))
+    columns = {key: name for key, name in fields.items() if name in frame.columns}
     table = frame[list(columns.values())].rename(columns={v: k for k, v in columns.items()})
     for key in NUMERIC_EPITOPE_FIELDS & set(table.columns):
         table[key] = pd.to_numeric(table[key], errors="coerce")
     if "ic50_mt" in table.columns:
-        table = table.sort_values(["index", "ic50_mt"], kind="stable", na_position="last")
-    table = table.groupby("index", sort=False).head(per_variant)
+        table = table.sort_values(["variant_index", "ic50_mt"], kind="stable",
+                                  na_position="last")  # fmt: skip
+    table = table.groupby("variant_index", sort=False).head(per_variant)
     table = table.astype(object).where(table.notna(), None)
     grouped: dict[str, list[dict[str, Any]]] = {}
     for record in table.to_dict("records"):
-        grouped.setdefault(str(record["index"]), []).append(record)
+        grouped.setdefault(str(record["variant_index"]), []).append(record)
     return grouped
 
 
@@ -472,9 +490,9 @@ def class1_models(folder: RunFolder) -> list[str]:
         return [str(models["binding"])]
     frame = folder.epitopes
     if frame is not None:
-        for column in EPITOPE_FIELDS["method"]:
-            if column in frame.columns:
-                return sorted(set(frame[column]) - {"", "NA", "None"})
+        column = EPITOPE_FIELDS["method"]
+        if column in frame.columns:
+            return sorted(set(frame[column]) - {"", "NA", "None"})
     return []
 
 
@@ -489,9 +507,9 @@ def class2_models(folder: RunFolder) -> list[str]:
         return [str(m) for m in prediction["class2_models"]]
     frame = folder.class2_epitopes
     if frame is not None:
-        for column in EPITOPE_FIELDS["method"]:
-            if column in frame.columns:
-                return sorted(set(frame[column]) - {"", "NA", "None"})
+        column = EPITOPE_FIELDS["method"]
+        if column in frame.columns:
+            return sorted(set(frame[column]) - {"", "NA", "None"})
     return []
 
 
@@ -530,11 +548,10 @@ def run_section(run: dict[str, Any], *names: str) -> dict[str, Any]:
 
 
 def selected_indexes(folder: RunFolder) -> list[str]:
-    """``Index`` keys of the candidates in ``vaccine/selection.tsv``, in construct order."""
+    """``variant_index`` keys of the candidates in ``vaccine/selection.tsv``, in construct
+    order."""
     frame = folder.selection
     if frame is None:
         return []
-    for column in ("Index", "variant_index", "index"):
-        if column in frame.columns:
-            return [str(v) for v in frame[column] if str(v)]
-    return []
+    _require_columns(frame, ("variant_index",), folder.path / TABLE_FILES["selection"])
+    return [str(v) for v in frame["variant_index"] if str(v)]

@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from vaxmix.report.loaders import EPITOPE_FIELDS, NUMERIC_EPITOPE_FIELDS, to_number
+from vaxmix.common.schemas import DEFAULT_METRIC, fusion_binding_columns
+from vaxmix.report.loaders import NUMERIC_EPITOPE_FIELDS, epitope_fields, to_number
 
 __all__ = ["PeptideTable", "candidate_peptides"]
 
@@ -35,12 +36,15 @@ class PeptideTable:
 
 
 def candidate_peptides(
-    run_path: str | Path, mhc_class: str, index_key: str, limit: int = SHOWN, kind: str = ""
+    run_path: str | Path, mhc_class: str, index_key: str, limit: int = SHOWN, kind: str = "",
+    metric: str = DEFAULT_METRIC,
 ) -> PeptideTable:
     """Peptides of the candidate ``index_key`` (its ``Index``) in the run folder's table.
 
     A gene-fusion candidate (``kind`` "fusion") reads ``fusions/MHC_Class_I|II/all_epitopes.tsv``
-    (pVACfuse's columns: ``Epitope Seq``, ``Median IC50 Score``...; no WT peptide)."""
+    (pVACfuse's columns: ``Epitope Seq``, ``Median IC50 Score``...; no WT peptide). MT IC50 and
+    percentile follow ``metric`` (:func:`vaxmix.common.schemas.binding_columns`; pVACseq's
+    default median, the column the vaccine and the report read)."""
     if kind == "fusion":
         relative = f"fusions/MHC_Class_{mhc_class}/all_epitopes.tsv"
     else:
@@ -55,15 +59,17 @@ def candidate_peptides(
         with open(path, newline="", encoding="utf-8") as handle:
             reader = csv.reader(handle, delimiter="\t")
             header = next(reader, [])
-            columns = _columns(header, FUSION_EPITOPE_FIELDS if kind == "fusion" else None)
+            fields = (fusion_epitope_fields(metric) if kind == "fusion"
+                      else epitope_fields(metric))  # fmt: skip
+            columns = _columns(header, fields)
             table.ic50_column = header[columns["ic50_mt"]] if "ic50_mt" in columns else ""
             table.percentile_column = (
                 header[columns["percentile_mt"]] if "percentile_mt" in columns else ""
             )
-            if "index" not in columns:
+            if "variant_index" not in columns:
                 table.note = f"{relative} has no Index column"
                 return table
-            at = columns["index"]
+            at = columns["variant_index"]
             for n, row in enumerate(reader):
                 if len(row) <= at or row[at] != index_key:
                     continue
@@ -84,28 +90,23 @@ def candidate_peptides(
     return table
 
 
-# pVACfuse all_epitopes columns (vaxmix.pipeline.fusions) of the candidate page's fields.
-FUSION_EPITOPE_FIELDS: dict[str, tuple[str, ...]] = {
-    "index": ("Index",),
-    "allele": ("HLA Allele",),
-    "mt_peptide": ("Epitope Seq",),
-    "ic50_mt": ("Median IC50 Score", "Best IC50 Score"),
-    "percentile_mt": ("Median Percentile", "Best Percentile"),
-    "mutation_position": ("Junction Position",),
-}
+def fusion_epitope_fields(metric: str = DEFAULT_METRIC) -> dict[str, str]:
+    """Candidate-page field -> pVACfuse all_epitopes column (vaxmix.common.schemas.fusions)."""
+    binding = fusion_binding_columns(metric)
+    return {
+        "variant_index": "Index",
+        "allele": "HLA Allele",
+        "mt_peptide": "Epitope Seq",
+        "ic50_mt": binding["mt_ic50"],
+        "percentile_mt": binding["mt_percentile"],
+        "mutation_position": "Junction Position",
+    }
 
 
-def _columns(
-    header: list[str], fields: dict[str, tuple[str, ...]] | None = None
-) -> dict[str, int]:
-    """Report field -> column number, the first of each field's accepted spellings present."""
+def _columns(header: list[str], fields: dict[str, str]) -> dict[str, int]:
+    """Field -> column number, for the fields whose column the header has."""
     where = {name: i for i, name in enumerate(header)}
-    columns = {}
-    for key, names in (fields or EPITOPE_FIELDS).items():
-        present = next((name for name in names if name in where), None)
-        if present is not None:
-            columns[key] = where[present]
-    return columns
+    return {key: where[name] for key, name in fields.items() if name in where}
 
 
 def _value(key: str, raw: str) -> Any:

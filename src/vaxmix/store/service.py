@@ -218,7 +218,7 @@ def _candidate(
         kind=kind,
         rank=r["rank"],
         variant_id=r["variant_id"],
-        index_key=r["index"],
+        index_key=r["variant_index"],
         gene=r["gene"],
         aa_change=r["aa_change"],
         transcript=r["transcript"],

@@ -24,6 +24,7 @@ import pandas as pd
 
 from vaxmix.common.errors import ConfigError, InputError
 from vaxmix.vaccine.features import agretopicity, clonality
+from vaxmix.vaccine.tables import EPITOPE_COLUMNS
 
 __all__ = [
     "FEATURE_EVIDENCE",
@@ -35,18 +36,6 @@ __all__ = [
     "score_epitopes",
 ]
 
-# feature -> the input columns (pVACseq names) it is computed from
-FEATURE_EVIDENCE: dict[str, tuple[str, ...]] = {
-    "affinity_nm": ("Best MT IC50 Score",),
-    "percentile": ("Best MT Percentile",),
-    "presentation_percentile": ("Best MT Presentation Percentile",),
-    "tumor_abundance_tpm": ("Gene Expression", "Tumor RNA VAF"),
-    "gene_expression_tpm": ("Gene Expression",),
-    "agretopicity": ("Corresponding WT IC50 Score",),
-    "stability_half_life_h": ("Half Life",),
-    "clonality": ("Tumor DNA VAF",),
-    "processing_score": ("MHCflurryEL Processing MT Score",),
-}
 _FEATURE_NEEDS: dict[str, tuple[str, ...]] = {
     "affinity_nm": ("affinity_nm",),
     "percentile": ("percentile",),
@@ -57,6 +46,12 @@ _FEATURE_NEEDS: dict[str, tuple[str, ...]] = {
     "stability_half_life_h": ("stability_half_life_h",),
     "clonality": ("dna_vaf",),
     "processing_score": ("processing_score",),
+}
+# feature -> the input columns (pVACseq names) it is computed from: the vaccine's reader's
+# columns (vaxmix.vaccine.tables.epitope_columns, pVACseq's default median metric)
+FEATURE_EVIDENCE: dict[str, tuple[str, ...]] = {
+    feature: tuple(EPITOPE_COLUMNS[name] for name in needs)
+    for feature, needs in _FEATURE_NEEDS.items()
 }
 
 

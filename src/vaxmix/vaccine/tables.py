@@ -21,71 +21,88 @@ from pathlib import Path
 import pandas as pd
 
 from vaxmix.common.errors import InputError
+from vaxmix.common.schemas import (
+    ALL_EPITOPES,
+    DEFAULT_METRIC,
+    FUSION_EPITOPES,
+    FUSIONS,
+    VARIANTS,
+    binding_columns,
+    fusion_binding_columns,
+    require_columns,
+)
 
 __all__ = [
-    "EPITOPE_COLUMNS", "FUSION_EPITOPE_COLUMNS", "RunTables", "read_epitopes", "read_fusions",
-    "read_run_folder", "read_variants",
+    "EPITOPE_COLUMNS", "FUSION_EPITOPE_COLUMNS", "RunTables", "epitope_columns",
+    "fusion_epitope_columns", "read_epitopes", "read_fusions", "read_run_folder", "read_variants",
 ]  # fmt: skip
 
-# snake_case name -> candidate pVACseq columns, first present wins.
-EPITOPE_COLUMNS: dict[str, tuple[str, ...]] = {
-    "variant_index": ("Index",),
-    "peptide": ("MT Epitope Seq",),
-    "wt_peptide": ("WT Epitope Seq",),
-    "allele": ("HLA Allele",),
-    "affinity_nm": ("Best MT IC50 Score", "Median MT IC50 Score"),
-    "wt_affinity_nm": ("Corresponding WT IC50 Score", "Median WT IC50 Score"),
-    "percentile": ("Best MT Percentile", "Median MT Percentile"),
-    "presentation_percentile": ("Best MT Presentation Percentile",),
-    "processing_score": ("MHCflurryEL Processing MT Score",),
-    "stability_half_life_h": ("Half Life", "NetMHCstab MT Half Life"),
-    "gene_expression_tpm": ("Gene Expression",),
-    "transcript_expression_tpm": ("Transcript Expression",),
-    "rna_vaf": ("Tumor RNA VAF",),
-    "rna_depth": ("Tumor RNA Depth",),
-    "dna_vaf": ("Tumor DNA VAF",),
-    "gene": ("Gene Name",),
-    "mutation": ("Mutation",),
-    "protein_position": ("Protein Position",),
-    "variant_type": ("Variant Type",),
-    "chromosome": ("Chromosome",),
-    "start": ("Start",),
-    "stop": ("Stop",),
-    "reference": ("Reference",),
-    "alt": ("Variant",),
-    "reference_match": ("Reference Match",),
-}
-# The same snake_case names from ``fusions/MHC_Class_*/all_epitopes.tsv`` (pVACfuse's columns).
-# "Expression" there is fusion FFPM, not gene TPM, so it is not read as expression evidence.
-FUSION_EPITOPE_COLUMNS: dict[str, tuple[str, ...]] = {
-    "variant_index": ("Index",),
-    "peptide": ("Epitope Seq",),
-    "allele": ("HLA Allele",),
-    "affinity_nm": ("Best IC50 Score", "Median IC50 Score"),
-    "percentile": ("Best Percentile", "Median Percentile"),
-    "presentation_percentile": ("Best Presentation Percentile",),
-    "gene": ("Gene Name",),
-    "variant_type": ("Variant Type",),
-    "chromosome": ("Chromosome",),
-}
+def epitope_columns(metric: str = DEFAULT_METRIC) -> dict[str, str]:
+    """snake_case name -> the all-epitopes column it is read from (pVACseq's names, declared in
+    :mod:`vaxmix.common.schemas`); the binding evidence follows ``metric``
+    (:func:`vaxmix.common.schemas.binding_columns`, pVACseq's ``--top-score-metric``)."""
+    binding = binding_columns(metric)
+    return {
+        "variant_index": "Index",
+        "peptide": "MT Epitope Seq",
+        "wt_peptide": "WT Epitope Seq",
+        "allele": "HLA Allele",
+        "affinity_nm": binding["mt_ic50"],
+        "wt_affinity_nm": binding["wt_ic50"],
+        "percentile": binding["mt_percentile"],
+        "presentation_percentile": binding["mt_presentation_percentile"],
+        "processing_score": "MHCflurryEL Processing MT Score",  # pVACseq's MHCflurryEL column
+        "stability_half_life_h": "Half Life",  # pVACseq's NetMHCstab column
+        "gene_expression_tpm": "Gene Expression",
+        "transcript_expression_tpm": "Transcript Expression",
+        "rna_vaf": "Tumor RNA VAF",
+        "rna_depth": "Tumor RNA Depth",
+        "dna_vaf": "Tumor DNA VAF",
+        "gene": "Gene Name",
+        "mutation": "Mutation",
+        "protein_position": "Protein Position",
+        "variant_type": "Variant Type",
+        "chromosome": "Chromosome",
+        "start": "Start",
+        "stop": "Stop",
+        "reference": "Reference",
+        "alt": "Variant",
+        "reference_match": "Reference Match",
+    }
+
+
+def fusion_epitope_columns(metric: str = DEFAULT_METRIC) -> dict[str, str]:
+    """The same snake_case names from ``fusions/MHC_Class_*/all_epitopes.tsv`` (pVACfuse's
+    columns). "Expression" there is fusion FFPM, not gene TPM, so it is not read as expression
+    evidence."""
+    binding = fusion_binding_columns(metric)
+    return {
+        "variant_index": "Index",
+        "peptide": "Epitope Seq",
+        "allele": "HLA Allele",
+        "affinity_nm": binding["mt_ic50"],
+        "percentile": binding["mt_percentile"],
+        "presentation_percentile": binding["mt_presentation_percentile"],
+        "gene": "Gene Name",
+        "variant_type": "Variant Type",
+        "chromosome": "Chromosome",
+    }
+
+
+# snake_case name -> pVACseq column, under pVACseq's default metric (median).
+EPITOPE_COLUMNS: dict[str, str] = epitope_columns()
+FUSION_EPITOPE_COLUMNS: dict[str, str] = fusion_epitope_columns()
 #: Sub-folder with the fusion tables (``vaxmix run --fusions``).
 FUSION_FOLDER = "fusions"
-_FUSION_RECORD_COLUMNS = (
-    "index", "gene_name", "transcript_name", "variant_type", "protein_position",
-    "fusion_amino_acid_sequence", "fusion_coding_length", "chromosome_name", "start", "stop",
-)  # fmt: skip
+_FUSION_RECORD_COLUMNS = tuple(c.name for c in FUSIONS.required())
 #: Sub-folder with the class II tables (``vaxmix run`` and pVACseq both name it so).
 CLASS2_FOLDER = "MHC_Class_II"
-_REQUIRED = ("variant_index", "peptide", "allele", "affinity_nm")
 _NUMERIC = (
     "affinity_nm", "wt_affinity_nm", "percentile", "presentation_percentile", "processing_score",
     "stability_half_life_h", "gene_expression_tpm", "transcript_expression_tpm", "rna_vaf",
     "rna_depth", "dna_vaf",
 )  # fmt: skip
-_VARIANT_COLUMNS = (
-    "index", "wildtype_amino_acid_sequence", "frameshift_amino_acid_sequence",
-    "amino_acid_change", "protein_position", "variant_type",
-)  # fmt: skip
+_VARIANT_COLUMNS = tuple(c.name for c in VARIANTS.required())
 
 
 @dataclass
@@ -113,32 +130,26 @@ def _header(path: Path) -> list[str]:
 
 
 def read_epitopes(
-    path: str | Path, columns: dict[str, tuple[str, ...]] | None = None
+    path: str | Path, columns: dict[str, str] | None = None, fusion: bool = False,
+    metric: str = DEFAULT_METRIC,
 ) -> pd.DataFrame:
     """Read an all-epitopes TSV into the snake_case epitope table (missing evidence → absent).
 
-    ``columns`` maps the snake_case names to the file's columns (default pVACseq's,
-    :data:`EPITOPE_COLUMNS`; :data:`FUSION_EPITOPE_COLUMNS` for the fusion tables).
+    The table must hold every required column of its declared schema
+    (:data:`vaxmix.common.schemas.ALL_EPITOPES`, or ``FUSION_EPITOPES`` with ``fusion``);
+    ``columns`` maps the snake_case names to the file's columns (default
+    :func:`epitope_columns` / :func:`fusion_epitope_columns` under ``metric``).
     """
     path = Path(path)
-    columns = columns or EPITOPE_COLUMNS
+    if columns is None:
+        columns = fusion_epitope_columns(metric) if fusion else epitope_columns(metric)
     if not path.is_file():
         raise InputError("all-epitopes table not found", path=path)
     header = _header(path)
-    chosen: dict[str, str] = {}
-    for name, candidates in columns.items():
-        for column in candidates:
-            if column in header:
-                chosen[name] = column
-                break
-    for name in _REQUIRED:
-        if name not in chosen:
-            raise InputError(
-                f"required column {columns[name][0]!r} is missing",
-                path=path,
-                line=1,
-                field=columns[name][0],
-            )
+    schema = FUSION_EPITOPES if fusion else ALL_EPITOPES
+    require_columns(header, [c.name for c in schema.required()], path)
+    require_columns(header, [columns["affinity_nm"]], path)
+    chosen = {name: column for name, column in columns.items() if column in header}
     frame = pd.read_csv(
         path, sep="\t", usecols=list(chosen.values()), dtype=str, keep_default_na=False
     ).rename(columns={v: k for k, v in chosen.items()})
@@ -240,7 +251,7 @@ def read_fusions(folder: str | Path) -> tuple[dict, pd.DataFrame | None, dict[st
         if not table.is_file():
             continue
         if table.stat().st_size and len(_header(table)) > 1:  # an empty class writes no columns
-            epitopes = read_epitopes(table, FUSION_EPITOPE_COLUMNS)
+            epitopes = read_epitopes(table, fusion=True)
             unknown = ~epitopes["variant_index"].isin(records)
             if unknown.any():
                 row = int(unknown.to_numpy().nonzero()[0][0])

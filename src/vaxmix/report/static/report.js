@@ -13,7 +13,7 @@ function setup(tableId, dataId, filterId, tierId, shownId, detailId) {
   var shown = document.getElementById(shownId);
   var detail = document.getElementById(detailId);
   var candidates = {};
-  data.candidates.forEach(function (c) { candidates[c.index] = c; });
+  data.candidates.forEach(function (c) { candidates[c.variant_index] = c; });
   // The detail opens in a row right under the clicked row (not below a long table).
   var selectedRow = null;
   var detailRow = document.createElement("tr");
