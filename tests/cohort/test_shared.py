@@ -15,7 +15,9 @@ def _row(patient, peptide, allele, variant, ic50, pct, mhc_class="I"):
     return {"patient_id": patient, "mhc_class": mhc_class, "MT Epitope Seq": peptide,
             "HLA Allele": allele, "Chromosome": chrom, "Start": start, "Stop": stop,
             "Reference": ref, "Variant": alt, "Mutation": mutation, "Protein Position": position,
-            "Gene Name": gene, "Best MT IC50 Score": str(ic50), "Best MT Percentile": str(pct)}
+            "Gene Name": gene, "Best MT IC50 Score": str(ic50), "Best MT Percentile": str(pct),
+            # one model (vaxmix): the median over models is that model's score
+            "Median MT IC50 Score": str(ic50), "Median MT Percentile": str(pct)}
 
 
 FILTERED = pd.DataFrame([

@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from vaxmix.common.schemas import binding_columns
+
 __all__ = ["hla_coverage", "load_cohort_tables", "recurrent_variants", "shared_neoantigens"]
 
 _FILTERED = ("filtered.tsv", "MHC_Class_II/filtered.tsv")
@@ -79,8 +81,9 @@ def shared_neoantigens(
     if filtered.empty or "MT Epitope Seq" not in filtered.columns:
         return pd.DataFrame(columns=columns)
     table = filtered.copy()
-    table["ic50"] = pd.to_numeric(table["Best MT IC50 Score"], errors="coerce")
-    table["pct"] = pd.to_numeric(table["Best MT Percentile"], errors="coerce")
+    binding = binding_columns()  # the one binding rule (vaxmix.common.schemas); one model: =Best
+    table["ic50"] = pd.to_numeric(table[binding["mt_ic50"]], errors="coerce")
+    table["pct"] = pd.to_numeric(table[binding["mt_percentile"]], errors="coerce")
     table["mutation"] = [_change(g, p, m) for g, p, m in
                          zip(table["Gene Name"], table["Protein Position"], table["Mutation"],
                              strict=True)]  # fmt: skip
