@@ -60,7 +60,7 @@ def test_import_records_run_candidates_hla_and_design(
         (design,) = run.designs
         assert design.version == 1 and design.status == "draft"
         with open(hcc1395_run / "vaccine" / "selection.tsv", newline="") as handle:
-            selected = [r["Index"] for r in csv.DictReader(handle, delimiter="\t")]
+            selected = [r["variant_index"] for r in csv.DictReader(handle, delimiter="\t")]
         assert design.content["candidates"] == selected
         actions = session.scalars(select(AuditEntry.action).order_by(AuditEntry.id)).all()
         assert actions == ["run.import", "design.create"]
