@@ -208,6 +208,9 @@ def _required(name: str) -> list[str]:
     *[("MHC_Class_II/all_epitopes", c) for c in _required("all_epitopes")],
     *[("fusions/fusions", c) for c in _required("fusions/fusions")],
     *[(FUSION_EPITOPES, c) for c in _required(FUSION_EPITOPES)],
+    *[("aggregated", c) for c in _required("aggregated")],
+    *[("MHC_Class_II/aggregated", c) for c in _required("aggregated")],
+    *[(FUSION_AGGREGATED, c) for c in _required(FUSION_AGGREGATED)],
 ])  # fmt: skip
 def test_vaccine_reader_refuses_a_missing_required_column(tmp_path, name, column):
     from vaxmix.vaccine.tables import read_run_folder

@@ -22,8 +22,10 @@ import pandas as pd
 
 from vaxmix.common.errors import InputError
 from vaxmix.common.schemas import (
+    AGGREGATED,
     ALL_EPITOPES,
     DEFAULT_METRIC,
+    FUSION_AGGREGATED,
     FUSION_EPITOPES,
     FUSIONS,
     VARIANTS,
@@ -34,7 +36,8 @@ from vaxmix.common.schemas import (
 
 __all__ = [
     "EPITOPE_COLUMNS", "FUSION_EPITOPE_COLUMNS", "RunTables", "epitope_columns",
-    "fusion_epitope_columns", "read_epitopes", "read_fusions", "read_run_folder", "read_variants",
+    "fusion_epitope_columns", "read_aggregated", "read_epitopes", "read_fusions",
+    "read_run_folder", "read_variants",
 ]  # fmt: skip
 
 def epitope_columns(metric: str = DEFAULT_METRIC) -> dict[str, str]:
@@ -195,6 +198,15 @@ def read_variants(path: str | Path) -> pd.DataFrame:
     return frame.set_index("index", drop=False)
 
 
+def read_aggregated(path: str | Path, fusion: bool = False) -> pd.DataFrame:
+    """Read an aggregated table (text cells) holding every required column of its schema
+    (:data:`vaxmix.common.schemas.AGGREGATED`, ``FUSION_AGGREGATED`` with ``fusion``)."""
+    path = Path(path)
+    schema = FUSION_AGGREGATED if fusion else AGGREGATED
+    require_columns(_header(path), [c.name for c in schema.required()], path)
+    return pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False)
+
+
 def _int_field(value: str, path: Path, line: int, column: str) -> int:
     try:
         return int(value)
@@ -308,7 +320,7 @@ def read_run_folder(run_dir: str | Path) -> RunTables:
     variants = read_variants(variants_path)
     aggregated = None
     if aggregated_path is not None:
-        aggregated = pd.read_csv(aggregated_path, sep="\t", dtype=str, keep_default_na=False)
+        aggregated = read_aggregated(aggregated_path)
     alleles = sorted(epitopes["allele"].unique())
     run_json = folder / "run.json"
     meta: dict = {}
@@ -340,8 +352,7 @@ def read_run_folder(run_dir: str | Path) -> RunTables:
     class2_aggregated_path = _first_existing(folder / CLASS2_FOLDER, ("aggregated.tsv",
                                                                       "*.aggregated.tsv"))
     if class2_path is not None and class2_aggregated_path is not None:
-        class2_aggregated = pd.read_csv(class2_aggregated_path, sep="\t", dtype=str,
-                                        keep_default_na=False)
+        class2_aggregated = read_aggregated(class2_aggregated_path)
         paths["class2_aggregated"] = class2_aggregated_path
     tables = RunTables(variants, epitopes, aggregated, alleles, paths, class2_epitopes,
                        class2_alleles, class2_aggregated)  # fmt: skip
@@ -353,7 +364,6 @@ def read_run_folder(run_dir: str | Path) -> RunTables:
                                 (CLASS2_FOLDER, "fusion_class2_aggregated")):  # fmt: skip
             aggregated_fusions = folder / FUSION_FOLDER / name / "aggregated.tsv"
             if aggregated_fusions.is_file() and aggregated_fusions.stat().st_size:
-                setattr(tables, attribute, pd.read_csv(aggregated_fusions, sep="\t", dtype=str,
-                                                       keep_default_na=False))  # fmt: skip
+                setattr(tables, attribute, read_aggregated(aggregated_fusions, fusion=True))
                 tables.paths[f"fusion_{name}_aggregated"] = aggregated_fusions
     return tables
