@@ -113,7 +113,7 @@ def test_detail_json_holds_peptides_per_candidate_sorted_by_ic50(hcc1395_run: Pa
     assert data["variants"][msh6]["tdna_vaf"] == next(
         r["tdna_vaf"]
         for r in csv.DictReader(open(hcc1395_run / "variants.tsv"), delimiter="\t")
-        if r["variant_index"] == msh6
+        if r["index"] == msh6
     )
 
 
