@@ -8,7 +8,7 @@ import contextlib
 import getpass
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 __all__ = ["register"]
@@ -44,12 +44,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def _db_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--db", default=None, help=DB_HELP)
-
-
-def _password_stdin_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--password-stdin", action="store_true", help="read the password from standard input"
-    )
 
 
 def _add_init(actions: argparse._SubParsersAction) -> None:
@@ -102,22 +96,35 @@ def _add_export(actions: argparse._SubParsersAction) -> None:
 
 
 def _add_add_user(actions: argparse._SubParsersAction) -> None:
-    user = actions.add_parser("add-user", help="create a local account")
-    user.add_argument("username")
-    user.add_argument("--role", choices=("viewer", "reviewer", "admin"), default="viewer")
-    _db_option(user)
-    _password_stdin_option(user)
-    user.set_defaults(handler=_add_user)
+    _add_password_command(actions, "add-user", "create a local account", _add_user, with_role=True)
 
 
 def _add_set_password(actions: argparse._SubParsersAction) -> None:
-    passwd = actions.add_parser(
-        "set-password", help="set a user's password (signs the user out everywhere)"
+    _add_password_command(
+        actions,
+        "set-password",
+        "set a user's password (signs the user out everywhere)",
+        _set_password,
     )
-    passwd.add_argument("username")
-    _db_option(passwd)
-    _password_stdin_option(passwd)
-    passwd.set_defaults(handler=_set_password)
+
+
+def _add_password_command(
+    actions: argparse._SubParsersAction,
+    name: str,
+    help_text: str,
+    handler: Callable[[argparse.Namespace], int],
+    with_role: bool = False,
+) -> None:
+    """A sub-command that sets a user's password (read by ``_read_password``)."""
+    command = actions.add_parser(name, help=help_text)
+    command.add_argument("username")
+    if with_role:
+        command.add_argument("--role", choices=("viewer", "reviewer", "admin"), default="viewer")
+    _db_option(command)
+    command.add_argument(
+        "--password-stdin", action="store_true", help="read the password from standard input"
+    )
+    command.set_defaults(handler=handler)
 
 
 def _add_revoke_sessions(actions: argparse._SubParsersAction) -> None:
