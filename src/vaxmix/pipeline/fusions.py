@@ -37,6 +37,7 @@ import pandas as pd
 
 from vaxmix.common.errors import InputError
 from vaxmix.common.provenance import sha256_file
+from vaxmix.common.runfolder import CLASS1_FOLDER, CLASS2_FOLDER, FUSION_FOLDER
 from vaxmix.peptides.fusion_windows import fusion_epitopes, fusion_window
 from vaxmix.pipeline.fusion_args import FusionConfig
 from vaxmix.pipeline.outputs import write_table
@@ -52,7 +53,6 @@ __all__ = [
     "write_fusion_outputs",
 ]
 
-FUSION_FOLDER = "fusions"
 Predictor = Callable[[Sequence[str], Sequence[str]], pd.DataFrame]
 
 #: pVACfuse's aggregated-report tier order (``lib/sort.py``: ``pvacfuse_sort``).
@@ -485,7 +485,7 @@ def run_fusions(
         "frameshift": sum(not r.inframe for r in records),
     }
     models: list[str] = []
-    for name, (lengths, alleles, predict) in (("MHC_Class_I", class1), ("MHC_Class_II", class2)):
+    for name, (lengths, alleles, predict) in ((CLASS1_FOLDER, class1), (CLASS2_FOLDER, class2)):
         if not alleles or predict is None or not lengths:
             continue
         start = time.perf_counter()

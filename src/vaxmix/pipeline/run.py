@@ -31,7 +31,13 @@ from vaxmix import __version__
 from vaxmix.common.errors import InputError
 from vaxmix.common.progress import stage_note
 from vaxmix.common.provenance import package_versions, sha256_file
-from vaxmix.common.runfolder import MARKER, check_out_folder, run_folder_stage
+from vaxmix.common.runfolder import (
+    CLASS2_FOLDER,
+    COMBINED_FOLDER,
+    MARKER,
+    check_out_folder,
+    run_folder_stage,
+)
 from vaxmix.peptides.enumerate import enumerate_epitopes
 from vaxmix.peptides.proximal import apply_proximal_variants
 from vaxmix.pipeline.config import PipelineConfig
@@ -71,11 +77,6 @@ __all__ = [
     "resolve_alleles",
     "run_pipeline",
 ]
-
-#: Sub-folders of the run folder with the class II tables and the class I + II tables
-#: (pVACseq's names for them).
-CLASS2_FOLDER = "MHC_Class_II"
-COMBINED_FOLDER = "combined"
 
 #: ``predict(peptides, alleles) -> DataFrame[peptide, allele, affinity_nm, percentile,
 #: presentation_score, model]`` (the :func:`vaxmix.mhc.predict` contract).

@@ -23,7 +23,7 @@ from vaxmix.common.atomic import atomic_write
 from vaxmix.report import svg
 from vaxmix.report.loaders import (
     FUSION_CLASS_FOLDERS,
-    RunFolder,
+    LoadedRun,
     candidate_records,
     class1_models,
     class2_models,
@@ -69,7 +69,7 @@ def _tier_counts(candidates: list[dict[str, Any]]) -> list[tuple[str, int]]:
     return ordered
 
 
-def _variant_details(folder: RunFolder, indexes: set[str]) -> dict[str, dict[str, str]]:
+def _variant_details(folder: LoadedRun, indexes: set[str]) -> dict[str, dict[str, str]]:
     """Depths, VAFs and expression of each candidate from ``variants.tsv`` (by ``index``)."""
     frame = folder.variants
     if frame is None or "index" not in frame.columns:
@@ -109,7 +109,7 @@ def _columnar(
     }
 
 
-def _class2_section(folder: RunFolder) -> dict[str, Any] | None:
+def _class2_section(folder: LoadedRun) -> dict[str, Any] | None:
     """The class II candidates, their peptides and cores; ``None`` for a class I-only run.
 
     The core of each shown peptide comes from the table's core column when it has one, else it
@@ -191,7 +191,7 @@ FUSION_COLUMNS: tuple[tuple[str, str], ...] = (
 FUSION_CLASS_TITLES = {"MHC_Class_I": "Class I", "MHC_Class_II": "Class II"}
 
 
-def _fusion_section(folder: RunFolder) -> dict[str, Any] | None:
+def _fusion_section(folder: LoadedRun) -> dict[str, Any] | None:
     """The gene-fusion candidates (``fusions/MHC_Class_I|II/aggregated.tsv``) as a kind of
     their own; ``None`` for a run without fusions.
 
@@ -515,7 +515,7 @@ def _mrna_qc(frame: Any) -> dict[str, Any] | None:
     return table
 
 
-def _virus_plots(folder: RunFolder) -> list[tuple[str, str, str]]:
+def _virus_plots(folder: LoadedRun) -> list[tuple[str, str, str]]:
     """(id, title, data URI) of the virus stage's SVG figures (shown as images: no script)."""
     titles = {
         "dose_response": "Dose-response curves (ex vivo plate, 4PL fits)",
@@ -528,7 +528,7 @@ def _virus_plots(folder: RunFolder) -> list[tuple[str, str, str]]:
     ]  # fmt: skip
 
 
-def _vaccine_reasons(folder: RunFolder) -> dict[str, dict[str, str]]:
+def _vaccine_reasons(folder: LoadedRun) -> dict[str, dict[str, str]]:
     """``vaccine/candidates.tsv`` by variant ID: in the vaccine or not, and why."""
     frame = folder.vaccine_candidates
     if frame is None or "variant" not in frame.columns:
@@ -616,7 +616,7 @@ def _table(frame: Any) -> dict[str, Any] | None:
     return {"columns": list(frame.columns), "rows": frame.to_dict("split")["data"]}
 
 
-def build_context(folder: RunFolder) -> dict[str, Any]:
+def build_context(folder: LoadedRun) -> dict[str, Any]:
     """Everything the template shows, computed from the loaded run folder."""
     candidates = candidate_records(folder)
     reasons = _vaccine_reasons(folder)
@@ -754,7 +754,7 @@ def _static(name: str) -> Markup:
     return Markup(text)
 
 
-def render_report(folder: RunFolder) -> str:
+def render_report(folder: LoadedRun) -> str:
     """Render the report HTML of a loaded run folder."""
     template = _environment().get_template("report.html.j2")
     return template.render(

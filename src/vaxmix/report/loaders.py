@@ -21,7 +21,12 @@ import pandas as pd
 
 from vaxmix.common.errors import InputError
 from vaxmix.common.provenance import sha256_file
-from vaxmix.common.runfolder import require_complete
+from vaxmix.common.runfolder import (
+    CLASS2_FOLDER,
+    FUSION_CLASS_FOLDERS,
+    FUSION_FOLDER,
+    require_complete,
+)
 
 __all__ = [
     "AGGREGATED_FIELDS",
@@ -29,7 +34,7 @@ __all__ = [
     "EPITOPE_FIELDS",
     "FUSION_CLASS_FOLDERS",
     "FUSION_FOLDER",
-    "RunFolder",
+    "LoadedRun",
     "candidate_records",
     "class1_models",
     "class2_models",
@@ -140,17 +145,14 @@ VIRUS_PLOTS = {
     "dose_response": "virus/dose_response.svg",
     "receptor_heatmap": "virus/receptor_heatmap.svg",
 }
-# Class II tables (same columns as class I), as pVACseq's separate MHC_Class_II results.
-CLASS2_FOLDER = "MHC_Class_II"
-# Gene-fusion tables of ``vaxmix run --fusions`` (pVACfuse's layout, docs/fusions.md): one
-# aggregated table per class folder; a run without fusions has no ``fusions/`` folder.
-FUSION_FOLDER = "fusions"
-FUSION_CLASS_FOLDERS = ("MHC_Class_I", "MHC_Class_II")
+# Class II tables (same columns as class I) are in CLASS2_FOLDER, as pVACseq's separate
+# MHC_Class_II results; gene-fusion tables of ``vaxmix run --fusions`` (pVACfuse's layout,
+# docs/fusions.md) in FUSION_FOLDER, one aggregated table per FUSION_CLASS_FOLDERS folder.
 FUSION_REQUIRED_COLUMNS = ("ID", "Gene", "Best Peptide", "Allele", "Tier")
 
 
 @dataclass
-class RunFolder:
+class LoadedRun:
     """Everything the report reads from one run folder; absent optional parts are ``None``."""
 
     path: Path
@@ -214,7 +216,7 @@ def _epitope_columns(column: str) -> bool:
     return column in wanted
 
 
-def load_run(run_dir: str | Path) -> RunFolder:
+def load_run(run_dir: str | Path) -> LoadedRun:
     """Load a run folder; ``run.json`` is required, every other part is optional.
 
     The run must be complete: its ``run.complete.json`` marker present and listing every part
@@ -232,7 +234,7 @@ def load_run(run_dir: str | Path) -> RunFolder:
     run_json = root / JSON_FILES["run"]
     if not run_json.is_file():
         raise InputError("not a vaxmix run folder: run.json is missing", path=root)
-    folder = RunFolder(path=root, run=_read_json(run_json))
+    folder = LoadedRun(path=root, run=_read_json(run_json))
     schema = str(folder.run.get("schema", ""))
     if schema and not schema.startswith("vaxmix.run/"):
         raise InputError(f"unexpected schema {schema!r}", path=run_json, field="schema")
@@ -259,7 +261,7 @@ def load_run(run_dir: str | Path) -> RunFolder:
     return folder
 
 
-def _load_fusions(folder: RunFolder) -> None:
+def _load_fusions(folder: LoadedRun) -> None:
     """``fusions/MHC_Class_I|II/aggregated.tsv`` when the run predicted gene fusions."""
     root = folder.path / FUSION_FOLDER
     if not root.is_dir():
@@ -275,7 +277,7 @@ def _load_fusions(folder: RunFolder) -> None:
             folder.checksums[f"{FUSION_FOLDER}/{name}/{path.name}"] = sha256_file(path)
 
 
-def _load_class2(folder: RunFolder) -> None:
+def _load_class2(folder: LoadedRun) -> None:
     """The ``MHC_Class_II/`` tables, when the run has them (a class I-only run has none)."""
     class2 = folder.path / CLASS2_FOLDER
     if not class2.is_dir():
@@ -311,7 +313,7 @@ def to_number(value: Any) -> float | None:
     return number if math.isfinite(number) else None
 
 
-def candidate_records(folder: RunFolder, class2: bool = False) -> list[dict[str, Any]]:
+def candidate_records(folder: LoadedRun, class2: bool = False) -> list[dict[str, Any]]:
     """One record per aggregated row (a candidate variant), in file order, with ``rank``.
 
     ``class2`` reads the class II table (``MHC_Class_II/aggregated.tsv``) instead of class I's.
@@ -354,7 +356,7 @@ NUMERIC_FUSION_FIELDS = frozenset(
 )
 
 
-def fusion_candidate_records(folder: RunFolder) -> dict[str, list[dict[str, Any]]]:
+def fusion_candidate_records(folder: LoadedRun) -> dict[str, list[dict[str, Any]]]:
     """The gene-fusion candidates by MHC class ("I", "II"): one record per row of
     ``fusions/MHC_Class_I|II/aggregated.tsv``, in file order, with ``rank``.
 
@@ -382,7 +384,7 @@ def fusion_candidate_records(folder: RunFolder) -> dict[str, list[dict[str, Any]
 
 
 def epitope_records(
-    folder: RunFolder,
+    folder: LoadedRun,
     per_variant: int = 15,
     indexes: set[str] | None = None,
     class2: bool = False,
@@ -419,7 +421,7 @@ def epitope_records(
     return grouped
 
 
-def run_identity(folder: RunFolder) -> dict[str, str]:
+def run_identity(folder: LoadedRun) -> dict[str, str]:
     """Patient and sample names from ``run.json`` (several spellings accepted)."""
     run = folder.run
     parameters = run.get("parameters") or {}
@@ -428,7 +430,7 @@ def run_identity(folder: RunFolder) -> dict[str, str]:
     return {"patient": patient, "sample": sample or patient}
 
 
-def run_alleles(folder: RunFolder) -> list[str]:
+def run_alleles(folder: LoadedRun) -> list[str]:
     """HLA alleles of the run: ``run.json`` when it lists them, else those in the tables."""
     run = folder.run
     for candidate in (run.get("alleles"), (run.get("parameters") or {}).get("alleles")):
@@ -441,7 +443,7 @@ def run_alleles(folder: RunFolder) -> list[str]:
     return []
 
 
-def run_class2_alleles(folder: RunFolder) -> list[str]:
+def run_class2_alleles(folder: LoadedRun) -> list[str]:
     """Class II molecules: ``run.json``'s ``class2_alleles``, else those of the class II tables."""
     listed = folder.run.get("class2_alleles")
     if isinstance(listed, list) and listed:
@@ -455,7 +457,7 @@ def run_class2_alleles(folder: RunFolder) -> list[str]:
     return []
 
 
-def class1_models(folder: RunFolder) -> list[str]:
+def class1_models(folder: LoadedRun) -> list[str]:
     """Name and version of the class I predictor(s): ``run.json``, else the tables' method column.
 
     ``vaxmix run`` records them under ``prediction.class1_models`` (older runs: ``models``, class
@@ -478,7 +480,7 @@ def class1_models(folder: RunFolder) -> list[str]:
     return []
 
 
-def class2_models(folder: RunFolder) -> list[str]:
+def class2_models(folder: LoadedRun) -> list[str]:
     """Name and version of the class II predictor(s): ``run.json``, else the tables' method column.
 
     ``vaxmix run`` records them under ``prediction.class2_models``; pVACseq-style tables name
@@ -529,7 +531,7 @@ def run_section(run: dict[str, Any], *names: str) -> dict[str, Any]:
     return {}
 
 
-def selected_indexes(folder: RunFolder) -> list[str]:
+def selected_indexes(folder: LoadedRun) -> list[str]:
     """``Index`` keys of the candidates in ``vaccine/selection.tsv``, in construct order."""
     frame = folder.selection
     if frame is None:

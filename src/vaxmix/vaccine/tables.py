@@ -21,6 +21,12 @@ from pathlib import Path
 import pandas as pd
 
 from vaxmix.common.errors import InputError
+from vaxmix.common.runfolder import (
+    CLASS1_FOLDER,
+    CLASS2_FOLDER,
+    FUSION_CLASS_FOLDERS,
+    FUSION_FOLDER,
+)
 
 __all__ = [
     "EPITOPE_COLUMNS", "FUSION_EPITOPE_COLUMNS", "RunTables", "read_epitopes", "read_fusions",
@@ -68,14 +74,10 @@ FUSION_EPITOPE_COLUMNS: dict[str, tuple[str, ...]] = {
     "variant_type": ("Variant Type",),
     "chromosome": ("Chromosome",),
 }
-#: Sub-folder with the fusion tables (``vaxmix run --fusions``).
-FUSION_FOLDER = "fusions"
 _FUSION_RECORD_COLUMNS = (
     "index", "gene_name", "transcript_name", "variant_type", "protein_position",
     "fusion_amino_acid_sequence", "fusion_coding_length", "chromosome_name", "start", "stop",
 )  # fmt: skip
-#: Sub-folder with the class II tables (``vaxmix run`` and pVACseq both name it so).
-CLASS2_FOLDER = "MHC_Class_II"
 _REQUIRED = ("variant_index", "peptide", "allele", "affinity_nm")
 _NUMERIC = (
     "affinity_nm", "wt_affinity_nm", "percentile", "presentation_percentile", "processing_score",
@@ -235,7 +237,7 @@ def read_fusions(folder: str | Path) -> tuple[dict, pd.DataFrame | None, dict[st
         )  # fmt: skip
     paths = {"fusions": path}
     parts = []
-    for name in ("MHC_Class_I", CLASS2_FOLDER):
+    for name in FUSION_CLASS_FOLDERS:
         table = folder / name / "all_epitopes.tsv"
         if not table.is_file():
             continue
@@ -338,7 +340,7 @@ def read_run_folder(run_dir: str | Path) -> RunTables:
         records, fusion_epitopes, fusion_paths = read_fusions(folder / FUSION_FOLDER)
         tables.fusion_records, tables.fusion_epitopes = records, fusion_epitopes
         tables.paths.update(fusion_paths)
-        for name, attribute in (("MHC_Class_I", "fusion_aggregated"),
+        for name, attribute in ((CLASS1_FOLDER, "fusion_aggregated"),
                                 (CLASS2_FOLDER, "fusion_class2_aggregated")):  # fmt: skip
             aggregated_fusions = folder / FUSION_FOLDER / name / "aggregated.tsv"
             if aggregated_fusions.is_file() and aggregated_fusions.stat().st_size:
