@@ -38,6 +38,14 @@ from vaxmix.common.runfolder import (
     check_out_folder,
     run_folder_stage,
 )
+from vaxmix.common.runrecord import (
+    InputFile,
+    Outputs,
+    Prediction,
+    ReadCounts,
+    RunInputs,
+    RunRecord,
+)
 from vaxmix.peptides.enumerate import enumerate_epitopes
 from vaxmix.peptides.proximal import apply_proximal_variants
 from vaxmix.pipeline.config import PipelineConfig
@@ -47,7 +55,7 @@ from vaxmix.pipeline.fusions import (
     run_fusions,
     write_fusion_outputs,
 )
-from vaxmix.pipeline.outputs import write_json, write_table
+from vaxmix.pipeline.outputs import write_table
 from vaxmix.ranking.aggregate import aggregate_epitopes
 from vaxmix.ranking.epitopes import (
     add_peptide_properties,
@@ -183,10 +191,10 @@ def resolve_alleles(
     return resolved.class1, resolved.class2
 
 
-def _input_record(path: Path | None) -> dict[str, str] | None:
+def _input_record(path: Path | None) -> InputFile | None:
     if path is None:
         return None
-    return {"path": str(path), "sha256": sha256_file(path)}
+    return InputFile(path=str(path), sha256=sha256_file(path))
 
 
 def _check_predictions(frame: pd.DataFrame) -> pd.DataFrame:
@@ -491,57 +499,51 @@ def run_pipeline(
         if fusion_result is not None:
             files.update(write_fusion_outputs(fusion_result, stage, out_dir))
         timings["write_outputs"] = time.perf_counter() - start
-        run_record = {
-            "schema": "vaxmix.run/1",
-            "vaxmix_version": __version__,
-            "inputs": {
-                "vcf": _input_record(config.vcf),
-                "hla_file": _input_record(config.hla_file),
-                "gene_expression_file": _input_record(config.gene_expression_file),
-                "transcript_expression_file": _input_record(config.transcript_expression_file),
-                "reference_proteome": _input_record(config.reference_proteome),
-                "genes_of_interest_file": _input_record(config.genes_of_interest_file),
-                "phased_proximal_variants_vcf": _input_record(
+        ranked = ("all_epitopes.tsv", "filtered.tsv", "aggregated.tsv")
+        run_record = RunRecord(
+            vaxmix_version=__version__,
+            inputs=RunInputs(
+                vcf=_input_record(config.vcf),
+                hla_file=_input_record(config.hla_file),
+                gene_expression_file=_input_record(config.gene_expression_file),
+                transcript_expression_file=_input_record(config.transcript_expression_file),
+                reference_proteome=_input_record(config.reference_proteome),
+                genes_of_interest_file=_input_record(config.genes_of_interest_file),
+                phased_proximal_variants_vcf=_input_record(
                     config.phased_proximal_variants_vcf),
-                "expression_formats": expression_formats,
-            },
-            "sample": read.sample,
-            "normal_sample": read.normal_sample,
-            "alleles": alleles,
-            "class2_alleles": class2_alleles,
-            "allele_names": resolved.records,
-            "parameters": _jsonable(dataclasses.asdict(given_config)),
-            "prediction": {
-                "models": models,
-                "class1_models": class1.models,
-                "class2_models": class2.models if class2 is not None else [],
-                "note": "affinity, presentation score and percentile are model predictions",
-            },
-            "outputs": {
-                "class1": ["all_epitopes.tsv", "filtered.tsv", "aggregated.tsv"],
-                "class2": [f"{CLASS2_FOLDER}/{n}" for n in
-                           ("all_epitopes.tsv", "filtered.tsv", "aggregated.tsv")]
-                if class2 is not None else [],
-                "combined": [f"{COMBINED_FOLDER}/{n}" for n in
-                             ("all_epitopes.tsv", "filtered.tsv", "aggregated.tsv")]
-                if class2 is not None else [],
-            },
-            "versions": package_versions(),
-            "timings_s": {k: round(v, 4) for k, v in timings.items()},
-            "counts": counts,
-            "skipped": skipped,
-            "warnings": resolved.warnings + read.warnings[:100],
-            "read_counts": {
-                "missing_rows": read.missing,
-                "unmeasured_sources": list(read.unmeasured),
-                "allow_missing_vaf": config.ranking.allow_missing_vaf,
-                "note": "rows with a missing depth/VAF fail those cut-offs unless "
-                        "allow_missing_vaf; unmeasured sources' cut-offs were not applied",
-            },
-        }
+                expression_formats=expression_formats,
+            ),
+            sample=read.sample,
+            normal_sample=read.normal_sample,
+            alleles=alleles,
+            class2_alleles=class2_alleles,
+            allele_names=resolved.records,
+            parameters=_jsonable(dataclasses.asdict(given_config)),
+            prediction=Prediction(
+                models=models,
+                class1_models=class1.models,
+                class2_models=class2.models if class2 is not None else [],
+            ),
+            outputs=Outputs(
+                class1=list(ranked),
+                class2=[f"{CLASS2_FOLDER}/{n}" for n in ranked] if class2 is not None else [],
+                combined=[f"{COMBINED_FOLDER}/{n}" for n in ranked] if class2 is not None
+                else [],
+            ),
+            versions=package_versions(),
+            timings_s={k: round(v, 4) for k, v in timings.items()},
+            counts=counts,
+            skipped=skipped,
+            warnings=resolved.warnings + read.warnings[:100],
+            read_counts=ReadCounts(
+                missing_rows=read.missing,
+                unmeasured_sources=list(read.unmeasured),
+                allow_missing_vaf=config.ranking.allow_missing_vaf,
+            ),
+        )
         if fusion_result is not None and fusions is not None:
-            run_record["fusions"] = fusion_run_record(fusions, fusion_result)
-        write_json(run_record, stage / "run.json")
+            run_record.fusions = fusion_run_record(fusions, fusion_result)
+        run_record.write(stage / "run.json")
         files["run.json"] = out_dir / "run.json"
         files[MARKER] = out_dir / MARKER  # written last, by run_folder_stage
     stage_note(f"tables and run.json written in {timings['write_outputs']:.1f} s")

@@ -25,8 +25,10 @@ from vaxmix.common.runfolder import (
     CLASS2_FOLDER,
     FUSION_CLASS_FOLDERS,
     FUSION_FOLDER,
+    RunFolder,
     require_complete,
 )
+from vaxmix.common.runrecord import RunRecord
 
 __all__ = [
     "AGGREGATED_FIELDS",
@@ -45,7 +47,6 @@ __all__ = [
     "run_class2_alleles",
     "run_identity",
     "run_inputs",
-    "run_section",
     "selected_indexes",
 ]
 
@@ -133,7 +134,6 @@ TABLE_FILES = {
     "mrna_qc": "mrna/qc.tsv",
 }
 JSON_FILES = {
-    "run": "run.json",
     "construct": "vaccine/construct.json",
     "design": "vaccine/design.json",
     "mrna": "mrna/mrna.json",
@@ -156,7 +156,7 @@ class LoadedRun:
     """Everything the report reads from one run folder; absent optional parts are ``None``."""
 
     path: Path
-    run: dict[str, Any]
+    record: RunRecord  # run.json, checked
     aggregated: pd.DataFrame | None = None
     filtered: pd.DataFrame | None = None
     variants: pd.DataFrame | None = None
@@ -217,7 +217,8 @@ def _epitope_columns(column: str) -> bool:
 
 
 def load_run(run_dir: str | Path) -> LoadedRun:
-    """Load a run folder; ``run.json`` is required, every other part is optional.
+    """Load a run folder; ``run.json`` is required (read and checked as a
+    :class:`~vaxmix.common.runrecord.RunRecord`), every other part is optional.
 
     The run must be complete: its ``run.complete.json`` marker present and listing every part
     on disk (:func:`vaxmix.common.runfolder.require_complete`).
@@ -228,27 +229,25 @@ def load_run(run_dir: str | Path) -> LoadedRun:
         When the folder or its ``run.json`` is missing, the run is incomplete, or a file cannot
         be parsed.
     """
-    root = Path(run_dir)
+    layout = RunFolder(Path(run_dir))
+    root = layout.root
     if not root.is_dir():
         raise InputError("run folder not found", path=root)
-    run_json = root / JSON_FILES["run"]
-    if not run_json.is_file():
+    if not layout.run_json.is_file():
         raise InputError("not a vaxmix run folder: run.json is missing", path=root)
-    folder = LoadedRun(path=root, run=_read_json(run_json))
-    schema = str(folder.run.get("schema", ""))
-    if schema and not schema.startswith("vaxmix.run/"):
-        raise InputError(f"unexpected schema {schema!r}", path=run_json, field="schema")
+    folder = LoadedRun(path=root, record=RunRecord.from_json(layout.run_json))
     require_complete(root)  # run.complete.json, written last: refuse an unfinished run
     for attribute, relative in TABLE_FILES.items():
         setattr(folder, attribute, _read_table(root / relative))
     for attribute, relative in JSON_FILES.items():
-        if attribute != "run" and (root / relative).is_file():
+        if (root / relative).is_file():
             setattr(folder, attribute, _read_json(root / relative))
     folder.epitopes = _read_table(root / EPITOPES_FILE, usecols=_epitope_columns)
     for name, relative in VIRUS_PLOTS.items():
         if folder.virus_panel is not None and (root / relative).is_file():
             folder.virus_plots[name] = (root / relative).read_bytes()
-    for relative in [*TABLE_FILES.values(), *JSON_FILES.values(), EPITOPES_FILE,
+    for relative in [*TABLE_FILES.values(), layout.relative(layout.run_json),
+                     *JSON_FILES.values(), EPITOPES_FILE,
                      *(VIRUS_PLOTS[n] for n in folder.virus_plots)]:
         if (root / relative).is_file():
             folder.checksums[relative] = sha256_file(root / relative)
@@ -422,22 +421,18 @@ def epitope_records(
 
 
 def run_identity(folder: LoadedRun) -> dict[str, str]:
-    """Patient and sample names from ``run.json`` (several spellings accepted)."""
-    run = folder.run
-    parameters = run.get("parameters") or {}
-    sample = str(run.get("sample") or run.get("sample_name") or parameters.get("sample_name") or "")
-    patient = str(run.get("patient") or run.get("patient_id") or sample or folder.path.name)
+    """Patient and sample names: run.json's ``sample`` (the tumor sample), else the folder's
+    name. run.json has no patient field; the sample names the patient."""
+    sample = folder.record.sample or ""
+    patient = sample or folder.path.name
     return {"patient": patient, "sample": sample or patient}
 
 
 def run_alleles(folder: LoadedRun) -> list[str]:
-    """HLA alleles of the run: ``run.json`` when it lists them, else those in the tables."""
-    run = folder.run
-    for candidate in (run.get("alleles"), (run.get("parameters") or {}).get("alleles")):
-        if isinstance(candidate, list) and candidate:
-            return [str(a) for a in candidate]
-        if isinstance(candidate, str) and candidate:
-            return [a.strip() for a in candidate.split(",") if a.strip()]
+    """Class I HLA alleles of the run: run.json's ``alleles`` when it lists any, else those in
+    the class I table (a class II-only run has neither)."""
+    if folder.record.alleles:
+        return list(folder.record.alleles)
     if folder.epitopes is not None and "HLA Allele" in folder.epitopes.columns:
         return sorted(set(folder.epitopes["HLA Allele"]))
     return []
@@ -445,9 +440,8 @@ def run_alleles(folder: LoadedRun) -> list[str]:
 
 def run_class2_alleles(folder: LoadedRun) -> list[str]:
     """Class II molecules: ``run.json``'s ``class2_alleles``, else those of the class II tables."""
-    listed = folder.run.get("class2_alleles")
-    if isinstance(listed, list) and listed:
-        return [str(a) for a in listed]
+    if folder.record.class2_alleles:
+        return list(folder.record.class2_alleles)
     frame = folder.class2_epitopes
     if frame is not None and "HLA Allele" in frame.columns:
         return sorted(set(frame["HLA Allele"]))
@@ -460,18 +454,11 @@ def run_class2_alleles(folder: LoadedRun) -> list[str]:
 def class1_models(folder: LoadedRun) -> list[str]:
     """Name and version of the class I predictor(s): ``run.json``, else the tables' method column.
 
-    ``vaxmix run`` records them under ``prediction.class1_models`` (older runs: ``models``, class
-    I only); pVACseq tables name the method in ``Best MT IC50 Score Method``.
+    ``vaxmix run`` records them under ``prediction.class1_models``; pVACseq tables name the
+    method in ``Best MT IC50 Score Method``.
     """
-    prediction = folder.run.get("prediction")
-    if isinstance(prediction, dict):
-        for key in ("class1_models", "models"):
-            if isinstance(prediction.get(key), list) and (key == "class1_models"
-                                                          or "class2_models" not in prediction):
-                return [str(m) for m in prediction[key]]
-    models = folder.run.get("models")
-    if isinstance(models, dict) and models.get("binding"):
-        return [str(models["binding"])]
+    if folder.record.prediction.class1_models:
+        return list(folder.record.prediction.class1_models)
     frame = folder.epitopes
     if frame is not None:
         for column in EPITOPE_FIELDS["method"]:
@@ -486,9 +473,8 @@ def class2_models(folder: LoadedRun) -> list[str]:
     ``vaxmix run`` records them under ``prediction.class2_models``; pVACseq-style tables name
     the method in ``Best MT IC50 Score Method``.
     """
-    prediction = folder.run.get("prediction")
-    if isinstance(prediction, dict) and isinstance(prediction.get("class2_models"), list):
-        return [str(m) for m in prediction["class2_models"]]
+    if folder.record.prediction.class2_models:
+        return list(folder.record.prediction.class2_models)
     frame = folder.class2_epitopes
     if frame is not None:
         for column in EPITOPE_FIELDS["method"]:
@@ -497,38 +483,10 @@ def class2_models(folder: LoadedRun) -> list[str]:
     return []
 
 
-def run_inputs(run: dict[str, Any]) -> list[dict[str, Any]]:
-    """Inputs of ``run.json`` as ``[{role, path, sha256}]``.
-
-    Accepts a list of records or a mapping ``role -> {path, sha256}``; entries without a path
-    (optional inputs not given) are left out.
-    """
-    raw = run.get("inputs")
-    items: list[tuple[str, Any]]
-    if isinstance(raw, dict):
-        items = list(raw.items())
-    elif isinstance(raw, list):
-        items = [(str(i.get("role", "")) if isinstance(i, dict) else "", i) for i in raw]
-    else:
-        items = []
-    inputs = []
-    for role, value in items:
-        if isinstance(value, dict) and value.get("path"):
-            inputs.append(
-                {"role": role, "path": str(value["path"]), "sha256": value.get("sha256", "")}
-            )
-        elif isinstance(value, str) and value:
-            inputs.append({"role": role, "path": value, "sha256": ""})
-    return inputs
-
-
-def run_section(run: dict[str, Any], *names: str) -> dict[str, Any]:
-    """The first of ``names`` that ``run.json`` holds as an object (e.g. timings, timings_s)."""
-    for name in names:
-        value = run.get(name)
-        if isinstance(value, dict):
-            return value
-    return {}
+def run_inputs(record: RunRecord) -> list[dict[str, Any]]:
+    """The run's input files as ``[{role, path, sha256}]``; inputs not given are left out."""
+    return [{"role": role, "path": item.path, "sha256": item.sha256}
+            for role, item in record.inputs.files().items()]  # fmt: skip
 
 
 def selected_indexes(folder: LoadedRun) -> list[str]:
