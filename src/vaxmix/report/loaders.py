@@ -25,6 +25,9 @@ from vaxmix.common.runfolder import (
     CLASS2_FOLDER,
     FUSION_CLASS_FOLDERS,
     FUSION_FOLDER,
+    MRNA_FOLDER,
+    VACCINE_FOLDER,
+    VIRUS_FOLDER,
     RunFolder,
     require_complete,
 )
@@ -123,27 +126,27 @@ NUMERIC_EPITOPE_FIELDS = frozenset(
     }
 )
 
-# Optional parts of the run folder, relative paths.
+# Optional parts of the run folder, relative paths (folder names: vaxmix.common.runfolder).
 TABLE_FILES = {
     "aggregated": "aggregated.tsv",
     "filtered": "filtered.tsv",
     "variants": "variants.tsv",
-    "selection": "vaccine/selection.tsv",
-    "junctions": "vaccine/junctions.tsv",
-    "vaccine_candidates": "vaccine/candidates.tsv",
-    "mrna_qc": "mrna/qc.tsv",
+    "selection": f"{VACCINE_FOLDER}/selection.tsv",
+    "junctions": f"{VACCINE_FOLDER}/junctions.tsv",
+    "vaccine_candidates": f"{VACCINE_FOLDER}/candidates.tsv",
+    "mrna_qc": f"{MRNA_FOLDER}/qc.tsv",
 }
 JSON_FILES = {
-    "construct": "vaccine/construct.json",
-    "design": "vaccine/design.json",
-    "mrna": "mrna/mrna.json",
-    "virus_panel": "virus/panel.json",
+    "construct": f"{VACCINE_FOLDER}/construct.json",
+    "design": f"{VACCINE_FOLDER}/design.json",
+    "mrna": f"{MRNA_FOLDER}/mrna.json",
+    "virus_panel": f"{VIRUS_FOLDER}/panel.json",
 }
 EPITOPES_FILE = "all_epitopes.tsv"
 # Figures of the virus stage shown in the report (SVG, embedded as images).
 VIRUS_PLOTS = {
-    "dose_response": "virus/dose_response.svg",
-    "receptor_heatmap": "virus/receptor_heatmap.svg",
+    "dose_response": f"{VIRUS_FOLDER}/dose_response.svg",
+    "receptor_heatmap": f"{VIRUS_FOLDER}/receptor_heatmap.svg",
 }
 # Class II tables (same columns as class I) are in CLASS2_FOLDER, as pVACseq's separate
 # MHC_Class_II results; gene-fusion tables of ``vaxmix run --fusions`` (pVACfuse's layout,
