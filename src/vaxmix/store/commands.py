@@ -201,14 +201,15 @@ def _new_file_removed_on_error(db: str | None) -> Iterator[None]:
 
 def _import(args: argparse.Namespace) -> int:
     from vaxmix.common.errors import InputError
+    from vaxmix.common.runfolder import RunFolder
     from vaxmix.store.db import open_registry
     from vaxmix.store.service import count_candidates, import_run
 
-    folder = Path(args.run_dir)
-    if not folder.is_dir():
-        raise InputError("run folder not found", path=folder)
-    if not (folder / "run.json").is_file():
-        raise InputError("not a vaxmix run folder: run.json is missing", path=folder)
+    folder = RunFolder(Path(args.run_dir))
+    if not folder.root.is_dir():
+        raise InputError("run folder not found", path=folder.root)
+    if not folder.run_json.is_file():
+        raise InputError("not a vaxmix run folder: run.json is missing", path=folder.root)
     with _new_file_removed_on_error(args.db):
         registry = open_registry(args.db)
         try:
