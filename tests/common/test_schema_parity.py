@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import json
+import shutil
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -163,11 +163,12 @@ def _write(path: Path, table: Table, drop: str = "", **context) -> None:
     pd.DataFrame([row]).to_csv(path, sep="\t", index=False)
 
 
-def _schema_run(root: Path, drop: dict[str, str] | None = None) -> Path:
-    """A finished run folder whose tables are built from the schema alone."""
+def _schema_run(root: Path, run_json: Path, drop: dict[str, str] | None = None) -> Path:
+    """A finished run folder whose tables are built from the schema alone (its run.json is a
+    real run's: the record is checked by its own schema, vaxmix.common.runrecord)."""
     drop = drop or {}
     root.mkdir(parents=True, exist_ok=True)
-    (root / "run.json").write_text(json.dumps({"schema": "vaxmix.run/1", "alleles": ["x"]}))
+    shutil.copyfile(run_json, root / "run.json")
     for name in ("variants", "all_epitopes", "aggregated", "MHC_Class_II/all_epitopes",
                  "MHC_Class_II/aggregated", "fusions/fusions",
                  "fusions/MHC_Class_I/all_epitopes", "fusions/MHC_Class_I/aggregated",
@@ -178,11 +179,11 @@ def _schema_run(root: Path, drop: dict[str, str] | None = None) -> Path:
     return root
 
 
-def test_readers_accept_the_declared_tables(tmp_path):
+def test_readers_accept_the_declared_tables(tmp_path, run_dir):
     from vaxmix.report.loaders import epitope_records, load_run, selected_indexes
     from vaxmix.vaccine.tables import read_run_folder
 
-    run = _schema_run(tmp_path / "run")
+    run = _schema_run(tmp_path / "run", run_dir / "run.json")
     tables = read_run_folder(run)
     assert list(tables.epitopes["variant_index"]) == ["x"]
     assert tables.epitopes["affinity_nm"].tolist() == [1.5]
@@ -212,10 +213,10 @@ def _required(name: str) -> list[str]:
     *[("MHC_Class_II/aggregated", c) for c in _required("aggregated")],
     *[(FUSION_AGGREGATED, c) for c in _required(FUSION_AGGREGATED)],
 ])  # fmt: skip
-def test_vaccine_reader_refuses_a_missing_required_column(tmp_path, name, column):
+def test_vaccine_reader_refuses_a_missing_required_column(tmp_path, run_dir, name, column):
     from vaxmix.vaccine.tables import read_run_folder
 
-    run = _schema_run(tmp_path / "run", {name: column})
+    run = _schema_run(tmp_path / "run", run_dir / "run.json", {name: column})
     with pytest.raises(InputError) as error:
         read_run_folder(run)
     assert error.value.field == column
@@ -229,20 +230,21 @@ def test_vaccine_reader_refuses_a_missing_required_column(tmp_path, name, column
     *[("MHC_Class_II/all_epitopes", c) for c in _required("all_epitopes")],
     *[(FUSION_AGGREGATED, c) for c in _required(FUSION_AGGREGATED)],
 ])  # fmt: skip
-def test_report_reader_refuses_a_missing_required_column(tmp_path, name, column):
+def test_report_reader_refuses_a_missing_required_column(tmp_path, run_dir, name, column):
     from vaxmix.report.loaders import load_run
 
-    run = _schema_run(tmp_path / "run", {name: column})
+    run = _schema_run(tmp_path / "run", run_dir / "run.json", {name: column})
     with pytest.raises(InputError) as error:
         load_run(run)
     assert error.value.field == column
     assert Path(error.value.path) == run / TABLES[name].path
 
 
-def test_report_refuses_a_selection_without_variant_index(tmp_path):
+def test_report_refuses_a_selection_without_variant_index(tmp_path, run_dir):
     from vaxmix.report.loaders import load_run, selected_indexes
 
-    run = _schema_run(tmp_path / "run", {"vaccine/selection": "variant_index"})
+    run = _schema_run(tmp_path / "run", run_dir / "run.json",
+                      {"vaccine/selection": "variant_index"})
     with pytest.raises(InputError) as error:
         selected_indexes(load_run(run))
     assert error.value.field == "variant_index"
@@ -272,7 +274,7 @@ def test_one_binding_rule_for_vaccine_report_registry_and_ranking():
         assert fusion_epitope_columns(metric)["affinity_nm"] == \
             fusion_epitope_fields(metric)["ic50_mt"]
     assert run_metric(None) == "median"
-    assert run_metric({"parameters": {"ranking": {"top_score_metric": "lowest"}}}) == "lowest"
+    assert run_metric({"ranking": {"top_score_metric": "lowest"}}) == "lowest"
     with pytest.raises(ValueError):
         binding_columns("best")
 

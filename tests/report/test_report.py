@@ -151,7 +151,7 @@ def test_optional_parts_are_left_out_when_absent(hcc1395_run: Path) -> None:
 
 def test_user_text_is_escaped(hcc1395_run: Path) -> None:
     run = json.loads((hcc1395_run / "run.json").read_text())
-    run["patient"] = "<script>alert(1)</script>"
+    run["sample"] = "<script>alert(1)</script>"  # the report names the patient by it
     (hcc1395_run / "run.json").write_text(json.dumps(run))
     agg = (
         (hcc1395_run / "aggregated.tsv").read_text().replace("\tMSH6\t", "\t</script><b>MSH6\t", 1)

@@ -10,6 +10,9 @@ import json
 from html.parser import HTMLParser
 from pathlib import Path
 
+import pytest
+
+from vaxmix.common.errors import InputError
 from vaxmix.report import write_report
 from vaxmix.variants.hla import allele_report, parse_allele_names
 
@@ -81,4 +84,14 @@ def test_no_allele_table_without_allele_names(hcc1395_run: Path) -> None:
     """A run folder written before run.json had ``allele_names`` shows no empty table."""
     html = write_report(hcc1395_run).read_text(encoding="utf-8")
     assert 'id="allele-names"' not in html
-    assert _allele_rows(_with_names(hcc1395_run, ["not a record", 3])) == {}
+    run = json.loads((hcc1395_run / "run.json").read_text())
+    del run["allele_names"]
+    (hcc1395_run / "run.json").write_text(json.dumps(run))
+    assert 'id="allele-names"' not in write_report(hcc1395_run).read_text(encoding="utf-8")
+
+
+def test_allele_names_that_are_not_records_are_refused(hcc1395_run: Path) -> None:
+    """run.json is checked on read (RunRecord): a non-record entry is an error naming it."""
+    with pytest.raises(InputError) as caught:
+        _with_names(hcc1395_run, ["not a record", 3])
+    assert caught.value.field == "allele_names[0]"

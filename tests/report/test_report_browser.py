@@ -26,7 +26,7 @@ def test_report_renders_offline_with_working_table(
     assert requests == [report.as_uri()]  # nothing else fetched
     assert errors == []
 
-    assert page.locator("#patient-id").inner_text() == "HCC1395"
+    assert page.locator("#patient-id").inner_text() == "HCC1395_TUMOR_DNA"  # run.json sample
     for selector in (
         "#tier-plot svg",
         "#ic50-plot svg",

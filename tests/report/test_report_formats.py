@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from vaxmix.report import load_run, write_report
-from vaxmix.report.loaders import run_inputs, run_section, selected_indexes
+from vaxmix.report.loaders import run_inputs, selected_indexes
 
 
 def _rewrite_json(path: Path, change) -> None:
@@ -20,19 +20,16 @@ def _rewrite_json(path: Path, change) -> None:
 
 def test_run_json_as_written_by_vaxmix_run(hcc1395_run: Path) -> None:
     def change(run: dict) -> None:
-        run["inputs"] = {
-            "vcf": {"path": "/data/p1.vcf.gz", "sha256": "ab" * 32},
-            "gene_expression_file": None,
-        }
-        run["timings_s"] = run.pop("timings")
-        run["prediction"] = {"models": ["vaxmix-mhc1-baseline 0.1.1"], "note": "predictions"}
-        del run["models"]
+        run["inputs"]["vcf"] = {"path": "/data/p1.vcf.gz", "sha256": "ab" * 32}
+        models = ["vaxmix-mhc1-baseline 0.1.1"]
+        run["prediction"] = {"models": models, "class1_models": models, "class2_models": [],
+                             "note": "predictions"}  # fmt: skip
         run["warnings"] = ["3 variants without expression <checked>"]
 
     _rewrite_json(hcc1395_run / "run.json", change)
-    run = load_run(hcc1395_run).run
+    run = load_run(hcc1395_run).record
     assert run_inputs(run) == [{"role": "vcf", "path": "/data/p1.vcf.gz", "sha256": "ab" * 32}]
-    assert run_section(run, "timings", "timings_s")["predict_s"] == 240.3
+    assert run.timings_s["predict_s"] == 240.3
     text = write_report(hcc1395_run).read_text(encoding="utf-8")
     assert "ab" * 32 in text and "/data/p1.vcf.gz" in text
     assert "<h3>Timings (s)</h3>" in text and "vaxmix-mhc1-baseline 0.1.1" in text

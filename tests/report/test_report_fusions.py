@@ -8,6 +8,7 @@ fake predictor whose only binder is known by construction: ``YLWRSIQDV`` (spans 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from pathlib import Path
@@ -17,7 +18,7 @@ import pytest
 
 from vaxmix.common.runfolder import read_marker, write_marker
 from vaxmix.pipeline.fusion_args import FusionConfig
-from vaxmix.pipeline.fusions import run_fusions, write_fusion_outputs
+from vaxmix.pipeline.fusions import fusion_run_record, run_fusions, write_fusion_outputs
 from vaxmix.ranking.config import RankingConfig
 from vaxmix.report.build import render_report
 from vaxmix.report.loaders import load_run
@@ -45,14 +46,14 @@ def add_fusions(run: Path) -> Path:
         junction=len(LEFT), peptide=LEFT + RIGHT, chromosome="chr1", start="100", stop="200",
         read_support=42, expression=None, source="test", line=2, coding_length=None,
     )  # fmt: skip
+    config = FusionConfig(run / "fusions.tsv")
     result = run_fusions(
-        FusionConfig(run / "fusions.tsv"), RankingConfig(),
+        config, RankingConfig(),
         ((9,), [ALLELE, "HLA-B*07:02"], fake_predict), ((), [], None), records=[record],
     )  # fmt: skip
     write_fusion_outputs(result, run, run)
     meta = json.loads((run / "run.json").read_text())
-    meta["fusions"] = {"models": result.models, "counts": result.counts,
-                       "rules": "pVACfuse 7.1.5 (docs/fusions.md)"}  # fmt: skip
+    meta["fusions"] = dataclasses.asdict(fusion_run_record(config, result))
     (run / "run.json").write_text(json.dumps(meta))
     marker = read_marker(run)
     assert marker is not None

@@ -9,6 +9,7 @@ HLA-A*02:01 at 20 nM (class I); the class II molecule binds nothing (all 20000 n
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
 import re
 import warnings
@@ -22,7 +23,7 @@ from store_helpers import CSRF_FIELD, MSH6_INDEX, PASSWORDS, load_registry
 
 from vaxmix.common.runfolder import read_marker, write_marker
 from vaxmix.pipeline.fusion_args import FusionConfig
-from vaxmix.pipeline.fusions import run_fusions, write_fusion_outputs
+from vaxmix.pipeline.fusions import fusion_run_record, run_fusions, write_fusion_outputs
 from vaxmix.ranking.config import RankingConfig
 from vaxmix.store.app import create_app
 from vaxmix.store.db import Registry, downgrade, upgrade
@@ -68,14 +69,15 @@ def fusion_run(hcc1395_run: Path) -> Path:
         junction=len(LEFT), peptide=LEFT + RIGHT, chromosome="chr1", start="100", stop="200",
         read_support=42, expression=None, source="test", line=2, coding_length=None,
     )  # fmt: skip
+    config = FusionConfig(run / "fusions.tsv")
     result = run_fusions(
-        FusionConfig(run / "fusions.tsv"), RankingConfig(),
+        config, RankingConfig(),
         ((9,), [ALLELE, "HLA-B*07:02"], fake_predict),
         ((15,), ["HLA-DRB1*04:05"], fake_predict), records=[record],
     )  # fmt: skip
     write_fusion_outputs(result, run, run)
     meta = json.loads((run / "run.json").read_text())
-    meta["fusions"] = {"models": result.models, "counts": result.counts}
+    meta["fusions"] = dataclasses.asdict(fusion_run_record(config, result))
     (run / "run.json").write_text(json.dumps(meta))
     marker = read_marker(run)
     assert marker is not None

@@ -42,7 +42,7 @@ def test_import_records_run_candidates_hla_and_design(
     rows = _aggregated(hcc1395_run)
     with registry.read() as session:
         run = session.get(Run, run_id)
-        assert run.patient.external_id == "HCC1395"
+        assert run.patient.external_id == "HCC1395_TUMOR_DNA"  # run.json sample
         assert run.sample.name == "HCC1395_TUMOR_DNA"
         assert {s.name for s in run.patient.samples} == {"HCC1395_TUMOR_DNA", "HCC1395_NORMAL_DNA"}
         assert run.inputs[0]["sha256"].startswith("8904b3c0")
@@ -240,10 +240,10 @@ def test_open_registry_twice_keeps_data(tmp_path: Path, hcc1395_run: Path) -> No
 
 def test_import_reads_the_run_json_of_vaxmix_run(registry: Registry, hcc1395_run: Path) -> None:
     run_json = json.loads((hcc1395_run / "run.json").read_text())
-    run_json["inputs"] = {"vcf": {"path": "/d/p.vcf.gz", "sha256": "cd" * 32}, "hla_file": None}
-    run_json["timings_s"] = run_json.pop("timings")
-    run_json["prediction"] = {"models": ["vaxmix-mhc1-baseline 0.1.1"]}
-    del run_json["models"], run_json["patient"]
+    run_json["inputs"]["vcf"] = {"path": "/d/p.vcf.gz", "sha256": "cd" * 32}
+    models = ["vaxmix-mhc1-baseline 0.1.1"]
+    run_json["prediction"] = {"models": models, "class1_models": models, "class2_models": [],
+                              "note": "predictions"}  # fmt: skip
     (hcc1395_run / "run.json").write_text(json.dumps(run_json))
     selection = hcc1395_run / "vaccine" / "selection.tsv"
     selection.write_text(selection.read_text().replace("\tIndex\t", "\tvariant_index\t", 1))
@@ -253,7 +253,8 @@ def test_import_reads_the_run_json_of_vaxmix_run(registry: Registry, hcc1395_run
         assert run.patient.external_id == "HCC1395_TUMOR_DNA"  # no patient: the sample name
         assert run.inputs == [{"role": "vcf", "path": "/d/p.vcf.gz", "sha256": "cd" * 32}]
         assert run.timings["predict_s"] == 240.3
-        assert run.models == {"models": ["vaxmix-mhc1-baseline 0.1.1"]}
+        assert run.models == {"models": models, "class1_models": models, "class2_models": [],
+                              "note": "predictions"}  # fmt: skip
         assert len(run.designs[0].content["candidates"]) == 5
 
 

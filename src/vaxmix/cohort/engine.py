@@ -22,17 +22,11 @@ from pathlib import Path
 
 from vaxmix import __version__
 from vaxmix.cohort.manifest import PatientSpec, read_manifest
+from vaxmix.cohort.view import SUMMARY_COLUMNS, write_cohort_view
 from vaxmix.cohort.worker import PatientOutcome, PatientTask, run_patient
 from vaxmix.common.errors import InputError
 
-__all__ = ["CohortResult", "run_cohort"]
-
-SUMMARY_COLUMNS = (
-    "patient_id", "status", "error", "error_file", "error_line", "error_field",
-    "variants", "candidate_peptides", "predictions", "aggregated_rows", "tiers",
-    "class2_aggregated_rows", "class2_tiers", "design", "seconds", "worker_pid",
-    "predictor_load_s", "peak_rss_mb", "registry", "note", "out_dir",
-)  # fmt: skip
+__all__ = ["SUMMARY_COLUMNS", "CohortResult", "run_cohort"]
 
 
 @dataclass
@@ -172,7 +166,6 @@ def run_cohort(
     InputError
         When the manifest as a whole is unusable (nothing is run then).
     """
-    from vaxmix.cohort.view import write_cohort_view
     from vaxmix.common.progress import progress
 
     started = time.perf_counter()

@@ -17,11 +17,19 @@ import json
 from pathlib import Path
 
 from vaxmix import __version__
+from vaxmix.common.errors import InputError
 from vaxmix.common.provenance import sha256_file
+from vaxmix.common.runfolder import (
+    CLASS2_FOLDER,
+    COMBINED_FOLDER,
+    TABLE_STEMS,
+    RunFolder,
+    require_complete,
+)
+from vaxmix.common.runrecord import RunRecord
 
 __all__ = ["design_unchanged", "reuse_reason", "run_folder_complete", "run_unchanged"]
 
-_STEMS = ("variants", "all_epitopes", "filtered", "aggregated")
 _INPUT_FIELDS = ("vcf", "hla_file", "gene_expression_file", "transcript_expression_file",
                  "reference_proteome", "genes_of_interest_file", "phased_proximal_variants_vcf")
 
@@ -34,25 +42,22 @@ def run_folder_complete(run_dir: Path) -> str | None:
     then every table run.json names must still be there (a file deleted after the run is
     recomputed, not trusted).
     """
-    from vaxmix.common.errors import InputError
-    from vaxmix.common.runfolder import require_complete
-
+    layout = RunFolder(run_dir)
+    if not layout.run_json.is_file():
+        return "no run.json"
     try:
-        run = json.loads((run_dir / "run.json").read_text())
-    except (OSError, ValueError):
-        return "no readable run.json"
-    try:
+        run = RunRecord.from_json(layout.run_json)
         require_complete(run_dir)
     except InputError as exc:
-        return exc.message
-    folders = [""]
-    if run.get("outputs", {}).get("class2"):
-        folders += ["MHC_Class_II/", "combined/"]
-    for folder in folders:
-        for stem in _STEMS if folder == "" else _STEMS[1:]:
+        return f"{exc.field}: {exc.message}" if exc.field else exc.message
+    parts = [""]
+    if run.outputs.class2:
+        parts += [CLASS2_FOLDER, COMBINED_FOLDER]
+    for part in parts:
+        for stem in TABLE_STEMS if part == "" else TABLE_STEMS[1:]:
             for suffix in (".tsv", ".parquet"):
-                if not (run_dir / f"{folder}{stem}{suffix}").is_file():
-                    return f"{folder}{stem}{suffix} missing"
+                if not layout.table(stem, part, suffix).is_file():
+                    return f"{layout.relative(layout.table(stem, part, suffix))} missing"
     return None
 
 
@@ -63,20 +68,19 @@ def _jsonable(config: object) -> object:
 
 def run_unchanged(run_dir: Path, config: object) -> str | None:
     """``None`` when run.json's inputs, parameters and version match ``config`` now."""
-    run = json.loads((run_dir / "run.json").read_text())
-    if run.get("vaxmix_version") != __version__:
-        return f"made by vaxmix {run.get('vaxmix_version')}, this is {__version__}"
-    if run.get("parameters") != _jsonable(config):
+    run = RunRecord.from_json(RunFolder(run_dir).run_json)
+    if run.vaxmix_version != __version__:
+        return f"made by vaxmix {run.vaxmix_version}, this is {__version__}"
+    if run.parameters != _jsonable(config):
         return "parameters changed"
-    recorded = run.get("inputs", {})
     for name in _INPUT_FIELDS:
         path = getattr(config, name)
-        before = recorded.get(name)
+        before = getattr(run.inputs, name)
         if path is None or before is None:
             if (path is None) != (before is None):
                 return f"input {name} added or removed"
             continue
-        if before.get("sha256") != sha256_file(path):
+        if before.sha256 != sha256_file(path):
             return f"input {name} changed (checksum)"
     return None
 

@@ -13,18 +13,18 @@ mutation. This is a cohort count, not a population frequency.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pandas as pd
 
+from vaxmix.common.runfolder import CLASS2_FOLDER, RunFolder
+from vaxmix.common.runrecord import RunRecord
 from vaxmix.common.schemas import binding_columns
 
 __all__ = ["hla_coverage", "load_cohort_tables", "recurrent_variants", "shared_neoantigens"]
 
-_FILTERED = ("filtered.tsv", "MHC_Class_II/filtered.tsv")
-_AGGREGATED = ("aggregated.tsv", "MHC_Class_II/aggregated.tsv")
-_CLASSES = ("I", "II")
+#: MHC class -> its folder in a run folder (class I at the top, pVACseq's MHC_Class_II).
+_CLASS_FOLDERS = {"I": "", "II": CLASS2_FOLDER}
 
 
 def _read(path: Path) -> pd.DataFrame:
@@ -39,12 +39,13 @@ def load_cohort_tables(
     filtered, aggregated = [], []
     alleles: dict[str, list[str]] = {}
     for patient, run_dir in run_dirs.items():
-        run = json.loads((run_dir / "run.json").read_text())
-        alleles[patient] = list(run.get("alleles", [])) + list(run.get("class2_alleles", []))
-        for names, sink in ((_FILTERED, filtered), (_AGGREGATED, aggregated)):
-            for name, mhc_class in zip(names, _CLASSES, strict=True):
-                if (run_dir / name).is_file():
-                    table = _read(run_dir / name)
+        layout = RunFolder(run_dir)
+        run = RunRecord.from_json(layout.run_json)
+        alleles[patient] = [*run.alleles, *run.class2_alleles]
+        for stem, sink in (("filtered", filtered), ("aggregated", aggregated)):
+            for mhc_class, part in _CLASS_FOLDERS.items():
+                if layout.table(stem, part).is_file():
+                    table = _read(layout.table(stem, part))
                     table.insert(0, "mhc_class", mhc_class)
                     table.insert(0, "patient_id", patient)
                     sink.append(table)

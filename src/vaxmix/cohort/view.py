@@ -24,7 +24,15 @@ from vaxmix.cohort.shared import (
 from vaxmix.common.atomic import atomic_write
 from vaxmix.common.provenance import package_versions, sha256_file
 
-__all__ = ["summary_rows", "write_cohort_view"]
+__all__ = ["SUMMARY_COLUMNS", "summary_rows", "write_cohort_view"]
+
+#: summary.tsv's columns, one row per patient (:func:`summary_rows`).
+SUMMARY_COLUMNS = (
+    "patient_id", "status", "error", "error_file", "error_line", "error_field",
+    "variants", "candidate_peptides", "predictions", "aggregated_rows", "tiers",
+    "class2_aggregated_rows", "class2_tiers", "design", "seconds", "worker_pid",
+    "predictor_load_s", "peak_rss_mb", "registry", "note", "out_dir",
+)  # fmt: skip
 
 
 def _tiers(counts: dict) -> str:
@@ -32,7 +40,7 @@ def _tiers(counts: dict) -> str:
 
 
 def summary_rows(outcomes: list, registry: dict[str, str]) -> list[dict[str, object]]:
-    """One summary.tsv row per patient (columns: ``engine.SUMMARY_COLUMNS``)."""
+    """One summary.tsv row per patient (columns: :data:`SUMMARY_COLUMNS`)."""
     rows = []
     for o in outcomes:
         counts = o.counts or {}
@@ -139,8 +147,6 @@ def write_cohort_view(
     min_patients: int = 2,
 ) -> dict[str, Path]:
     """Write every cohort file into ``folder``; return their paths."""
-    from vaxmix.cohort.engine import SUMMARY_COLUMNS
-
     folder.mkdir(parents=True, exist_ok=True)
     files: dict[str, Path] = {}
     summary = pd.DataFrame(summary_rows(outcomes, registry), columns=list(SUMMARY_COLUMNS))

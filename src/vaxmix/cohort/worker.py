@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from vaxmix.common.errors import InputError, VaxmixError
+from vaxmix.common.runfolder import RunFolder
+from vaxmix.common.runrecord import RunRecord
 
 __all__ = ["PatientOutcome", "PatientTask", "load_predictors", "predictor_loads", "run_patient"]
 
@@ -122,8 +124,8 @@ def run_patient(task: PatientTask) -> PatientOutcome:
         else:
             loads = load_predictors(_text(config.model), _text(config.class2_model))  # type: ignore[attr-defined]
             outcome.predictor_load_s = float(loads["load_s"]) if loads["loaded_now"] else 0.0
-            outcome.note = f"recomputed: {why}" if why and (task.out_dir / "run.json").exists() \
-                else ""  # fmt: skip
+            outcome.note = f"recomputed: {why}" if why and RunFolder(task.out_dir).run_json \
+                .exists() else ""  # fmt: skip
             if not keep_run:
                 from vaxmix.pipeline.run import run_pipeline
 
@@ -148,9 +150,7 @@ def _text(value: object) -> str | None:
 
 
 def _counts(run_dir: Path) -> dict:
-    import json
-
-    return json.loads((run_dir / "run.json").read_text()).get("counts", {})
+    return RunRecord.from_json(RunFolder(run_dir).run_json).counts
 
 
 def _fail(outcome: PatientOutcome, exc: BaseException, out_dir: Path, kept_run: bool) -> None:
@@ -166,5 +166,5 @@ def _fail(outcome: PatientOutcome, exc: BaseException, out_dir: Path, kept_run: 
         outcome.error = f"internal error: {type(exc).__name__}: {exc}"
     if kept_run:
         outcome.note = "the run outputs are current; the design stages failed"
-    elif (out_dir / "run.json").exists():
+    elif RunFolder(out_dir).run_json.exists():
         outcome.note = "the output folder still holds an EARLIER run: do not use it"

@@ -27,15 +27,29 @@ import os
 import shutil
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from vaxmix.common.atomic import atomic_write, make_stage, swap_in
 from vaxmix.common.errors import InputError
 
 __all__ = [
+    "CLASS1_FOLDER",
+    "CLASS2_FOLDER",
+    "COMBINED_FOLDER",
     "DESIGN_PARTS",
+    "FUSION_CLASS_FOLDERS",
+    "FUSION_FOLDER",
     "MARKER",
+    "MRNA_FOLDER",
     "PARTS",
+    "REPORT_FILE",
+    "RUN_JSON",
+    "RUN_PARTS",
+    "TABLE_STEMS",
+    "VACCINE_FOLDER",
+    "VIRUS_FOLDER",
+    "RunFolder",
     "begin_design",
     "check_out_folder",
     "copy_run",
@@ -49,12 +63,96 @@ __all__ = [
 MARKER = "run.complete.json"
 SCHEMA = "vaxmix.complete/1"
 RUN_JSON = "run.json"
+#: The tables of one MHC class, in the class's folder (``NAME.tsv`` + ``NAME.parquet``);
+#: ``variants`` is written once, at the top of the run folder.
+TABLE_STEMS = ("variants", "all_epitopes", "filtered", "aggregated")
+#: pVACseq's folder names: class I (only inside ``fusions/``; vaxmix's class I SNV/indel tables
+#: sit at the top of the run folder), class II, both classes together, and gene fusions.
+CLASS1_FOLDER = "MHC_Class_I"
+CLASS2_FOLDER = "MHC_Class_II"
+COMBINED_FOLDER = "combined"
+FUSION_FOLDER = "fusions"
+FUSION_CLASS_FOLDERS = (CLASS1_FOLDER, CLASS2_FOLDER)
+VACCINE_FOLDER = "vaccine"
+MRNA_FOLDER = "mrna"
+VIRUS_FOLDER = "virus"
+REPORT_FILE = "report.html"
 #: Sub-folders written by ``vaxmix run`` (class II and combined tables, pVACseq's names).
-RUN_PARTS = ("MHC_Class_II", "combined", "fusions")
+RUN_PARTS = (CLASS2_FOLDER, COMBINED_FOLDER, FUSION_FOLDER)
 #: Sub-folders written by ``vaxmix design`` (report.html too, which no stage reads).
-DESIGN_PARTS = ("vaccine", "mrna", "virus")
+DESIGN_PARTS = (VACCINE_FOLDER, MRNA_FOLDER, VIRUS_FOLDER)
 PARTS = RUN_PARTS + DESIGN_PARTS
-_DESIGN_FILES = ("report.html",)
+_DESIGN_FILES = (REPORT_FILE,)
+
+
+@dataclass(frozen=True)
+class RunFolder:
+    """The layout of one run folder: where each file and part lives (nothing is read here).
+
+    Every stage that writes or reads a run folder takes its paths from here, so a folder or
+    file name is spelled once. ``RunFolder(path).table("aggregated", CLASS2_FOLDER)`` is
+    ``path/MHC_Class_II/aggregated.tsv``; ``part=""`` is the top of the folder (class I).
+    """
+
+    root: Path
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "root", Path(self.root))
+
+    @property
+    def run_json(self) -> Path:
+        """``run.json``: the run's record (:class:`vaxmix.common.runrecord.RunRecord`)."""
+        return self.root / RUN_JSON
+
+    @property
+    def marker(self) -> Path:
+        """:data:`MARKER`, written last into a finished run."""
+        return self.root / MARKER
+
+    @property
+    def class2(self) -> Path:
+        return self.root / CLASS2_FOLDER
+
+    @property
+    def combined(self) -> Path:
+        return self.root / COMBINED_FOLDER
+
+    @property
+    def fusions(self) -> Path:
+        return self.root / FUSION_FOLDER
+
+    @property
+    def vaccine(self) -> Path:
+        return self.root / VACCINE_FOLDER
+
+    @property
+    def mrna(self) -> Path:
+        return self.root / MRNA_FOLDER
+
+    @property
+    def virus(self) -> Path:
+        return self.root / VIRUS_FOLDER
+
+    @property
+    def report(self) -> Path:
+        return self.root / REPORT_FILE
+
+    def folder(self, part: str = "") -> Path:
+        """The folder of ``part`` (``""``: the top, class I; :data:`CLASS2_FOLDER`, ...)."""
+        return self.root / part if part else self.root
+
+    def table(self, stem: str, part: str = "", suffix: str = ".tsv") -> Path:
+        """``part/stem.tsv`` (or ``suffix``, e.g. ``.parquet``) inside the run folder."""
+        return self.folder(part) / f"{stem}{suffix}"
+
+    def fusion_table(self, stem: str, mhc_folder: str = "") -> Path:
+        """``fusions/[MHC_Class_I|MHC_Class_II|combined/]stem.tsv``."""
+        folder = self.fusions / mhc_folder if mhc_folder else self.fusions
+        return folder / f"{stem}.tsv"
+
+    def relative(self, path: Path) -> str:
+        """``path`` relative to the run folder, as run.json lists outputs."""
+        return Path(path).relative_to(self.root).as_posix()
 
 
 def _run_json_schema(folder: Path) -> str | None:
@@ -67,10 +165,10 @@ def _run_json_schema(folder: Path) -> str | None:
 
 def is_vaxmix_run(folder: str | Path) -> bool:
     """True when ``folder`` holds a vaxmix run, finished (marker) or not (vaxmix run.json)."""
-    folder = Path(folder)
-    if (folder / MARKER).is_file():
+    layout = RunFolder(Path(folder))
+    if layout.marker.is_file():
         return True
-    schema = _run_json_schema(folder) if (folder / RUN_JSON).is_file() else None
+    schema = _run_json_schema(layout.root) if layout.run_json.is_file() else None
     return bool(schema and schema.startswith("vaxmix.run/"))
 
 

@@ -37,6 +37,8 @@ import pandas as pd
 
 from vaxmix.common.errors import InputError
 from vaxmix.common.provenance import sha256_file
+from vaxmix.common.runfolder import CLASS1_FOLDER, CLASS2_FOLDER, FUSION_FOLDER
+from vaxmix.common.runrecord import FusionRunRecord
 from vaxmix.peptides.fusion_windows import fusion_epitopes, fusion_window
 from vaxmix.pipeline.fusion_args import FusionConfig
 from vaxmix.pipeline.outputs import write_table
@@ -52,7 +54,6 @@ __all__ = [
     "write_fusion_outputs",
 ]
 
-FUSION_FOLDER = "fusions"
 Predictor = Callable[[Sequence[str], Sequence[str]], pd.DataFrame]
 
 #: pVACfuse's aggregated-report tier order (``lib/sort.py``: ``pvacfuse_sort``).
@@ -485,7 +486,7 @@ def run_fusions(
         "frameshift": sum(not r.inframe for r in records),
     }
     models: list[str] = []
-    for name, (lengths, alleles, predict) in (("MHC_Class_I", class1), ("MHC_Class_II", class2)):
+    for name, (lengths, alleles, predict) in ((CLASS1_FOLDER, class1), (CLASS2_FOLDER, class2)):
         if not alleles or predict is None or not lengths:
             continue
         start = time.perf_counter()
@@ -526,7 +527,7 @@ def write_fusion_outputs(result: FusionResult, stage: Path, out_dir: Path) -> di
     return files
 
 
-def fusion_run_record(fusion: FusionConfig, result: FusionResult) -> dict[str, object]:
+def fusion_run_record(fusion: FusionConfig, result: FusionResult) -> FusionRunRecord:
     """The ``fusions`` section of run.json: input checksum, parameters, counts, models."""
     inputs: dict[str, object] = {"path": str(fusion.path)}
     if fusion.path.is_file():
@@ -543,11 +544,11 @@ def fusion_run_record(fusion: FusionConfig, result: FusionResult) -> dict[str, o
             "sha256": sha256_file(fusion.starfusion_file),
         }
     params = {k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(fusion).items()}
-    return {
-        "inputs": inputs,
-        "parameters": params,
-        "counts": result.counts,
-        "models": result.models,
-        "timings_s": {k: round(v, 4) for k, v in result.timings.items()},
-        "rules": "pVACfuse 7.1.5 (docs/fusions.md)",
-    }
+    return FusionRunRecord(
+        inputs=inputs,
+        parameters=params,
+        counts=result.counts,
+        models=result.models,
+        timings_s={k: round(v, 4) for k, v in result.timings.items()},
+        rules="pVACfuse 7.1.5 (docs/fusions.md)",
+    )

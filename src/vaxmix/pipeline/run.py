@@ -31,17 +31,35 @@ from vaxmix import __version__
 from vaxmix.common.errors import InputError
 from vaxmix.common.progress import stage_note
 from vaxmix.common.provenance import package_versions, sha256_file
-from vaxmix.common.runfolder import MARKER, check_out_folder, run_folder_stage
+from vaxmix.common.runfolder import (
+    CLASS2_FOLDER,
+    COMBINED_FOLDER,
+    MARKER,
+    RUN_JSON,
+    TABLE_STEMS,
+    RunFolder,
+    check_out_folder,
+    run_folder_stage,
+)
+from vaxmix.common.runrecord import (
+    InputFile,
+    Outputs,
+    Prediction,
+    ReadCounts,
+    RunInputs,
+    RunRecord,
+)
 from vaxmix.peptides.enumerate import enumerate_epitopes
 from vaxmix.peptides.proximal import apply_proximal_variants
 from vaxmix.pipeline.config import PipelineConfig
 from vaxmix.pipeline.fusions import (
     FusionConfig,
+    FusionResult,
     fusion_run_record,
     run_fusions,
     write_fusion_outputs,
 )
-from vaxmix.pipeline.outputs import write_json, write_table
+from vaxmix.pipeline.outputs import write_table
 from vaxmix.ranking.aggregate import aggregate_epitopes
 from vaxmix.ranking.epitopes import (
     add_peptide_properties,
@@ -56,10 +74,10 @@ from vaxmix.ranking.reference import (
 )
 from vaxmix.ranking.tiers import estimate_vaf_clonal
 from vaxmix.variants.expression import attach_expression, read_expression_table
-from vaxmix.variants.fusions import read_fusions
+from vaxmix.variants.fusions import FusionRecord, read_fusions
 from vaxmix.variants.hla import allele_report, parse_allele_names, read_hla_names
 from vaxmix.variants.phased import read_phased_vcf
-from vaxmix.variants.vcf import read_vep_vcf
+from vaxmix.variants.vcf import VcfReadResult, read_vep_vcf
 
 __all__ = [
     "CLASS2_FOLDER",
@@ -72,14 +90,13 @@ __all__ = [
     "run_pipeline",
 ]
 
-#: Sub-folders of the run folder with the class II tables and the class I + II tables
-#: (pVACseq's names for them).
-CLASS2_FOLDER = "MHC_Class_II"
-COMBINED_FOLDER = "combined"
-
 #: ``predict(peptides, alleles) -> DataFrame[peptide, allele, affinity_nm, percentile,
 #: presentation_score, model]`` (the :func:`vaxmix.mhc.predict` contract).
 Predictor = Callable[[Sequence[str], Sequence[str]], pd.DataFrame]
+
+#: The config's input files, recorded in run.json ``inputs`` (path and SHA-256).
+INPUT_FILES = ("vcf", "hla_file", "gene_expression_file", "transcript_expression_file",
+               "reference_proteome", "genes_of_interest_file", "phased_proximal_variants_vcf")
 
 PREDICTION_COLUMNS = ("peptide", "allele", "affinity_nm", "percentile", "presentation_score",
                       "model")  # fmt: skip
@@ -182,10 +199,10 @@ def resolve_alleles(
     return resolved.class1, resolved.class2
 
 
-def _input_record(path: Path | None) -> dict[str, str] | None:
+def _input_record(path: Path | None) -> InputFile | None:
     if path is None:
         return None
-    return {"path": str(path), "sha256": sha256_file(path)}
+    return InputFile(path=str(path), sha256=sha256_file(path))
 
 
 def _check_predictions(frame: pd.DataFrame) -> pd.DataFrame:
@@ -236,6 +253,39 @@ def _default_class2_predictor(model: Path | None) -> Predictor:
     return predict_class2
 
 
+def _candidates(
+    variants: pd.DataFrame, lengths: tuple[int, ...], config: PipelineConfig
+) -> tuple[pd.DataFrame, dict[str, int]]:
+    """Candidate peptides of one class's lengths (pVACseq's rules) and the skips by reason."""
+    enumeration = enumerate_epitopes(variants, tuple(lengths), config.downstream_length)
+    return enumeration.table, dict(enumeration.skipped.most_common())
+
+
+def _predictions(
+    candidates: pd.DataFrame, alleles: list[str], predict: Predictor
+) -> tuple[list[str], pd.DataFrame]:
+    """Every unique MT/WT peptide × allele in one predictor call: (peptides, predictions)."""
+    peptides = pd.unique(
+        pd.concat([candidates["MT Epitope Seq"], candidates["WT Epitope Seq"]], ignore_index=True)
+    )
+    peptides = [p for p in peptides if p != "NA"]
+    predictions = (  # no alleles of this class (a class II-only run): nothing to predict
+        _check_predictions(predict(peptides, alleles)) if peptides and alleles
+        else pd.DataFrame(columns=list(PREDICTION_COLUMNS))
+    )
+    return peptides, predictions
+
+
+def _rank(
+    all_epitopes: pd.DataFrame, alleles: list[str], config: PipelineConfig
+) -> tuple[pd.DataFrame, pd.DataFrame, float | None]:
+    """Filter, aggregate and tier (pVACseq's rules): (filtered, aggregated, clonal VAF)."""
+    filtered = filter_epitopes(all_epitopes, config.ranking)
+    vaf_clonal = estimate_vaf_clonal(all_epitopes["Tumor DNA VAF"], config.ranking.tumor_purity)
+    aggregated = aggregate_epitopes(all_epitopes, alleles, config.ranking, vaf_clonal)
+    return filtered, aggregated, vaf_clonal
+
+
 def _class_tables(
     variants: pd.DataFrame,
     lengths: tuple[int, ...],
@@ -249,19 +299,11 @@ def _class_tables(
     """Enumerate, predict (one call), build the all-epitopes table, filter, aggregate, tier."""
     timings: dict[str, float] = {}
     start = time.perf_counter()
-    enumeration = enumerate_epitopes(variants, tuple(lengths), config.downstream_length)
-    candidates = enumeration.table
+    candidates, skipped = _candidates(variants, lengths, config)
     timings[f"enumerate_peptides{suffix}"] = time.perf_counter() - start
 
     start = time.perf_counter()
-    peptides = pd.unique(
-        pd.concat([candidates["MT Epitope Seq"], candidates["WT Epitope Seq"]], ignore_index=True)
-    )
-    peptides = [p for p in peptides if p != "NA"]
-    predictions = (  # no alleles of this class (a class II-only run): nothing to predict
-        _check_predictions(predict(peptides, alleles)) if peptides and alleles
-        else pd.DataFrame(columns=list(PREDICTION_COLUMNS))
-    )
+    peptides, predictions = _predictions(candidates, alleles, predict)
     models = sorted(set(predictions["model"].astype(str)))
     timings[f"predict{suffix}"] = time.perf_counter() - start
 
@@ -278,9 +320,7 @@ def _class_tables(
         timings[f"reference_matches{suffix}"] = time.perf_counter() - start
 
     start = time.perf_counter()
-    filtered = filter_epitopes(all_epitopes, config.ranking)
-    vaf_clonal = estimate_vaf_clonal(all_epitopes["Tumor DNA VAF"], config.ranking.tumor_purity)
-    aggregated = aggregate_epitopes(all_epitopes, alleles, config.ranking, vaf_clonal)
+    filtered, aggregated, vaf_clonal = _rank(all_epitopes, alleles, config)
     timings[f"filter_aggregate_tier{suffix}"] = time.perf_counter() - start
     counts: dict[str, object] = {
         "variant_transcripts_with_peptides": int(candidates["Index"].nunique()),
@@ -296,8 +336,7 @@ def _class_tables(
     }
     if matches is not None:
         counts["reference_matched_epitopes"] = int(matches["MT Epitope Seq"].nunique())
-    return _ClassTables(all_epitopes, filtered, aggregated, counts,
-                        dict(enumeration.skipped.most_common()), models, timings,
+    return _ClassTables(all_epitopes, filtered, aggregated, counts, skipped, models, timings,
                         matches)  # fmt: skip
 
 
@@ -307,10 +346,255 @@ def _combined(
     """Class I and class II together: all-epitopes rows of both, filtered, aggregated."""
     all_epitopes = pd.concat([class1.all_epitopes, class2.all_epitopes], ignore_index=True,
                              sort=False)  # fmt: skip
-    filtered = filter_epitopes(all_epitopes, config.ranking)
-    vaf_clonal = estimate_vaf_clonal(all_epitopes["Tumor DNA VAF"], config.ranking.tumor_purity)
-    aggregated = aggregate_epitopes(all_epitopes, alleles, config.ranking, vaf_clonal)
+    filtered, aggregated, _ = _rank(all_epitopes, alleles, config)
     return {"all_epitopes": all_epitopes, "filtered": filtered, "aggregated": aggregated}
+
+
+@dataclass
+class _Inputs:
+    """What the run read: the variant table (expression and proximal variants attached), the
+    optional inputs, and the VCF reader's record of what it read, skipped and could not measure.
+    ``config`` carries the VCF's unmeasured read-count sources; ``given`` is the config as given
+    (run.json records the parameters as given, not derived from the VCF)."""
+
+    read: VcfReadResult
+    variants: pd.DataFrame
+    config: PipelineConfig
+    given: PipelineConfig
+    expression_formats: dict[str, str] = field(default_factory=dict)
+    proximal_counts: dict[str, int] | None = None
+    genes: frozenset[str] | None = None
+    reference: ReferenceProteome | None = None
+    fusion_records: list[FusionRecord] | None = None
+
+
+@dataclass
+class _Classes:
+    """Both classes' ranked tables (``class2`` is None without class II molecules), the
+    fusions' result, and the alleles each class ran on."""
+
+    alleles: list[str]
+    class2_alleles: list[str]
+    class1: _ClassTables
+    class2: _ClassTables | None = None
+    fusions: FusionResult | None = None
+
+    @property
+    def models(self) -> list[str]:
+        return list(dict.fromkeys(self.class1.models
+                                  + (self.class2.models if self.class2 is not None else [])))
+
+
+def _check_lengths(config: PipelineConfig) -> None:
+    for length in config.lengths:
+        if not 8 <= length <= 15:
+            raise InputError(f"epitope length {length} outside 8–15 (class I)", field="--lengths")
+    for length in config.class2_lengths:
+        if not 9 <= length <= 40:
+            raise InputError(f"class II epitope length {length} outside 9–40",
+                             field="--class2-lengths")  # fmt: skip
+
+
+def _read_expression(config: PipelineConfig, variants: pd.DataFrame
+                     ) -> tuple[pd.DataFrame, dict[str, str]]:  # fmt: skip
+    """Attach the gene/transcript expression tables' values (``--*-expression-file``)."""
+    gene_values = transcript_values = None
+    formats: dict[str, str] = {}
+    if config.gene_expression_file is not None:
+        gene_values, formats["gene"] = read_expression_table(config.gene_expression_file, "gene")
+    if config.transcript_expression_file is not None:
+        transcript_values, formats["transcript"] = read_expression_table(
+            config.transcript_expression_file, "transcript"
+        )
+    return attach_expression(variants, gene_values, transcript_values), formats
+
+
+def _read_proximal(config: PipelineConfig, variants: pd.DataFrame, sample: str,
+                   class2: bool) -> tuple[pd.DataFrame, dict[str, int]]:  # fmt: skip
+    """Apply the in-phase proximal variants (``--phased-proximal-variants-vcf``)."""
+    assert config.phased_proximal_variants_vcf is not None
+    phased = read_phased_vcf(config.phased_proximal_variants_vcf, sample=sample)
+    reach = max([*config.lengths, *(config.class2_lengths if class2 else ())]) - 1
+    proximal = apply_proximal_variants(variants, phased, reach)
+    counts = dict(proximal.counts)
+    counts["unphased records skipped"] = phased.unphased_records
+    return proximal.table, counts
+
+
+def _read_inputs(config: PipelineConfig, class2: bool, fusions: FusionConfig | None) -> _Inputs:
+    """Read the VCF and every optional input (expression, proximal variants, genes of interest,
+    reference proteome, fusions); each bad input is an :class:`InputError`."""
+    read = read_vep_vcf(
+        config.vcf,
+        sample=config.sample,
+        normal_sample=config.normal_sample,
+        biotypes=config.biotypes,
+        allow_incomplete_transcripts=config.allow_incomplete_transcripts,
+        pass_only=config.pass_only,
+    )
+    given = config
+    config = dataclasses.replace(
+        config, ranking=dataclasses.replace(config.ranking, unmeasured=read.unmeasured))
+    _warn_read_counts(read, config.ranking.allow_missing_vaf)
+    inputs = _Inputs(read, read.table, config, given)
+    inputs.variants, inputs.expression_formats = _read_expression(config, inputs.variants)
+    if config.phased_proximal_variants_vcf is not None:
+        inputs.variants, inputs.proximal_counts = _read_proximal(config, inputs.variants,
+                                                                 read.sample, class2)
+    if config.genes_of_interest_file is not None:
+        inputs.genes = read_genes_of_interest(config.genes_of_interest_file)
+    if config.reference_proteome is not None:
+        if not 2 <= config.reference_match_length <= 12:
+            raise InputError("reference match length must be 2-12",
+                             field="--reference-match-length")
+        inputs.reference = read_reference_proteome(config.reference_proteome)
+    if fusions is not None:
+        inputs.fusion_records = read_fusions(fusions.path, fusions.starfusion_file)
+    return inputs
+
+
+def _class1(inputs: _Inputs, alleles: list[str], predict: Predictor) -> _ClassTables:
+    """Class I: candidates, predictions and ranked tables."""
+    stage_note(f"class I: peptides and MHC prediction on {len(alleles)} allele(s) ...")
+    config = inputs.config
+    class1 = _class_tables(inputs.variants, tuple(config.lengths), alleles, predict, config,
+                           reference=inputs.reference, genes_of_interest=inputs.genes)
+    stage_note(f"class I: {class1.counts['predicted_peptides']} peptides predicted in "
+               f"{class1.timings['predict']:.1f} s ({', '.join(class1.models) or 'no model'})")
+    return class1
+
+
+def _class2(inputs: _Inputs, class2_alleles: list[str], predict_class2: Predictor
+            ) -> _ClassTables:  # fmt: skip
+    """Class II: the same steps on the class II lengths and molecules."""
+    stage_note(f"class II: peptides and MHC prediction on {len(class2_alleles)} molecule(s) ...")
+    config = inputs.config
+    class2 = _class_tables(inputs.variants, tuple(config.class2_lengths), class2_alleles,
+                           predict_class2, config, suffix="_class2",
+                           reference=inputs.reference, genes_of_interest=inputs.genes)  # fmt: skip
+    stage_note(f"class II: {class2.counts['predicted_peptides']} peptides predicted in "
+               f"{class2.timings['predict_class2']:.1f} s ({', '.join(class2.models)})")
+    return class2
+
+
+def _fusions(inputs: _Inputs, fusions: FusionConfig, classes: _Classes, predict: Predictor,
+             predict_class2: Predictor | None) -> tuple[FusionConfig, FusionResult]:  # fmt: skip
+    """Gene fusions, pVACfuse's rules (:mod:`vaxmix.pipeline.fusions`)."""
+    records = inputs.fusion_records or []
+    stage_note(f"fusions: {len(records)} fusion(s), peptides and MHC prediction ...")
+    config = inputs.config
+    fusions = dataclasses.replace(fusions, downstream_length=config.downstream_length)
+    result = run_fusions(fusions, config.ranking, (config.lengths, classes.alleles, predict),
+                         (config.class2_lengths, classes.class2_alleles, predict_class2),
+                         inputs.fusion_records)  # fmt: skip
+    return fusions, result
+
+
+def _counts(inputs: _Inputs, classes: _Classes) -> dict[str, object]:
+    """run.json ``counts``: the VCF's, class I's, and class II's, proximal variants' and
+    fusions' sections when the run had them."""
+    variants = inputs.variants
+    counts: dict[str, object] = {
+        "vcf_records": inputs.read.records,
+        "variant_transcripts": len(variants),
+        "variants": int(
+            variants[["chromosome_name", "start", "stop", "reference", "variant"]]
+            .drop_duplicates()
+            .shape[0]
+        ),
+        **classes.class1.counts,
+    }
+    if classes.class2 is not None:
+        counts["class2"] = classes.class2.counts
+    if inputs.proximal_counts is not None:
+        counts["proximal_variants"] = inputs.proximal_counts
+    if classes.fusions is not None:
+        counts["fusions"] = classes.fusions.counts
+    return counts
+
+
+def _skipped(inputs: _Inputs, classes: _Classes) -> dict[str, dict[str, int]]:
+    skipped = {
+        "variant_transcripts": dict(inputs.read.skipped.most_common()),
+        "peptides": classes.class1.skipped,
+    }
+    if classes.class2 is not None:
+        skipped["peptides_class2"] = classes.class2.skipped
+    return skipped
+
+
+def _tables(layout: RunFolder, inputs: _Inputs, classes: _Classes
+            ) -> list[tuple[Path, str, pd.DataFrame]]:  # fmt: skip
+    """(folder, stem, table) of every ranked table the run folder holds (not fusions/)."""
+    class1, class2 = classes.class1, classes.class2
+    tables = [(layout.folder(), "variants", inputs.variants),
+              *[(layout.folder(), stem, getattr(class1, stem)) for stem in TABLE_STEMS[1:]]]
+    if class2 is not None:
+        tables += [(layout.class2, stem, getattr(class2, stem)) for stem in TABLE_STEMS[1:]]
+        both = _combined(class1, class2, classes.class2_alleles + classes.alleles, inputs.config)
+        tables += [(layout.combined, stem, table) for stem, table in both.items()]
+    if class1.reference_matches is not None:
+        tables.append((layout.folder(), "reference_matches", class1.reference_matches))
+    if class2 is not None and class2.reference_matches is not None:
+        tables.append((layout.class2, "reference_matches", class2.reference_matches))
+    return tables
+
+
+def _write_tables(stage: Path, out_dir: Path, inputs: _Inputs, classes: _Classes
+                  ) -> dict[str, Path]:  # fmt: skip
+    """Write the tables (TSV + Parquet) into the staged folder; {relative path: final path}."""
+    layout = RunFolder(stage)
+    if classes.class2 is not None:
+        layout.class2.mkdir()
+        layout.combined.mkdir()
+    files: dict[str, Path] = {}
+    for folder, stem, table in _tables(layout, inputs, classes):
+        for path in write_table(table, folder, stem):
+            relative = layout.relative(path)
+            files[relative] = out_dir / relative
+    if classes.fusions is not None:
+        files.update(write_fusion_outputs(classes.fusions, stage, out_dir))
+    return files
+
+
+def _run_record(inputs: _Inputs, resolved: ResolvedAlleles, classes: _Classes,
+                fusions: FusionConfig | None, timings: dict[str, float]) -> RunRecord:  # fmt: skip
+    """The run's :class:`RunRecord` (run.json)."""
+    config, read, class2 = inputs.config, inputs.read, classes.class2
+    ranked = [f"{stem}.tsv" for stem in TABLE_STEMS[1:]]
+    return RunRecord(
+        vaxmix_version=__version__,
+        inputs=RunInputs(**{name: _input_record(getattr(config, name)) for name in INPUT_FILES},
+                         expression_formats=inputs.expression_formats),
+        sample=read.sample,
+        normal_sample=read.normal_sample,
+        alleles=classes.alleles,
+        class2_alleles=classes.class2_alleles,
+        allele_names=resolved.records,
+        parameters=_jsonable(dataclasses.asdict(inputs.given)),  # type: ignore[arg-type]
+        prediction=Prediction(
+            models=classes.models,
+            class1_models=classes.class1.models,
+            class2_models=class2.models if class2 is not None else [],
+        ),
+        outputs=Outputs(
+            class1=ranked,
+            class2=[f"{CLASS2_FOLDER}/{n}" for n in ranked] if class2 is not None else [],
+            combined=[f"{COMBINED_FOLDER}/{n}" for n in ranked] if class2 is not None else [],
+        ),
+        versions=package_versions(),
+        timings_s={k: round(v, 4) for k, v in timings.items()},
+        counts=_counts(inputs, classes),
+        skipped=_skipped(inputs, classes),
+        warnings=resolved.warnings + read.warnings[:100],
+        read_counts=ReadCounts(
+            missing_rows=read.missing,
+            unmeasured_sources=list(read.unmeasured),
+            allow_missing_vaf=config.ranking.allow_missing_vaf,
+        ),
+        fusions=(fusion_run_record(fusions, classes.fusions)
+                 if classes.fusions is not None and fusions is not None else None),
+    )
 
 
 def run_pipeline(
@@ -355,199 +639,49 @@ def run_pipeline(
     known: list[str] | None = None
     if predict is None:
         predict, known = _default_predictor(config.model)
-    for length in config.lengths:
-        if not 8 <= length <= 15:
-            raise InputError(f"epitope length {length} outside 8–15 (class I)", field="--lengths")
-    for length in config.class2_lengths:
-        if not 9 <= length <= 40:
-            raise InputError(f"class II epitope length {length} outside 9–40",
-                             field="--class2-lengths")  # fmt: skip
+    _check_lengths(config)
     stage_note(f"reading {Path(config.vcf).name} ...")
     start = time.perf_counter()
     resolved = resolve_allele_names(config, known)
-    alleles, class2_alleles = resolved.class1, resolved.class2
-    read = read_vep_vcf(
-        config.vcf,
-        sample=config.sample,
-        normal_sample=config.normal_sample,
-        biotypes=config.biotypes,
-        allow_incomplete_transcripts=config.allow_incomplete_transcripts,
-        pass_only=config.pass_only,
-    )
-    variants = read.table
-    given_config = config  # run.json records the parameters as given, not derived from the VCF
-    config = dataclasses.replace(
-        config, ranking=dataclasses.replace(config.ranking, unmeasured=read.unmeasured))
-    _warn_read_counts(read, config.ranking.allow_missing_vaf)
-    gene_values = transcript_values = None
-    expression_formats = {}
-    if config.gene_expression_file is not None:
-        gene_values, expression_formats["gene"] = read_expression_table(
-            config.gene_expression_file, "gene"
-        )
-    if config.transcript_expression_file is not None:
-        transcript_values, expression_formats["transcript"] = read_expression_table(
-            config.transcript_expression_file, "transcript"
-        )
-    variants = attach_expression(variants, gene_values, transcript_values)
-    proximal_counts: dict[str, int] | None = None
-    if config.phased_proximal_variants_vcf is not None:
-        phased = read_phased_vcf(config.phased_proximal_variants_vcf, sample=read.sample)
-        reach = max([*config.lengths, *(config.class2_lengths if class2_alleles else ())]) - 1
-        proximal = apply_proximal_variants(variants, phased, reach)
-        variants = proximal.table
-        proximal_counts = dict(proximal.counts)
-        proximal_counts["unphased records skipped"] = phased.unphased_records
-    genes = (read_genes_of_interest(config.genes_of_interest_file)
-             if config.genes_of_interest_file is not None else None)
-    reference = None
-    if config.reference_proteome is not None:
-        if not 2 <= config.reference_match_length <= 12:
-            raise InputError("reference match length must be 2-12",
-                             field="--reference-match-length")
-        reference = read_reference_proteome(config.reference_proteome)
-    fusion_records = read_fusions(fusions.path, fusions.starfusion_file) if fusions else None
+    inputs = _read_inputs(config, bool(resolved.class2), fusions)
     timings["read_inputs"] = time.perf_counter() - start
-    stage_note(f"read {len(variants)} variant transcripts in {timings['read_inputs']:.1f} s")
+    stage_note(f"read {len(inputs.variants)} variant transcripts in "
+               f"{timings['read_inputs']:.1f} s")  # fmt: skip
 
-    stage_note(f"class I: peptides and MHC prediction on {len(alleles)} allele(s) ...")
-    class1 = _class_tables(variants, tuple(config.lengths), alleles, predict, config,
-                           reference=reference, genes_of_interest=genes)
-    timings.update(class1.timings)
-    stage_note(f"class I: {class1.counts['predicted_peptides']} peptides predicted in "
-               f"{class1.timings['predict']:.1f} s ({', '.join(class1.models) or 'no model'})")
-    class2: _ClassTables | None = None
-    if class2_alleles:
-        stage_note(f"class II: peptides and MHC prediction on {len(class2_alleles)} "
-                   "molecule(s) ...")
+    classes = _Classes(resolved.class1, resolved.class2,
+                       _class1(inputs, resolved.class1, predict))  # fmt: skip
+    timings.update(classes.class1.timings)
+    if classes.class2_alleles:
         if predict_class2 is None:
-            predict_class2 = _default_class2_predictor(config.class2_model)
-        class2 = _class_tables(variants, tuple(config.class2_lengths), class2_alleles,
-                               predict_class2, config, suffix="_class2",
-                               reference=reference, genes_of_interest=genes)  # fmt: skip
-        timings.update(class2.timings)
-        stage_note(f"class II: {class2.counts['predicted_peptides']} peptides predicted in "
-                   f"{class2.timings['predict_class2']:.1f} s ({', '.join(class2.models)})")
-    fusion_result = None
-    if fusions is not None:  # gene fusions, pVACfuse's rules (pipeline/fusions.py)
-        stage_note(f"fusions: {len(fusion_records)} fusion(s), peptides and MHC prediction ...")
-        fusions = dataclasses.replace(fusions, downstream_length=config.downstream_length)
-        fusion_result = run_fusions(fusions, config.ranking, (config.lengths, alleles, predict),
-                                    (config.class2_lengths, class2_alleles, predict_class2),
-                                    fusion_records)  # fmt: skip
-        timings.update(fusion_result.timings)
+            predict_class2 = _default_class2_predictor(inputs.config.class2_model)
+        classes.class2 = _class2(inputs, classes.class2_alleles, predict_class2)
+        timings.update(classes.class2.timings)
+    if fusions is not None:
+        fusions, classes.fusions = _fusions(inputs, fusions, classes, predict, predict_class2)
+        timings.update(classes.fusions.timings)
+    return _write_run(out_dir, overwrite, inputs, resolved, classes, fusions, timings)
 
-    counts: dict[str, object] = {
-        "vcf_records": read.records,
-        "variant_transcripts": len(variants),
-        "variants": int(
-            variants[["chromosome_name", "start", "stop", "reference", "variant"]]
-            .drop_duplicates()
-            .shape[0]
-        ),
-        **class1.counts,
-    }
-    if class2 is not None:
-        counts["class2"] = class2.counts
-    if proximal_counts is not None:
-        counts["proximal_variants"] = proximal_counts
-    if fusion_result is not None:
-        counts["fusions"] = fusion_result.counts
-    skipped = {
-        "variant_transcripts": dict(read.skipped.most_common()),
-        "peptides": class1.skipped,
-    }
-    if class2 is not None:
-        skipped["peptides_class2"] = class2.skipped
-    models = list(dict.fromkeys(class1.models + (class2.models if class2 is not None else [])))
+
+def _write_run(out_dir: Path, overwrite: bool, inputs: _Inputs, resolved: ResolvedAlleles,
+               classes: _Classes, fusions: FusionConfig | None,
+               timings: dict[str, float]) -> PipelineResult:  # fmt: skip
+    """Write the tables, then run.json, into a staged folder swapped in as ``out_dir``; the
+    completion marker is written last (:func:`vaxmix.common.runfolder.run_folder_stage`)."""
     start = time.perf_counter()
-    files: dict[str, Path] = {}
     with run_folder_stage(out_dir, overwrite) as stage:
-        tables = [
-            (stage, "variants", variants),
-            (stage, "all_epitopes", class1.all_epitopes),
-            (stage, "filtered", class1.filtered),
-            (stage, "aggregated", class1.aggregated),
-        ]
-        if class2 is not None:
-            (stage / CLASS2_FOLDER).mkdir()
-            (stage / COMBINED_FOLDER).mkdir()
-            tables += [
-                (stage / CLASS2_FOLDER, "all_epitopes", class2.all_epitopes),
-                (stage / CLASS2_FOLDER, "filtered", class2.filtered),
-                (stage / CLASS2_FOLDER, "aggregated", class2.aggregated),
-                *[(stage / COMBINED_FOLDER, stem, table) for stem, table in
-                  _combined(class1, class2, class2_alleles + alleles, config).items()],
-            ]
-        if class1.reference_matches is not None:
-            tables.append((stage, "reference_matches", class1.reference_matches))
-        if class2 is not None and class2.reference_matches is not None:
-            tables.append((stage / CLASS2_FOLDER, "reference_matches", class2.reference_matches))
-        for folder, stem, table in tables:
-            for path in write_table(table, folder, stem):
-                relative = path.relative_to(stage)
-                files[str(relative)] = out_dir / relative
-        if fusion_result is not None:
-            files.update(write_fusion_outputs(fusion_result, stage, out_dir))
+        files = _write_tables(stage, out_dir, inputs, classes)
         timings["write_outputs"] = time.perf_counter() - start
-        run_record = {
-            "schema": "vaxmix.run/1",
-            "vaxmix_version": __version__,
-            "inputs": {
-                "vcf": _input_record(config.vcf),
-                "hla_file": _input_record(config.hla_file),
-                "gene_expression_file": _input_record(config.gene_expression_file),
-                "transcript_expression_file": _input_record(config.transcript_expression_file),
-                "reference_proteome": _input_record(config.reference_proteome),
-                "genes_of_interest_file": _input_record(config.genes_of_interest_file),
-                "phased_proximal_variants_vcf": _input_record(
-                    config.phased_proximal_variants_vcf),
-                "expression_formats": expression_formats,
-            },
-            "sample": read.sample,
-            "normal_sample": read.normal_sample,
-            "alleles": alleles,
-            "class2_alleles": class2_alleles,
-            "allele_names": resolved.records,
-            "parameters": _jsonable(dataclasses.asdict(given_config)),
-            "prediction": {
-                "models": models,
-                "class1_models": class1.models,
-                "class2_models": class2.models if class2 is not None else [],
-                "note": "affinity, presentation score and percentile are model predictions",
-            },
-            "outputs": {
-                "class1": ["all_epitopes.tsv", "filtered.tsv", "aggregated.tsv"],
-                "class2": [f"{CLASS2_FOLDER}/{n}" for n in
-                           ("all_epitopes.tsv", "filtered.tsv", "aggregated.tsv")]
-                if class2 is not None else [],
-                "combined": [f"{COMBINED_FOLDER}/{n}" for n in
-                             ("all_epitopes.tsv", "filtered.tsv", "aggregated.tsv")]
-                if class2 is not None else [],
-            },
-            "versions": package_versions(),
-            "timings_s": {k: round(v, 4) for k, v in timings.items()},
-            "counts": counts,
-            "skipped": skipped,
-            "warnings": resolved.warnings + read.warnings[:100],
-            "read_counts": {
-                "missing_rows": read.missing,
-                "unmeasured_sources": list(read.unmeasured),
-                "allow_missing_vaf": config.ranking.allow_missing_vaf,
-                "note": "rows with a missing depth/VAF fail those cut-offs unless "
-                        "allow_missing_vaf; unmeasured sources' cut-offs were not applied",
-            },
-        }
-        if fusion_result is not None and fusions is not None:
-            run_record["fusions"] = fusion_run_record(fusions, fusion_result)
-        write_json(run_record, stage / "run.json")
-        files["run.json"] = out_dir / "run.json"
-        files[MARKER] = out_dir / MARKER  # written last, by run_folder_stage
+        record = _run_record(inputs, resolved, classes, fusions, timings)
+        layout, final = RunFolder(stage), RunFolder(out_dir)
+        record.write(layout.run_json)
+        files[RUN_JSON] = final.run_json
+        files[MARKER] = final.marker  # written last, by run_folder_stage
     stage_note(f"tables and run.json written in {timings['write_outputs']:.1f} s")
     return PipelineResult(
-        out_dir=out_dir, files=files, counts=counts, timings=timings, models=models,
-        alleles=alleles, skipped=skipped, class2_alleles=class2_alleles,
-        allele_notes=resolved.notes, allele_warnings=resolved.warnings,
+        out_dir=out_dir, files=files, counts=record.counts, timings=timings,
+        models=classes.models, alleles=classes.alleles, skipped=record.skipped,
+        class2_alleles=classes.class2_alleles, allele_notes=resolved.notes,
+        allele_warnings=resolved.warnings,
     )  # fmt: skip
 
 

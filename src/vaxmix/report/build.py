@@ -7,6 +7,7 @@ candidate details travel as an inline JSON block that the page's own script rend
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 import os
 from collections import Counter
@@ -20,10 +21,11 @@ from markupsafe import Markup
 
 from vaxmix import __version__
 from vaxmix.common.atomic import atomic_write
+from vaxmix.common.runrecord import RunRecord
 from vaxmix.report import svg
 from vaxmix.report.loaders import (
     FUSION_CLASS_FOLDERS,
-    RunFolder,
+    LoadedRun,
     candidate_records,
     class1_models,
     class2_models,
@@ -33,7 +35,6 @@ from vaxmix.report.loaders import (
     run_class2_alleles,
     run_identity,
     run_inputs,
-    run_section,
     to_number,
 )
 
@@ -69,7 +70,7 @@ def _tier_counts(candidates: list[dict[str, Any]]) -> list[tuple[str, int]]:
     return ordered
 
 
-def _variant_details(folder: RunFolder, indexes: set[str]) -> dict[str, dict[str, str]]:
+def _variant_details(folder: LoadedRun, indexes: set[str]) -> dict[str, dict[str, str]]:
     """Depths, VAFs and expression of each candidate from ``variants.tsv`` (by ``index``)."""
     frame = folder.variants
     if frame is None or "index" not in frame.columns:
@@ -109,7 +110,7 @@ def _columnar(
     }
 
 
-def _class2_section(folder: RunFolder) -> dict[str, Any] | None:
+def _class2_section(folder: LoadedRun) -> dict[str, Any] | None:
     """The class II candidates, their peptides and cores; ``None`` for a class I-only run.
 
     The core of each shown peptide comes from the table's core column when it has one, else it
@@ -129,7 +130,7 @@ def _class2_section(folder: RunFolder) -> dict[str, Any] | None:
     else:
         from vaxmix.report.cores import core_source, recompute_cores
 
-        model = core_source(folder.run, models)
+        model = core_source(folder.record, models)
         if model is not None:
             pairs = [(r["mt_peptide"], r["allele"]) for rows in grouped.values() for r in rows]
             pairs += [(c["best_peptide"], c["allele"]) for c in candidates]
@@ -191,7 +192,7 @@ FUSION_COLUMNS: tuple[tuple[str, str], ...] = (
 FUSION_CLASS_TITLES = {"MHC_Class_I": "Class I", "MHC_Class_II": "Class II"}
 
 
-def _fusion_section(folder: RunFolder) -> dict[str, Any] | None:
+def _fusion_section(folder: LoadedRun) -> dict[str, Any] | None:
     """The gene-fusion candidates (``fusions/MHC_Class_I|II/aggregated.tsv``) as a kind of
     their own; ``None`` for a run without fusions.
 
@@ -201,8 +202,8 @@ def _fusion_section(folder: RunFolder) -> dict[str, Any] | None:
     """
     if not folder.fusion_aggregated:
         return None
-    record = folder.run.get("fusions") if isinstance(folder.run.get("fusions"), dict) else {}
-    models = [str(m) for m in record.get("models") or []]
+    record = folder.record.fusions
+    models = list(record.models) if record is not None else []
     classes = []
     for name in FUSION_CLASS_FOLDERS:
         frame = folder.fusion_aggregated.get(name)
@@ -219,12 +220,11 @@ def _fusion_section(folder: RunFolder) -> dict[str, Any] | None:
             "tiers": [(t, tiers[t]) for t in TIER_ORDER if tiers.get(t)]
             + sorted((t, n) for t, n in tiers.items() if t not in svg.TIER_COLOURS),
         })  # fmt: skip
-    counts = record.get("counts") if isinstance(record.get("counts"), dict) else {}
     return {
         "classes": classes,
         "models": models,
-        "n_fusions": counts.get("fusions"),
-        "rules": str(record.get("rules") or ""),
+        "n_fusions": record.counts.get("fusions") if record is not None else None,
+        "rules": record.rules if record is not None else "",
     }
 
 
@@ -515,7 +515,7 @@ def _mrna_qc(frame: Any) -> dict[str, Any] | None:
     return table
 
 
-def _virus_plots(folder: RunFolder) -> list[tuple[str, str, str]]:
+def _virus_plots(folder: LoadedRun) -> list[tuple[str, str, str]]:
     """(id, title, data URI) of the virus stage's SVG figures (shown as images: no script)."""
     titles = {
         "dose_response": "Dose-response curves (ex vivo plate, 4PL fits)",
@@ -528,7 +528,7 @@ def _virus_plots(folder: RunFolder) -> list[tuple[str, str, str]]:
     ]  # fmt: skip
 
 
-def _vaccine_reasons(folder: RunFolder) -> dict[str, dict[str, str]]:
+def _vaccine_reasons(folder: LoadedRun) -> dict[str, dict[str, str]]:
     """``vaccine/candidates.tsv`` by variant ID: in the vaccine or not, and why."""
     frame = folder.vaccine_candidates
     if frame is None or "variant" not in frame.columns:
@@ -540,16 +540,16 @@ def _vaccine_reasons(folder: RunFolder) -> dict[str, dict[str, str]]:
     }  # fmt: skip
 
 
-def _parameters(run: dict[str, Any]) -> dict[str, Any]:
+def _parameters(run: RunRecord) -> dict[str, Any]:
     """``run.json`` parameters, with the alleles an HLA file gave shown (not ``[]``)."""
-    parameters = dict(run_section(run, "parameters"))
-    listed = [*(run.get("alleles") or []), *(run.get("class2_alleles") or [])]
+    parameters = dict(run.parameters)
+    listed = [*run.alleles, *run.class2_alleles]
     if not parameters.get("alleles") and listed and parameters.get("hla_file"):
         parameters["alleles"] = f"{', '.join(map(str, listed))} (read from hla_file)"
     return parameters
 
 
-def _allele_names(run: dict[str, Any]) -> list[dict[str, str]]:
+def _allele_names(run: RunRecord) -> list[dict[str, str]]:
     """run.json ``allele_names`` as table rows: each allele as the user gave it, the name the
     run used, its WHO expression status, used / excluded / skipped, and why.
 
@@ -559,11 +559,8 @@ def _allele_names(run: dict[str, Any]) -> list[dict[str, str]]:
     """
     from vaxmix.common.alleles import EXPRESSION_SUFFIXES
 
-    records = run.get("allele_names")
-    if not isinstance(records, list):
-        return []
     rows = []
-    for record in records:
+    for record in run.allele_names:
         if not isinstance(record, dict):
             continue
         action = str(record.get("action") or "")
@@ -616,7 +613,7 @@ def _table(frame: Any) -> dict[str, Any] | None:
     return {"columns": list(frame.columns), "rows": frame.to_dict("split")["data"]}
 
 
-def build_context(folder: RunFolder) -> dict[str, Any]:
+def build_context(folder: LoadedRun) -> dict[str, Any]:
     """Everything the template shows, computed from the loaded run folder."""
     candidates = candidate_records(folder)
     reasons = _vaccine_reasons(folder)
@@ -632,13 +629,13 @@ def build_context(folder: RunFolder) -> dict[str, Any]:
         for c in candidates
         if c["ic50_mt"] is not None and c["ic50_wt"] is not None
     ]
-    run = folder.run
+    run = folder.record
     identity = run_identity(folder)
     context: dict[str, Any] = {
         "identity": identity,
         "alleles": run_alleles(folder),
         "run": run,
-        "status": run.get("status", "completed"),  # run.json is written only when a run succeeds
+        "status": "completed",  # run.json is written only when a run succeeds
         "candidates": candidates,
         "n_candidates": len(candidates),
         "n_epitopes": None if folder.epitopes is None else len(folder.epitopes),
@@ -683,16 +680,16 @@ def build_context(folder: RunFolder) -> dict[str, Any]:
             (title, _flatten(section))
             for title, section in (
                 ("Parameters", _parameters(run)),
-                ("Models", run_section(run, "models", "prediction")),
-                ("Versions", run_section(run, "versions")),
-                ("Timings (s)", run_section(run, "timings", "timings_s")),
-                ("Counts", run_section(run, "counts")),
-                ("Skipped", run_section(run, "skipped")),
-                ("Gene fusions", run_section(run, "fusions")),
+                ("Models", dataclasses.asdict(run.prediction)),
+                ("Versions", run.versions),
+                ("Timings (s)", run.timings_s),
+                ("Counts", run.counts),
+                ("Skipped", run.skipped),
+                ("Gene fusions", dataclasses.asdict(run.fusions) if run.fusions else {}),
             )
             if section
         ],
-        "run_warnings": [str(w) for w in run.get("warnings") or []],
+        "run_warnings": list(run.warnings),
         "design": folder.design,
         "design_facts": _design_facts(folder.design) if folder.design else [],
         "class2": _class2_section(folder),
@@ -754,7 +751,7 @@ def _static(name: str) -> Markup:
     return Markup(text)
 
 
-def render_report(folder: RunFolder) -> str:
+def render_report(folder: LoadedRun) -> str:
     """Render the report HTML of a loaded run folder."""
     template = _environment().get_template("report.html.j2")
     return template.render(

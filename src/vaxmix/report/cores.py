@@ -11,23 +11,26 @@ use a custom ``--class2-model``. Otherwise no core is shown, rather than one fro
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from vaxmix.common.runrecord import RunRecord
 
 __all__ = ["core_source", "recompute_cores"]
 
 
-def core_source(run: dict[str, Any], models: list[str]) -> str | None:
+def core_source(run: RunRecord, models: list[str]) -> str | None:
     """The shipped class II model's name if it can reproduce the run's cores, else ``None``.
 
     Parameters
     ----------
     run
-        ``run.json``; a non-empty ``parameters.class2_model`` (a custom model) rules it out.
+        The run's record (run.json); a non-empty ``parameters.class2_model`` (a custom
+        model) rules it out.
     models
         The class II model names the run's tables or ``run.json`` record.
     """
-    parameters = run.get("parameters") if isinstance(run.get("parameters"), dict) else {}
-    if parameters.get("class2_model") or not models:
+    if run.parameters.get("class2_model") or not models:
         return None
     from vaxmix.mhc.classii.model import default_model  # numpy only; loads in ~30 ms
 

@@ -21,7 +21,17 @@ import pandas as pd
 
 from vaxmix.common.errors import InputError
 from vaxmix.common.provenance import sha256_file
-from vaxmix.common.runfolder import require_complete
+from vaxmix.common.runfolder import (
+    CLASS2_FOLDER,
+    FUSION_CLASS_FOLDERS,
+    FUSION_FOLDER,
+    MRNA_FOLDER,
+    VACCINE_FOLDER,
+    VIRUS_FOLDER,
+    RunFolder,
+    require_complete,
+)
+from vaxmix.common.runrecord import RunRecord
 from vaxmix.common.schemas import (
     AGGREGATED,
     ALL_EPITOPES,
@@ -37,7 +47,7 @@ __all__ = [
     "EPITOPE_FIELDS",
     "FUSION_CLASS_FOLDERS",
     "FUSION_FOLDER",
-    "RunFolder",
+    "LoadedRun",
     "candidate_records",
     "class1_models",
     "class2_models",
@@ -49,7 +59,6 @@ __all__ = [
     "run_class2_alleles",
     "run_identity",
     "run_inputs",
-    "run_section",
     "selected_indexes",
 ]
 
@@ -136,46 +145,42 @@ NUMERIC_EPITOPE_FIELDS = frozenset(
     }
 )
 
-# Optional parts of the run folder, relative paths.
+# Optional parts of the run folder, relative paths (folder names: vaxmix.common.runfolder).
 TABLE_FILES = {
     "aggregated": "aggregated.tsv",
     "filtered": "filtered.tsv",
     "variants": "variants.tsv",
-    "selection": "vaccine/selection.tsv",
-    "junctions": "vaccine/junctions.tsv",
-    "vaccine_candidates": "vaccine/candidates.tsv",
-    "mrna_qc": "mrna/qc.tsv",
+    "selection": f"{VACCINE_FOLDER}/selection.tsv",
+    "junctions": f"{VACCINE_FOLDER}/junctions.tsv",
+    "vaccine_candidates": f"{VACCINE_FOLDER}/candidates.tsv",
+    "mrna_qc": f"{MRNA_FOLDER}/qc.tsv",
 }
 JSON_FILES = {
-    "run": "run.json",
-    "construct": "vaccine/construct.json",
-    "design": "vaccine/design.json",
-    "mrna": "mrna/mrna.json",
-    "virus_panel": "virus/panel.json",
+    "construct": f"{VACCINE_FOLDER}/construct.json",
+    "design": f"{VACCINE_FOLDER}/design.json",
+    "mrna": f"{MRNA_FOLDER}/mrna.json",
+    "virus_panel": f"{VIRUS_FOLDER}/panel.json",
 }
 EPITOPES_FILE = "all_epitopes.tsv"
 # Figures of the virus stage shown in the report (SVG, embedded as images).
 VIRUS_PLOTS = {
-    "dose_response": "virus/dose_response.svg",
-    "receptor_heatmap": "virus/receptor_heatmap.svg",
+    "dose_response": f"{VIRUS_FOLDER}/dose_response.svg",
+    "receptor_heatmap": f"{VIRUS_FOLDER}/receptor_heatmap.svg",
 }
-# Class II tables (same columns as class I), as pVACseq's separate MHC_Class_II results.
-CLASS2_FOLDER = "MHC_Class_II"
-# Gene-fusion tables of ``vaxmix run --fusions`` (pVACfuse's layout, docs/fusions.md): one
-# aggregated table per class folder; a run without fusions has no ``fusions/`` folder.
-FUSION_FOLDER = "fusions"
-FUSION_CLASS_FOLDERS = ("MHC_Class_I", "MHC_Class_II")
+# Class II tables (same columns as class I) are in CLASS2_FOLDER, as pVACseq's separate
+# MHC_Class_II results; gene-fusion tables of ``vaxmix run --fusions`` (pVACfuse's layout,
+# docs/fusions.md) in FUSION_FOLDER, one aggregated table per FUSION_CLASS_FOLDERS folder.
 FUSION_REQUIRED_COLUMNS = tuple(c.name for c in FUSION_AGGREGATED.required())
 AGGREGATED_REQUIRED_COLUMNS = tuple(c.name for c in AGGREGATED.required())
 EPITOPE_REQUIRED_COLUMNS = tuple(c.name for c in ALL_EPITOPES.required())
 
 
 @dataclass
-class RunFolder:
+class LoadedRun:
     """Everything the report reads from one run folder; absent optional parts are ``None``."""
 
     path: Path
-    run: dict[str, Any]
+    record: RunRecord  # run.json, checked
     aggregated: pd.DataFrame | None = None
     filtered: pd.DataFrame | None = None
     variants: pd.DataFrame | None = None
@@ -236,8 +241,9 @@ def _epitope_columns(column: str) -> bool:
     return column in wanted
 
 
-def load_run(run_dir: str | Path) -> RunFolder:
-    """Load a run folder; ``run.json`` is required, every other part is optional.
+def load_run(run_dir: str | Path) -> LoadedRun:
+    """Load a run folder; ``run.json`` is required (read and checked as a
+    :class:`~vaxmix.common.runrecord.RunRecord`), every other part is optional.
 
     The run must be complete: its ``run.complete.json`` marker present and listing every part
     on disk (:func:`vaxmix.common.runfolder.require_complete`).
@@ -248,27 +254,25 @@ def load_run(run_dir: str | Path) -> RunFolder:
         When the folder or its ``run.json`` is missing, the run is incomplete, or a file cannot
         be parsed.
     """
-    root = Path(run_dir)
+    layout = RunFolder(Path(run_dir))
+    root = layout.root
     if not root.is_dir():
         raise InputError("run folder not found", path=root)
-    run_json = root / JSON_FILES["run"]
-    if not run_json.is_file():
+    if not layout.run_json.is_file():
         raise InputError("not a vaxmix run folder: run.json is missing", path=root)
-    folder = RunFolder(path=root, run=_read_json(run_json))
-    schema = str(folder.run.get("schema", ""))
-    if schema and not schema.startswith("vaxmix.run/"):
-        raise InputError(f"unexpected schema {schema!r}", path=run_json, field="schema")
+    folder = LoadedRun(path=root, record=RunRecord.from_json(layout.run_json))
     require_complete(root)  # run.complete.json, written last: refuse an unfinished run
     for attribute, relative in TABLE_FILES.items():
         setattr(folder, attribute, _read_table(root / relative))
     for attribute, relative in JSON_FILES.items():
-        if attribute != "run" and (root / relative).is_file():
+        if (root / relative).is_file():
             setattr(folder, attribute, _read_json(root / relative))
     folder.epitopes = _read_table(root / EPITOPES_FILE, usecols=_epitope_columns)
     for name, relative in VIRUS_PLOTS.items():
         if folder.virus_panel is not None and (root / relative).is_file():
             folder.virus_plots[name] = (root / relative).read_bytes()
-    for relative in [*TABLE_FILES.values(), *JSON_FILES.values(), EPITOPES_FILE,
+    for relative in [*TABLE_FILES.values(), layout.relative(layout.run_json),
+                     *JSON_FILES.values(), EPITOPES_FILE,
                      *(VIRUS_PLOTS[n] for n in folder.virus_plots)]:
         if (root / relative).is_file():
             folder.checksums[relative] = sha256_file(root / relative)
@@ -281,7 +285,7 @@ def load_run(run_dir: str | Path) -> RunFolder:
     return folder
 
 
-def _load_fusions(folder: RunFolder) -> None:
+def _load_fusions(folder: LoadedRun) -> None:
     """``fusions/MHC_Class_I|II/aggregated.tsv`` when the run predicted gene fusions."""
     root = folder.path / FUSION_FOLDER
     if not root.is_dir():
@@ -297,7 +301,7 @@ def _load_fusions(folder: RunFolder) -> None:
             folder.checksums[f"{FUSION_FOLDER}/{name}/{path.name}"] = sha256_file(path)
 
 
-def _load_class2(folder: RunFolder) -> None:
+def _load_class2(folder: LoadedRun) -> None:
     """The ``MHC_Class_II/`` tables, when the run has them (a class I-only run has none)."""
     class2 = folder.path / CLASS2_FOLDER
     if not class2.is_dir():
@@ -332,7 +336,7 @@ def to_number(value: Any) -> float | None:
     return number if math.isfinite(number) else None
 
 
-def candidate_records(folder: RunFolder, class2: bool = False) -> list[dict[str, Any]]:
+def candidate_records(folder: LoadedRun, class2: bool = False) -> list[dict[str, Any]]:
     """One record per aggregated row (a candidate variant), in file order, with ``rank``.
 
     ``class2`` reads the class II table (``MHC_Class_II/aggregated.tsv``) instead of class I's.
@@ -375,7 +379,7 @@ NUMERIC_FUSION_FIELDS = frozenset(
 )
 
 
-def fusion_candidate_records(folder: RunFolder) -> dict[str, list[dict[str, Any]]]:
+def fusion_candidate_records(folder: LoadedRun) -> dict[str, list[dict[str, Any]]]:
     """The gene-fusion candidates by MHC class ("I", "II"): one record per row of
     ``fusions/MHC_Class_I|II/aggregated.tsv``, in file order, with ``rank``.
 
@@ -403,7 +407,7 @@ def fusion_candidate_records(folder: RunFolder) -> dict[str, list[dict[str, Any]
 
 
 def epitope_records(
-    folder: RunFolder,
+    folder: LoadedRun,
     per_variant: int = 15,
     indexes: set[str] | None = None,
     class2: bool = False,
@@ -421,7 +425,7 @@ def epitope_records(
         return {}
     if indexes is not None:
         frame = frame[frame["Index"].isin(indexes)]
-    fields = epitope_fields(run_metric(folder.run))
+    fields = epitope_fields(run_metric(folder.record.parameters))
     columns = {key: name for key, name in fields.items() if name in frame.columns}
     table = frame[list(columns.values())].rename(columns={v: k for k, v in columns.items()})
     for key in NUMERIC_EPITOPE_FIELDS & set(table.columns):
@@ -437,33 +441,28 @@ def epitope_records(
     return grouped
 
 
-def run_identity(folder: RunFolder) -> dict[str, str]:
-    """Patient and sample names from ``run.json`` (several spellings accepted)."""
-    run = folder.run
-    parameters = run.get("parameters") or {}
-    sample = str(run.get("sample") or run.get("sample_name") or parameters.get("sample_name") or "")
-    patient = str(run.get("patient") or run.get("patient_id") or sample or folder.path.name)
+def run_identity(folder: LoadedRun) -> dict[str, str]:
+    """Patient and sample names: run.json's ``sample`` (the tumor sample), else the folder's
+    name. run.json has no patient field; the sample names the patient."""
+    sample = folder.record.sample or ""
+    patient = sample or folder.path.name
     return {"patient": patient, "sample": sample or patient}
 
 
-def run_alleles(folder: RunFolder) -> list[str]:
-    """HLA alleles of the run: ``run.json`` when it lists them, else those in the tables."""
-    run = folder.run
-    for candidate in (run.get("alleles"), (run.get("parameters") or {}).get("alleles")):
-        if isinstance(candidate, list) and candidate:
-            return [str(a) for a in candidate]
-        if isinstance(candidate, str) and candidate:
-            return [a.strip() for a in candidate.split(",") if a.strip()]
+def run_alleles(folder: LoadedRun) -> list[str]:
+    """Class I HLA alleles of the run: run.json's ``alleles`` when it lists any, else those in
+    the class I table (a class II-only run has neither)."""
+    if folder.record.alleles:
+        return list(folder.record.alleles)
     if folder.epitopes is not None and "HLA Allele" in folder.epitopes.columns:
         return sorted(set(folder.epitopes["HLA Allele"]))
     return []
 
 
-def run_class2_alleles(folder: RunFolder) -> list[str]:
+def run_class2_alleles(folder: LoadedRun) -> list[str]:
     """Class II molecules: ``run.json``'s ``class2_alleles``, else those of the class II tables."""
-    listed = folder.run.get("class2_alleles")
-    if isinstance(listed, list) and listed:
-        return [str(a) for a in listed]
+    if folder.record.class2_alleles:
+        return list(folder.record.class2_alleles)
     frame = folder.class2_epitopes
     if frame is not None and "HLA Allele" in frame.columns:
         return sorted(set(frame["HLA Allele"]))
@@ -473,21 +472,14 @@ def run_class2_alleles(folder: RunFolder) -> list[str]:
     return []
 
 
-def class1_models(folder: RunFolder) -> list[str]:
+def class1_models(folder: LoadedRun) -> list[str]:
     """Name and version of the class I predictor(s): ``run.json``, else the tables' method column.
 
-    ``vaxmix run`` records them under ``prediction.class1_models`` (older runs: ``models``, class
-    I only); pVACseq tables name the method in ``Best MT IC50 Score Method``.
+    ``vaxmix run`` records them under ``prediction.class1_models``; pVACseq tables name the
+    method in ``Best MT IC50 Score Method``.
     """
-    prediction = folder.run.get("prediction")
-    if isinstance(prediction, dict):
-        for key in ("class1_models", "models"):
-            if isinstance(prediction.get(key), list) and (key == "class1_models"
-                                                          or "class2_models" not in prediction):
-                return [str(m) for m in prediction[key]]
-    models = folder.run.get("models")
-    if isinstance(models, dict) and models.get("binding"):
-        return [str(models["binding"])]
+    if folder.record.prediction.class1_models:
+        return list(folder.record.prediction.class1_models)
     frame = folder.epitopes
     if frame is not None:
         column = EPITOPE_FIELDS["method"]
@@ -496,15 +488,14 @@ def class1_models(folder: RunFolder) -> list[str]:
     return []
 
 
-def class2_models(folder: RunFolder) -> list[str]:
+def class2_models(folder: LoadedRun) -> list[str]:
     """Name and version of the class II predictor(s): ``run.json``, else the tables' method column.
 
     ``vaxmix run`` records them under ``prediction.class2_models``; pVACseq-style tables name
     the method in ``Best MT IC50 Score Method``.
     """
-    prediction = folder.run.get("prediction")
-    if isinstance(prediction, dict) and isinstance(prediction.get("class2_models"), list):
-        return [str(m) for m in prediction["class2_models"]]
+    if folder.record.prediction.class2_models:
+        return list(folder.record.prediction.class2_models)
     frame = folder.class2_epitopes
     if frame is not None:
         column = EPITOPE_FIELDS["method"]
@@ -513,41 +504,13 @@ def class2_models(folder: RunFolder) -> list[str]:
     return []
 
 
-def run_inputs(run: dict[str, Any]) -> list[dict[str, Any]]:
-    """Inputs of ``run.json`` as ``[{role, path, sha256}]``.
-
-    Accepts a list of records or a mapping ``role -> {path, sha256}``; entries without a path
-    (optional inputs not given) are left out.
-    """
-    raw = run.get("inputs")
-    items: list[tuple[str, Any]]
-    if isinstance(raw, dict):
-        items = list(raw.items())
-    elif isinstance(raw, list):
-        items = [(str(i.get("role", "")) if isinstance(i, dict) else "", i) for i in raw]
-    else:
-        items = []
-    inputs = []
-    for role, value in items:
-        if isinstance(value, dict) and value.get("path"):
-            inputs.append(
-                {"role": role, "path": str(value["path"]), "sha256": value.get("sha256", "")}
-            )
-        elif isinstance(value, str) and value:
-            inputs.append({"role": role, "path": value, "sha256": ""})
-    return inputs
+def run_inputs(record: RunRecord) -> list[dict[str, Any]]:
+    """The run's input files as ``[{role, path, sha256}]``; inputs not given are left out."""
+    return [{"role": role, "path": item.path, "sha256": item.sha256}
+            for role, item in record.inputs.files().items()]  # fmt: skip
 
 
-def run_section(run: dict[str, Any], *names: str) -> dict[str, Any]:
-    """The first of ``names`` that ``run.json`` holds as an object (e.g. timings, timings_s)."""
-    for name in names:
-        value = run.get(name)
-        if isinstance(value, dict):
-            return value
-    return {}
-
-
-def selected_indexes(folder: RunFolder) -> list[str]:
+def selected_indexes(folder: LoadedRun) -> list[str]:
     """``variant_index`` keys of the candidates in ``vaccine/selection.tsv``, in construct
     order."""
     frame = folder.selection

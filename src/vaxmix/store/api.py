@@ -6,25 +6,23 @@ session. Bodies must be JSON objects of valid UTF-8 text: anything else is a 4xx
 """
 
 import json
-from collections.abc import Awaitable, Callable
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, HTTPException, Path, Request
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import select
 
 from vaxmix.common.errors import InputError
 from vaxmix.store import service
 from vaxmix.store.audit import verify_chain
-from vaxmix.store.db import Registry
-from vaxmix.store.models import AuditEntry, ReviewDecision, Run
+from vaxmix.store.models import AuditEntry, Candidate, ReviewDecision, Run
+from vaxmix.store.routes.common import DbId, Web
+from vaxmix.store.routes.deps import Auth
+from vaxmix.store.routes.signin import SignIn
 from vaxmix.store.security import SESSION_COOKIE, SESSION_MAX_AGE_S, revoke_session
 from vaxmix.store.web_helpers import decided, set_cookie
 
 __all__ = ["api_router", "json_object", "text_field"]
-
-MAX_ID = 2**31 - 1  # the registry's Integer columns (32-bit on PostgreSQL)
-DbId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
 async def json_object(request: Request) -> dict[str, Any]:
@@ -55,89 +53,80 @@ def text_field(body: dict[str, Any], key: str, required: bool = False) -> str:
     return value
 
 
-def api_router(
-    registry: Registry,
-    secure_cookies: bool,
-    sign_in: Callable[[str, str, Request], Awaitable[int | None]],
-    new_session_cookie: Callable[[int], Awaitable[tuple[str, str]]],
-    ApiUser: Any,
-    Reviewer: Any,
-    Writer: Any,
-) -> APIRouter:
-    """Routes of the JSON API, sharing the app's registry, signer and dependencies.
-
-    ``ApiUser``, ``Reviewer`` and ``Writer`` are the app's ``Annotated[SessionUser,
-    Depends(...)]`` types (signed-in user; reviewer with a valid CSRF token; any role with a
-    valid CSRF token), so both parts apply the same rules.
-    """
+def api_router(web: Web, auth: Auth, signin: SignIn) -> APIRouter:
+    """Routes of the JSON API, with the app's context, user dependencies and sign-in checks, so
+    that pages and API apply the same rules (``auth.ApiUser``: signed in, else 401;
+    ``auth.Reviewer`` and ``auth.Viewer``: with the session's CSRF token)."""
     router = APIRouter()
+    _session_routes(router, web, auth, signin)
+    _run_routes(router, web, auth)
+    _review_routes(router, web, auth)
+    _audit_routes(router, web, auth)
+    return router
+
+
+def _session_routes(router: APIRouter, web: Web, auth: Auth, signin: SignIn) -> None:
+    """``POST /login`` (JSON), ``POST /logout``, ``GET /session``."""
 
     @router.post("/login")
     async def api_login(request: Request) -> Response:
         body = await json_object(request)
-        user_id = await sign_in(
+        user_id = await signin.check(
             text_field(body, "username", required=True),
             text_field(body, "password", required=True),
             request,
         )
         if user_id is None:
             raise HTTPException(status_code=401, detail="wrong user name or password")
-        cookie, csrf = await new_session_cookie(user_id)
+        cookie, csrf = await signin.new_session_cookie(user_id)
         response = JSONResponse({"csrf_token": csrf})
-        set_cookie(response, SESSION_COOKIE, cookie, SESSION_MAX_AGE_S, secure_cookies)
+        set_cookie(response, SESSION_COOKIE, cookie, SESSION_MAX_AGE_S, web.secure_cookies)
         return response
 
     @router.post("/logout")
-    def api_logout(user: Writer) -> Response:
-        revoke_session(registry, user.token, user.username, "sign-out")
+    def api_logout(user: auth.Viewer) -> Response:
+        revoke_session(web.registry, user.token, user.username, "sign-out")
         response = JSONResponse({"signed_out": True})
         response.delete_cookie(SESSION_COOKIE)
         return response
 
     @router.get("/session")
-    def api_session(user: ApiUser) -> dict[str, Any]:
+    def api_session(user: auth.ApiUser) -> dict[str, Any]:
         return {"username": user.username, "role": user.role, "csrf_token": user.csrf}
 
+
+def _run_routes(router: APIRouter, web: Web, auth: Auth) -> None:
+    """``GET /runs`` and ``GET /runs/{run_id}/candidates``."""
+
     @router.get("/runs")
-    def api_runs(user: ApiUser) -> list[dict[str, Any]]:
-        with registry.read() as session:
-            return [
-                {"id": r.id, "patient": r.patient.external_id, "status": r.status, "path": r.path}
-                for r in session.scalars(select(Run).order_by(Run.id))
-            ]
+    def api_runs(user: auth.ApiUser) -> list[dict[str, Any]]:
+        with web.registry.read() as session:
+            return [run_json(r) for r in session.scalars(select(Run).order_by(Run.id))]
 
     @router.get("/runs/{run_id}/candidates")
     def api_candidates(
-        run_id: DbId, user: ApiUser, mhc_class: str | None = None
+        run_id: DbId, user: auth.ApiUser, mhc_class: str | None = None
     ) -> list[dict[str, Any]]:
         """The run's candidates (class I, then class II); ``?mhc_class=I`` or ``II`` filters."""
         if mhc_class not in (None, "I", "II"):
             raise InputError("mhc_class must be I or II", field="mhc_class")
-        with registry.read() as session:
+        with web.registry.read() as session:
             run = service.get_row(session, Run, run_id, "run")
             rows = [c for c in run.candidates if mhc_class in (None, c.mhc_class)]
             current = service.current_decisions(session, [c.id for c in rows])
-            return [
-                {
-                    "id": c.id,
-                    "mhc_class": c.mhc_class,
-                    "kind": c.kind,
-                    "index": c.index_key,
-                    "variant_id": c.variant_id,
-                    "gene": c.gene,
-                    "aa_change": c.aa_change,
-                    "best_peptide": c.best_peptide,
-                    "tier": c.tier,
-                    "decision": decided(current, c.id),
-                }
-                for c in rows
-            ]
+            return [candidate_json(c, decided(current, c.id)) for c in rows]
+
+
+def _review_routes(router: APIRouter, web: Web, auth: Auth) -> None:
+    """A candidate's review (write) and decisions; a design's approval."""
 
     @router.post("/candidates/{candidate_id}/review")
-    async def api_review(request: Request, candidate_id: DbId, user: Reviewer) -> dict[str, Any]:
+    async def api_review(
+        request: Request, candidate_id: DbId, user: auth.Reviewer
+    ) -> dict[str, Any]:
         body = await json_object(request)
         decision_id = service.record_decision(
-            registry,
+            web.registry,
             candidate_id,
             text_field(body, "decision", required=True),
             text_field(body, "comment"),
@@ -146,49 +135,78 @@ def api_router(
         return {"decision_id": decision_id}
 
     @router.get("/candidates/{candidate_id}/decisions")
-    def api_decisions(candidate_id: DbId, user: ApiUser) -> list[dict[str, Any]]:
-        with registry.read() as session:
+    def api_decisions(candidate_id: DbId, user: auth.ApiUser) -> list[dict[str, Any]]:
+        with web.registry.read() as session:
             rows = session.scalars(
                 select(ReviewDecision)
                 .where(ReviewDecision.candidate_id == candidate_id)
                 .order_by(ReviewDecision.id)
             ).all()
-            return [
-                {
-                    "id": d.id,
-                    "decision": d.decision,
-                    "comment": d.comment,
-                    "username": d.username,
-                    "at": d.created_at,
-                }
-                for d in rows
-            ]
+            return [decision_json(d) for d in rows]
 
     @router.post("/designs/{design_id}/approve")
-    def api_approve(design_id: DbId, user: Reviewer) -> dict[str, Any]:
-        service.approve_design(registry, design_id, user.username)
+    def api_approve(design_id: DbId, user: auth.Reviewer) -> dict[str, Any]:
+        service.approve_design(web.registry, design_id, user.username)
         return {"design_id": design_id, "status": "approved"}
 
+
+def _audit_routes(router: APIRouter, web: Web, auth: Auth) -> None:
+    """``GET /audit``: the chain check and every entry, oldest first."""
+
     @router.get("/audit")
-    def api_audit(user: ApiUser) -> dict[str, Any]:
-        with registry.read() as session:
+    def api_audit(user: auth.ApiUser) -> dict[str, Any]:
+        with web.registry.read() as session:
             chain = verify_chain(session)
             entries = session.scalars(select(AuditEntry).order_by(AuditEntry.id)).all()
             return {
                 "ok": chain.ok,
                 "records": chain.records,
-                "entries": [
-                    {
-                        "id": e.id,
-                        "at": e.at,
-                        "username": e.username,
-                        "action": e.action,
-                        "entity": e.entity,
-                        "entity_id": e.entity_id,
-                        "details": json.loads(e.details),
-                    }
-                    for e in entries
-                ],
+                "entries": [audit_json(e) for e in entries],
             }
 
-    return router
+
+def run_json(run: Run) -> dict[str, Any]:
+    return {
+        "id": run.id,
+        "patient": run.patient.external_id,
+        "status": run.status,
+        "path": run.path,
+    }
+
+
+def candidate_json(candidate: Candidate, decision: str) -> dict[str, Any]:
+    """A candidate as the API lists it; ``decision``: its current one (``Pending`` if none)."""
+    return {
+        "id": candidate.id,
+        "mhc_class": candidate.mhc_class,
+        "kind": candidate.kind,
+        "index": candidate.index_key,
+        "variant_id": candidate.variant_id,
+        "gene": candidate.gene,
+        "aa_change": candidate.aa_change,
+        "best_peptide": candidate.best_peptide,
+        "tier": candidate.tier,
+        "decision": decision,
+    }
+
+
+def decision_json(decision: ReviewDecision) -> dict[str, Any]:
+    return {
+        "id": decision.id,
+        "decision": decision.decision,
+        "comment": decision.comment,
+        "username": decision.username,
+        "at": decision.created_at,
+    }
+
+
+def audit_json(entry: AuditEntry) -> dict[str, Any]:
+    return {
+        "id": entry.id,
+        "at": entry.at,
+        "username": entry.username,
+        "action": entry.action,
+        "entity": entry.entity,
+        "entity_id": entry.entity_id,
+        "details": json.loads(entry.details),
+    }

@@ -8,7 +8,7 @@ import contextlib
 import getpass
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 __all__ = ["register"]
@@ -28,93 +28,123 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "versioned designs and an append-only audit log.",
     )
     actions = registry.add_subparsers(dest="registry_command", metavar="ACTION", required=True)
+    for add in (
+        _add_init,
+        _add_import,
+        _add_list,
+        _add_export,
+        _add_add_user,
+        _add_set_password,
+        _add_revoke_sessions,
+        _add_audit,
+    ):
+        add(actions)
+    _add_serve(subparsers)
 
+
+def _db_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--db", default=None, help=DB_HELP)
+
+
+def _add_init(actions: argparse._SubParsersAction) -> None:
     init = actions.add_parser("init", help="create or upgrade the registry schema")
-    init.add_argument("--db", default=None, help=DB_HELP)
+    _db_option(init)
     init.set_defaults(handler=_init)
 
+
+def _add_import(actions: argparse._SubParsersAction) -> None:
     imp = actions.add_parser("import", help="import a run folder")
     imp.add_argument("run_dir", metavar="RUN_DIR")
-    imp.add_argument("--db", default=None, help=DB_HELP)
+    _db_option(imp)
     imp.add_argument("--patient", default=None, help="patient id (default: from run.json)")
     imp.add_argument("--sample", default=None, help="tumor sample name (default: from run.json)")
     imp.set_defaults(handler=_import)
 
+
+def _add_list(actions: argparse._SubParsersAction) -> None:
     lst = actions.add_parser("list", help="list patients, runs, designs or users")
     lst.add_argument(
         "what", choices=("patients", "runs", "designs", "users"), nargs="?", default="runs"
     )
-    lst.add_argument("--db", default=None, help=DB_HELP)
+    _db_option(lst)
     lst.set_defaults(handler=_list)
 
+
+#: ``registry export``'s evaluated aggregated tables: option -> what it writes.
+EVALUATED_TSV_OPTIONS = {
+    "--evaluated-tsv": "also write the run's aggregated.tsv with Evaluation set from the reviews "
+    "(opens in pVACview)",
+    "--evaluated-class2-tsv": "also write the run's MHC_Class_II/aggregated.tsv with Evaluation "
+    "set from the class II reviews",
+    "--evaluated-fusion-tsv": "also write the run's fusions/MHC_Class_I/aggregated.tsv "
+    "(pVACfuse) with Evaluation set from the gene-fusion class I reviews",
+    "--evaluated-fusion-class2-tsv": "also write fusions/MHC_Class_II/aggregated.tsv with "
+    "Evaluation from the gene-fusion class II reviews",
+}
+
+
+def _add_export(actions: argparse._SubParsersAction) -> None:
     exp = actions.add_parser(
         "export", help="export one run with decisions, designs and audit as JSON"
     )
     exp.add_argument("run_id", type=int, metavar="RUN_ID")
-    exp.add_argument("--db", default=None, help=DB_HELP)
+    _db_option(exp)
     exp.add_argument("-o", "--out", default=None, help="output file (default: stdout)")
-    exp.add_argument(
-        "--evaluated-tsv",
-        default=None,
-        metavar="FILE",
-        help="also write the run's aggregated.tsv with Evaluation set from the reviews "
-        "(opens in pVACview)",
-    )
-    exp.add_argument(
-        "--evaluated-class2-tsv",
-        default=None,
-        metavar="FILE",
-        help="also write the run's MHC_Class_II/aggregated.tsv with Evaluation set from the "
-        "class II reviews",
-    )
-    exp.add_argument(
-        "--evaluated-fusion-tsv",
-        default=None,
-        metavar="FILE",
-        help="also write the run's fusions/MHC_Class_I/aggregated.tsv (pVACfuse) with Evaluation "
-        "set from the gene-fusion class I reviews",
-    )
-    exp.add_argument(
-        "--evaluated-fusion-class2-tsv",
-        default=None,
-        metavar="FILE",
-        help="also write fusions/MHC_Class_II/aggregated.tsv with Evaluation from the gene-fusion "
-        "class II reviews",
-    )
+    for option, what in EVALUATED_TSV_OPTIONS.items():
+        exp.add_argument(option, default=None, metavar="FILE", help=what)
     exp.set_defaults(handler=_export)
 
-    user = actions.add_parser("add-user", help="create a local account")
-    user.add_argument("username")
-    user.add_argument("--role", choices=("viewer", "reviewer", "admin"), default="viewer")
-    user.add_argument("--db", default=None, help=DB_HELP)
-    user.add_argument(
+
+def _add_add_user(actions: argparse._SubParsersAction) -> None:
+    _add_password_command(actions, "add-user", "create a local account", _add_user, with_role=True)
+
+
+def _add_set_password(actions: argparse._SubParsersAction) -> None:
+    _add_password_command(
+        actions,
+        "set-password",
+        "set a user's password (signs the user out everywhere)",
+        _set_password,
+    )
+
+
+def _add_password_command(
+    actions: argparse._SubParsersAction,
+    name: str,
+    help_text: str,
+    handler: Callable[[argparse.Namespace], int],
+    with_role: bool = False,
+) -> None:
+    """A sub-command that sets a user's password (read by ``_read_password``)."""
+    command = actions.add_parser(name, help=help_text)
+    command.add_argument("username")
+    if with_role:
+        command.add_argument("--role", choices=("viewer", "reviewer", "admin"), default="viewer")
+    _db_option(command)
+    command.add_argument(
         "--password-stdin", action="store_true", help="read the password from standard input"
     )
-    user.set_defaults(handler=_add_user)
+    command.set_defaults(handler=handler)
 
-    passwd = actions.add_parser(
-        "set-password", help="set a user's password (signs the user out everywhere)"
-    )
-    passwd.add_argument("username")
-    passwd.add_argument("--db", default=None, help=DB_HELP)
-    passwd.add_argument(
-        "--password-stdin", action="store_true", help="read the password from standard input"
-    )
-    passwd.set_defaults(handler=_set_password)
 
+def _add_revoke_sessions(actions: argparse._SubParsersAction) -> None:
     revoke = actions.add_parser(
         "revoke-sessions", help="sign a user out everywhere (revoke every live session)"
     )
     revoke.add_argument("username")
-    revoke.add_argument("--db", default=None, help=DB_HELP)
+    _db_option(revoke)
     revoke.set_defaults(handler=_revoke_sessions)
 
+
+def _add_audit(actions: argparse._SubParsersAction) -> None:
     audit = actions.add_parser("audit", help="verify the audit log's hash chain")
-    audit.add_argument("--db", default=None, help=DB_HELP)
+    _db_option(audit)
     audit.set_defaults(handler=_audit)
 
+
+def _add_serve(subparsers: argparse._SubParsersAction) -> None:
     serve = subparsers.add_parser("serve", help="run the review web app")
-    serve.add_argument("--db", default=None, help=DB_HELP)
+    _db_option(serve)
     serve.add_argument("--host", default="127.0.0.1", help="bind address (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument(
@@ -171,14 +201,15 @@ def _new_file_removed_on_error(db: str | None) -> Iterator[None]:
 
 def _import(args: argparse.Namespace) -> int:
     from vaxmix.common.errors import InputError
+    from vaxmix.common.runfolder import RunFolder
     from vaxmix.store.db import open_registry
     from vaxmix.store.service import count_candidates, import_run
 
-    folder = Path(args.run_dir)
-    if not folder.is_dir():
-        raise InputError("run folder not found", path=folder)
-    if not (folder / "run.json").is_file():
-        raise InputError("not a vaxmix run folder: run.json is missing", path=folder)
+    folder = RunFolder(Path(args.run_dir))
+    if not folder.root.is_dir():
+        raise InputError("run folder not found", path=folder.root)
+    if not folder.run_json.is_file():
+        raise InputError("not a vaxmix run folder: run.json is missing", path=folder.root)
     with _new_file_removed_on_error(args.db):
         registry = open_registry(args.db)
         try:

@@ -32,6 +32,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select, update
@@ -116,12 +117,7 @@ class Signer:
         return self._session.dumps({"sid": token, "csrf": csrf}), csrf
 
     def read_session(self, cookie: str | None) -> dict | None:
-        if not cookie:
-            return None
-        try:
-            data = self._session.loads(cookie, max_age=SESSION_MAX_AGE_S)
-        except BadSignature:
-            return None
+        data = _loads(self._session, cookie, SESSION_MAX_AGE_S)
         if not isinstance(data, dict):
             return None
         if not isinstance(data.get("sid"), str) or not isinstance(data.get("csrf"), str):
@@ -133,13 +129,19 @@ class Signer:
         return self._login.dumps(token), token
 
     def read_login_token(self, cookie: str | None) -> str | None:
-        if not cookie:
-            return None
-        try:
-            value = self._login.loads(cookie, max_age=LOGIN_MAX_AGE_S)
-        except BadSignature:
-            return None
+        value = _loads(self._login, cookie, LOGIN_MAX_AGE_S)
         return value if isinstance(value, str) else None
+
+
+def _loads(serializer: URLSafeTimedSerializer, cookie: str | None, max_age: int) -> Any:
+    """The value signed into ``cookie``; ``None`` when it is missing, forged or too old
+    (``SignatureExpired`` is a ``BadSignature``)."""
+    if not cookie:
+        return None
+    try:
+        return serializer.loads(cookie, max_age=max_age)
+    except BadSignature:
+        return None
 
 
 def _token_hash(token: str) -> str:

@@ -7,6 +7,7 @@ all. All SQL goes through SQLAlchemy constructs with bound parameters.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 from pathlib import Path
@@ -18,6 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from vaxmix.common.errors import InputError, VaxmixError
+from vaxmix.common.runfolder import CLASS2_FOLDER, RunFolder
 from vaxmix.store.audit import append_audit, now_iso
 from vaxmix.store.db import Registry
 from vaxmix.store.models import (
@@ -307,14 +309,13 @@ def import_run(
         run_class2_alleles,
         run_identity,
         run_inputs,
-        run_section,
         selected_indexes,
     )
 
     folder = load_run(run_dir)
-    uid = hashlib.sha256((Path(run_dir) / "run.json").read_bytes()).hexdigest()
+    uid = hashlib.sha256(RunFolder(Path(run_dir)).run_json.read_bytes()).hexdigest()
     identity = run_identity(folder)
-    run_json = folder.run
+    record = folder.record
     with registry.write() as session:
         existing = session.scalar(select(Run.id).where(Run.uid == uid))
         if existing is not None:
@@ -323,8 +324,8 @@ def import_run(
             return existing, False
         patient = _get_or_create_patient(session, patient_id or identity["patient"])
         sample = _get_or_create_sample(session, patient, sample_name or identity["sample"], "tumor")
-        if run_json.get("normal_sample"):
-            _get_or_create_sample(session, patient, str(run_json["normal_sample"]), "normal")
+        if record.normal_sample:
+            _get_or_create_sample(session, patient, record.normal_sample, "normal")
         known = {
             h.allele
             for h in session.scalars(select(HlaType).where(HlaType.patient_id == patient.id))
@@ -346,15 +347,15 @@ def import_run(
             patient_id=patient.id,
             sample_id=sample.id,
             path=str(Path(run_dir).resolve()),
-            status=str(run_json.get("status", "completed")),
-            parameters=run_section(run_json, "parameters"),
-            versions=run_section(run_json, "versions"),
-            inputs=run_inputs(run_json),
-            models=run_section(run_json, "models", "prediction"),
-            timings=run_section(run_json, "timings", "timings_s"),
-            counts=run_section(run_json, "counts"),
-            started_at=run_json.get("started_at"),
-            finished_at=run_json.get("finished_at"),
+            status="completed",  # run.json is written only when a run succeeds
+            parameters=record.parameters,
+            versions=record.versions,
+            inputs=run_inputs(record),
+            models=dataclasses.asdict(record.prediction),
+            timings=record.timings_s,
+            counts=record.counts,
+            started_at=None,  # run.json records no start or end time
+            finished_at=None,
             imported_at=now_iso(),
             imported_by=actor,
         )
@@ -777,16 +778,17 @@ def write_evaluated_aggregated(
         raise InputError("MHC class must be I or II", field="mhc_class")
     if kind not in (SNV_INDEL, FUSION):
         raise InputError(f"kind must be {SNV_INDEL} or {FUSION}", field="kind")
+    layout = RunFolder(Path(run.path))
     if kind == FUSION:
-        relative = f"fusions/MHC_Class_{mhc_class}/aggregated.tsv"
+        source = layout.fusion_table("aggregated", f"MHC_Class_{mhc_class}")
         key = "ID"  # pVACfuse's aggregated table names the fusion Index "ID"
     else:
-        relative = "aggregated.tsv" if mhc_class == "I" else "MHC_Class_II/aggregated.tsv"
+        source = layout.table("aggregated", "" if mhc_class == "I" else CLASS2_FOLDER)
         key = "Index"
-    source = Path(run.path) / relative
+    relative = layout.relative(source)
     if not source.is_file():
         raise InputError(f"the run folder has no {relative}", path=source)
-    run_json = Path(run.path) / "run.json"  # the folder may hold another run by now (--overwrite)
+    run_json = layout.run_json  # the folder may hold another run by now (--overwrite)
     if not run_json.is_file() or hashlib.sha256(run_json.read_bytes()).hexdigest() != run.uid:
         raise InputError("the run folder no longer holds the imported run (its run.json changed "
                          "since import, e.g. a later `vaxmix run --overwrite`)", path=run_json)

@@ -105,10 +105,11 @@ def vaccine_reasons(run: Run) -> tuple[dict[str, dict[str, str]], str]:
     to this one."""
     import csv
     import hashlib
-    from pathlib import Path
 
-    folder = Path(run.path)
-    run_json = folder / "run.json"
+    from vaxmix.common.runfolder import RunFolder
+
+    layout = RunFolder(run.path)
+    folder, run_json = layout.root, layout.run_json
     try:
         same = hashlib.sha256(run_json.read_bytes()).hexdigest() == run.uid
     except OSError:
@@ -116,7 +117,7 @@ def vaccine_reasons(run: Run) -> tuple[dict[str, dict[str, str]], str]:
     if not same:
         return {}, (f"The run folder {folder} no longer holds the imported run (its run.json "
                     "changed since import): reasons not shown.")  # fmt: skip
-    path = folder / "vaccine" / "candidates.tsv"
+    path = layout.vaccine / "candidates.tsv"
     if not path.is_file():
         return {}, ("The run folder has no vaccine/candidates.tsv (a run without a vaccine "
                     "design, or made before vaxmix wrote per-variant reasons): why each variant "

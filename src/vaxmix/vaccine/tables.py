@@ -14,13 +14,21 @@ absence is checked by the ranking preset that needs it.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
 from vaxmix.common.errors import InputError
+from vaxmix.common.runfolder import (
+    CLASS1_FOLDER,
+    CLASS2_FOLDER,
+    FUSION_CLASS_FOLDERS,
+    RunFolder,
+    is_vaxmix_run,
+    require_complete,
+)
+from vaxmix.common.runrecord import RunRecord
 from vaxmix.common.schemas import (
     AGGREGATED,
     ALL_EPITOPES,
@@ -95,11 +103,7 @@ def fusion_epitope_columns(metric: str = DEFAULT_METRIC) -> dict[str, str]:
 # snake_case name -> pVACseq column, under pVACseq's default metric (median).
 EPITOPE_COLUMNS: dict[str, str] = epitope_columns()
 FUSION_EPITOPE_COLUMNS: dict[str, str] = fusion_epitope_columns()
-#: Sub-folder with the fusion tables (``vaxmix run --fusions``).
-FUSION_FOLDER = "fusions"
 _FUSION_RECORD_COLUMNS = tuple(c.name for c in FUSIONS.required())
-#: Sub-folder with the class II tables (``vaxmix run`` and pVACseq both name it so).
-CLASS2_FOLDER = "MHC_Class_II"
 _NUMERIC = (
     "affinity_nm", "wt_affinity_nm", "percentile", "presentation_percentile", "processing_score",
     "stability_half_life_h", "gene_expression_tpm", "transcript_expression_tpm", "rna_vaf",
@@ -258,7 +262,7 @@ def read_fusions(folder: str | Path) -> tuple[dict, pd.DataFrame | None, dict[st
         )  # fmt: skip
     paths = {"fusions": path}
     parts = []
-    for name in ("MHC_Class_I", CLASS2_FOLDER):
+    for name in FUSION_CLASS_FOLDERS:
         table = folder / name / "all_epitopes.tsv"
         if not table.is_file():
             continue
@@ -294,11 +298,10 @@ def read_run_folder(run_dir: str | Path) -> RunTables:
     pVACseq's file names (``*.all_epitopes.tsv``, ``*.aggregated.tsv``, the parsed ``*.tsv``)
     are accepted too, so its result folder can be designed from directly.
     """
-    folder = Path(run_dir)
+    layout = RunFolder(Path(run_dir))
+    folder = layout.root
     if not folder.is_dir():
         raise InputError("run folder not found", path=folder)
-    from vaxmix.common.runfolder import is_vaxmix_run, require_complete
-
     if is_vaxmix_run(folder):  # a vaxmix run must be finished (pVACseq folders have no marker)
         require_complete(folder)
     epitopes_path = _first_existing(folder, ("all_epitopes.tsv", "*.all_epitopes.tsv"))
@@ -322,47 +325,37 @@ def read_run_folder(run_dir: str | Path) -> RunTables:
     if aggregated_path is not None:
         aggregated = read_aggregated(aggregated_path)
     alleles = sorted(epitopes["allele"].unique())
-    run_json = folder / "run.json"
-    meta: dict = {}
-    if run_json.is_file():
-        try:
-            meta = json.loads(run_json.read_text(encoding="utf-8"))
-        except json.JSONDecodeError as exc:
-            raise InputError(f"not valid JSON: {exc}", path=run_json) from exc
-        # run.json "alleles" holds the class I alleles (empty for a class II-only run)
-        listed = (meta["alleles"] if "alleles" in meta
-                  else meta.get("parameters", {}).get("alleles"))
-        if isinstance(listed, str):
-            listed = [a for a in listed.split(",") if a]
-        if listed:
-            alleles = list(dict.fromkeys(listed))
+    # a vaxmix run's record (pVACseq folders have none): its "alleles" are the class I alleles
+    # (empty for a class II-only run), its "class2_alleles" the class II molecules
+    record = RunRecord.from_json(layout.run_json) if layout.run_json.is_file() else None
+    if record is not None and record.alleles:
+        alleles = list(dict.fromkeys(record.alleles))
     paths = {"variants": variants_path, "all_epitopes": epitopes_path}
     if aggregated_path is not None:
         paths["aggregated"] = aggregated_path
     class2_epitopes, class2_alleles = None, []
-    class2_path = _first_existing(folder / CLASS2_FOLDER, ("all_epitopes.tsv",
-                                                           "*.all_epitopes.tsv"))
+    class2_path = _first_existing(layout.class2, ("all_epitopes.tsv", "*.all_epitopes.tsv"))
     if class2_path is not None:
         class2_epitopes = read_epitopes(class2_path)
         class2_alleles = list(dict.fromkeys(class2_epitopes["allele"]))
-        if run_json.is_file() and meta.get("class2_alleles"):
-            class2_alleles = list(dict.fromkeys(meta["class2_alleles"]))
+        if record is not None and record.class2_alleles:
+            class2_alleles = list(dict.fromkeys(record.class2_alleles))
         paths["class2_all_epitopes"] = class2_path
     class2_aggregated = None
-    class2_aggregated_path = _first_existing(folder / CLASS2_FOLDER, ("aggregated.tsv",
-                                                                      "*.aggregated.tsv"))
+    class2_aggregated_path = _first_existing(layout.class2, ("aggregated.tsv",
+                                                            "*.aggregated.tsv"))
     if class2_path is not None and class2_aggregated_path is not None:
         class2_aggregated = read_aggregated(class2_aggregated_path)
         paths["class2_aggregated"] = class2_aggregated_path
     tables = RunTables(variants, epitopes, aggregated, alleles, paths, class2_epitopes,
                        class2_alleles, class2_aggregated)  # fmt: skip
-    if (folder / FUSION_FOLDER).is_dir():
-        records, fusion_epitopes, fusion_paths = read_fusions(folder / FUSION_FOLDER)
+    if layout.fusions.is_dir():
+        records, fusion_epitopes, fusion_paths = read_fusions(layout.fusions)
         tables.fusion_records, tables.fusion_epitopes = records, fusion_epitopes
         tables.paths.update(fusion_paths)
-        for name, attribute in (("MHC_Class_I", "fusion_aggregated"),
+        for name, attribute in ((CLASS1_FOLDER, "fusion_aggregated"),
                                 (CLASS2_FOLDER, "fusion_class2_aggregated")):  # fmt: skip
-            aggregated_fusions = folder / FUSION_FOLDER / name / "aggregated.tsv"
+            aggregated_fusions = layout.fusion_table("aggregated", name)
             if aggregated_fusions.is_file() and aggregated_fusions.stat().st_size:
                 setattr(tables, attribute, read_aggregated(aggregated_fusions, fusion=True))
                 tables.paths[f"fusion_{name}_aggregated"] = aggregated_fusions

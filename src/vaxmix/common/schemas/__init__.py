@@ -78,11 +78,10 @@ FUSION_EPITOPES = TABLES["fusions/MHC_Class_I/all_epitopes"]
 FUSION_AGGREGATED = TABLES["fusions/MHC_Class_I/aggregated"]
 
 
-def run_metric(run: dict | None) -> str:
-    """The binding metric of a run: ``run.json``'s ``parameters.ranking.top_score_metric``
-    (``vaxmix run --top-score-metric``), else pVACseq's default ``median`` (a pVACseq result
-    folder has no run.json; pVACseq's default is median)."""
-    parameters = (run or {}).get("parameters") if isinstance(run, dict) else None
+def run_metric(parameters: dict | None) -> str:
+    """The binding metric of a run from its ``run.json`` parameters
+    (``parameters.ranking.top_score_metric``, ``vaxmix run --top-score-metric``), else
+    pVACseq's default ``median`` (a pVACseq result folder has no run.json)."""
     ranking = parameters.get("ranking") if isinstance(parameters, dict) else None
     metric = ranking.get("top_score_metric") if isinstance(ranking, dict) else None
     return metric if metric in BINDING_METRICS else DEFAULT_METRIC
