@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import json
 import shutil
 from collections.abc import Sequence
 from pathlib import Path
@@ -292,6 +293,25 @@ def test_pvacseq_folder_is_read_with_the_median(tmp_path):
     assert read["wt_affinity_nm"].equals(raw["Median WT IC50 Score"].rename("wt_affinity_nm"))
     lowest = read_epitopes(source, metric="lowest")
     assert lowest["affinity_nm"].equals(raw["Best MT IC50 Score"].rename("affinity_nm"))
+
+
+def test_vaccine_and_report_follow_the_runs_metric(tmp_path, run_dir):
+    """A run made with --top-score-metric lowest is read with the Best columns by both the
+    vaccine and the report (the table here has Median != Best so the choice shows)."""
+    from vaxmix.report.loaders import epitope_records, load_run
+    from vaxmix.vaccine.tables import read_run_folder
+
+    run = _schema_run(tmp_path / "run", run_dir / "run.json")
+    table = pd.read_csv(run / "all_epitopes.tsv", sep="\t", dtype=str)
+    table["Best MT IC50 Score"], table["Median MT IC50 Score"] = "7.5", "99.5"
+    table.to_csv(run / "all_epitopes.tsv", sep="\t", index=False)
+    assert read_run_folder(run).epitopes["affinity_nm"].tolist() == [99.5]  # median
+    assert epitope_records(load_run(run))["x"][0]["ic50_mt"] == 99.5
+    record = json.loads((run / "run.json").read_text())
+    record["parameters"]["ranking"]["top_score_metric"] = "lowest"
+    (run / "run.json").write_text(json.dumps(record))
+    assert read_run_folder(run).epitopes["affinity_nm"].tolist() == [7.5]  # lowest = Best
+    assert epitope_records(load_run(run))["x"][0]["ic50_mt"] == 7.5
 
 
 # ---------------------------------------------------------------- (c) pVACseq's names

@@ -40,6 +40,7 @@ from vaxmix.common.schemas import (
     binding_columns,
     fusion_binding_columns,
     require_columns,
+    run_metric,
 )
 
 __all__ = [
@@ -218,7 +219,9 @@ def _int_field(value: str, path: Path, line: int, column: str) -> int:
         raise InputError(f"not an integer: {value!r}", path=path, line=line, field=column) from None
 
 
-def read_fusions(folder: str | Path) -> tuple[dict, pd.DataFrame | None, dict[str, Path]]:
+def read_fusions(
+    folder: str | Path, metric: str = DEFAULT_METRIC
+) -> tuple[dict, pd.DataFrame | None, dict[str, Path]]:
     """Read ``fusions/`` of a run: fusion records by Index, the epitopes of both classes.
 
     The records come from ``fusions/fusions.tsv`` with ``fusion_coding_length`` (residues
@@ -267,7 +270,7 @@ def read_fusions(folder: str | Path) -> tuple[dict, pd.DataFrame | None, dict[st
         if not table.is_file():
             continue
         if table.stat().st_size and len(_header(table)) > 1:  # an empty class writes no columns
-            epitopes = read_epitopes(table, fusion=True)
+            epitopes = read_epitopes(table, fusion=True, metric=metric)
             unknown = ~epitopes["variant_index"].isin(records)
             if unknown.any():
                 row = int(unknown.to_numpy().nonzero()[0][0])
@@ -319,15 +322,16 @@ def read_run_folder(run_dir: str | Path) -> RunTables:
             raise InputError("no variants.tsv in the run folder", path=folder)
         variants_path = parsed[0]
     aggregated_path = _first_existing(folder, ("aggregated.tsv", "*.aggregated.tsv"))
-    epitopes = read_epitopes(epitopes_path)
+    # a vaxmix run's record (pVACseq folders have none): its "alleles" are the class I alleles
+    # (empty for a class II-only run), its "class2_alleles" the class II molecules
+    record = RunRecord.from_json(layout.run_json) if layout.run_json.is_file() else None
+    metric = run_metric(record.parameters if record is not None else None)
+    epitopes = read_epitopes(epitopes_path, metric=metric)
     variants = read_variants(variants_path)
     aggregated = None
     if aggregated_path is not None:
         aggregated = read_aggregated(aggregated_path)
     alleles = sorted(epitopes["allele"].unique())
-    # a vaxmix run's record (pVACseq folders have none): its "alleles" are the class I alleles
-    # (empty for a class II-only run), its "class2_alleles" the class II molecules
-    record = RunRecord.from_json(layout.run_json) if layout.run_json.is_file() else None
     if record is not None and record.alleles:
         alleles = list(dict.fromkeys(record.alleles))
     paths = {"variants": variants_path, "all_epitopes": epitopes_path}
@@ -336,7 +340,7 @@ def read_run_folder(run_dir: str | Path) -> RunTables:
     class2_epitopes, class2_alleles = None, []
     class2_path = _first_existing(layout.class2, ("all_epitopes.tsv", "*.all_epitopes.tsv"))
     if class2_path is not None:
-        class2_epitopes = read_epitopes(class2_path)
+        class2_epitopes = read_epitopes(class2_path, metric=metric)
         class2_alleles = list(dict.fromkeys(class2_epitopes["allele"]))
         if record is not None and record.class2_alleles:
             class2_alleles = list(dict.fromkeys(record.class2_alleles))
@@ -350,7 +354,7 @@ def read_run_folder(run_dir: str | Path) -> RunTables:
     tables = RunTables(variants, epitopes, aggregated, alleles, paths, class2_epitopes,
                        class2_alleles, class2_aggregated)  # fmt: skip
     if layout.fusions.is_dir():
-        records, fusion_epitopes, fusion_paths = read_fusions(layout.fusions)
+        records, fusion_epitopes, fusion_paths = read_fusions(layout.fusions, metric)
         tables.fusion_records, tables.fusion_epitopes = records, fusion_epitopes
         tables.paths.update(fusion_paths)
         for name, attribute in ((CLASS1_FOLDER, "fusion_aggregated"),
