@@ -28,7 +28,7 @@ from __future__ import annotations
 import glob
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -37,6 +37,7 @@ import pandas as pd
 
 from vaxmix.common.errors import InputError
 from vaxmix.common.provenance import sha256_file
+from vaxmix.mhc.protocol import PredictFn as Predictor
 from vaxmix.peptides.fusion_windows import fusion_epitopes, fusion_window
 from vaxmix.pipeline.fusion_args import FusionConfig
 from vaxmix.pipeline.outputs import write_table
@@ -53,7 +54,6 @@ __all__ = [
 ]
 
 FUSION_FOLDER = "fusions"
-Predictor = Callable[[Sequence[str], Sequence[str]], pd.DataFrame]
 
 #: pVACfuse's aggregated-report tier order (``lib/sort.py``: ``pvacfuse_sort``).
 TIER_ORDER = (
