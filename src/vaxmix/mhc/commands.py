@@ -142,6 +142,8 @@ def _build_alleles(args: argparse.Namespace) -> int:
 
 
 def _train(args: argparse.Namespace) -> int:
+    from vaxmix.mhc.training import log_progress
     from vaxmix.mhc.training.run import run_training
 
+    log_progress()
     return run_training(args)

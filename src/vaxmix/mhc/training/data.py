@@ -79,11 +79,6 @@ def to_target(nm: np.ndarray) -> np.ndarray:
     return (1.0 - np.log(clipped) / np.log(MAX_NM)).astype(np.float32)
 
 
-def from_target(y: np.ndarray) -> np.ndarray:
-    """Inverse of :func:`to_target`: regression target → nM."""
-    return np.power(MAX_NM, 1.0 - np.asarray(y, dtype=np.float64))
-
-
 def encode_inequalities(nm: np.ndarray, qualitative: np.ndarray) -> np.ndarray:
     """Inequality code per row: 0 ``=``, 1 ``>`` (nM at least), 2 ``<`` (nM at most), -1 drop.
 
