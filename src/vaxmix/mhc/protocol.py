@@ -28,6 +28,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 import numpy as np
@@ -50,6 +51,7 @@ __all__ = [
     "check_results",
     "closest_names",
     "empty_result",
+    "read_peptide_file",
     "split_model_label",
 ]
 
@@ -151,6 +153,33 @@ def check_peptides(peptides: Iterable[str], lengths: range, what: str = "peptide
             field="peptide",
         )
     return [text.upper() for text in stripped]
+
+
+def read_peptide_file(path: str | Path, lengths: range, what: str = "peptide") -> list[str]:
+    """Peptides of a one-per-line file (blank lines and ``#`` comments skipped), checked by
+    :func:`check_peptides` in one pass; an error names the file and its line.
+
+    Raises
+    ------
+    InputError
+        A missing, unreadable or non-UTF-8 file, or a bad peptide.
+    """
+    from vaxmix.common.textio import read_text
+
+    path = Path(path)
+    if not path.is_file():
+        raise InputError("peptide file not found", path=path)
+    numbers, texts = [], []
+    for number, line in enumerate(read_text(path, "peptide file").splitlines(), start=1):
+        text = line.strip()
+        if text and not text.startswith("#"):
+            numbers.append(number)
+            texts.append(text)
+    try:
+        return check_peptides(texts, lengths, what, source=str(path))
+    except InputError as exc:
+        line = numbers[exc.line - 1] if exc.line else None
+        raise InputError(exc.message, path=path, line=line, field="peptide") from None
 
 
 def closest_names(name: str, names: Sequence[str], n: int = 5) -> list[str]:

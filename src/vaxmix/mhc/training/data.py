@@ -52,8 +52,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from vaxmix.common.aminoacids import AMINO_ACID_SET
 from vaxmix.common.provenance import sha256_file
-from vaxmix.mhc.encoding import ALPHABET, MAX_LENGTH, MIN_LENGTH
+from vaxmix.mhc.encoding import MAX_LENGTH, MIN_LENGTH
 
 __all__ = [
     "MHCNUGGETS_MEMBER",
@@ -70,7 +71,7 @@ __all__ = [
 
 MHCNUGGETS_MEMBER = "mhcnuggets/data/production/mhcI/curated_training_data.csv"
 MAX_NM = 50_000.0
-_VALID = set(ALPHABET)
+_VALID = AMINO_ACID_SET
 
 
 def to_target(nm: np.ndarray) -> np.ndarray:

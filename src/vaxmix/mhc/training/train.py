@@ -46,7 +46,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from vaxmix.mhc.encoding import ALPHABET, MIN_LENGTH, blosum_table, peptide_slots, slot_map
+from vaxmix.common.aminoacids import AMINO_ACIDS
+from vaxmix.mhc.encoding import MIN_LENGTH, blosum_table, peptide_slots, slot_map
 from vaxmix.mhc.training.data import to_target
 from vaxmix.mhc.training.network import PanAlleleNet, inequality_mse
 
@@ -139,7 +140,7 @@ class _Encoder:
         codes = torch.multinomial(composition, n * 11, replacement=True, generator=generator)
         codes = codes.reshape(n, 11)
         lengths = torch.randint(8, 12, (n,), device=self.device, generator=generator)
-        slots = torch.full((n, 15), len(ALPHABET), dtype=torch.long, device=self.device)
+        slots = torch.full((n, 15), len(AMINO_ACIDS), dtype=torch.long, device=self.device)
         for length in range(8, 12):
             rows = torch.nonzero(lengths == length).squeeze(1)
             slot_map = self.slot_maps[length]
@@ -154,9 +155,9 @@ class _Encoder:
 
 
 def _composition(peptides: np.ndarray) -> np.ndarray:
-    counts = np.zeros(len(ALPHABET))
+    counts = np.zeros(len(AMINO_ACIDS))
     joined = "".join(peptides.tolist())
-    for i, aa in enumerate(ALPHABET):
+    for i, aa in enumerate(AMINO_ACIDS):
         counts[i] = joined.count(aa)
     return counts / counts.sum()
 
