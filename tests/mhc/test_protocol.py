@@ -97,6 +97,11 @@ def test_check_results_accepts_the_cross_product_with_repeats_counted():
     pairs = [(p, a) for p in ("SIINFEKL", "GILGFVFTL", "SIINFEKL") for a in ("A", "B")]
     table = _table(pairs)
     assert check_results(table, ["SIINFEKL", "GILGFVFTL", "SIINFEKL"], ["A", "B"]) is table
+    # any row order is accepted (the class-routing junction predictor concatenates tables)
+    shuffled = table.iloc[[5, 0, 3, 1, 4, 2]]
+    assert check_results(shuffled, ["SIINFEKL", "GILGFVFTL", "SIINFEKL"], ["A", "B"]) is shuffled
+    with pytest.raises(PredictorMismatch, match="repeated"):  # asked once, returned twice
+        check_results(shuffled, ["SIINFEKL", "GILGFVFTL"], ["A", "B"])
 
 
 def test_check_results_catches_a_missing_pair():
