@@ -45,6 +45,7 @@ __all__ = [
     "validate_peptides",
 ]
 
+#: Class I declares exactly the protocol's columns.
 COLUMNS = list(BASE_COLUMNS)
 #: Peptide lengths the class I model scores.
 LENGTHS = range(MIN_LENGTH, MAX_LENGTH + 1)
@@ -162,8 +163,13 @@ def predict(
     Raises
     ------
     InputError
-        For a malformed peptide or an allele without a pseudosequence (the message names the
-        closest known alleles).
+        For a malformed peptide or allele name.
+    UnsupportedAllele
+        (an ``InputError``) For an allele the model does not cover: another gene or class, or
+        no pseudosequence (the message names the closest known alleles).
+    PredictorMismatch
+        If the table built does not hold every peptide × allele once (a defect, never expected;
+        :func:`vaxmix.mhc.protocol.check_results`).
     """
     clean = check_peptides(peptides, LENGTHS)
     names = check_alleles(alleles, normalize_allele)

@@ -90,8 +90,13 @@ def predict(
     Raises
     ------
     InputError
-        For a malformed peptide or an allele without groove residues (the message names the
-        closest known alleles).
+        For a malformed peptide or allele name.
+    UnsupportedAllele
+        (an ``InputError``) For a molecule the model does not cover: not class II, or a chain
+        without groove residues (the message names the closest known alleles).
+    PredictorMismatch
+        If the table built does not hold every peptide × allele once (a defect, never expected;
+        :func:`vaxmix.mhc.protocol.check_results`).
     """
     clean = validate_peptides(peptides)
     names = check_alleles(alleles, normalize_allele)
