@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from vaxmix.common.errors import VaxmixError
+from vaxmix.mhc.protocol import PredictFn as Predictor
 
 __all__ = [
     "BindingCache",
@@ -27,8 +28,6 @@ __all__ = [
     "choose_linkers",
     "junction_peptides",
 ]
-
-Predictor = Callable[[Sequence[str], Sequence[str]], pd.DataFrame]
 
 
 def junction_peptides(left: str, linker: str, right: str, lengths: Iterable[int]) -> list[str]:

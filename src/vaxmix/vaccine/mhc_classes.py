@@ -12,15 +12,15 @@ strong-binder thresholds by default, see :class:`vaxmix.vaccine.config.DesignCon
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["MhcClass", "binder_mask", "combined_predictor"]
+from vaxmix.mhc.protocol import PredictFn as Predictor
 
-Predictor = Callable[[Sequence[str], Sequence[str]], pd.DataFrame]
+__all__ = ["MhcClass", "binder_mask", "combined_predictor"]
 
 
 @dataclass(frozen=True)
