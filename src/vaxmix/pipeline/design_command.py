@@ -1,10 +1,17 @@
-"""``vaxmix design``: choose, order and link the vaccine peptides and assemble the construct."""
+"""``vaxmix design``: choose, order and link the vaccine peptides and assemble the construct.
+
+The command lives in the pipeline package because it drives the whole job (``vaxmix run`` for a
+VCF input, then :func:`vaxmix.pipeline.workflow.design_patient`); the vaccine package it calls
+imports nothing from the pipeline, so the two stages have one import direction.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
 from pathlib import Path
+
+from vaxmix.pipeline.commands import add_run_arguments
 
 __all__ = ["register"]
 
@@ -40,8 +47,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "design.json}. With --peptides-fasta: pVACvector-style ordering of given peptides."
         ),
     )
-    from vaxmix.pipeline.commands import add_run_arguments
-
     src = p.add_mutually_exclusive_group()
     src.add_argument("--run-dir", type=Path, help="a `vaxmix run` (or pVACseq result) folder")
     src.add_argument(
