@@ -15,27 +15,18 @@ is dropped.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from vaxmix.common.errors import InputError
+from vaxmix.peptides.regions import MutantRegion
 from vaxmix.vaccine.features import manufacturability
 from vaxmix.vaccine.sequences import STANDARD_AMINO_ACIDS
 
 __all__ = ["MutantRegion", "candidate_windows", "mutant_region"]
 
 _POSITION = re.compile(r"^(\d+)(?:-(\d+))?$")
-
-
-@dataclass(frozen=True)
-class MutantRegion:
-    """The mutant protein and the half-open span ``[start, end)`` of changed residues in it."""
-
-    sequence: str
-    start: int
-    end: int
 
 
 def _clip_stop(text: str) -> tuple[str, bool]:
