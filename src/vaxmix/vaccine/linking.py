@@ -165,9 +165,7 @@ def order_and_link(
     signal = _element(catalogue.signal_peptides, config.signal_peptide, "signal_peptide")
     traffic = _element(catalogue.trafficking, config.trafficking, "trafficking")
     if cache is None:
-        cache = BindingCache(
-            predict, alleles, config.junction_max_affinity_nm, config.junction_max_percentile
-        )
+        cache = BindingCache(predict, alleles, config)
     n = len(peptides)
     pairs, keys = _candidate_junctions([p[1] for p in peptides], signal, traffic)
     chosen = dict(zip(keys, choose_linkers(pairs, linker_seqs, cache, lengths), strict=True))

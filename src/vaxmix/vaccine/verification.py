@@ -36,10 +36,8 @@ class JunctionCheck:
 
     def verify(self, construct: Construct, alleles: list[str], config: DesignConfig) -> dict:
         """:func:`verify_junctions` of ``construct`` under this check's rule."""
-        return verify_junctions(
-            construct, alleles, self.lengths, self.predict, config.junction_max_affinity_nm,
-            config.junction_max_percentile, classes=self.classes if self.with_class2 else None,
-        )  # fmt: skip
+        classes = self.classes if self.with_class2 else None
+        return verify_junctions(construct, alleles, self.lengths, self.predict, config, classes)
 
 
 def junction_lengths(tables: RunTables, config: DesignConfig) -> tuple[list[int], list[int]]:
@@ -74,8 +72,7 @@ def junction_check(
     if not class1_alleles:  # a class II-only patient: only class II junctions are checked
         classes, lengths = [], []
     if not class2_alleles:
-        cache = BindingCache(predict, class1_alleles, config.junction_max_affinity_nm,
-                             config.junction_max_percentile)  # fmt: skip
+        cache = BindingCache(predict, class1_alleles, config)
         return JunctionCheck(classes, predict, cache, sorted(lengths), False)
     if predict_class2 is None:
         from vaxmix.mhc.classii import predict as predict_class2
@@ -106,14 +103,15 @@ def verify_junctions(
     alleles: list[str],
     lengths: list[int],
     predict: Predictor,
-    max_affinity_nm: float = 500.0,
-    max_percentile: float = 2.0,
+    config: DesignConfig | None = None,
     classes: list[MhcClass] | None = None,
 ) -> dict:
     """Re-predict every k-mer of the protein not wholly inside one non-linker element.
 
     This is independent of the search's cache: a fresh predictor call on the finished protein.
-    With
+    A peptide binds if, for any allele, its affinity <= ``config.junction_max_affinity_nm`` or
+    its percentile <= ``config.junction_max_percentile`` (``config`` defaults to
+    :class:`DesignConfig`'s; the search used the same rule). With
     ``classes`` (class I and class II), ``predict`` must be their
     :func:`~vaxmix.vaccine.mhc_classes.combined_predictor`, each class's binder rule applies,
     and the binders are also counted per class.
@@ -122,6 +120,9 @@ def verify_junctions(
     if not peptides:
         return {"junction_peptides": 0, "predictions": 0, "binders": 0, "binder_peptides": []}
     table = predict(sorted(peptides), alleles)
+    config = config or DesignConfig()
+    max_affinity_nm = config.junction_max_affinity_nm
+    max_percentile = config.junction_max_percentile
     if classes:
         binds = table[binder_mask(table, classes)]
         rule = "; ".join(
