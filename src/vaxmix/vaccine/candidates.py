@@ -17,13 +17,10 @@ import pandas as pd
 
 from vaxmix.common.errors import InputError
 from vaxmix.peptides.regions import MutantRegion
+from vaxmix.ranking import estimate_vaf_clonal
 from vaxmix.vaccine.alleles import spell_allele
 from vaxmix.vaccine.config import DesignConfig
-from vaxmix.vaccine.features import (
-    clonal_vaf_estimate,
-    manufacturability,
-    tcr_contact_hydrophobic_fraction,
-)
+from vaxmix.vaccine.features import manufacturability, tcr_contact_hydrophobic_fraction
 from vaxmix.vaccine.presets import epitope_features, load_preset, score_epitopes
 from vaxmix.vaccine.tables import RunTables
 from vaxmix.vaccine.windows import candidate_windows, mutant_region
@@ -173,7 +170,8 @@ def build_candidates(
     """
     preset = load_preset(config.preset)
     epitopes, per_variant_vaf = _run_epitopes(tables)
-    clonal_vaf = clonal_vaf_estimate(per_variant_vaf, config.purity)
+    # the tiers' clonal VAF (pVACseq's estimate, vaxmix.ranking) on the same DNA VAFs
+    clonal_vaf = estimate_vaf_clonal(per_variant_vaf, config.purity)
     featured = epitope_features(epitopes, clonal_vaf)
     scored, warnings = score_epitopes(featured, preset, tables.paths.get("all_epitopes"))
     spelled = {raw: spell_allele(raw) for raw in scored["allele"].unique()}
