@@ -19,10 +19,10 @@ import re
 import numpy as np
 import pandas as pd
 
+from vaxmix.common.aminoacids import is_standard_peptide
 from vaxmix.common.errors import InputError
 from vaxmix.peptides.regions import MutantRegion
 from vaxmix.vaccine.features import manufacturability
-from vaxmix.vaccine.sequences import STANDARD_AMINO_ACIDS
 
 __all__ = ["MutantRegion", "candidate_windows", "mutant_region"]
 
@@ -200,7 +200,7 @@ def candidate_windows(
             values[:, a] = np.where(inside[:, cols], ov[cols][None, :], 0.0).max(axis=1)
     idx = np.flatnonzero(values.sum(axis=1) > 0)
     seqs = [seq[ws[i] : we[i]] for i in idx]
-    ok = np.array([not (set(x) - STANDARD_AMINO_ACIDS) for x in seqs], dtype=bool)
+    ok = np.array([is_standard_peptide(x) for x in seqs], dtype=bool)
     cys = np.array([x.count("C") for x in seqs], dtype=int)
     qec = np.array([x[:1] in ("Q", "E", "C") for x in seqs], dtype=bool)
     bad = qec + np.array([x.count("DP") + x.count("DG") + x.count("NG") for x in seqs], dtype=int)
