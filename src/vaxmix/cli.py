@@ -25,7 +25,7 @@ __all__ = ["build_parser", "main"]
 # Order = order in ``vaxmix --help``.
 COMMAND_MODULES: tuple[str, ...] = (
     "vaxmix.pipeline.commands",  # run, demo
-    "vaxmix.vaccine.commands",  # design
+    "vaxmix.pipeline.design_command",  # design
     "vaxmix.mhc.commands",  # mhc predict / train / alleles
     "vaxmix.mhc.classii.commands",  # mhc2 predict / alleles / train
     "vaxmix.mrna.commands",  # mrna

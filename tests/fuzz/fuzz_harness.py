@@ -611,10 +611,10 @@ def _peptide_run(folder: Path):
 
 
 def _peptide_check(records, case: Case) -> str | None:
-    from vaxmix.vaccine.sequences import STANDARD_AMINO_ACIDS
+    from vaxmix.common.aminoacids import AMINO_ACID_SET
 
     for record in records:
-        if not record.sequence or set(record.sequence) - STANDARD_AMINO_ACIDS:
+        if not record.sequence or set(record.sequence) - AMINO_ACID_SET:
             return f"record {record.identifier!r} accepted with sequence {record.sequence!r}"
     return None
 

@@ -88,3 +88,12 @@ def test_partial_sequence_is_numbered_like_full_length(tmp_path):
     assert built["HLA-A*01:01"].full_name == "A*01:01:04"
     assert built["HLA-A*01:01"].pseudosequence == PUBLISHED["HLA-A*01:01"]
     assert len(PSEUDO_POSITIONS) == 34
+
+
+def test_build_table_reports_a_bad_imgt_fasta_with_file_and_line(tmp_path):
+    with pytest.raises(InputError, match=r"A_prot\.fasta"):  # missing file: no traceback
+        build_table(tmp_path)
+    (tmp_path / "A_prot.fasta").write_text("MAVMAPRTLL\n>HLA:HLA00001 A*01:01:01:01 365 bp\nM\n")
+    with pytest.raises(InputError) as caught:
+        build_table(tmp_path)
+    assert caught.value.line == 1 and "before the first" in caught.value.message

@@ -9,7 +9,6 @@ import pytest
 
 from vaxmix.vaccine.features import (
     agretopicity,
-    clonal_vaf_estimate,
     clonality,
     gravy,
     manufacturability,
@@ -54,13 +53,23 @@ def test_agretopicity_and_clonality():
     ratio = agretopicity(pd.Series([10.0, 50.0, 5.0]), pd.Series([100.0, None, 0.0]))
     assert ratio.iloc[0] == pytest.approx(0.1)
     assert math.isnan(ratio.iloc[1]) and math.isnan(ratio.iloc[2])
-    assert clonal_vaf_estimate([0.1, 0.2], purity=0.8) == pytest.approx(0.4)
     ccf = clonality(pd.Series([0.2, 0.6, None]), 0.4)
     assert ccf.iloc[0] == pytest.approx(0.5)
     assert ccf.iloc[1] == pytest.approx(1.0)
     assert math.isnan(ccf.iloc[2])
 
 
-def test_clonal_vaf_mode_of_density():
-    vafs = [0.45, 0.48, 0.5, 0.5, 0.52, 0.55, 0.1, 0.12]
-    assert clonal_vaf_estimate(vafs) == pytest.approx(0.5, abs=0.03)
+def test_design_clonal_vaf_is_the_tiers_clonal_vaf(hcc_dir, predict):
+    """One clonal VAF per patient: pVACseq's rule, worked from the fixture's DNA VAFs by hand
+    (the largest VAF below 0.6, capped at 0.5; purity / 2 when a purity is given)."""
+    from vaxmix.vaccine.config import DesignConfig
+    from vaxmix.vaccine.design import design_vaccine
+
+    vafs = pd.read_csv(hcc_dir / "all_epitopes.tsv", sep="\t")["Tumor DNA VAF"]
+    by_hand = min(vafs[vafs < 0.6].max(), 0.5)
+    result = design_vaccine(hcc_dir, DesignConfig(n_peptides=2), predict=predict)
+    assert result.summary["clonal_vaf"] == pytest.approx(by_hand)
+    chosen = result.selection.iloc[0]
+    assert chosen["clonality"] == pytest.approx(min(1.0, chosen["dna_vaf"] / by_hand))
+    result = design_vaccine(hcc_dir, DesignConfig(n_peptides=2, purity=0.8), predict=predict)
+    assert result.summary["clonal_vaf"] == pytest.approx(0.4)

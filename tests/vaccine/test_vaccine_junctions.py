@@ -46,3 +46,33 @@ def test_no_clean_linker_keeps_fewest_binders():
     assert choice.n_binders == len(truth)
     if truth:
         assert choice.worst_peptide in truth
+
+
+def _rank_one_predict(peptides, alleles):
+    """Every peptide: 5000 nM (no affinity binder) at rank 1.0 (weak, not strong, binder)."""
+    import pandas as pd
+
+    return pd.DataFrame([
+        {"peptide": p, "allele": a, "affinity_nm": 5000.0, "percentile": 1.0, "model": "rank1"}
+        for p in peptides for a in alleles
+    ])  # fmt: skip
+
+
+def test_search_and_verification_share_the_config_percentile():
+    """One junction-binder percentile: DesignConfig's (0.5, strong binders), in both the search
+    cache and the verification; rank 1.0 binds only when the config says 2.0."""
+    from vaxmix.vaccine.config import DesignConfig
+    from vaxmix.vaccine.construct import assemble
+    from vaxmix.vaccine.verification import verify_junctions
+
+    assert DesignConfig().junction_max_percentile == 0.5
+    left, right = "GGGGGGGGGGAL", "AAAAAVGGGGGGGG"
+    construct = assemble("t", [("a", left, ""), ("b", right, "")], [("none", "")], None, None)
+    n_peptides = len(junction_peptides(left, "", right, [8]))
+    for config, binders in ((None, 0), (DesignConfig(junction_max_percentile=2.0), n_peptides)):
+        cache = BindingCache(_rank_one_predict, ["HLA-A*02:01"], config)
+        [choice] = choose_linkers([(left, right)], {"none": ""}, cache, [8])
+        assert choice.n_binders == binders
+        check = verify_junctions(construct, ["HLA-A*02:01"], [8], _rank_one_predict, config)
+        assert check["binders"] == binders
+        assert check["junction_peptides"] == n_peptides

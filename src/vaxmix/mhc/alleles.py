@@ -3,17 +3,18 @@
 Names are read by :func:`vaxmix.common.alleles.parse_allele` (so ``A0201``, ``HLA-A02:01``,
 ``A*02:01:01:01`` and ``HLA-A*02:01`` are one allele) and reduced to two fields, the protein
 level at which the pseudosequence is defined. An allele missing from the table raises
-:class:`~vaxmix.common.errors.InputError` naming the closest known alleles.
+:class:`~vaxmix.common.alleles.UnsupportedAllele` (an ``InputError``) naming the closest known
+alleles.
 """
 
 from __future__ import annotations
 
-import difflib
 import functools
 from importlib import resources
 
 from vaxmix.common.alleles import MAX_NAME_LENGTH, UnsupportedAllele, parse_allele
 from vaxmix.common.errors import InputError
+from vaxmix.mhc.protocol import closest_names
 
 __all__ = ["known_alleles", "normalize_allele", "pseudosequence", "pseudosequence_table"]
 
@@ -38,13 +39,8 @@ def known_alleles() -> list[str]:
     return sorted(pseudosequence_table())
 
 
-def _closest(name: str, n: int = 5) -> list[str]:
-    names = known_alleles()
-    close = difflib.get_close_matches(name, names, n=n, cutoff=0.6)
-    if not close and "*" in name:  # same gene and allele group first
-        prefix = name.split(":")[0]
-        close = [a for a in names if a.startswith(prefix)][:n]
-    return close
+def _closest(name: str) -> list[str]:
+    return closest_names(name, known_alleles())
 
 
 def normalize_allele(name: str) -> str:
@@ -55,12 +51,13 @@ def normalize_allele(name: str) -> str:
     Raises
     ------
     InputError
-        If the name cannot be parsed, is not a class I HLA-A/B/C allele resolved to at least two
-        fields, is not expressed at the cell surface (WHO suffix N, S or C: a null allele is
-        never predicted as the expressed allele of the same two fields), or has no
-        pseudosequence; the message names the closest known alleles.
+        If the name cannot be parsed, is not resolved to at least two fields, or is not
+        expressed at the cell surface (WHO suffix N, S or C: a null allele is never predicted as
+        the expressed allele of the same two fields); the message names the closest known
+        alleles.
     UnsupportedAllele
-        For HLA-E/-F/-G and other genes or species the class I model does not cover.
+        (an :class:`InputError`) For a name the class I model does not cover: HLA-E/-F/-G,
+        other species, a class II name, or an allele without a pseudosequence.
     """
     text = str(name).strip()
     try:
@@ -73,7 +70,7 @@ def normalize_allele(name: str) -> str:
         raise InputError(f"cannot read MHC allele name {text[:80]!r}: {exc.message}{hint}",
                          field="allele") from None  # fmt: skip
     if allele.mhc_class != 1:
-        raise InputError(f"{text!r} is an HLA class II name; the class I predictor takes "
+        raise UnsupportedAllele(f"{text!r} is an HLA class II name; the class I predictor takes "
                          "HLA-A/B/C alleles (class II: vaxmix.mhc.classii)", field="allele")
     if not allele.expressed:
         raise InputError(str(allele.warning), field="allele")
@@ -82,7 +79,7 @@ def normalize_allele(name: str) -> str:
         return normalized
     close = _closest(normalized)
     hint = f"; closest known: {', '.join(close)}" if close else ""
-    raise InputError(
+    raise UnsupportedAllele(
         f"no class I pseudosequence for allele {name!r} (read as {normalized}); vaxmix covers "
         f"two-field HLA-A/B/C alleles of IPD-IMGT/HLA 3.58{hint}",
         field="allele",

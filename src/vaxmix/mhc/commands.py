@@ -67,38 +67,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     b.set_defaults(handler=_build_alleles)
 
 
-def _read_peptides(path: Path) -> list[str]:
-    """Peptides of a one-per-line file (blank lines and ``#`` comments skipped)."""
-    from vaxmix.common.errors import InputError
-    from vaxmix.mhc.encoding import ALPHABET, MAX_LENGTH, MIN_LENGTH
-
-    if not path.is_file():
-        raise InputError("peptide file not found", path=path)
-    valid = set(ALPHABET)
-    peptides: list[str] = []
-    with open(path) as handle:
-        for number, line in enumerate(handle, start=1):
-            text = line.strip().upper()
-            if not text or text.startswith("#"):
-                continue
-            if not (MIN_LENGTH <= len(text) <= MAX_LENGTH and set(text) <= valid):
-                raise InputError(
-                    f"peptide {line.strip()!r} must be {MIN_LENGTH}-{MAX_LENGTH} residues of "
-                    "the 20 standard amino acids",
-                    path=path, line=number, field="peptide",
-                )
-            peptides.append(text)
-    return peptides
-
-
 def _predict(args: argparse.Namespace) -> int:
     import json
 
     from vaxmix.common.atomic import atomic_write
     from vaxmix.common.provenance import package_versions, sha256_file
-    from vaxmix.mhc.predict import predict
+    from vaxmix.mhc.predict import LENGTHS, predict
+    from vaxmix.mhc.protocol import read_peptide_file
 
-    peptides = _read_peptides(args.peptides)
+    peptides = read_peptide_file(args.peptides, LENGTHS)
     alleles = [a.strip() for a in args.alleles.split(",") if a.strip()]
     frame = predict(peptides, alleles, model=args.model)
     with atomic_write(args.out) as handle:
@@ -142,6 +119,8 @@ def _build_alleles(args: argparse.Namespace) -> int:
 
 
 def _train(args: argparse.Namespace) -> int:
+    from vaxmix.mhc.training import log_progress
     from vaxmix.mhc.training.run import run_training
 
+    log_progress()
     return run_training(args)

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from vaxmix.common.aminoacids import AMINO_ACIDS
+
 __all__ = [
-    "ALPHABET",
     "MAX_LENGTH",
     "MIN_LENGTH",
     "N_SLOTS",
@@ -25,12 +26,12 @@ __all__ = [
     "slot_map",
 ]
 
-ALPHABET = "ACDEFGHIKLMNPQRSTVWY"
 MIN_LENGTH, MAX_LENGTH = 8, 15
 N_SLOTS = 15
-GAP = len(ALPHABET)  # index of the "no residue" row
+# residue rows/columns in AMINO_ACIDS order (alphabetical): the shipped weights depend on it
+GAP = len(AMINO_ACIDS)  # index of the "no residue" row
 _LOOKUP = np.full(256, GAP, dtype=np.int64)
-for _i, _aa in enumerate(ALPHABET):
+for _i, _aa in enumerate(AMINO_ACIDS):
     _LOOKUP[ord(_aa)] = _i
 
 
@@ -39,11 +40,11 @@ def blosum_table() -> np.ndarray:
     from Bio.Align import substitution_matrices
 
     matrix = substitution_matrices.load("BLOSUM62")
-    table = np.zeros((len(ALPHABET) + 1, len(ALPHABET) + 1), dtype=np.float32)
-    for i, a in enumerate(ALPHABET):
-        for j, b in enumerate(ALPHABET):
+    table = np.zeros((len(AMINO_ACIDS) + 1, len(AMINO_ACIDS) + 1), dtype=np.float32)
+    for i, a in enumerate(AMINO_ACIDS):
+        for j, b in enumerate(AMINO_ACIDS):
             table[i, j] = matrix[a][b] / 5.0
-    table[GAP, len(ALPHABET)] = 1.0
+    table[GAP, len(AMINO_ACIDS)] = 1.0
     return table
 
 

@@ -10,8 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from vaxmix.common.errors import InputError
-from vaxmix.mhc.alleles import normalize_allele, pseudosequence_table
+from vaxmix.mhc.alleles import known_alleles, normalize_allele, pseudosequence_table
 from vaxmix.mhc.calibration import (
     AFFINITY,
     COMBINED,
@@ -25,41 +24,37 @@ from vaxmix.mhc.calibration import (
     per_allele_ranks,
     shipped_thresholds,
 )
-from vaxmix.mhc.encoding import ALPHABET, MAX_LENGTH, MIN_LENGTH
+from vaxmix.mhc.encoding import MAX_LENGTH, MIN_LENGTH
 from vaxmix.mhc.model import Ensemble, default_ensemble, load_ensemble, target_to_nm
+from vaxmix.mhc.protocol import COLUMNS as BASE_COLUMNS
+from vaxmix.mhc.protocol import (
+    check_alleles,
+    check_peptides,
+    check_results,
+    empty_result,
+    split_model_label,
+)
 
-__all__ = ["COLUMNS", "CrossLayout", "cross_layout", "predict", "validate_peptides"]
+__all__ = [
+    "COLUMNS",
+    "LENGTHS",
+    "ClassIPredictor",
+    "CrossLayout",
+    "cross_layout",
+    "predict",
+    "validate_peptides",
+]
 
-COLUMNS = ["peptide", "allele", "affinity_nm", "percentile", "presentation_score", "model"]
-_VALID_BYTES = np.zeros(256, dtype=bool)
-_VALID_BYTES[np.frombuffer(ALPHABET.encode("ascii"), dtype=np.uint8)] = True
+#: Class I declares exactly the protocol's columns.
+COLUMNS = list(BASE_COLUMNS)
+#: Peptide lengths the class I model scores.
+LENGTHS = range(MIN_LENGTH, MAX_LENGTH + 1)
 
 
 def validate_peptides(peptides: Iterable[str], source: str | None = None) -> list[str]:
-    """Upper-case peptides; raise :class:`InputError` on lengths outside 8–15 or odd residues.
-
-    Checked in bulk (one pass over the joined bytes); the error names the first bad peptide.
-    """
-    raw = list(peptides)
-    cleaned = [str(peptide).strip().upper() for peptide in raw]
-    if not cleaned:
-        return cleaned
-    lengths = np.fromiter(map(len, cleaned), dtype=np.int64, count=len(cleaned))
-    bad = (lengths < MIN_LENGTH) | (lengths > MAX_LENGTH)
-    codes = np.frombuffer("".join(cleaned).encode("ascii", errors="replace"), dtype=np.uint8)
-    bad_positions = np.flatnonzero(~_VALID_BYTES[codes])
-    if len(bad_positions):
-        bad[np.searchsorted(np.cumsum(lengths), bad_positions, side="right")] = True
-    if bad.any():
-        number = int(np.argmax(bad)) + 1
-        raise InputError(
-            f"peptide {raw[number - 1]!r} must be {MIN_LENGTH}-{MAX_LENGTH} residues of the 20 "
-            "standard amino acids",
-            path=source,
-            line=number if source else None,
-            field="peptide",
-        )
-    return cleaned
+    """Upper-case peptides; raise :class:`InputError` on lengths outside 8–15 or odd residues
+    (:func:`vaxmix.mhc.protocol.check_peptides`; the error names the first bad peptide)."""
+    return check_peptides(peptides, LENGTHS, source=source)
 
 
 def _cache(ensemble: Ensemble, shipped: dict[str, np.ndarray]) -> ThresholdCache:
@@ -168,15 +163,20 @@ def predict(
     Raises
     ------
     InputError
-        For a malformed peptide or an allele without a pseudosequence (the message names the
-        closest known alleles).
+        For a malformed peptide or allele name.
+    UnsupportedAllele
+        (an ``InputError``) For an allele the model does not cover: another gene or class, or
+        no pseudosequence (the message names the closest known alleles).
+    PredictorMismatch
+        If the table built does not hold every peptide × allele once (a defect, never expected;
+        :func:`vaxmix.mhc.protocol.check_results`).
     """
-    clean = validate_peptides(peptides)
-    names = [normalize_allele(a) for a in alleles]
+    clean = check_peptides(peptides, LENGTHS)
+    names = check_alleles(alleles, normalize_allele)
     calibrations = _default_calibrations() if model is None else _calibrations_for(str(model))
     ensemble = calibrations.model
     if not clean or not names:
-        return pd.DataFrame({c: pd.Series(dtype=object) for c in COLUMNS})
+        return empty_result(COLUMNS)
     layout = cross_layout(clean, names)
     table = pseudosequence_table()
     pseudos = [table[a] for a in layout.unique_alleles]
@@ -193,7 +193,7 @@ def predict(
         per_allele_ranks(presentation, layout.allele_index, [t[PRESENTATION] for t in tables]))
     percentile = per_allele_ranks(combined, layout.allele_index, [t[COMBINED] for t in tables])
     n_pep, n_all = len(clean), len(names)
-    return pd.DataFrame(
+    result = pd.DataFrame(
         {
             "peptide": np.repeat(np.array(clean, dtype=object), n_all),
             "allele": np.tile(np.array(names, dtype=object), n_pep),
@@ -203,3 +203,44 @@ def predict(
             "model": ensemble.name,
         }
     )
+    return check_results(result, clean, names, COLUMNS)
+
+
+@dataclass(frozen=True)
+class ClassIPredictor:
+    """The built-in class I model as a :class:`vaxmix.mhc.protocol.Predictor`.
+
+    ``ClassIPredictor()(peptides, alleles)`` is ``predict(peptides, alleles)``; ``model`` (an
+    exported ``.npz``, ``None`` for the shipped ensemble) and ``device`` are fixed at
+    construction, so the object is the ``predict(peptides, alleles)`` the pipeline and the
+    vaccine's junction scan call. The model is loaded on first use of a metadata attribute.
+    """
+
+    model: str | Path | None = None
+    device: str = "cpu"
+    mhc_class: int = 1
+    lengths: range = LENGTHS
+    columns: tuple[str, ...] = tuple(COLUMNS)
+
+    def _label(self) -> str:
+        calibrations = (_default_calibrations() if self.model is None
+                        else _calibrations_for(str(self.model)))  # fmt: skip
+        return calibrations.model.name
+
+    @property
+    def name(self) -> str:
+        return split_model_label(self._label())[0]
+
+    @property
+    def version(self) -> str:
+        return split_model_label(self._label())[1]
+
+    def supported_alleles(self) -> list[str]:
+        """The two-field HLA-A/B/C alleles with a pseudosequence (IPD-IMGT/HLA 3.58)."""
+        return known_alleles()
+
+    def check_alleles(self, alleles: Iterable[str]) -> list[str]:
+        return check_alleles(alleles, normalize_allele)
+
+    def __call__(self, peptides: Sequence[str], alleles: Sequence[str]) -> pd.DataFrame:
+        return predict(peptides, alleles, model=self.model, device=self.device)

@@ -22,6 +22,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from vaxmix.common.fasta import read_fasta_entries
+
 __all__ = ["PSEUDO_POSITIONS", "PseudoRecord", "build_table", "read_fasta", "write_table"]
 
 #: Mature-numbering positions of the NetMHCpan class I pseudosequence (Nielsen et al. 2007).
@@ -31,7 +33,7 @@ PSEUDO_POSITIONS: tuple[int, ...] = (
 )
 LEADER_LENGTH = 24
 CLASS1_GENES = ("A", "B", "C")
-_HEADER = re.compile(r"^>HLA:(\S+)\s+([A-Z0-9]+)\*([0-9:]+)([A-Z]?)\s")
+_HEADER = re.compile(r"^HLA:(\S+)\s+([A-Z0-9]+)\*([0-9:]+)([A-Z]?)\s")
 
 
 @dataclass(frozen=True)
@@ -45,19 +47,14 @@ class PseudoRecord:
 
 
 def read_fasta(path: Path) -> Iterator[tuple[str, str]]:
-    """Yield ``(header, sequence)`` pairs from a FASTA file."""
-    header, chunks = None, []
-    with open(path) as handle:
-        for line in handle:
-            line = line.rstrip("\n")
-            if line.startswith(">"):
-                if header is not None:
-                    yield header, "".join(chunks)
-                header, chunks = line, []
-            elif line:
-                chunks.append(line.strip())
-    if header is not None:
-        yield header, "".join(chunks)
+    """``(header, sequence)`` of each record of an IPD-IMGT/HLA protein FASTA, the header
+    without its ``>``.
+
+    Read by :func:`vaxmix.common.fasta.read_fasta_entries`, so a missing or non-UTF-8 file, text
+    before the first header or an empty header is an :class:`InputError` naming file and line.
+    """
+    for entry in read_fasta_entries(path, "IPD-IMGT/HLA protein FASTA"):
+        yield entry.header, "".join(text for _, text in entry.sequence_lines)
 
 
 def groove_aligner():

@@ -11,14 +11,14 @@ protein has next to each other:
 
 Residues after the first stop codon are cut off: pVACfuse removes ``*`` and predicts across it
 (kept for epitope parity, :mod:`vaxmix.peptides.fusion_windows`), but the cell never makes them.
-The span is returned as :class:`vaxmix.vaccine.windows.MutantRegion`, the type the vaccine's
+The span is returned as :class:`vaxmix.peptides.regions.MutantRegion`, the type the vaccine's
 window enumeration (:func:`vaxmix.vaccine.windows.candidate_windows`, which requires a window to
 overlap the span by ``min(span, 2)`` residues) already takes.
 """
 
 from __future__ import annotations
 
-from vaxmix.vaccine.windows import MutantRegion
+from vaxmix.peptides.regions import MutantRegion
 from vaxmix.variants.fusions import FusionRecord
 
 __all__ = ["fusion_mutant_region", "spans_junction"]

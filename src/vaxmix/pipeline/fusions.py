@@ -28,7 +28,7 @@ from __future__ import annotations
 import glob
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -39,6 +39,7 @@ from vaxmix.common.errors import InputError
 from vaxmix.common.provenance import sha256_file
 from vaxmix.common.runfolder import CLASS1_FOLDER, CLASS2_FOLDER, FUSION_FOLDER
 from vaxmix.common.runrecord import FusionRunRecord
+from vaxmix.mhc.protocol import PredictFn as Predictor
 from vaxmix.peptides.fusion_windows import fusion_epitopes, fusion_window
 from vaxmix.pipeline.fusion_args import FusionConfig
 from vaxmix.pipeline.outputs import write_table
@@ -54,7 +55,6 @@ __all__ = [
     "write_fusion_outputs",
 ]
 
-Predictor = Callable[[Sequence[str], Sequence[str]], pd.DataFrame]
 
 #: pVACfuse's aggregated-report tier order (``lib/sort.py``: ``pvacfuse_sort``).
 TIER_ORDER = (

@@ -21,7 +21,6 @@ from __future__ import annotations
 import dataclasses
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -49,6 +48,8 @@ from vaxmix.common.runrecord import (
     RunInputs,
     RunRecord,
 )
+from vaxmix.mhc.protocol import PredictFn as Predictor
+from vaxmix.mhc.protocol import check_results
 from vaxmix.peptides.enumerate import enumerate_epitopes
 from vaxmix.peptides.proximal import apply_proximal_variants
 from vaxmix.pipeline.config import PipelineConfig
@@ -90,10 +91,6 @@ __all__ = [
     "run_pipeline",
 ]
 
-#: ``predict(peptides, alleles) -> DataFrame[peptide, allele, affinity_nm, percentile,
-#: presentation_score, model]`` (the :func:`vaxmix.mhc.predict` contract).
-Predictor = Callable[[Sequence[str], Sequence[str]], pd.DataFrame]
-
 #: The config's input files, recorded in run.json ``inputs`` (path and SHA-256).
 INPUT_FILES = ("vcf", "hla_file", "gene_expression_file", "transcript_expression_file",
                "reference_proteome", "genes_of_interest_file", "phased_proximal_variants_vcf")
@@ -119,19 +116,13 @@ class PipelineResult:
 
 
 def _default_predictor(model: Path | None) -> tuple[Predictor, list[str] | None]:
-    """:func:`vaxmix.mhc.predict` and the alleles it supports."""
+    """The built-in class I model (a :class:`vaxmix.mhc.protocol.Predictor`) and its alleles."""
     try:
-        from vaxmix.mhc import predict
-        from vaxmix.mhc.alleles import known_alleles
+        from vaxmix.mhc import ClassIPredictor
     except ImportError as exc:  # the mhc stage is not installed
         raise InputError(f"no MHC predictor available ({exc})", field="--model") from exc
-    if model is None:
-        return predict, known_alleles()
-
-    def predict_with_model(peptides: Sequence[str], alleles: Sequence[str]) -> pd.DataFrame:
-        return predict(peptides, alleles, model=model)
-
-    return predict_with_model, known_alleles()
+    predictor = ClassIPredictor(model)
+    return predictor, predictor.supported_alleles()
 
 
 @dataclass
@@ -205,13 +196,6 @@ def _input_record(path: Path | None) -> InputFile | None:
     return InputFile(path=str(path), sha256=sha256_file(path))
 
 
-def _check_predictions(frame: pd.DataFrame) -> pd.DataFrame:
-    missing = [c for c in PREDICTION_COLUMNS if c not in frame.columns]
-    if missing:
-        raise TypeError(f"the predictor returned no {', '.join(missing)} column(s)")
-    return frame
-
-
 @dataclass
 class _ClassTables:
     """One MHC class's candidates, predictions and ranked tables."""
@@ -245,12 +229,9 @@ def _mark_reference_matches(
 
 
 def _default_class2_predictor(model: Path | None) -> Predictor:
-    from vaxmix.mhc.classii import predict
+    from vaxmix.mhc.classii.predictor import ClassIIPredictor
 
-    def predict_class2(peptides: Sequence[str], alleles: Sequence[str]) -> pd.DataFrame:
-        return predict(peptides, alleles, model=model)
-
-    return predict_class2
+    return ClassIIPredictor(model)
 
 
 def _candidates(
@@ -270,7 +251,7 @@ def _predictions(
     )
     peptides = [p for p in peptides if p != "NA"]
     predictions = (  # no alleles of this class (a class II-only run): nothing to predict
-        _check_predictions(predict(peptides, alleles)) if peptides and alleles
+        check_results(predict(peptides, alleles), peptides, alleles) if peptides and alleles
         else pd.DataFrame(columns=list(PREDICTION_COLUMNS))
     )
     return peptides, predictions

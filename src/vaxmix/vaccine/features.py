@@ -17,18 +17,16 @@ Sources:
   right after the cleavage site (P1') blocks cleavage (Kesmir et al., Protein Eng 2002;15:287;
   Uebel & Tampé, Curr Opin Immunol 1999;11:203). This is a hand-set heuristic, **not** a trained
   cleavage model; when the input carries MHCflurry's processing score that is used instead.
-* Clonality: cancer-cell fraction estimated as DNA VAF divided by the clonal VAF. The clonal VAF
-  is the given purity/2 (diploid, heterozygous) or, without purity, the main mode of the DNA VAF
-  distribution (Gaussian kernel density), the usual assumption that the largest mutation cluster
-  is the truncal one (see McGranahan et al., Science 2016;351:1463, doi:10.1126/science.aaf1490,
-  on clonal neoantigens).
+* Clonality: cancer-cell fraction estimated as DNA VAF divided by the clonal VAF (clonal
+  neoantigens: McGranahan et al., Science 2016;351:1463, doi:10.1126/science.aaf1490). The
+  clonal VAF is the one the pipeline's tiers use, pVACseq's estimate
+  (:func:`vaxmix.ranking.estimate_vaf_clonal`: purity/2, else the largest DNA VAF below 0.6
+  capped at 0.5), so one patient has one clonal VAF in the ranking and in the vaccine.
 * Agretopicity: mutant over wild-type predicted affinity (IC50 ratio), as defined by TESLA
   (Wells et al., Cell 2020;183:818-834, doi:10.1016/j.cell.2020.09.015).
 """
 
 from __future__ import annotations
-
-from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
@@ -38,7 +36,6 @@ from vaxmix.peptides.properties import KYTE_DOOLITTLE, gravy, max_window_gravy
 __all__ = [
     "KYTE_DOOLITTLE",
     "agretopicity",
-    "clonal_vaf_estimate",
     "clonality",
     "gravy",
     "manufacturability",
@@ -88,23 +85,6 @@ def agretopicity(mt_affinity_nm: pd.Series, wt_affinity_nm: pd.Series) -> pd.Ser
     mt = pd.to_numeric(mt_affinity_nm, errors="coerce")
     wt = pd.to_numeric(wt_affinity_nm, errors="coerce")
     return (mt / wt.where(wt > 0)).astype(float)
-
-
-def clonal_vaf_estimate(dna_vaf: Iterable[float], purity: float | None = None) -> float:
-    """Clonal VAF: ``purity / 2`` if purity is given, else the main mode of the VAF density.
-
-    Returns NaN when fewer than 3 finite VAFs are available and no purity is given.
-    """
-    if purity is not None:
-        return purity / 2.0
-    values = np.asarray([v for v in dna_vaf if np.isfinite(v) and 0.0 < v <= 1.0], dtype=float)
-    if len(values) < 3 or np.ptp(values) == 0:
-        return float(np.median(values)) if len(values) else float("nan")
-    # Gaussian kernel density with Scott's bandwidth (sd * n^(-1/5)), evaluated on a grid.
-    bandwidth = float(np.std(values, ddof=1)) * len(values) ** (-1.0 / 5.0)
-    grid = np.linspace(0.0, 1.0, 201)
-    density = np.exp(-0.5 * ((grid[:, None] - values[None, :]) / bandwidth) ** 2).sum(axis=1)
-    return float(grid[int(np.argmax(density))])
 
 
 def clonality(dna_vaf: pd.Series, clonal_vaf: float) -> pd.Series:

@@ -24,6 +24,8 @@ import pandas as pd
 from scipy.optimize import minimize
 from scipy.stats import rankdata
 
+from vaxmix.common.aminoacids import AMINO_ACIDS
+from vaxmix.common.epitope_lengths import CLASS1_LENGTHS
 from vaxmix.common.errors import InputError
 from vaxmix.vaccine.features import KYTE_DOOLITTLE, tcr_contact_hydrophobic_fraction
 from vaxmix.vaccine.junctions import Predictor
@@ -42,8 +44,6 @@ __all__ = [
     "train_research_model",
 ]
 
-_AA = "ACDEFGHIKLMNPQRSTVWY"
-_LENGTHS = (8, 9, 10, 11)
 
 
 def peptide_features(peptides: Sequence[str]) -> np.ndarray:
@@ -51,15 +51,16 @@ def peptide_features(peptides: Sequence[str]) -> np.ndarray:
 
     Length is one-hot over 8, 9, 10, 11 (longer peptides share the 11 column).
     """
-    out = np.zeros((len(peptides), len(_AA) + 2 + len(_LENGTHS)))
-    index = {aa: i for i, aa in enumerate(_AA)}
+    out = np.zeros((len(peptides), len(AMINO_ACIDS) + 2 + len(CLASS1_LENGTHS)))
+    index = {aa: i for i, aa in enumerate(AMINO_ACIDS)}
     for row, peptide in enumerate(peptides):
         core = peptide[3:-1]
         for aa in core:
             out[row, index[aa]] += 1.0 / len(core)
         out[row, 20] = tcr_contact_hydrophobic_fraction(peptide)
         out[row, 21] = np.mean([KYTE_DOOLITTLE[aa] for aa in peptide])
-        out[row, 22 + _LENGTHS.index(min(max(len(peptide), 8), 11))] = 1.0
+        length = min(max(len(peptide), CLASS1_LENGTHS[0]), CLASS1_LENGTHS[-1])
+        out[row, 22 + CLASS1_LENGTHS.index(length)] = 1.0
     return out
 
 

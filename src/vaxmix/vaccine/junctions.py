@@ -3,9 +3,10 @@
 When two vaccine elements are joined (possibly through a linker), every k-mer that is not wholly
 inside one of them is a new peptide the patient's cells may present: a junctional epitope. For
 each ordered pair of elements this module finds the shortest linker, from a configurable set,
-that leaves no junction peptide predicted to bind any patient allele (affinity <= 500 nM or
-%rank <= 2 by default, the class I convention used by pVACvector; with class II molecules, a
-per-class rule from :mod:`vaxmix.vaccine.mhc_classes`); if no linker achieves that,
+that leaves no junction peptide predicted to bind any patient allele (the rule of
+:class:`~vaxmix.vaccine.config.DesignConfig`: affinity <= ``junction_max_affinity_nm`` or
+%rank <= ``junction_max_percentile``; with class II molecules, a per-class rule from
+:mod:`vaxmix.vaccine.mhc_classes`); if no linker achieves that,
 the linker with the fewest binders (then the shortest) is kept. Linkers are tried in order of
 length and only unresolved pairs are predicted again, so most pairs cost one prediction round.
 """
@@ -19,6 +20,8 @@ import numpy as np
 import pandas as pd
 
 from vaxmix.common.errors import VaxmixError
+from vaxmix.mhc.protocol import PredictFn as Predictor
+from vaxmix.vaccine.config import DesignConfig
 
 __all__ = [
     "BindingCache",
@@ -27,8 +30,6 @@ __all__ = [
     "choose_linkers",
     "junction_peptides",
 ]
-
-Predictor = Callable[[Sequence[str], Sequence[str]], pd.DataFrame]
 
 
 def junction_peptides(left: str, linker: str, right: str, lengths: Iterable[int]) -> list[str]:
@@ -57,9 +58,12 @@ class BindingCache:
         (``vaxmix.mhc.predict`` by default in the callers).
     alleles
         Patient alleles.
-    max_affinity_nm, max_percentile
-        A peptide binds if, for any allele, affinity <= ``max_affinity_nm`` or percentile <=
-        ``max_percentile`` (a NaN percentile never qualifies).
+    config
+        The design's configuration (defaults when ``None``): a peptide binds if, for any
+        allele, affinity <= ``config.junction_max_affinity_nm`` or percentile <=
+        ``config.junction_max_percentile`` (a NaN percentile never qualifies). The thresholds
+        have no default of their own, so the search and the verification
+        (:func:`vaxmix.vaccine.verification.verify_junctions`) apply one rule.
     rule
         Optional per-row binder rule ``rule(table) -> bool array`` replacing the two thresholds
         (e.g. per MHC class, :func:`vaxmix.vaccine.mhc_classes.binder_mask`).
@@ -69,14 +73,14 @@ class BindingCache:
         self,
         predict: Predictor,
         alleles: Sequence[str],
-        max_affinity_nm: float = 500.0,
-        max_percentile: float = 2.0,
+        config: DesignConfig | None = None,
         rule: Callable[[pd.DataFrame], np.ndarray] | None = None,
     ) -> None:
+        config = config or DesignConfig()
         self.predict = predict
         self.alleles = list(alleles)
-        self.max_affinity_nm = max_affinity_nm
-        self.max_percentile = max_percentile
+        self.max_affinity_nm = config.junction_max_affinity_nm
+        self.max_percentile = config.junction_max_percentile
         self.rule = rule
         self.best: dict[str, tuple[float, float, str, str]] = {}
         self.n_predicted = 0

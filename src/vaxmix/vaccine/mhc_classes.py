@@ -2,7 +2,7 @@
 
 A junction of the construct can create a new class I epitope (8–11-mers, CD8+ T cells) or a
 new class II epitope (12–18-mers, CD4+ T cells). The junction search and the final verification
-(:mod:`vaxmix.vaccine.junctions`, :func:`vaxmix.vaccine.design.verify_junctions`) work on a
+(:mod:`vaxmix.vaccine.junctions`, :func:`vaxmix.vaccine.verification.verify_junctions`) work on a
 ``predict(peptides, alleles)`` function and a binder rule; this module builds both from the
 class I and class II predictors: class I alleles are asked only about peptides of class I
 lengths, class II molecules only about peptides of class II lengths, and each class keeps its
@@ -12,15 +12,15 @@ strong-binder thresholds by default, see :class:`vaxmix.vaccine.config.DesignCon
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["MhcClass", "binder_mask", "combined_predictor"]
+from vaxmix.mhc.protocol import PredictFn as Predictor
 
-Predictor = Callable[[Sequence[str], Sequence[str]], pd.DataFrame]
+__all__ = ["MhcClass", "binder_mask", "combined_predictor"]
 
 
 @dataclass(frozen=True)

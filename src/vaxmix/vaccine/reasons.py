@@ -7,7 +7,7 @@ that step used; this module states that per variant, keyed by the variant itself
 (``chrom-start-stop-ref-alt``, pVACseq's aggregated ``ID``), so one variant whose best class I
 and class II peptides lie on different transcripts is one row, not two.
 
-The order of the checks follows the design (:func:`vaxmix.vaccine.design.build_candidates`):
+The order of the checks follows the design (:func:`vaxmix.vaccine.candidates.build_candidates`):
 an epitope row of the design's alleles → eligible by affinity or percentile → positive value
 (not a reference-proteome match) → a long-peptide window → chosen by the selection.
 """

@@ -49,51 +49,17 @@ def _solve(c: np.ndarray, constraints: list[LinearConstraint], n_vars: int) -> n
     return np.round(result.x).astype(int)
 
 
-def select_windows(
+def _base_constraints(
     windows: pd.DataFrame,
-    alleles: list[str],
+    mutations: np.ndarray,
+    cover: np.ndarray,
     n_peptides: int,
-    *,
-    max_total_cysteines: int | None = None,
-) -> SelectionResult:
-    """Choose up to ``n_peptides`` windows, one per mutation, covering alleles, maximising value.
-
-    Parameters
-    ----------
-    windows
-        Candidate windows of all mutations: columns ``mutation``, ``value``,
-        ``value:<allele>`` and ``cysteine_count``.
-    alleles
-        Patient alleles.
-    n_peptides
-        Maximum number of windows (the vaccine's long peptides).
-    max_total_cysteines
-        Optional cap on cysteines summed over the chosen windows.
-    """
-    warnings: list[str] = []
-    n_w = len(windows)
-    if n_w == 0:
-        return SelectionResult(
-            windows,
-            [],
-            list(alleles),
-            list(alleles),
-            0.0,
-            "no candidates",
-            ["no candidate window holds an eligible epitope"],
-        )
-    cover = (
-        np.column_stack([windows[f"value:{a}"].to_numpy() > 0 for a in alleles])
-        if alleles
-        else np.zeros((n_w, 0), dtype=bool)
-    )
-    coverable = cover.any(axis=0)
-    uncoverable = [a for a, ok in zip(alleles, coverable, strict=True) if not ok]
-    cov_alleles = [a for a, ok in zip(alleles, coverable, strict=True) if ok]
-    cover = cover[:, coverable]
-    n_a = len(cov_alleles)
+    max_total_cysteines: int | None,
+) -> LinearConstraint:
+    """At most N windows, one per mutation, ``y_a`` only when a chosen window covers ``a``,
+    and the optional cysteine cap (variables: windows, then coverable alleles)."""
+    n_w, n_a = cover.shape
     n_vars = n_w + n_a
-    mutations = pd.factorize(windows["mutation"])[0]
     n_m = int(mutations.max()) + 1
     rows: list = []
     lower: list[np.ndarray] = []
@@ -120,7 +86,75 @@ def select_windows(
         rows.append(coo_matrix((cys, (np.zeros(n_w), np.arange(n_w))), shape=(1, n_vars)))
         lower.append(np.array([0.0]))
         upper.append(np.array([float(max_total_cysteines)]))
-    base = LinearConstraint(vstack(rows).tocsr(), np.concatenate(lower), np.concatenate(upper))
+    return LinearConstraint(vstack(rows).tocsr(), np.concatenate(lower), np.concatenate(upper))
+
+
+def _warnings(
+    uncoverable: list[str], uncovered: list[str], n_chosen: int, n_peptides: int, n_mut: int
+) -> list[str]:
+    """Alleles left uncovered (and why) and a partial design, in words."""
+    warnings = [f"allele {allele}: no candidate window holds an eligible epitope"
+                for allele in uncoverable]  # fmt: skip
+    for allele in uncovered:
+        if allele not in uncoverable:
+            warnings.append(
+                f"allele {allele}: coverable, but not together with the other alleles within "
+                f"N={n_peptides} and the constraints"
+            )
+    if n_chosen < n_peptides:
+        warnings.append(
+            f"partial design: {n_chosen} long peptides selected of {n_peptides} requested "
+            f"(only {n_mut} mutations have a window with an eligible epitope of positive value)"
+        )
+    return warnings
+
+
+def select_windows(
+    windows: pd.DataFrame,
+    alleles: list[str],
+    n_peptides: int,
+    *,
+    max_total_cysteines: int | None = None,
+) -> SelectionResult:
+    """Choose up to ``n_peptides`` windows, one per mutation, covering alleles, maximising value.
+
+    Parameters
+    ----------
+    windows
+        Candidate windows of all mutations: columns ``mutation``, ``value``,
+        ``value:<allele>`` and ``cysteine_count``.
+    alleles
+        Patient alleles.
+    n_peptides
+        Maximum number of windows (the vaccine's long peptides).
+    max_total_cysteines
+        Optional cap on cysteines summed over the chosen windows.
+    """
+    n_w = len(windows)
+    if n_w == 0:
+        return SelectionResult(
+            windows,
+            [],
+            list(alleles),
+            list(alleles),
+            0.0,
+            "no candidates",
+            ["no candidate window holds an eligible epitope"],
+        )
+    cover = (
+        np.column_stack([windows[f"value:{a}"].to_numpy() > 0 for a in alleles])
+        if alleles
+        else np.zeros((n_w, 0), dtype=bool)
+    )
+    coverable = cover.any(axis=0)
+    uncoverable = [a for a, ok in zip(alleles, coverable, strict=True) if not ok]
+    cov_alleles = [a for a, ok in zip(alleles, coverable, strict=True) if ok]
+    cover = cover[:, coverable]
+    n_a = len(cov_alleles)
+    n_vars = n_w + n_a
+    mutations = pd.factorize(windows["mutation"])[0]
+    n_m = int(mutations.max()) + 1
+    base = _base_constraints(windows, mutations, cover, n_peptides, max_total_cysteines)
     # Stage 1: maximise the number of covered alleles.
     c1 = np.concatenate([np.zeros(n_w), -np.ones(n_a)])
     x1 = _solve(c1, [base], n_vars)
@@ -137,20 +171,7 @@ def select_windows(
     selected = windows.iloc[chosen].copy()
     covered = [a for j, a in enumerate(cov_alleles) if cover[chosen, j].any()]
     uncovered = [a for a in alleles if a not in covered]
-    for allele in uncoverable:
-        warnings.append(f"allele {allele}: no candidate window holds an eligible epitope")
-    for allele in uncovered:
-        if allele not in uncoverable:
-            warnings.append(
-                f"allele {allele}: coverable, but not together with the other alleles within "
-                f"N={n_peptides} and the constraints"
-            )
-    n_mut = n_m
-    if len(chosen) < n_peptides:
-        warnings.append(
-            f"partial design: {len(chosen)} long peptides selected of {n_peptides} requested "
-            f"(only {n_mut} mutations have a window with an eligible epitope of positive value)"
-        )
+    warnings = _warnings(uncoverable, uncovered, len(chosen), n_peptides, n_m)
     return SelectionResult(
         selected=selected.sort_values("value", ascending=False, kind="stable"),
         covered_alleles=covered,

@@ -1,8 +1,10 @@
-"""Amino-acid sequences: the alphabet, validation with located errors, and FASTA reading.
+"""Amino-acid sequences: validation with located errors, and protein FASTA reading.
 
 Vaccine inputs come from users (peptide FASTA files, linker sets, element files), so every
-sequence is checked against the 20 standard residues before it reaches an optimiser or a
-predictor; a bad residue is reported with the file, line and record it came from.
+sequence is checked against the 20 standard residues (:mod:`vaxmix.common.aminoacids`) before
+it reaches an optimiser or a predictor; a bad residue is reported with the file, line and record
+it came from. The FASTA layout is read by the one reader, :func:`vaxmix.common.fasta.
+read_fasta_entries`.
 """
 
 from __future__ import annotations
@@ -10,12 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from vaxmix.common.aminoacids import nonstandard_residues
 from vaxmix.common.errors import InputError
 from vaxmix.common.fasta import read_fasta_entries
 
-__all__ = ["STANDARD_AMINO_ACIDS", "FastaRecord", "check_protein", "read_protein_fasta"]
-
-STANDARD_AMINO_ACIDS = frozenset("ACDEFGHIKLMNPQRSTVWY")
+__all__ = ["FastaRecord", "check_protein", "read_protein_fasta"]
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,7 @@ def check_protein(
     seq = sequence.strip().upper()
     if not seq and not allow_empty:
         raise InputError(f"{what} is empty", path=path, line=line, field=field)
-    bad = sorted(set(seq) - STANDARD_AMINO_ACIDS)
+    bad = nonstandard_residues(seq)
     if bad:
         raise InputError(
             f"{what} contains non-standard residue(s) {''.join(bad)!r}; only the 20 standard "
@@ -71,8 +72,9 @@ def read_protein_fasta(path: str | Path) -> list[FastaRecord]:
     Raises
     ------
     InputError
-        Missing file, no records, text before the first header, an empty or duplicated
-        identifier, or a non-standard residue (named with its line).
+        Missing file; from :func:`~vaxmix.common.fasta.read_fasta_entries`: unreadable or
+        non-UTF-8 text, no records, text before the first header, an empty identifier; here:
+        a duplicated identifier or a non-standard residue (named with its line).
     """
     path = Path(path)
     if not path.is_file():
@@ -87,8 +89,6 @@ def read_protein_fasta(path: str | Path) -> list[FastaRecord]:
             line=entry.line,
         )  # fmt: skip
         records.append(FastaRecord(entry.identifier, entry.header, seq, entry.line))
-    if not records:
-        raise InputError("no FASTA records found", path=path)
     seen: dict[str, int] = {}
     for record in records:
         if record.identifier in seen:

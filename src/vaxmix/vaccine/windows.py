@@ -15,27 +15,19 @@ is dropped.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
+from vaxmix.common.aminoacids import is_standard_peptide
 from vaxmix.common.errors import InputError
+from vaxmix.peptides.regions import MutantRegion
 from vaxmix.vaccine.features import manufacturability
-from vaxmix.vaccine.sequences import STANDARD_AMINO_ACIDS
 
 __all__ = ["MutantRegion", "candidate_windows", "mutant_region"]
 
 _POSITION = re.compile(r"^(\d+)(?:-(\d+))?$")
-
-
-@dataclass(frozen=True)
-class MutantRegion:
-    """The mutant protein and the half-open span ``[start, end)`` of changed residues in it."""
-
-    sequence: str
-    start: int
-    end: int
 
 
 def _clip_stop(text: str) -> tuple[str, bool]:
@@ -125,6 +117,121 @@ def _occurrences(sequence: str, peptide: str) -> list[int]:
     return found
 
 
+@dataclass
+class _Occurrences:
+    """Where the mutation's eligible epitopes lie in its protein (parallel lists)."""
+
+    start: list[int] = field(default_factory=list)
+    end: list[int] = field(default_factory=list)
+    allele: list[int] = field(default_factory=list)  # index into the design's alleles
+    value: list[float] = field(default_factory=list)
+    label: list[str] = field(default_factory=list)  # "peptide|allele"
+
+
+def _epitope_occurrences(
+    region: MutantRegion, epitopes: pd.DataFrame, alleles: list[str]
+) -> _Occurrences:
+    """Every occurrence of a positive-value epitope that overlaps the changed span."""
+    occ = _Occurrences()
+    allele_pos = {a: i for i, a in enumerate(alleles)}
+    for peptide, allele, value in zip(
+        epitopes["peptide"], epitopes["allele"], epitopes["value"], strict=True
+    ):
+        if allele not in allele_pos or value <= 0:
+            continue
+        for at in _occurrences(region.sequence, peptide):
+            if at < region.end and at + len(peptide) > region.start:
+                occ.start.append(at)
+                occ.end.append(at + len(peptide))
+                occ.allele.append(allele_pos[allele])
+                occ.value.append(value)
+                occ.label.append(f"{peptide}|{allele}")
+    return occ
+
+
+def _window_spans(region: MutantRegion, lengths: range) -> tuple[np.ndarray, np.ndarray]:
+    """Start and end of every window of an allowed length overlapping the change by
+    ``min(span, 2)`` residues (a protein shorter than a length gives one whole window)."""
+    seq = region.sequence
+    need = min(region.end - region.start, 2)
+    starts_l, lens_l = [], []
+    for length in lengths:
+        size = min(length, len(seq))
+        for s in range(
+            max(0, region.start - size + need), min(region.end - need, len(seq) - size) + 1
+        ):
+            overlap = min(s + size, region.end) - max(s, region.start)
+            if overlap >= need:
+                starts_l.append(s)
+                lens_l.append(size)
+        if size < length:
+            break
+    ws = np.array(starts_l, dtype=int)
+    return ws, ws + np.array(lens_l, dtype=int)
+
+
+def _manufacturable(
+    seq: str,
+    ws: np.ndarray,
+    we: np.ndarray,
+    idx: np.ndarray,
+    max_cysteines: int | None,
+    forbid_n_terminal_qec: bool,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The windows ``idx`` that pass the hard filters, with their cysteine and flag counts."""
+    seqs = [seq[ws[i] : we[i]] for i in idx]
+    ok = np.array([is_standard_peptide(x) for x in seqs], dtype=bool)
+    cys = np.array([x.count("C") for x in seqs], dtype=int)
+    qec = np.array([x[:1] in ("Q", "E", "C") for x in seqs], dtype=bool)
+    bad = qec + np.array([x.count("DP") + x.count("DG") + x.count("NG") for x in seqs], dtype=int)
+    if max_cysteines is not None:
+        ok &= cys <= max_cysteines
+    if forbid_n_terminal_qec:
+        ok &= ~qec
+    return idx[ok], cys[ok], bad[ok]
+
+
+def _dominated(vals: np.ndarray, cys: np.ndarray, bad: np.ndarray) -> np.ndarray:
+    """Windows for which another is at least as good on every allele, with no more cysteines
+    or flags, and strictly better somewhere."""
+    ge = (vals[None, :, :] >= vals[:, None, :]).all(axis=2)  # ge[i, j]: j >= i everywhere
+    ge &= (cys[None, :] <= cys[:, None]) & (bad[None, :] <= bad[:, None])
+    strict = (vals[None, :, :] > vals[:, None, :]).any(axis=2)
+    strict |= (cys[None, :] < cys[:, None]) | (bad[None, :] < bad[:, None])
+    np.fill_diagonal(ge, False)
+    return (ge & strict).any(axis=1)
+
+
+def _window_rows(
+    seq: str,
+    ws: np.ndarray,
+    we: np.ndarray,
+    idx: np.ndarray,
+    dominated: np.ndarray,
+    values: np.ndarray,
+    alleles: list[str],
+    inside: np.ndarray,
+    labels: list[str],
+) -> pd.DataFrame:
+    """The kept windows as the candidate table."""
+    rows = []
+    for i, is_dominated in zip(idx, dominated, strict=True):
+        sequence = seq[ws[i] : we[i]]
+        rows.append({
+            "start": int(ws[i]),
+            "length": int(we[i] - ws[i]),
+            "sequence": sequence,
+            **{f"value:{a}": float(values[i, j]) for j, a in enumerate(alleles)},
+            "value": float(values[i].sum()),
+            "epitopes": ";".join(sorted({labels[k] for k in np.flatnonzero(inside[i])})),
+            **manufacturability(sequence),
+            "dominated": bool(is_dominated),
+            "_flags": int(sequence[:1] in ("Q", "E", "C"))
+            + sequence.count("DP") + sequence.count("DG") + sequence.count("NG"),
+        })  # fmt: skip
+    return pd.DataFrame(rows)
+
+
 def candidate_windows(
     region: MutantRegion,
     epitopes: pd.DataFrame,
@@ -164,60 +271,23 @@ def candidate_windows(
         values ``value:<allele>`` (best epitope value for that allele), ``value`` (their sum),
         ``epitopes`` (``peptide|allele`` list), manufacturability columns.
     """
-    seq = region.sequence
-    span = region.end - region.start
-    need = min(span, 2)
-    occ_start, occ_end, occ_allele, occ_value, occ_label = [], [], [], [], []
-    allele_pos = {a: i for i, a in enumerate(alleles)}
-    for peptide, allele, value in zip(
-        epitopes["peptide"], epitopes["allele"], epitopes["value"], strict=True
-    ):
-        if allele not in allele_pos or value <= 0:
-            continue
-        for at in _occurrences(seq, peptide):
-            if at < region.end and at + len(peptide) > region.start:
-                occ_start.append(at)
-                occ_end.append(at + len(peptide))
-                occ_allele.append(allele_pos[allele])
-                occ_value.append(value)
-                occ_label.append(f"{peptide}|{allele}")
-    if not occ_start:
+    occ = _epitope_occurrences(region, epitopes, alleles)
+    if not occ.start:
         return pd.DataFrame()
-    starts_l, lens_l = [], []
-    for length in lengths:
-        size = min(length, len(seq))
-        for s in range(
-            max(0, region.start - size + need), min(region.end - need, len(seq) - size) + 1
-        ):
-            overlap = min(s + size, region.end) - max(s, region.start)
-            if overlap >= need:
-                starts_l.append(s)
-                lens_l.append(size)
-        if size < length:
-            break
-    if not starts_l:
+    ws, we = _window_spans(region, lengths)
+    if not len(ws):
         return pd.DataFrame()
-    ws = np.array(starts_l)
-    we = ws + np.array(lens_l)
-    os_, oe = np.array(occ_start), np.array(occ_end)
+    os_, oe = np.array(occ.start), np.array(occ.end)
     inside = (os_[None, :] >= ws[:, None]) & (oe[None, :] <= we[:, None])  # windows x occurrences
     values = np.zeros((len(ws), len(alleles)))
-    ov, oa = np.array(occ_value), np.array(occ_allele)
+    ov, oa = np.array(occ.value), np.array(occ.allele)
     for a in range(len(alleles)):
         cols = oa == a
         if cols.any():
             values[:, a] = np.where(inside[:, cols], ov[cols][None, :], 0.0).max(axis=1)
     idx = np.flatnonzero(values.sum(axis=1) > 0)
-    seqs = [seq[ws[i] : we[i]] for i in idx]
-    ok = np.array([not (set(x) - STANDARD_AMINO_ACIDS) for x in seqs], dtype=bool)
-    cys = np.array([x.count("C") for x in seqs], dtype=int)
-    qec = np.array([x[:1] in ("Q", "E", "C") for x in seqs], dtype=bool)
-    bad = qec + np.array([x.count("DP") + x.count("DG") + x.count("NG") for x in seqs], dtype=int)
-    if max_cysteines is not None:
-        ok &= cys <= max_cysteines
-    if forbid_n_terminal_qec:
-        ok &= ~qec
-    idx, cys, bad = idx[ok], cys[ok], bad[ok]
+    idx, cys, bad = _manufacturable(region.sequence, ws, we, idx, max_cysteines,
+                                    forbid_n_terminal_qec)  # fmt: skip
     if not len(idx):
         return pd.DataFrame()
     # Preference among equivalent windows: fewer flags, fewer cysteines, centred, preferred length.
@@ -235,29 +305,8 @@ def candidate_windows(
     _, first = np.unique(signature, axis=0, return_index=True)
     first = np.sort(first)
     idx, cys, bad = idx[first], cys[first], bad[first]
-    # Dominance: another window at least as good on every allele, no more cysteines or flags.
-    vals = values[idx]
-    ge = (vals[None, :, :] >= vals[:, None, :]).all(axis=2)  # ge[i, j]: j >= i everywhere
-    ge &= (cys[None, :] <= cys[:, None]) & (bad[None, :] <= bad[:, None])
-    strict = (vals[None, :, :] > vals[:, None, :]).any(axis=2)
-    strict |= (cys[None, :] < cys[:, None]) | (bad[None, :] < bad[:, None])
-    np.fill_diagonal(ge, False)
-    dominated = (ge & strict).any(axis=1)
+    dominated = _dominated(values[idx], cys, bad)
     if not keep_dominated:
         idx, dominated = idx[~dominated], dominated[~dominated]
-    rows = []
-    for i, is_dominated in zip(idx, dominated, strict=True):
-        sequence = seq[ws[i] : we[i]]
-        rows.append({
-            "start": int(ws[i]),
-            "length": int(we[i] - ws[i]),
-            "sequence": sequence,
-            **{f"value:{a}": float(values[i, j]) for j, a in enumerate(alleles)},
-            "value": float(values[i].sum()),
-            "epitopes": ";".join(sorted({occ_label[k] for k in np.flatnonzero(inside[i])})),
-            **manufacturability(sequence),
-            "dominated": bool(is_dominated),
-            "_flags": int(sequence[:1] in ("Q", "E", "C"))
-            + sequence.count("DP") + sequence.count("DG") + sequence.count("NG"),
-        })  # fmt: skip
-    return pd.DataFrame(rows)
+    return _window_rows(region.sequence, ws, we, idx, dominated, values, alleles, inside,
+                        occ.label)  # fmt: skip

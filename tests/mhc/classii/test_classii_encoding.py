@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from vaxmix.common.aminoacids import AMINO_ACIDS
 from vaxmix.mhc.classii.encoding import N_CATEGORIES, window_codes
-from vaxmix.mhc.encoding import ALPHABET, GAP
+from vaxmix.mhc.encoding import GAP
 
 
 def decode(row: np.ndarray) -> str:
-    return "".join("-" if code == GAP else ALPHABET[code] for code in row)
+    return "".join("-" if code == GAP else AMINO_ACIDS[code] for code in row)
 
 
 def test_windows_of_a_ten_mer_by_hand() -> None:

@@ -15,7 +15,9 @@ __all__ = ["normalize_allele", "predict"]
 
 
 def predict(peptides, alleles, model=None) -> pd.DataFrame:  # noqa: ANN001
-    """See :func:`vaxmix.mhc.classii.predictor.predict` (imported lazily to keep imports light)."""
+    """See :func:`vaxmix.mhc.classii.predictor.predict` (imported lazily to keep imports light;
+    the model as a :class:`vaxmix.mhc.protocol.Predictor` is
+    :class:`vaxmix.mhc.classii.predictor.ClassIIPredictor`)."""
     from vaxmix.mhc.classii.predictor import predict as _predict
 
     return _predict(peptides, alleles, model=model)

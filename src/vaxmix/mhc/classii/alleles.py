@@ -16,12 +16,12 @@ residues followed by the 19 beta residues (:mod:`vaxmix.mhc.classii.pseudosequen
 
 from __future__ import annotations
 
-import difflib
 import functools
 from importlib import resources
 
 from vaxmix.common.alleles import MAX_NAME_LENGTH, UnsupportedAllele, parse_allele
 from vaxmix.common.errors import InputError
+from vaxmix.mhc.protocol import closest_names
 
 __all__ = [
     "CHAIN_TABLE",
@@ -58,19 +58,10 @@ def _gene(chain: str) -> str:
     return chain.split("-", 1)[-1].split("*")[0]
 
 
-def _closest(name: str, n: int = 5) -> list[str]:
-    names = known_molecules()
-    close = difflib.get_close_matches(name, names, n=n, cutoff=0.6)
-    if not close and "*" in name:
-        prefix = name.split(":")[0]
-        close = [a for a in names if a.startswith(prefix)][:n]
-    return close
-
-
-def _error(name: str, why: str, probe: str) -> InputError:
-    close = _closest(probe)
+def _error(name: str, why: str, probe: str, kind: type[InputError] = InputError) -> InputError:
+    close = closest_names(probe, known_molecules())
     hint = f"; closest known: {', '.join(close)}" if close else ""
-    return InputError(f"MHC class II allele {name!r}: {why}{hint}", field="allele")
+    return kind(f"MHC class II allele {name!r}: {why}{hint}", field="allele")
 
 
 def _chains(name: str) -> tuple[str, str]:
@@ -84,7 +75,8 @@ def _chains(name: str) -> tuple[str, str]:
     except InputError as exc:
         raise _error(name, exc.message, text[:MAX_NAME_LENGTH]) from None
     if allele.mhc_class != 2:
-        raise _error(name, "not an HLA class II beta chain (DRB1/3/4/5, DQB1, DPB1)", allele.name)
+        raise _error(name, "not an HLA class II beta chain (DRB1/3/4/5, DQB1, DPB1)", allele.name,
+                     UnsupportedAllele)
     if not allele.expressed:
         raise _error(name, str(allele.warning), allele.name)
     if len(allele.chains) == 2:
@@ -110,15 +102,18 @@ def normalize_allele(name: str) -> str:
     Raises
     ------
     InputError
-        If the name cannot be parsed, is not a class II molecule, pairs chains of different
-        loci, is not expressed (WHO suffix N, S or C), or a chain has no groove residues in the
-        table; the message names close alleles.
+        If the name cannot be parsed, pairs chains of different loci, or is not expressed (WHO
+        suffix N, S or C); the message names close alleles.
+    UnsupportedAllele
+        (an :class:`InputError`) For a name the class II model does not cover: not a class II
+        molecule, or a chain without groove residues in the table.
     """
     alpha, beta = _chains(name)
     table = chain_table()
     for chain in (alpha, beta):
         if chain not in table:
-            raise _error(name, f"no IPD-IMGT/HLA 3.58 sequence for chain {chain}", chain)
+            raise _error(name, f"no IPD-IMGT/HLA 3.58 sequence for chain {chain}", chain,
+                         UnsupportedAllele)
     a_gene, b_gene = _gene(alpha), _gene(beta)
     if b_gene.startswith("DRB"):
         if a_gene != "DRA":

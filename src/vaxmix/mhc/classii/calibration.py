@@ -5,8 +5,10 @@ same allele is at least the query's (NetMHCIIpan's %rank, Reynisson B et al., Nu
 2020;48:W449; pVACseq's class II cut-offs are on this scale).
 
 Background (``data/class2_background.txt.gz``, built by :func:`build_background`): 10,000
-peptides, about 1,430 of each length 12–18 (pVACseq's class II defaults), each a random window of a
-residue-shuffled MAPTAC class II ligand (``numpy.random.default_rng(20190901)``). No human
+peptides, about 1,430 of each length 12–18 (pVACseq's class II defaults,
+:data:`vaxmix.common.epitope_lengths.CLASS2_LENGTHS`; the shipped file was built with them),
+each a random window of a residue-shuffled MAPTAC class II ligand
+(``numpy.random.default_rng(20190901)``). No human
 proteome ships offline; shuffled ligands give natural amino-acid composition without binding
 motifs. Thresholds for the training alleles are precomputed (``data/class2_percentiles.npz``);
 any other allele is calibrated on first use (well under a second) and cached for the process.
@@ -21,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
+from vaxmix.common.epitope_lengths import CLASS2_LENGTHS
 from vaxmix.mhc.calibration import RANK_GRID, rank_from_table
 from vaxmix.mhc.classii.model import ClassIIModel, load_model
 
@@ -38,7 +41,6 @@ BACKGROUND_FILE = "class2_background.txt.gz"
 PERCENTILE_FILE = "class2_percentiles.npz"
 BACKGROUND_SEED = 20190901
 BACKGROUND_SIZE = 10_000
-BACKGROUND_LENGTHS = range(12, 19)
 
 
 def build_background(ligands: np.ndarray, out: Path, seed: int = BACKGROUND_SEED) -> int:
@@ -46,9 +48,9 @@ def build_background(ligands: np.ndarray, out: Path, seed: int = BACKGROUND_SEED
     from vaxmix.common.atomic import atomic_write
 
     rng = np.random.default_rng(seed)
-    pool = np.array(sorted({p for p in ligands if len(p) >= max(BACKGROUND_LENGTHS)}))
+    pool = np.array(sorted({p for p in ligands if len(p) >= max(CLASS2_LENGTHS)}))
     chosen = rng.choice(pool, size=BACKGROUND_SIZE, replace=True)
-    lengths = rng.choice(np.array(BACKGROUND_LENGTHS), size=BACKGROUND_SIZE)
+    lengths = rng.choice(np.array(CLASS2_LENGTHS), size=BACKGROUND_SIZE)
     peptides = []
     for ligand, length in zip(chosen, lengths, strict=True):
         residues = np.frombuffer(ligand.encode("ascii"), dtype=np.uint8).copy()

@@ -39,35 +39,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     t.set_defaults(handler=_train)
 
 
-def _read_peptides(path: Path) -> list[str]:
-    """Peptides of a one-per-line file (blank lines and ``#`` comments skipped), validated."""
-    from vaxmix.common.errors import InputError
-    from vaxmix.mhc.classii.predictor import validate_peptides
-
-    if not path.is_file():
-        raise InputError("peptide file not found", path=path)
-    peptides: list[str] = []
-    with open(path) as handle:
-        for number, line in enumerate(handle, start=1):
-            text = line.strip()
-            if not text or text.startswith("#"):
-                continue
-            try:
-                peptides += validate_peptides([text])
-            except InputError as exc:
-                raise InputError(exc.message, path=path, line=number, field="peptide") from None
-    return peptides
-
-
 def _predict(args: argparse.Namespace) -> int:
     import json
 
     from vaxmix.common.atomic import atomic_write
     from vaxmix.common.provenance import package_versions, sha256_file
-    from vaxmix.mhc.classii.predictor import predict
+    from vaxmix.mhc.classii.predictor import LENGTHS, predict
     from vaxmix.mhc.classii.typing import split_alleles
+    from vaxmix.mhc.protocol import read_peptide_file
 
-    peptides = _read_peptides(args.peptides)
+    peptides = read_peptide_file(args.peptides, LENGTHS, "class II peptide")
     alleles = split_alleles([a.strip() for a in args.alleles.split(",") if a.strip()])
     if alleles.class1:
         from vaxmix.common.errors import InputError

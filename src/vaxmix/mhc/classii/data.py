@@ -30,9 +30,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from vaxmix.common.aminoacids import AMINO_ACID_SET
 from vaxmix.common.errors import InputError
 from vaxmix.mhc.classii.alleles import normalize_allele
-from vaxmix.mhc.encoding import ALPHABET
 from vaxmix.mhc.training.data import encode_inequalities
 
 __all__ = [
@@ -49,7 +49,7 @@ MAPTAC_PAIRS = {
     "HLA-DPB1*06:01": "HLA-DPA1*01:03-DPB1*06:01",
     "HLA-DQB1*06:04": "HLA-DQA1*01:02-DQB1*06:04",
 }
-_VALID = frozenset(ALPHABET)
+_VALID = AMINO_ACID_SET
 
 
 def _valid_peptides(peptides: pd.Series) -> np.ndarray:

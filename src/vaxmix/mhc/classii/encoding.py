@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from vaxmix.mhc.encoding import ALPHABET, GAP
+from vaxmix.common.aminoacids import AMINO_ACIDS
+from vaxmix.mhc.encoding import GAP
 
 __all__ = [
     "CORE",
@@ -37,7 +38,7 @@ LENGTH_CAP = 25
 #: one-hot widths: left PFR length 0..3+, right PFR 0..3+, peptide length 9..25+
 N_CATEGORIES = (FLANK + 1, FLANK + 1, LENGTH_CAP - MIN_LENGTH + 1)
 _LOOKUP = np.full(256, GAP, dtype=np.int8)
-for _i, _aa in enumerate(ALPHABET):
+for _i, _aa in enumerate(AMINO_ACIDS):
     _LOOKUP[ord(_aa)] = _i
 
 

@@ -4,42 +4,40 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from vaxmix.common.errors import InputError
 from vaxmix.mhc.calibration import ThresholdCache, per_allele_ranks, shipped_thresholds
-from vaxmix.mhc.classii.alleles import normalize_allele, pseudosequence
+from vaxmix.mhc.classii.alleles import known_molecules, normalize_allele, pseudosequence
 from vaxmix.mhc.classii.calibration import PERCENTILE_FILE, background_peptides, calibrate
 from vaxmix.mhc.classii.encoding import CORE, MAX_LENGTH, MIN_LENGTH
 from vaxmix.mhc.classii.model import ClassIIModel, default_model, load_model
-from vaxmix.mhc.encoding import ALPHABET
 from vaxmix.mhc.model import target_to_nm
 from vaxmix.mhc.predict import cross_layout
+from vaxmix.mhc.protocol import COLUMNS as BASE_COLUMNS
+from vaxmix.mhc.protocol import (
+    check_alleles,
+    check_peptides,
+    check_results,
+    empty_result,
+    split_model_label,
+)
 
-__all__ = ["COLUMNS", "predict", "validate_peptides"]
+__all__ = ["COLUMNS", "LENGTHS", "ClassIIPredictor", "predict", "validate_peptides"]
 
-COLUMNS = ["peptide", "allele", "affinity_nm", "percentile", "presentation_score", "core", "model"]
-_VALID = frozenset(ALPHABET)
+#: The protocol's columns with the predicted 9-residue binding core before ``model``.
+COLUMNS = [*BASE_COLUMNS[:-1], "core", BASE_COLUMNS[-1]]
+#: Peptide lengths the class II model scores (pVACseq's defaults are 12–18).
+LENGTHS = range(MIN_LENGTH, MAX_LENGTH + 1)
 
 
 def validate_peptides(peptides: Iterable[str], source: str | None = None) -> list[str]:
-    """Upper-case peptides; raise :class:`InputError` on lengths outside 9–40 or odd residues."""
-    cleaned = []
-    for number, peptide in enumerate(peptides, start=1):
-        text = str(peptide).strip().upper()
-        if not MIN_LENGTH <= len(text) <= MAX_LENGTH or not set(text) <= _VALID:
-            raise InputError(
-                f"class II peptide {peptide!r} must be {MIN_LENGTH}-{MAX_LENGTH} residues of the "
-                "20 standard amino acids",
-                path=source,
-                line=number if source else None,
-                field="peptide",
-            )
-        cleaned.append(text)
-    return cleaned
+    """Upper-case peptides; raise :class:`InputError` on lengths outside 9–40 or odd residues
+    (:func:`vaxmix.mhc.protocol.check_peptides`)."""
+    return check_peptides(peptides, LENGTHS, what="class II peptide", source=source)
 
 
 def _cache(model: ClassIIModel, shipped: dict[str, np.ndarray]) -> ThresholdCache:
@@ -92,15 +90,20 @@ def predict(
     Raises
     ------
     InputError
-        For a malformed peptide or an allele without groove residues (the message names the
-        closest known alleles).
+        For a malformed peptide or allele name.
+    UnsupportedAllele
+        (an ``InputError``) For a molecule the model does not cover: not class II, or a chain
+        without groove residues (the message names the closest known alleles).
+    PredictorMismatch
+        If the table built does not hold every peptide × allele once (a defect, never expected;
+        :func:`vaxmix.mhc.protocol.check_results`).
     """
     clean = validate_peptides(peptides)
-    names = [normalize_allele(a) for a in alleles]
+    names = check_alleles(alleles, normalize_allele)
     calibrations = _default_calibrations() if model is None else _calibrations_for(str(model))
     net = calibrations.model
     if not clean or not names:
-        return pd.DataFrame({c: pd.Series(dtype=object) for c in COLUMNS})
+        return empty_result(COLUMNS)
     layout = cross_layout(clean, names)
     affinity, presentation, core = net.score(
         layout.unique_peptides.tolist(), [pseudosequence(a) for a in layout.unique_alleles]
@@ -115,7 +118,7 @@ def predict(
     )
     peptide_column = np.repeat(np.array(clean, dtype=object), n_all)
     cores = [p[o : o + CORE] for p, o in zip(peptide_column, offsets.tolist(), strict=True)]
-    return pd.DataFrame(
+    result = pd.DataFrame(
         {
             "peptide": peptide_column,
             "allele": np.tile(np.array(names, dtype=object), len(clean)),
@@ -126,3 +129,43 @@ def predict(
             "model": net.name,
         }
     )
+    return check_results(result, clean, names, COLUMNS)
+
+
+@dataclass(frozen=True)
+class ClassIIPredictor:
+    """The built-in class II model as a :class:`vaxmix.mhc.protocol.Predictor`.
+
+    ``ClassIIPredictor()(peptides, alleles)`` is ``predict(peptides, alleles)``; ``model`` (an
+    exported ``class2_model.npz``, ``None`` for the shipped model) is fixed at construction.
+    """
+
+    model: str | Path | None = None
+    mhc_class: int = 2
+    lengths: range = LENGTHS
+    columns: tuple[str, ...] = tuple(COLUMNS)
+
+    def _label(self) -> str:
+        calibrations = (_default_calibrations() if self.model is None
+                        else _calibrations_for(str(self.model)))  # fmt: skip
+        return calibrations.model.name
+
+    @property
+    def name(self) -> str:
+        return split_model_label(self._label())[0]
+
+    @property
+    def version(self) -> str:
+        return split_model_label(self._label())[1]
+
+    def supported_alleles(self) -> list[str]:
+        """The chains with groove residues: a DR beta chain is a molecule by itself (DRA*01:01
+        implied); DQ and DP molecules are any alpha–beta pair of one locus (DQA1 with DQB1,
+        DPA1 with DPB1), too many to list, so :meth:`check_alleles` is the membership test."""
+        return known_molecules()
+
+    def check_alleles(self, alleles: Iterable[str]) -> list[str]:
+        return check_alleles(alleles, normalize_allele)
+
+    def __call__(self, peptides: Sequence[str], alleles: Sequence[str]) -> pd.DataFrame:
+        return predict(peptides, alleles, model=self.model)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -28,6 +29,8 @@ from vaxmix.mhc.classii.alleles import pseudosequence
 from vaxmix.mhc.classii.encoding import N_CATEGORIES, N_SLOTS, window_codes
 from vaxmix.mhc.encoding import blosum_table, encode_pseudosequences
 from vaxmix.mhc.training.data import to_target
+
+logger = logging.getLogger(__name__)
 
 __all__ = ["TrainConfig", "export_model", "main", "train_model"]
 
@@ -141,8 +144,8 @@ def train_model(
             optimizer.step()
             total += float(loss.detach())
         if log:
-            print(f"epoch {epoch + 1}/{config.epochs} loss {total / steps:.4f} "
-                  f"({time.time() - started:.0f} s)", flush=True)
+            logger.info("epoch %d/%d loss %.4f (%.0f s)", epoch + 1, config.epochs,
+                        total / steps, time.time() - started)
     net.eval()
     return {
         "wp": net.wp().detach().numpy().copy(),
@@ -184,8 +187,10 @@ def main(argv: list[str] | None = None) -> int:
     from vaxmix.common.provenance import package_versions, sha256_file
     from vaxmix.mhc.classii.calibration import build_background, build_percentiles
     from vaxmix.mhc.classii.data import load_affinity, load_maptac
+    from vaxmix.mhc.training import log_progress
     from vaxmix.mhc.training.run import download_mhcnuggets_wheel
 
+    log_progress()  # a command line: show the epochs on stderr
     wheel = args.wheel or download_mhcnuggets_wheel(args.cache)
     affinity, ligands = load_affinity(wheel), load_maptac(args.maptac)
     config = TrainConfig(epochs=args.epochs, seed=args.seed, threads=args.threads)
@@ -214,7 +219,7 @@ def main(argv: list[str] | None = None) -> int:
         build_percentiles(out / "class2_model.npz", out / "class2_percentiles.npz",
                           sorted(set(affinity["allele"]) | set(ligands["allele"])),
                           background=out / "class2_background.txt.gz")
-    print(f"model and percentiles → {args.out}")
+    logger.info("model and percentiles → %s", args.out)
     return 0
 
 

@@ -52,8 +52,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from vaxmix.common.aminoacids import AMINO_ACID_SET
 from vaxmix.common.provenance import sha256_file
-from vaxmix.mhc.encoding import ALPHABET, MAX_LENGTH, MIN_LENGTH
+from vaxmix.mhc.encoding import MAX_LENGTH, MIN_LENGTH
 
 __all__ = [
     "MHCNUGGETS_MEMBER",
@@ -70,18 +71,13 @@ __all__ = [
 
 MHCNUGGETS_MEMBER = "mhcnuggets/data/production/mhcI/curated_training_data.csv"
 MAX_NM = 50_000.0
-_VALID = set(ALPHABET)
+_VALID = AMINO_ACID_SET
 
 
 def to_target(nm: np.ndarray) -> np.ndarray:
     """Map nM to the regression target ``1 - log(nM)/log(50000)`` in [0, 1]."""
     clipped = np.clip(np.asarray(nm, dtype=np.float64), 1.0, MAX_NM)
     return (1.0 - np.log(clipped) / np.log(MAX_NM)).astype(np.float32)
-
-
-def from_target(y: np.ndarray) -> np.ndarray:
-    """Inverse of :func:`to_target`: regression target → nM."""
-    return np.power(MAX_NM, 1.0 - np.asarray(y, dtype=np.float64))
 
 
 def encode_inequalities(nm: np.ndarray, qualitative: np.ndarray) -> np.ndarray:

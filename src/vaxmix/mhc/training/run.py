@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 from vaxmix.common.errors import InputError
+
+logger = logging.getLogger(__name__)
 
 __all__ = ["download_hitlist_wheel", "download_immunotype_wheel", "download_mhcnuggets_wheel",
            "download_wheel", "run_training"]
@@ -102,8 +105,8 @@ def run_training(args: argparse.Namespace) -> int:
             immunotype = _optional_wheel(args.immunotype_wheel, args.immunotype,
                                          IMMUNOTYPE_REQUIREMENT, cache)
             dataset_path = stage / "train_class1.npz"
-            print(json.dumps(build_dataset(wheel, args.maptac_dir, dataset_path, hitlist,
-                                           immunotype)))
+            built = build_dataset(wheel, args.maptac_dir, dataset_path, hitlist, immunotype)
+            logger.info("training dataset: %s", json.dumps(built))
         data = load_dataset(dataset_path)
         if args.multiallelic_weight > 0 and not len(data.get("ma_peptide", ())):
             raise InputError("--multiallelic-weight needs cell-line ligands in the dataset "
@@ -130,5 +133,5 @@ def run_training(args: argparse.Namespace) -> int:
             "log": log,
         }
         (stage / "training.json").write_text(json.dumps(summary, indent=2))
-    print(f"model written to {args.out} ({time.time() - started:.0f} s)")
+    logger.info("model written to %s (%.0f s)", args.out, time.time() - started)
     return 0

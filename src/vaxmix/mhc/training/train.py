@@ -38,6 +38,7 @@ together) and 5 % of the presentation positives; early stopping on the summed va
 from __future__ import annotations
 
 import json
+import logging
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -45,9 +46,12 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from vaxmix.mhc.encoding import ALPHABET, MIN_LENGTH, blosum_table, peptide_slots, slot_map
+from vaxmix.common.aminoacids import AMINO_ACIDS
+from vaxmix.mhc.encoding import MIN_LENGTH, blosum_table, peptide_slots, slot_map
 from vaxmix.mhc.training.data import to_target
 from vaxmix.mhc.training.network import PanAlleleNet, inequality_mse
+
+logger = logging.getLogger(__name__)
 
 __all__ = [
     "TrainConfig",
@@ -136,7 +140,7 @@ class _Encoder:
         codes = torch.multinomial(composition, n * 11, replacement=True, generator=generator)
         codes = codes.reshape(n, 11)
         lengths = torch.randint(8, 12, (n,), device=self.device, generator=generator)
-        slots = torch.full((n, 15), len(ALPHABET), dtype=torch.long, device=self.device)
+        slots = torch.full((n, 15), len(AMINO_ACIDS), dtype=torch.long, device=self.device)
         for length in range(8, 12):
             rows = torch.nonzero(lengths == length).squeeze(1)
             slot_map = self.slot_maps[length]
@@ -151,9 +155,9 @@ class _Encoder:
 
 
 def _composition(peptides: np.ndarray) -> np.ndarray:
-    counts = np.zeros(len(ALPHABET))
+    counts = np.zeros(len(AMINO_ACIDS))
     joined = "".join(peptides.tolist())
-    for i, aa in enumerate(ALPHABET):
+    for i, aa in enumerate(AMINO_ACIDS):
         counts[i] = joined.count(aa)
     return counts / counts.sum()
 
@@ -447,7 +451,7 @@ def train_member(
             f"{loss_p:.4f} multi-allelic {loss_m:.4f} ({time.time() - started:.1f}s, "
             f"{n_a} + {n_p} + {multi.n_train} rows)"
         )
-        print(log[-1], flush=True)
+        logger.info(log[-1])
         if scheduler is not None:
             scheduler.step(total)
         if total < best - 1e-4:
@@ -470,9 +474,13 @@ def train_member(
 
 
 def _train_member_job(
-    args: tuple[dict[str, np.ndarray], TrainConfig, int],
+    args: tuple[dict[str, np.ndarray], TrainConfig, int, bool],
 ) -> tuple[dict[str, np.ndarray], list[str]]:
-    data, config, member = args
+    data, config, member, progress = args
+    if progress:  # a spawned worker starts without the parent's logging set-up
+        from vaxmix.mhc.training import log_progress
+
+        log_progress()
     log: list[str] = []
     return train_member(data, config, member, log), log
 
@@ -494,7 +502,8 @@ def train_ensemble(
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=min(jobs, config.n_models), mp_context=context) as pool:
         results = list(pool.map(_train_member_job,
-                                [(data, config, k) for k in range(config.n_models)]))
+                                [(data, config, k, logger.isEnabledFor(logging.INFO))
+                                 for k in range(config.n_models)]))
     for _, member_log in results:
         log.extend(member_log)
     return [member for member, _ in results]

@@ -1,10 +1,17 @@
-"""``vaxmix design``: choose, order and link the vaccine peptides and assemble the construct."""
+"""``vaxmix design``: choose, order and link the vaccine peptides and assemble the construct.
+
+The command lives in the pipeline package because it drives the whole job (``vaxmix run`` for a
+VCF input, then :func:`vaxmix.pipeline.workflow.design_patient`); the vaccine package it calls
+imports nothing from the pipeline, so the two stages have one import direction.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
 from pathlib import Path
+
+from vaxmix.pipeline.commands import add_run_arguments
 
 __all__ = ["register"]
 
@@ -40,8 +47,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "design.json}. With --peptides-fasta: pVACvector-style ordering of given peptides."
         ),
     )
-    from vaxmix.pipeline.commands import add_run_arguments
-
     src = p.add_mutually_exclusive_group()
     src.add_argument("--run-dir", type=Path, help="a `vaxmix run` (or pVACseq result) folder")
     src.add_argument(
@@ -66,6 +71,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="virus panel indication (colorectal, glioblastoma, melanoma, "
                    "uveal_melanoma)")
     add_run_arguments(p, vcf_optional=True, skip=("--alleles", "--out"))
+    _add_design_options(p)
+    p.set_defaults(handler=_handle)
+
+
+def _add_design_options(p: argparse.ArgumentParser) -> None:
+    """The vaccine design's options (fields of :class:`vaxmix.vaccine.DesignConfig`)."""
     p.add_argument(
         "--config", type=Path, help="TOML file with a [design] table of the options below"
     )
@@ -121,7 +132,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="research only: labelled peptides (CSV/TSV) to fit a learned immunogenicity "
         "probability at run time; reported beside the ranking, never used in it",
     )
-    p.set_defaults(handler=_handle)
 
 
 def _virus_inputs(args: argparse.Namespace) -> object | None:
@@ -141,11 +151,9 @@ def _virus_inputs(args: argparse.Namespace) -> object | None:
                        plates=plates)
 
 
-def _handle(args: argparse.Namespace) -> int:
+def _overrides(args: argparse.Namespace) -> dict[str, object]:
+    """The DesignConfig fields given on the command line (``None``: not given)."""
     from vaxmix.common.errors import InputError
-    from vaxmix.vaccine.config import DesignConfig, load_config
-    from vaxmix.vaccine.design import design_from_peptides, write_design
-    from vaxmix.vaccine.sequences import read_protein_fasta
 
     overrides: dict[str, object] = {
         "n_peptides": args.n_peptides,
@@ -178,6 +186,13 @@ def _handle(args: argparse.Namespace) -> int:
         raise InputError(
             f"not a length or range: {exc}", field="--length/--junction-lengths"
         ) from exc
+    return overrides
+
+
+def _check_sources(args: argparse.Namespace) -> None:
+    """Exactly one input: a VCF (with --out), --run-dir or --peptides-fasta."""
+    from vaxmix.common.errors import InputError
+
     sources = [x for x in (args.vcf, args.run_dir, args.peptides_fasta) if x is not None]
     if len(sources) != 1:
         raise InputError(
@@ -186,6 +201,13 @@ def _handle(args: argparse.Namespace) -> int:
         )
     if args.vcf is not None and args.out is None:
         raise InputError("a VCF input needs --out", field="--out")
+
+
+def _handle(args: argparse.Namespace) -> int:
+    from vaxmix.vaccine.config import DesignConfig, load_config
+
+    overrides = _overrides(args)
+    _check_sources(args)
     if args.peptides_fasta is not None:
         overrides.setdefault("signal_peptide", None)
         if overrides["signal_peptide"] is None:
@@ -197,18 +219,25 @@ def _handle(args: argparse.Namespace) -> int:
     else:
         config = DesignConfig(**{k: v for k, v in overrides.items() if v is not None}).validate()
     if args.peptides_fasta is not None:
-        if not args.alleles:
-            raise InputError("--peptides-fasta needs --alleles", field="--alleles")
-        if args.out is None:
-            raise InputError("--peptides-fasta needs --out", field="--out")
-        records = read_protein_fasta(args.peptides_fasta)
-        result = design_from_peptides(
-            records, list(config.alleles or ()), config, source=args.peptides_fasta
-        )
-        out = args.out
-    else:
-        return _design_patient(args, config)
-    folder = write_design(result, out, config)
+        return _design_peptides(args, config)
+    return _design_patient(args, config)
+
+
+def _design_peptides(args: argparse.Namespace, config: object) -> int:
+    """--peptides-fasta: order the given peptides and choose linkers (pVACvector-style)."""
+    from vaxmix.common.errors import InputError
+    from vaxmix.vaccine.design import design_from_peptides, write_design
+    from vaxmix.vaccine.sequences import read_protein_fasta
+
+    if not args.alleles:
+        raise InputError("--peptides-fasta needs --alleles", field="--alleles")
+    if args.out is None:
+        raise InputError("--peptides-fasta needs --out", field="--out")
+    records = read_protein_fasta(args.peptides_fasta)
+    result = design_from_peptides(
+        records, list(config.alleles or ()), config, source=args.peptides_fasta
+    )
+    folder = write_design(result, args.out, config)
     for warning in result.warnings:
         print(f"vaxmix: warning: {warning}", file=sys.stderr)
     order = result.order
