@@ -1,15 +1,17 @@
 """Read a ``vaxmix run`` folder (pVACseq column names) into the vaccine stage's own tables.
 
-The run folder contract is in ``docs/architecture.md``: ``variants.tsv`` (pVACseq's parsed-VCF
+The tables are declared in :mod:`vaxmix.common.schemas`: ``variants.tsv`` (pVACseq's parsed-VCF
 table), ``all_epitopes.tsv`` (one row per MT peptide x allele) and ``aggregated.tsv`` (one row
 per variant), plus ``MHC_Class_II/all_epitopes.tsv`` when the run had class II molecules.
 pVACseq's own files (``*.tsv``, ``*.all_epitopes.tsv``,
 ``*.all_epitopes.aggregated.tsv``) have the same columns and are read the same way.
 
 The epitope table returned here uses short snake_case names; which pVACseq column each comes
-from is listed in :data:`EPITOPE_COLUMNS`. Only ``MT Epitope Seq``, ``HLA Allele``, ``Index``
-and ``Best MT IC50 Score`` are required; every other piece of evidence is optional and its
-absence is checked by the ranking preset that needs it.
+from is given by :func:`epitope_columns`, the binding evidence by the run's binding metric
+(:func:`vaxmix.common.schemas.binding_columns`: pVACseq's ``--top-score-metric``, median by
+default). A table without a column its schema marks required is refused (InputError naming
+file and column); every other piece of evidence is optional and its absence is checked by the
+ranking preset that needs it.
 """
 
 from __future__ import annotations
