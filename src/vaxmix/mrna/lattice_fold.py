@@ -21,18 +21,20 @@ model of :mod:`vaxmix.mrna.energy_params`. The result is exact for that model an
 ViennaRNA re-scores the designed sequence without them.
 """
 
-# The numba kernels below take long positional lists of arrays and ints (numba ignores
-# annotations) and use (i, j, k, l) for pair indices as the folding literature does.
+# The numba kernels below take records (NamedTuples of arrays: the lattice, the energy model,
+# the DP tables) and ints; numba ignores annotations, so they have none. They use (i, j, k, l)
+# for pair indices as the folding literature does.
 # ruff: noqa: ANN001, E741
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 from numba import njit, prange
 
-from vaxmix.mrna.energy_params import PAIR_TYPE, LatticeEnergy
+from vaxmix.mrna.energy_params import LatticeEnergy
 
 __all__ = ["LatticeInput", "LatticeResult", "fold_lattice"]
 
@@ -73,27 +75,75 @@ class LatticeResult:
     objective: int
 
 
+class _Lattice(NamedTuple):
+    """The lattice as the kernels read it: :class:`LatticeInput` as int64/bool arrays plus the
+    sums of :func:`_prefix_tables` (one kernel argument)."""
+
+    unit: np.ndarray
+    nst: np.ndarray
+    nuc: np.ndarray
+    cost: np.ndarray
+    pairable: np.ndarray
+    head: np.ndarray
+    tail: np.ndarray
+    ubp: np.ndarray
+    ucost: np.ndarray
+    ubest: np.ndarray
+    best_state: np.ndarray
+
+
+class _Tables(NamedTuple):
+    """The DP tables filled by :func:`_fill`, read by :func:`_traceback` (one argument).
+
+    ``X[i, j−i, a, b]`` with the states of both ends; the ``r``/``l`` tables are minima over the
+    right/left state, ``M2b`` over both; ``VG[c, i, d]`` is V summarised for enclosing loops of
+    mismatch class ``c``; ``F``/``Fmin`` the exterior loop.
+    """
+
+    V: np.ndarray
+    WM1: np.ndarray
+    WM: np.ndarray
+    M2: np.ndarray
+    WMr: np.ndarray
+    WM1l: np.ndarray
+    WMl: np.ndarray
+    WM1r: np.ndarray
+    M2r: np.ndarray
+    M2l: np.ndarray
+    VG: np.ndarray
+    F: np.ndarray
+    Fmin: np.ndarray
+
+
 @njit(cache=True, inline="always")
-def _gap(i, j, a, b, unit, cost, head, tail, ubp):
+def _gap(i, j, a, b, lat):
     """Node cost of positions i+1..j−1 left unpaired, given states a at i and b at j."""
+    unit = lat.unit
     if unit[i] == unit[j]:
         if a != b:
             return INF
-        return head[j, a] - head[i, a] - cost[i, a]
-    return tail[i, a] + ubp[unit[j]] - ubp[unit[i] + 1] + head[j, b]
+        return lat.head[j, a] - lat.head[i, a] - lat.cost[i, a]
+    return lat.tail[i, a] + lat.ubp[unit[j]] - lat.ubp[unit[i] + 1] + lat.head[j, b]
 
 
 @njit(cache=True, inline="always")
-def _hairpin(i, j, a, b, pt, unit, nst, nuc, cost, head, tail, ubp, ucost, ubest, hairpin, tau,
-             mmh):
+def _hairpin(i, j, a, b, pt, lat, e):
     """Hairpin loop closed by (i, j) in states (a, b), plus its unpaired node costs.
 
     The terminal mismatch (i+1, j−1) is exact: a mismatch codon not shared with i or j is
     chosen jointly with the mismatch energy. Returns (value, state of that codon at i+1 or −1,
     state at j−1 or −1).
     """
+    unit = lat.unit
+    nst = lat.nst
+    nuc = lat.nuc
+    ucost = lat.ucost
+    ubest = lat.ubest
+    hairpin = e.hairpin
+    tau = e.terminal_au
+    mmh = e.mismatch_hairpin
     u = j - i - 1
-    g = _gap(i, j, a, b, unit, cost, head, tail, ubp)
+    g = _gap(i, j, a, b, lat)
     if g >= INF:
         return INF, -1, -1
     if u == 3:
@@ -141,8 +191,14 @@ def _hairpin(i, j, a, b, pt, unit, nst, nuc, cost, head, tail, ubp, ucost, ubest
 
 
 @njit(cache=True, inline="always")
-def _eint(pt, rpt, u1, u2, stack, bulge, interior, int11, mmi, mm1n, tau, ninio, maxninio):
+def _eint(pt, rpt, u1, u2, e):
     """Model energy of the interior loop closed by pair type pt with inner reversed type rpt."""
+    stack = e.stack
+    bulge = e.bulge
+    interior = e.interior
+    mmi = e.mismatch_interior
+    mm1n = e.mismatch_1n
+    tau = e.terminal_au
     if u1 == 0 and u2 == 0:
         return stack[pt, rpt]
     if u1 == 0 or u2 == 0:
@@ -151,19 +207,41 @@ def _eint(pt, rpt, u1, u2, stack, bulge, interior, int11, mmi, mm1n, tau, ninio,
             return bulge[1] + stack[pt, rpt]
         return bulge[u] + tau[pt] + tau[rpt]
     if u1 == 1 and u2 == 1:
-        return int11[pt, rpt]
-    asym = abs(u1 - u2) * ninio
-    if asym > maxninio:
-        asym = maxninio
+        return e.int11[pt, rpt]
+    asym = abs(u1 - u2) * e.ninio
+    if asym > e.max_ninio:
+        asym = e.max_ninio
     if u1 == 1 or u2 == 1:
         return interior[u1 + u2] + asym + mm1n[pt] + mm1n[rpt]
     return interior[u1 + u2] + asym + mmi[pt] + mmi[rpt]
 
 
 @njit(cache=True, parallel=True)
-def _fill(unit, nst, nuc, cost, pairable, head, tail, ubp, ucost, ubest, W, L, ptab,
-          stack, hairpin, bulge, interior, int11, mmh, mmi, mm1n, tau, ninio, maxninio,
-          mlc, mli):
+def _fill(lat, W, L, e):
+    """Fill the DP tables (:class:`_Tables`, as a plain tuple) for spans up to W, loops up to L.
+
+    One kernel on purpose: the span loop ``d`` is sequential and each ``d`` fills V, WM1, M2
+    and WM for all ``i`` in one ``prange``; helpers called inside it must be inlined or numba's
+    parallel backend would give each call its own gufunc argument marshalling.
+    """
+    unit = lat.unit
+    nst = lat.nst
+    nuc = lat.nuc
+    cost = lat.cost
+    pairable = lat.pairable
+    head = lat.head
+    tail = lat.tail
+    ubp = lat.ubp
+    ptab = e.pair_type
+    bulge = e.bulge
+    interior = e.interior
+    mmi = e.mismatch_interior
+    mm1n = e.mismatch_1n
+    tau = e.terminal_au
+    ninio = e.ninio
+    maxninio = e.max_ninio
+    mlc = e.ml_closing
+    mli = e.ml_intern
     n = unit.shape[0]
     S = nuc.shape[1]
     V = np.full((n, W + 1, S, S), INF, np.int32)
@@ -232,8 +310,7 @@ def _fill(unit, nst, nuc, cost, pairable, head, tail, ubp, ucost, ubest, W, L, p
                         pt = ptab[nuc[i, a], nuc[j, b]]
                         if pt == 0:
                             continue
-                        best, _hx, _hy = _hairpin(i, j, a, b, pt, unit, nst, nuc, cost, head,
-                                                  tail, ubp, ucost, ubest, hairpin, tau, mmh)
+                        best, _hx, _hy = _hairpin(i, j, a, b, pt, lat, e)
                         base_free = tail[i, a] + head[j, b]
                         cand = base_free + sep0 + tau[pt]
                         if cand < best:
@@ -262,7 +339,7 @@ def _fill(unit, nst, nuc, cost, pairable, head, tail, ubp, ucost, ubest, W, L, p
                                 for s in range(nst[k]):
                                     if tk and s != a:
                                         continue
-                                    gl = _gap(i, k, a, s, unit, cost, head, tail, ubp)
+                                    gl = _gap(i, k, a, s, lat)
                                     if gl >= INF:
                                         continue
                                     for t in range(nst[l]):
@@ -271,13 +348,11 @@ def _fill(unit, nst, nuc, cost, pairable, head, tail, ubp, ucost, ubest, W, L, p
                                         v = V[k, l - k, s, t]
                                         if v >= INF:
                                             continue
-                                        gr = _gap(l, j, t, b, unit, cost, head, tail, ubp)
+                                        gr = _gap(l, j, t, b, lat)
                                         if gr >= INF:
                                             continue
                                         rpt = ptab[nuc[l, t], nuc[k, s]]
-                                        e = _eint(pt, rpt, u1, u2, stack, bulge, interior,
-                                                  int11, mmi, mm1n, tau, ninio, maxninio)
-                                        cand = e + gl + gr + v
+                                        cand = _eint(pt, rpt, u1, u2, e) + gl + gr + v
                                         if cand < best:
                                             best = cand
                         # multiloop closed by (i, j)
@@ -434,68 +509,73 @@ def _fill_gap(x, y, sx, sy, unit, best_state, states):
             states[q] = best_state[unit[q]]
 
 
+# Traceback: a stack of cells still to expand, one row (kind, i, j, a, b) each; kinds below.
+# It runs once per DP round over O(n) cells, so it is split into one helper per cell kind
+# (its time is negligible beside the fill).
+_V = 1
+_WM = 2
+_WM1 = 3
+_M2 = 4
+
+
 @njit(cache=True)
-def _traceback(unit, nst, nuc, cost, head, tail, ubp, ucost, ubest, best_state, W, L, ptab,
-               stack, hairpin, bulge, interior, int11, mmh, mmi, mm1n, tau, ninio, maxninio,
-               mlc, mli, V, WM1, WM, M2, WMr, WM1l, WMl, WM1r, VG, F, Fmin):
+def _push(stk, top, kind, i, j, a, b):
+    """Put cell (kind, i, j, a, b) on the traceback stack; returns the new stack height."""
+    stk[top, 0] = kind
+    stk[top, 1] = i
+    stk[top, 2] = j
+    stk[top, 3] = a
+    stk[top, 4] = b
+    return top + 1
+
+
+@njit(cache=True)
+def _state_at_min(F, Fmin, p, count, default):
+    """First state s < count with ``F[p, s] == Fmin[p]`` (the state that gave the minimum)."""
+    for s in range(count):
+        if F[p, s] == Fmin[p]:
+            return s
+    return default
+
+
+@njit(cache=True)
+def _trace_exterior(lat, W, e, dp, states, stk):
+    """Exterior loop, right to left: unpaired positions get their states, each closing pair is
+    pushed as a V cell. Returns the stack height."""
+    unit = lat.unit
+    nst = lat.nst
+    nuc = lat.nuc
+    F = dp.F
+    Fmin = dp.Fmin
     n = unit.shape[0]
-    states = np.full(n, -1, np.int64)
-    pairs = np.full(n, -1, np.int64)
-    # stack entries: kind, i, j, a, b ; kinds 1=V 2=WM 3=WM1 4=M2 ; -1 in a/b = any state
-    stk = np.zeros((4 * n + 16, 5), np.int64)
     top = 0
-    # exterior
     j = n - 1
-    t = -1
-    for tt in range(nst[j]):
-        if F[n, tt] == Fmin[n]:
-            t = tt
-            break
+    t = _state_at_min(F, Fmin, n, nst[j], -1)
     while j >= 0:
         target = F[j + 1, t]
         tied = j > 0 and unit[j - 1] == unit[j]
         prev = F[j, t] if tied else Fmin[j]
-        if prev < INF and prev + cost[j, t] == target:
+        if prev < INF and prev + lat.cost[j, t] == target:
             states[j] = t
-            if j > 0:
-                if tied:
-                    nt = t
-                else:
-                    nt = 0
-                    for tt in range(nst[j - 1]):
-                        if F[j, tt] == Fmin[j]:
-                            nt = tt
-                            break
-                t = nt
+            if j > 0 and not tied:
+                t = _state_at_min(F, Fmin, j, nst[j - 1], 0)
             j -= 1
             continue
         found = False
         for i in range(max(0, j - W), j - 3):
             tiedi = i > 0 and unit[i - 1] == unit[i]
             for s in range(nst[i]):
-                v = V[i, j - i, s, t]
+                v = dp.V[i, j - i, s, t]
                 if v >= INF:
                     continue
                 left = F[i, s] if tiedi else Fmin[i]
                 if left >= INF:
                     continue
-                pt = ptab[nuc[i, s], nuc[j, t]]
-                if left + v + tau[pt] == target:
-                    stk[top, 0] = 1
-                    stk[top, 1] = i
-                    stk[top, 2] = j
-                    stk[top, 3] = s
-                    stk[top, 4] = t
-                    top += 1
+                pt = e.pair_type[nuc[i, s], nuc[j, t]]
+                if left + v + e.terminal_au[pt] == target:
+                    top = _push(stk, top, _V, i, j, s, t)
                     if i > 0:
-                        if tiedi:
-                            t = s
-                        else:
-                            t = 0
-                            for tt in range(nst[i - 1]):
-                                if F[i, tt] == Fmin[i]:
-                                    t = tt
-                                    break
+                        t = s if tiedi else _state_at_min(F, Fmin, i, nst[i - 1], 0)
                     j = i - 1
                     found = True
                     break
@@ -503,6 +583,156 @@ def _traceback(unit, nst, nuc, cost, head, tail, ubp, ucost, ubest, best_state, 
                 break
         if not found:
             raise RuntimeError("exterior traceback failed")
+    return top
+
+
+@njit(cache=True)
+def _trace_interior(i, j, a, b, pt, target, lat, L, e, dp, states, stk, top):
+    """Find the stack, bulge or interior loop that gave V(i, j, a, b) = ``target``; fill its
+    unpaired states and push the inner pair. Returns the stack height (unchanged: none)."""
+    unit = lat.unit
+    nst = lat.nst
+    nuc = lat.nuc
+    kmax = min(i + L + 2, j - 4)
+    for k in range(i + 1, kmax):
+        u1 = k - i - 1
+        tk = unit[k] == unit[i]
+        for l in range(j - 1, k + 3, -1):
+            u2 = j - l - 1
+            if u1 + u2 > L:
+                break
+            for s in range(nst[k]):
+                if tk and s != a:
+                    continue
+                gl = _gap(i, k, a, s, lat)
+                if gl >= INF:
+                    continue
+                for t in range(nst[l]):
+                    if unit[l] == unit[j] and t != b:
+                        continue
+                    v = dp.V[k, l - k, s, t]
+                    if v >= INF:
+                        continue
+                    gr = _gap(l, j, t, b, lat)
+                    if gr >= INF:
+                        continue
+                    rpt = e.pair_type[nuc[l, t], nuc[k, s]]
+                    if _eint(pt, rpt, u1, u2, e) + gl + gr + v == target:
+                        _fill_gap(i, k, a, s, unit, lat.best_state, states)
+                        _fill_gap(l, j, t, b, unit, lat.best_state, states)
+                        return _push(stk, top, _V, k, l, s, t)
+    return top
+
+
+@njit(cache=True)
+def _trace_pair(i, j, a, b, lat, L, e, dp, states, pairs, stk, top):
+    """Expand a V cell: pair (i, j) closes a hairpin, an interior loop or a multiloop."""
+    unit = lat.unit
+    states[i] = a
+    states[j] = b
+    pairs[i] = j
+    pairs[j] = i
+    pt = e.pair_type[lat.nuc[i, a], lat.nuc[j, b]]
+    target = dp.V[i, j - i, a, b] - lat.cost[i, a] - lat.cost[j, b]
+    hv, hx, hy = _hairpin(i, j, a, b, pt, lat, e)
+    if hv == target:
+        _fill_gap(i, j, a, b, unit, lat.best_state, states)
+        if hx >= 0:  # the hairpin's own mismatch codons
+            q = i + 1
+            while unit[q] == unit[i + 1]:
+                states[q] = hx
+                q += 1
+        if hy >= 0:
+            q = j - 1
+            while unit[q] == unit[j - 1]:
+                states[q] = hy
+                q -= 1
+        return top
+    pushed = _trace_interior(i, j, a, b, pt, target, lat, L, e, dp, states, stk, top)
+    if pushed > top:
+        return pushed
+    # multiloop: M2 over (i+1, j−1), states tied to i / j where they share its codon
+    p = i + 1
+    q = j - 1
+    rem = target - e.ml_closing - e.ml_intern - e.terminal_au[pt]
+    s_lo = a if unit[p] == unit[i] else 0
+    s_hi = a + 1 if unit[p] == unit[i] else lat.nst[p]
+    t_lo = b if unit[q] == unit[j] else 0
+    t_hi = b + 1 if unit[q] == unit[j] else lat.nst[q]
+    for s in range(s_lo, s_hi):
+        for t in range(t_lo, t_hi):
+            if dp.M2[p, q - p, s, t] == rem:
+                return _push(stk, top, _M2, p, q, s, t)
+    raise RuntimeError("V traceback failed")
+
+
+@njit(cache=True)
+def _trace_m2(i, j, a, b, lat, dp, stk, top):
+    """Expand an M2 cell: split into WM(i, u−1) and WM1(u, j)."""
+    unit = lat.unit
+    nst = lat.nst
+    target = dp.M2[i, j - i, a, b]
+    for u in range(i + 5, j - 3):
+        tiedu = unit[u - 1] == unit[u]
+        for x in range(nst[u - 1]):
+            left = dp.WM[i, u - 1 - i, a, x]
+            if left >= INF:
+                continue
+            for y in range(nst[u]):
+                if tiedu and y != x:
+                    continue
+                right = dp.WM1[u, j - u, y, b]
+                if right < INF and left + right == target:
+                    top = _push(stk, top, _WM, i, u - 1, a, x)
+                    return _push(stk, top, _WM1, u, j, y, b)
+    raise RuntimeError("M2 traceback failed")
+
+
+@njit(cache=True)
+def _trace_wm1(i, j, a, b, lat, e, dp, states, stk, top):
+    """Expand a WM1 cell: the branch (i, j) itself, or j unpaired and WM1(i, j−1)."""
+    d = j - i
+    v = dp.V[i, d, a, b]
+    tau = e.terminal_au[e.pair_type[lat.nuc[i, a], lat.nuc[j, b]]]
+    if v < INF and v + e.ml_intern + tau == dp.WM1[i, d, a, b]:
+        return _push(stk, top, _V, i, j, a, b)
+    states[j] = b
+    nb = b
+    if lat.unit[j - 1] != lat.unit[j]:
+        for tt in range(lat.nst[j - 1]):
+            if dp.WM1[i, d - 1, a, tt] == dp.WM1r[i, d - 1, a]:
+                nb = tt
+                break
+    return _push(stk, top, _WM1, i, j - 1, a, nb)
+
+
+@njit(cache=True)
+def _trace_wm(i, j, a, b, lat, dp, states, stk, top):
+    """Expand a WM cell: one branch (WM1), two or more (M2), or i unpaired and WM(i+1, j)."""
+    d = j - i
+    target = dp.WM[i, d, a, b]
+    if dp.WM1[i, d, a, b] == target:
+        return _push(stk, top, _WM1, i, j, a, b)
+    if dp.M2[i, d, a, b] == target:
+        return _push(stk, top, _M2, i, j, a, b)
+    states[i] = a
+    na = a
+    if lat.unit[i + 1] != lat.unit[i]:
+        for ss in range(lat.nst[i + 1]):
+            if dp.WM[i + 1, d - 1, ss, b] == dp.WMl[i + 1, d - 1, b]:
+                na = ss
+                break
+    return _push(stk, top, _WM, i + 1, j, na, b)
+
+
+@njit(cache=True)
+def _traceback(lat, W, L, e, dp):
+    """States and pair table of the optimum, from the filled tables ``dp``."""
+    n = lat.unit.shape[0]
+    states = np.full(n, -1, np.int64)
+    pairs = np.full(n, -1, np.int64)
+    stk = np.zeros((4 * n + 16, 5), np.int64)
+    top = _trace_exterior(lat, W, e, dp, states, stk)
     while top > 0:
         top -= 1
         kind = stk[top, 0]
@@ -510,185 +740,14 @@ def _traceback(unit, nst, nuc, cost, head, tail, ubp, ucost, ubest, best_state, 
         j = stk[top, 2]
         a = stk[top, 3]
         b = stk[top, 4]
-        d = j - i
-        if kind == 1:  # V
-            states[i] = a
-            states[j] = b
-            pairs[i] = j
-            pairs[j] = i
-            pt = ptab[nuc[i, a], nuc[j, b]]
-            target = V[i, d, a, b] - cost[i, a] - cost[j, b]
-            hv, hx, hy = _hairpin(i, j, a, b, pt, unit, nst, nuc, cost, head, tail, ubp, ucost,
-                                  ubest, hairpin, tau, mmh)
-            if hv == target:
-                _fill_gap(i, j, a, b, unit, best_state, states)
-                if hx >= 0:
-                    q = i + 1
-                    while unit[q] == unit[i + 1]:
-                        states[q] = hx
-                        q += 1
-                if hy >= 0:
-                    q = j - 1
-                    while unit[q] == unit[j - 1]:
-                        states[q] = hy
-                        q -= 1
-                continue
-            done = False
-            kmax = min(i + L + 2, j - 4)
-            for k in range(i + 1, kmax):
-                u1 = k - i - 1
-                tk = unit[k] == unit[i]
-                for l in range(j - 1, k + 3, -1):
-                    u2 = j - l - 1
-                    if u1 + u2 > L:
-                        break
-                    for s in range(nst[k]):
-                        if tk and s != a:
-                            continue
-                        gl = _gap(i, k, a, s, unit, cost, head, tail, ubp)
-                        if gl >= INF:
-                            continue
-                        for t in range(nst[l]):
-                            if unit[l] == unit[j] and t != b:
-                                continue
-                            v = V[k, l - k, s, t]
-                            if v >= INF:
-                                continue
-                            gr = _gap(l, j, t, b, unit, cost, head, tail, ubp)
-                            if gr >= INF:
-                                continue
-                            rpt = ptab[nuc[l, t], nuc[k, s]]
-                            e = _eint(pt, rpt, u1, u2, stack, bulge, interior, int11, mmi,
-                                      mm1n, tau, ninio, maxninio)
-                            if e + gl + gr + v == target:
-                                _fill_gap(i, k, a, s, unit, best_state, states)
-                                _fill_gap(l, j, t, b, unit, best_state, states)
-                                stk[top, 0] = 1
-                                stk[top, 1] = k
-                                stk[top, 2] = l
-                                stk[top, 3] = s
-                                stk[top, 4] = t
-                                top += 1
-                                done = True
-                                break
-                        if done:
-                            break
-                    if done:
-                        break
-                if done:
-                    break
-            if done:
-                continue
-            # multiloop
-            p = i + 1
-            q = j - 1
-            rem = target - mlc - mli - tau[pt]
-            found = False
-            s_lo = a if unit[p] == unit[i] else 0
-            s_hi = a + 1 if unit[p] == unit[i] else nst[p]
-            t_lo = b if unit[q] == unit[j] else 0
-            t_hi = b + 1 if unit[q] == unit[j] else nst[q]
-            for s in range(s_lo, s_hi):
-                for t in range(t_lo, t_hi):
-                    if M2[p, q - p, s, t] == rem:
-                        stk[top, 0] = 4
-                        stk[top, 1] = p
-                        stk[top, 2] = q
-                        stk[top, 3] = s
-                        stk[top, 4] = t
-                        top += 1
-                        found = True
-                        break
-                if found:
-                    break
-            if not found:
-                raise RuntimeError("V traceback failed")
-        elif kind == 4:  # M2
-            target = M2[i, d, a, b]
-            found = False
-            for u in range(i + 5, j - 3):
-                tiedu = unit[u - 1] == unit[u]
-                for x in range(nst[u - 1]):
-                    left = WM[i, u - 1 - i, a, x]
-                    if left >= INF:
-                        continue
-                    for y in range(nst[u]):
-                        if tiedu and y != x:
-                            continue
-                        right = WM1[u, j - u, y, b]
-                        if right < INF and left + right == target:
-                            stk[top, 0] = 2
-                            stk[top, 1] = i
-                            stk[top, 2] = u - 1
-                            stk[top, 3] = a
-                            stk[top, 4] = x
-                            top += 1
-                            stk[top, 0] = 3
-                            stk[top, 1] = u
-                            stk[top, 2] = j
-                            stk[top, 3] = y
-                            stk[top, 4] = b
-                            top += 1
-                            found = True
-                            break
-                    if found:
-                        break
-                if found:
-                    break
-            if not found:
-                raise RuntimeError("M2 traceback failed")
-        elif kind == 3:  # WM1
-            target = WM1[i, d, a, b]
-            v = V[i, d, a, b]
-            if v < INF and v + mli + tau[ptab[nuc[i, a], nuc[j, b]]] == target:
-                stk[top, 0] = 1
-                stk[top, 1] = i
-                stk[top, 2] = j
-                stk[top, 3] = a
-                stk[top, 4] = b
-                top += 1
-                continue
-            states[j] = b
-            tiedj = unit[j - 1] == unit[j]
-            nb = b
-            if not tiedj:
-                for tt in range(nst[j - 1]):
-                    if WM1[i, d - 1, a, tt] == WM1r[i, d - 1, a]:
-                        nb = tt
-                        break
-            stk[top, 0] = 3
-            stk[top, 1] = i
-            stk[top, 2] = j - 1
-            stk[top, 3] = a
-            stk[top, 4] = nb
-            top += 1
-        else:  # WM
-            target = WM[i, d, a, b]
-            if WM1[i, d, a, b] == target:
-                stk[top, 0] = 3
-            elif M2[i, d, a, b] == target:
-                stk[top, 0] = 4
-            else:
-                states[i] = a
-                tiedi = unit[i + 1] == unit[i]
-                na = a
-                if not tiedi:
-                    for ss in range(nst[i + 1]):
-                        if WM[i + 1, d - 1, ss, b] == WMl[i + 1, d - 1, b]:
-                            na = ss
-                            break
-                stk[top, 0] = 2
-                stk[top, 1] = i + 1
-                stk[top, 2] = j
-                stk[top, 3] = na
-                stk[top, 4] = b
-                top += 1
-                continue
-            stk[top, 1] = i
-            stk[top, 2] = j
-            stk[top, 3] = a
-            stk[top, 4] = b
-            top += 1
+        if kind == _V:
+            top = _trace_pair(i, j, a, b, lat, L, e, dp, states, pairs, stk, top)
+        elif kind == _M2:
+            top = _trace_m2(i, j, a, b, lat, dp, stk, top)
+        elif kind == _WM1:
+            top = _trace_wm1(i, j, a, b, lat, e, dp, states, stk, top)
+        else:
+            top = _trace_wm(i, j, a, b, lat, dp, states, stk, top)
     return states, pairs
 
 
@@ -749,20 +808,13 @@ def fold_lattice(
     nuc = lat.nuc.astype(np.int64)
     cost = lat.cost.astype(np.int64)
     pairable = lat.pairable.astype(np.bool_)
-    e = energy
-    params = (PAIR_TYPE, e.stack, e.hairpin, e.bulge, e.interior, e.int11, e.mismatch_hairpin,
-              e.mismatch_interior, e.mismatch_1n, e.terminal_au, int(e.ninio), int(e.max_ninio),
-              int(e.ml_closing), int(e.ml_intern))
     if len(energy.hairpin) <= W:
         raise ValueError("energy tables too short for max_span; load_energy(max_hairpin=...)")
     if W < 4:
         states = best_state[unit]
         return LatticeResult(states, np.full(n, -1), int(ubp[-1]))
+    tables = _Lattice(unit, nst, nuc, cost, pairable, head, tail, ubp, ucost, ubest, best_state)
     filler = _fill if n >= 400 else _fill_serial  # threads only pay off on long inputs
-    tables = filler(unit, nst, nuc, cost, pairable, head, tail, ubp, ucost, ubest, W, L,
-                    *params)
-    V, WM1, WM, M2, WMr, WM1l, WMl, WM1r, _m2r, _m2l, VG, F, Fmin = tables
-    states, pairs = _traceback(unit, nst, nuc, cost, head, tail, ubp, ucost, ubest, best_state,
-                               W, L, *params,
-                               V, WM1, WM, M2, WMr, WM1l, WMl, WM1r, VG, F, Fmin)
-    return LatticeResult(states=states, pairs=pairs, objective=int(Fmin[n]))
+    dp = _Tables(*filler(tables, W, L, energy))
+    states, pairs = _traceback(tables, W, L, energy, dp)
+    return LatticeResult(states=states, pairs=pairs, objective=int(dp.Fmin[n]))
