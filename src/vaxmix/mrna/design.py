@@ -23,6 +23,7 @@ import time
 
 import numpy as np
 
+from vaxmix.common.aminoacids import nonstandard_residues
 from vaxmix.common.errors import ConfigError, InputError
 from vaxmix.common.progress import progress, stage_note
 from vaxmix.mrna.codons import cai, codon_lattice, load_codon_table, translate
@@ -41,7 +42,7 @@ _RNA = set("ACGU")
 
 def _check_protein(protein: str) -> str:
     seq = protein.strip().upper().rstrip("*")
-    bad = sorted(set(seq) - set("ACDEFGHIKLMNPQRSTVWY"))
+    bad = nonstandard_residues(seq)
     if bad:
         raise InputError(f"protein has non-standard residues {''.join(bad)!r}", field="protein")
     if not seq:
