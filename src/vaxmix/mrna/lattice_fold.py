@@ -100,7 +100,13 @@ def _fill(lat, W, L, e):
     head = lat.head
     tail = lat.tail
     ubp = lat.ubp
+    ucost = lat.ucost
+    ubest = lat.ubest
     ptab = e.pair_type
+    stack = e.stack
+    hairpin = e.hairpin
+    int11 = e.int11
+    mmh = e.mismatch_hairpin
     bulge = e.bulge
     interior = e.interior
     mmi = e.mismatch_interior
@@ -178,7 +184,9 @@ def _fill(lat, W, L, e):
                         pt = ptab[nuc[i, a], nuc[j, b]]
                         if pt == 0:
                             continue
-                        best, _hx, _hy = hairpin_loop(i, j, a, b, pt, lat, e)
+                        best, _hx, _hy = hairpin_loop(i, j, a, b, pt, unit, nst, nuc, cost,
+                                                     head, tail, ubp, ucost, ubest,
+                                                     hairpin, tau, mmh)
                         base_free = tail[i, a] + head[j, b]
                         cand = base_free + sep0 + tau[pt]
                         if cand < best:
@@ -207,7 +215,7 @@ def _fill(lat, W, L, e):
                                 for s in range(nst[k]):
                                     if tk and s != a:
                                         continue
-                                    gl = unpaired_cost(i, k, a, s, lat)
+                                    gl = unpaired_cost(i, k, a, s, unit, cost, head, tail, ubp)
                                     if gl >= INF:
                                         continue
                                     for t in range(nst[l]):
@@ -216,11 +224,15 @@ def _fill(lat, W, L, e):
                                         v = V[k, l - k, s, t]
                                         if v >= INF:
                                             continue
-                                        gr = unpaired_cost(l, j, t, b, lat)
+                                        gr = unpaired_cost(l, j, t, b, unit, cost, head, tail,
+                                                           ubp)
                                         if gr >= INF:
                                             continue
                                         rpt = ptab[nuc[l, t], nuc[k, s]]
-                                        cand = interior_loop(pt, rpt, u1, u2, e) + gl + gr + v
+                                        e_int = interior_loop(pt, rpt, u1, u2, stack, bulge,
+                                                              interior, int11, mmi, mm1n, tau,
+                                                              ninio, maxninio)
+                                        cand = e_int + gl + gr + v
                                         if cand < best:
                                             best = cand
                         # multiloop closed by (i, j)

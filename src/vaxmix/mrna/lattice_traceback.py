@@ -19,7 +19,7 @@ __all__ = ["trace_optimum"]
 
 
 @njit(cache=True)
-def _fillunpaired_cost(x, y, sx, sy, unit, best_state, states):
+def _set_unpaired_states(x, y, sx, sy, unit, best_state, states):
     for q in range(x + 1, y):
         if unit[q] == unit[x]:
             states[q] = sx
@@ -107,6 +107,13 @@ def _trace_exterior(lat, W, e, dp, states, stk):
 
 
 @njit(cache=True)
+def _interior(pt, rpt, u1, u2, e):
+    """:func:`interior_loop` with the energy model as one record."""
+    return interior_loop(pt, rpt, u1, u2, e.stack, e.bulge, e.interior, e.int11,
+                         e.mismatch_interior, e.mismatch_1n, e.terminal_au, e.ninio, e.max_ninio)
+
+
+@njit(cache=True)
 def _trace_interior(i, j, a, b, pt, target, lat, L, e, dp, states, stk, top):
     """Find the stack, bulge or interior loop that gave V(i, j, a, b) = ``target``; fill its
     unpaired states and push the inner pair. Returns the stack height (unchanged: none)."""
@@ -124,7 +131,7 @@ def _trace_interior(i, j, a, b, pt, target, lat, L, e, dp, states, stk, top):
             for s in range(nst[k]):
                 if tk and s != a:
                     continue
-                gl = unpaired_cost(i, k, a, s, lat)
+                gl = unpaired_cost(i, k, a, s, unit, lat.cost, lat.head, lat.tail, lat.ubp)
                 if gl >= INF:
                     continue
                 for t in range(nst[l]):
@@ -133,13 +140,13 @@ def _trace_interior(i, j, a, b, pt, target, lat, L, e, dp, states, stk, top):
                     v = dp.V[k, l - k, s, t]
                     if v >= INF:
                         continue
-                    gr = unpaired_cost(l, j, t, b, lat)
+                    gr = unpaired_cost(l, j, t, b, unit, lat.cost, lat.head, lat.tail, lat.ubp)
                     if gr >= INF:
                         continue
                     rpt = e.pair_type[nuc[l, t], nuc[k, s]]
-                    if interior_loop(pt, rpt, u1, u2, e) + gl + gr + v == target:
-                        _fillunpaired_cost(i, k, a, s, unit, lat.best_state, states)
-                        _fillunpaired_cost(l, j, t, b, unit, lat.best_state, states)
+                    if _interior(pt, rpt, u1, u2, e) + gl + gr + v == target:
+                        _set_unpaired_states(i, k, a, s, unit, lat.best_state, states)
+                        _set_unpaired_states(l, j, t, b, unit, lat.best_state, states)
                         return _push(stk, top, _V, k, l, s, t)
     return top
 
@@ -154,9 +161,11 @@ def _trace_pair(i, j, a, b, lat, L, e, dp, states, pairs, stk, top):
     pairs[j] = i
     pt = e.pair_type[lat.nuc[i, a], lat.nuc[j, b]]
     target = dp.V[i, j - i, a, b] - lat.cost[i, a] - lat.cost[j, b]
-    hv, hx, hy = hairpin_loop(i, j, a, b, pt, lat, e)
+    hv, hx, hy = hairpin_loop(i, j, a, b, pt, unit, lat.nst, lat.nuc, lat.cost, lat.head,
+                              lat.tail, lat.ubp, lat.ucost, lat.ubest, e.hairpin,
+                              e.terminal_au, e.mismatch_hairpin)
     if hv == target:
-        _fillunpaired_cost(i, j, a, b, unit, lat.best_state, states)
+        _set_unpaired_states(i, j, a, b, unit, lat.best_state, states)
         if hx >= 0:  # the hairpin's own mismatch codons
             q = i + 1
             while unit[q] == unit[i + 1]:
