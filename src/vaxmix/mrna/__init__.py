@@ -24,10 +24,10 @@ __all__ = [
 
 _WHERE = {
     "ConstraintConfig": "vaxmix.mrna.constraints",
-    "DesignConfig": "vaxmix.mrna.design",
-    "Elements": "vaxmix.mrna.design",
-    "MrnaDesign": "vaxmix.mrna.design",
-    "default_elements": "vaxmix.mrna.design",
+    "DesignConfig": "vaxmix.mrna.records",
+    "Elements": "vaxmix.mrna.records",
+    "MrnaDesign": "vaxmix.mrna.records",
+    "default_elements": "vaxmix.mrna.records",
     "design_mrna": "vaxmix.mrna.design",
     "write_design": "vaxmix.mrna.writers",
 }

@@ -13,11 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from vaxmix.mrna.energy_params import NUC_CODE
-
-__all__ = ["CodonTable", "cai", "load_codon_table", "translate"]
-
-STANDARD_AMINO_ACIDS = "ACDEFGHIKLMNPQRSTVWY"
+__all__ = ["CodonLattice", "CodonTable", "cai", "codon_lattice", "load_codon_table", "translate"]
 
 
 @dataclass(frozen=True)
@@ -27,10 +23,6 @@ class CodonTable:
     name: str
     codons: dict[str, tuple[str, ...]]
     weight: dict[str, float]
-
-    def codon_to_aa(self) -> dict[str, str]:
-        """The genetic code restricted to this table (``'*'`` for stops)."""
-        return {codon: aa for aa, codons in self.codons.items() for codon in codons}
 
 
 def load_codon_table(name: str = "h_sapiens_9606", min_weight: float = 0.0) -> CodonTable:
@@ -98,10 +90,6 @@ class CodonLattice:
     protein: str
     choices: list[tuple[str, ...]]
     log_w: list[np.ndarray]
-
-    def nucleotide_codes(self, k: int, state: int) -> list[int]:
-        """Nucleotide codes (A0 C1 G2 U3) of choice ``state`` of codon ``k``."""
-        return [NUC_CODE[c] for c in self.choices[k][state]]
 
 
 def codon_lattice(protein: str, table: CodonTable) -> CodonLattice:

@@ -98,8 +98,9 @@ def _run(args: argparse.Namespace) -> int:
     from vaxmix.common.errors import ConfigError
     from vaxmix.common.provenance import sha256_file
     from vaxmix.mrna.constraints import ConstraintConfig
-    from vaxmix.mrna.design import DesignConfig, default_elements, design_mrna
+    from vaxmix.mrna.design import design_mrna
     from vaxmix.mrna.inputs import read_protein_input
+    from vaxmix.mrna.records import DesignConfig, default_elements
     from vaxmix.mrna.writers import write_design
 
     if not 0 <= args.gc_min < args.gc_max <= 1:

@@ -75,14 +75,6 @@ class ConstraintConfig:
     start_flank: int = 15
     start_max_paired: float = 0.6
 
-    def motif_length(self) -> int:
-        """Longest motif length (sets how far a junction check reaches into the flanks)."""
-        lengths = [len(s) for s in self.sites.values()]
-        lengths += [len(s) for s in self.coding_strand_motifs.values()]
-        lengths += [len(s) for s in self.cds_motifs.values()]
-        lengths += [v + 1 for v in self.homopolymer_max.values()]
-        return max([*lengths, self.repeat_k])
-
 
 @dataclass(frozen=True)
 class Violation:

@@ -20,19 +20,27 @@ Steps (each documented in ``docs/mrna.md``):
 from __future__ import annotations
 
 import time
-import tomllib
-from dataclasses import asdict, dataclass, field
-from importlib import resources
+from dataclasses import dataclass
 
 import numpy as np
 
+from vaxmix.common.aminoacids import nonstandard_residues
 from vaxmix.common.errors import ConfigError, InputError
 from vaxmix.common.progress import progress, stage_note
-from vaxmix.mrna.codons import cai, codon_lattice, load_codon_table, translate
+from vaxmix.mrna.codons import (
+    CodonLattice,
+    CodonTable,
+    cai,
+    codon_lattice,
+    load_codon_table,
+    translate,
+)
 from vaxmix.mrna.constraints import ConstraintConfig, Violation, check_sequence, gc_windows
 from vaxmix.mrna.energy_params import load_energy
 from vaxmix.mrna.lattice_build import build_lattice
 from vaxmix.mrna.lattice_fold import fold_lattice
+from vaxmix.mrna.qc import compute_qc
+from vaxmix.mrna.records import DesignConfig, Elements, MrnaDesign, default_elements
 from vaxmix.mrna.repair import open_start_region, repair_codons
 
 __all__ = ["DesignConfig", "Elements", "MrnaDesign", "default_elements", "design_mrna"]
@@ -40,121 +48,9 @@ __all__ = ["DesignConfig", "Elements", "MrnaDesign", "default_elements", "design
 _RNA = set("ACGU")
 
 
-@dataclass(frozen=True)
-class Elements:
-    """Fixed parts of the mRNA (RNA alphabet) and where each comes from."""
-
-    five_utr: str
-    kozak: str
-    stop: str
-    three_utr: str
-    poly_a: str
-    cap_note: str
-    citations: dict[str, str] = field(default_factory=dict)
-
-
-def default_elements() -> Elements:
-    """BNT162b2's published elements (package data ``elements_bnt162b2.toml``)."""
-    text = resources.files("vaxmix.mrna").joinpath("data/elements_bnt162b2.toml").read_text()
-    data = tomllib.loads(text)
-    return Elements(
-        five_utr=data["five_utr"]["sequence"],
-        kozak=data["kozak"]["sequence"],
-        stop=data["stop"]["sequence"],
-        three_utr=data["three_utr"]["sequence"],
-        poly_a=data["poly_a"]["sequence"],
-        cap_note=data["cap"]["note"],
-        citations={k: v["citation"] for k, v in data.items()},
-    )
-
-
-@dataclass(frozen=True)
-class DesignConfig:
-    """Design settings; every default is documented in ``docs/mrna.md``.
-
-    Attributes
-    ----------
-    cai_weight
-        λ, kcal/mol per unit of ``−ln w`` summed over codons (0 = MFE only).
-    fold_context
-        ``"full"`` designs the CDS inside 5′UTR…3′UTR; ``"cds"`` folds the CDS alone
-        (LinearDesign's problem, used by the benchmark).
-    max_span, max_loop
-        DP limits: base-pair span and interior-loop size.
-    u_penalty
-        kcal/mol per U in the CDS (uridine depletion; 0 = off).
-    m1psi
-        Also report energies with every U as N1-methylpseudouridine (ViennaRNA modified-base
-        soft constraints, Dutta et al. 2024 parameters). Reporting only; the DP uses U.
-    gc_rounds, gc_step
-        DP rounds of the GC-window Lagrangian controller and its subgradient step
-        (kcal/mol per G/C per window per unit of GC excess).
-    min_codon_weight
-        Codons with relative adaptiveness below this are not considered (speed).
-    seed
-        Recorded for reproducibility; the design is deterministic (no random choices).
-    """
-
-    codon_table: str = "h_sapiens_9606"
-    cai_weight: float = 0.8
-    fold_context: str = "full"
-    max_span: int = 150
-    max_loop: int = 20
-    u_penalty: float = 0.0
-    m1psi: bool = False
-    gc_rounds: int = 4
-    gc_step: float = 0.3
-    min_codon_weight: float = 0.0
-    max_repair_steps: int = 600
-    seed: int = 0
-    constraints: ConstraintConfig = field(default_factory=ConstraintConfig)
-    elements: Elements = field(default_factory=default_elements)
-
-    def parameters(self) -> dict:
-        """JSON-ready parameters for provenance."""
-        out = asdict(self)
-        out.pop("elements")
-        return out
-
-
-@dataclass
-class MrnaDesign:
-    """A designed mRNA with its segments, QC and the record of how it was made."""
-
-    protein: str
-    cds: str
-    mrna: str
-    segments: list[tuple[str, int, int, str]]
-    violations: list[Violation]
-    fixed_element_findings: list[Violation]
-    qc: dict
-    config: DesignConfig
-    timings: dict[str, float]
-    dp_structure: str
-    protein_elements: list[dict] = field(default_factory=list)
-
-    @property
-    def template_dna(self) -> str:
-        """The DNA template (coding strand) of the whole mRNA."""
-        return self.mrna.replace("U", "T")
-
-    @property
-    def all_constraints_met(self) -> bool:
-        """True when no hard constraint is broken; always the same as ``not violations``."""
-        return not self.violations
-
-    @property
-    def cds_span(self) -> tuple[int, int]:
-        """0-based half-open CDS span (stop included) in the mRNA."""
-        for name, start, end, _ in self.segments:
-            if name == "CDS":
-                return start, end
-        raise KeyError("CDS")
-
-
 def _check_protein(protein: str) -> str:
     seq = protein.strip().upper().rstrip("*")
-    bad = sorted(set(seq) - set("ACDEFGHIKLMNPQRSTVWY"))
+    bad = nonstandard_residues(seq)
     if bad:
         raise InputError(f"protein has non-standard residues {''.join(bad)!r}", field="protein")
     if not seq:
@@ -218,6 +114,143 @@ def _start_region_violation(
         f"(ViennaRNA, dangles=2) > max {cons.start_max_paired}", True)
 
 
+@dataclass(frozen=True)
+class _Layout:
+    """Where the designed CDS sits: the fixed flanks, the codon choices and the coordinates of
+    the transcript (0-based, half-open; the DP folds ``five + CDS + three``, which is the whole
+    leader…trailer for ``fold_context="full"`` and the CDS alone for ``"cds"``)."""
+
+    lattice: CodonLattice
+    elements: Elements
+    five: str
+    three: str
+
+    @property
+    def leader(self) -> str:
+        return self.elements.five_utr + self.elements.kozak
+
+    @property
+    def cds_start(self) -> int:
+        return len(self.leader)
+
+    @property
+    def cds_end(self) -> int:
+        """End of the CDS, stop codons included."""
+        return self.cds_start + 3 * len(self.lattice.choices) + len(self.elements.stop)
+
+    @property
+    def tail_start(self) -> int:
+        return self.cds_end + len(self.elements.three_utr)
+
+    @property
+    def length(self) -> int:
+        return self.tail_start + len(self.elements.poly_a)
+
+    @property
+    def dp_length(self) -> int:
+        return len(self.five) + 3 * len(self.lattice.choices) + len(self.three)
+
+    def codons(self, states: list[int]) -> str:
+        return "".join(self.lattice.choices[k][s] for k, s in enumerate(states))
+
+    def assemble(self, states: list[int]) -> str:
+        """The full transcript (RNA) for the chosen codon states."""
+        el = self.elements
+        return self.leader + self.codons(states) + el.stop + el.three_utr + el.poly_a
+
+
+def _layout(protein: str, config: DesignConfig, table: CodonTable) -> _Layout:
+    el = config.elements
+    full = config.fold_context == "full"
+    return _Layout(lattice=codon_lattice(protein, table), elements=el,
+                   five=el.five_utr + el.kozak if full else "",
+                   three=el.stop + el.three_utr if full else "")
+
+
+def _design_dp(layout: _Layout, config: DesignConfig) -> tuple[list[int], np.ndarray, int]:
+    """Steps 1–2: the codon-lattice DP, re-solved with GC-window multipliers until no window
+    is outside its limits (or ``gc_rounds`` rounds). Returns the codon states, the DP pair table
+    (DP coordinates) and the number of rounds."""
+    n = layout.dp_length
+    n_aa = len(layout.lattice.choices)
+    cds_off = len(layout.five)
+    energy = load_energy()
+    unpaired = np.zeros(n, dtype=bool)
+    flank = config.constraints.start_flank
+    unpaired[max(0, cds_off - flank) : cds_off + flank] = True
+    penalty = np.zeros(n)
+    n_cds_dna = 3 * n_aa + len(layout.elements.stop)
+    n_windows = max(1, n_cds_dna - config.constraints.gc_window + 1)
+    mult_hi = np.zeros(n_windows)
+    mult_lo = np.zeros(n_windows)
+    states: list[int] = []
+    pairs = np.full(n, -1)
+    rounds = 0
+    for rounds in progress(range(1, max(1, config.gc_rounds) + 1), desc="mRNA design DP rounds"):
+        lat = build_lattice(layout.five, layout.lattice, layout.three, config.cai_weight, penalty,
+                            config.u_penalty, unpaired)
+        result = fold_lattice(lat, energy, config.max_span, config.max_loop)
+        st = result.states[cds_off : cds_off + 3 * n_aa].reshape(-1, 3)
+        if not (st == st[:, :1]).all():
+            raise RuntimeError("lattice traceback gave inconsistent codon states")
+        states = [int(s) for s in st[:, 0]]
+        pairs = result.pairs
+        cds_dna = (layout.codons(states) + layout.elements.stop).replace("U", "T")
+        if rounds >= config.gc_rounds or not _gc_multiplier_step(
+            cds_dna, config, mult_hi, mult_lo
+        ):
+            break
+        node = _gc_node_penalty(n_cds_dna, config.constraints.gc_window, mult_hi, mult_lo)
+        span = min(n_cds_dna, n - cds_off)
+        penalty[:] = 0.0
+        penalty[cds_off : cds_off + span] = node[:span]
+    return states, pairs, rounds
+
+
+def _transcript_pairs(layout: _Layout, pairs: np.ndarray) -> np.ndarray:
+    """The DP pair table in transcript coordinates (the DP may have folded the CDS alone)."""
+    offset = layout.cds_start - len(layout.five)
+    full_pairs = np.full(layout.length, -1)
+    for i, j in enumerate(pairs):
+        if j >= 0:
+            full_pairs[i + offset] = j + offset
+    return full_pairs
+
+
+def _repair(
+    layout: _Layout, states: list[int], full_pairs: np.ndarray, config: DesignConfig
+) -> tuple[list[int], int, int, dict]:
+    """Step 3: codon repair, then the start region opened. Returns the states, the repair and
+    start-region swap counts and the ViennaRNA folds made on the way (reused by the QC)."""
+    repaired = repair_codons(states, layout.lattice, layout.assemble, layout.cds_start,
+                             layout.cds_end, layout.tail_start, full_pairs, config.cai_weight,
+                             config.constraints, config.max_repair_steps)
+    states = repaired.states
+    start_swaps, known_folds = 0, {}
+    if config.constraints.start_max_paired < 1:
+        states, start_swaps, known_folds = open_start_region(
+            states, layout.lattice, layout.assemble, layout.cds_start, layout.cds_end,
+            layout.tail_start, config.constraints, config.cai_weight)
+    return states, repaired.swaps, start_swaps, known_folds
+
+
+def _segments(layout: _Layout) -> list[tuple[str, int, int, str]]:
+    """The transcript's parts with their sources, for the GenBank features and the report."""
+    el = layout.elements
+    cite = el.citations
+    return [
+        ("5'UTR", 0, len(el.five_utr), cite.get("five_utr", "")),
+        ("Kozak", len(el.five_utr), layout.cds_start, cite.get("kozak", "")),
+        ("CDS", layout.cds_start, layout.cds_end, "designed by vaxmix (codon-lattice DP + repair)"),
+        ("3'UTR", layout.cds_end, layout.tail_start, cite.get("three_utr", "")),
+        ("poly(A)", layout.tail_start, layout.length, cite.get("poly_a", "")),
+    ]
+
+
+def _dot_bracket(pairs: np.ndarray) -> str:
+    return "".join("." if j < 0 else ("(" if j > i else ")") for i, j in enumerate(pairs))
+
+
 def design_mrna(
     protein: str, config: DesignConfig | None = None, protein_elements: list[dict] | None = None
 ) -> MrnaDesign:
@@ -238,115 +271,48 @@ def design_mrna(
     MrnaDesign
         The design, its QC metrics and every violation left (with positions).
     """
-    from vaxmix.mrna.qc import compute_qc
-
     config = config or DesignConfig()
     protein = _check_protein(protein)
-    el = config.elements
-    _check_elements(el)
+    _check_elements(config.elements)
     if config.fold_context not in ("full", "cds"):
         raise ConfigError("fold_context must be 'full' or 'cds'", field="fold_context")
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     table = load_codon_table(config.codon_table, config.min_codon_weight)
-    lattice = codon_lattice(protein, table)
-    energy = load_energy()
-    leader = el.five_utr + el.kozak
-    trailer = el.stop + el.three_utr
-    five = leader if config.fold_context == "full" else ""
-    three = trailer if config.fold_context == "full" else ""
-    n = len(five) + 3 * len(protein) + len(three)
-    unpaired = np.zeros(n, dtype=bool)
-    flank = config.constraints.start_flank
-    unpaired[max(0, len(five) - flank) : len(five) + flank] = True
-    penalty = np.zeros(n)
-    cds_off = len(five)
-    n_cds_dna = 3 * len(protein) + len(el.stop)
-    n_windows = max(1, n_cds_dna - config.constraints.gc_window + 1)
-    mult_hi = np.zeros(n_windows)
-    mult_lo = np.zeros(n_windows)
-
-    def assemble(states: list[int]) -> str:
-        cds = "".join(lattice.choices[k][s] for k, s in enumerate(states))
-        return leader + cds + trailer + el.poly_a
-
-    states: list[int] = []
-    pairs = np.full(n, -1)
-    rounds = 0
-    for rounds in progress(range(1, max(1, config.gc_rounds) + 1), desc="mRNA design DP rounds"):
-        lat = build_lattice(five, lattice, three, config.cai_weight, penalty,
-                            config.u_penalty, unpaired)
-        result = fold_lattice(lat, energy, config.max_span, config.max_loop)
-        st = result.states[cds_off : cds_off + 3 * len(protein)].reshape(-1, 3)
-        if not (st == st[:, :1]).all():
-            raise RuntimeError("lattice traceback gave inconsistent codon states")
-        states = [int(s) for s in st[:, 0]]
-        pairs = result.pairs
-        cds_dna = ("".join(lattice.choices[k][s] for k, s in enumerate(states))
-                   + el.stop).replace("U", "T")
-        if rounds >= config.gc_rounds or not _gc_multiplier_step(
-            cds_dna, config, mult_hi, mult_lo
-        ):
-            break
-        node = _gc_node_penalty(n_cds_dna, config.constraints.gc_window, mult_hi, mult_lo)
-        span = min(n_cds_dna, n - cds_off)
-        penalty[:] = 0.0
-        penalty[cds_off : cds_off + span] = node[:span]
+    layout = _layout(protein, config, table)
+    states, pairs, rounds = _design_dp(layout, config)
     timings["dp_s"] = time.perf_counter() - t0
     stage_note(f"  mRNA design DP: {rounds} round(s) in {timings['dp_s']:.1f} s; codon repair, "
                "start region and QC folds next")  # fmt: skip
-    # pair table in transcript coordinates (the DP may have folded the CDS alone)
-    full_len = len(assemble(states))
-    offset = len(leader) - cds_off
-    full_pairs = np.full(full_len, -1)
-    for i, j in enumerate(pairs):
-        if j >= 0:
-            full_pairs[i + offset] = j + offset
-    cds_start = len(leader)
-    cds_end = cds_start + 3 * len(protein) + len(el.stop)
-    tail_start = full_len - len(el.poly_a)
+    full_pairs = _transcript_pairs(layout, pairs)
     t1 = time.perf_counter()
-    repaired = repair_codons(states, lattice, assemble, cds_start, cds_end, tail_start,
-                             full_pairs, config.cai_weight, config.constraints,
-                             config.max_repair_steps)
-    states = repaired.states
-    start_swaps, known_folds = 0, {}
-    if config.constraints.start_max_paired < 1:
-        states, start_swaps, known_folds = open_start_region(
-            states, lattice, assemble, cds_start, cds_end, tail_start, config.constraints,
-            config.cai_weight)
+    states, repair_swaps, start_swaps, known_folds = _repair(layout, states, full_pairs, config)
     timings["repair_s"] = time.perf_counter() - t1
-    mrna = assemble(states)
-    cds = mrna[cds_start:cds_end]
-    all_viol = check_sequence(mrna, cds_start, cds_end, config.constraints, tail_start)
-    segments = [
-        ("5'UTR", 0, len(el.five_utr), el.citations.get("five_utr", "")),
-        ("Kozak", len(el.five_utr), len(leader), el.citations.get("kozak", "")),
-        ("CDS", cds_start, cds_end, "designed by vaxmix (codon-lattice DP + repair)"),
-        ("3'UTR", cds_end, cds_end + len(el.three_utr), el.citations.get("three_utr", "")),
-        ("poly(A)", tail_start, full_len, el.citations.get("poly_a", "")),
-    ]
-    struct = "".join("." if j < 0 else ("(" if j > i else ")") for i, j in enumerate(full_pairs))
+    mrna = layout.assemble(states)
+    cds = mrna[layout.cds_start : layout.cds_end]
+    all_viol = check_sequence(mrna, layout.cds_start, layout.cds_end, config.constraints,
+                              layout.tail_start)
     t2 = time.perf_counter()
     design = MrnaDesign(
         protein=protein,
         cds=cds,
         mrna=mrna,
-        segments=segments,
+        segments=_segments(layout),
         violations=[v for v in all_viol if v.in_cds],
         fixed_element_findings=[v for v in all_viol if not v.in_cds],
         qc={},
         config=config,
         timings=timings,
-        dp_structure=struct,
+        dp_structure=_dot_bracket(full_pairs),
         protein_elements=list(protein_elements or []),
     )
     design.qc = compute_qc(design, table, known_folds)
-    start_violation = _start_region_violation(design.qc, cds_start, len(mrna), config.constraints)
+    start_violation = _start_region_violation(design.qc, layout.cds_start, len(mrna),
+                                              config.constraints)
     if start_violation is not None:
         design.violations.append(start_violation)
     design.qc["dp_rounds"] = rounds
-    design.qc["repair_swaps"] = repaired.swaps
+    design.qc["repair_swaps"] = repair_swaps
     design.qc["start_region_swaps"] = start_swaps
     design.qc["cai_check"] = cai(cds, table)
     timings["qc_s"] = time.perf_counter() - t2

@@ -16,7 +16,7 @@ ViennaRNA on the final sequence, so the approximations affect only the search, n
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -35,9 +35,12 @@ PAIR_TYPE[0, 3] = 5
 PAIR_TYPE[3, 0] = 6
 
 
-@dataclass(frozen=True)
-class LatticeEnergy:
+class LatticeEnergy(NamedTuple):
     """Integer energy tables in dcal/mol, indexed by ViennaRNA pair type (0..6).
+
+    A NamedTuple of arrays and ints so that the numba kernels of
+    :mod:`vaxmix.mrna.lattice_fold` take the whole model as one argument (numba types a
+    NamedTuple field by field and caches kernels compiled for it).
 
     Attributes
     ----------
@@ -58,6 +61,8 @@ class LatticeEnergy:
         Terminal AU/GU penalty per pair type (0 for GC pairs).
     ninio, max_ninio, ml_closing, ml_intern
         Asymmetry and multiloop parameters.
+    pair_type
+        ViennaRNA pair type of (5' nt, 3' nt) codes, :data:`PAIR_TYPE`.
     """
 
     stack: np.ndarray
@@ -73,6 +78,7 @@ class LatticeEnergy:
     max_ninio: int
     ml_closing: int
     ml_intern: int
+    pair_type: np.ndarray = PAIR_TYPE
 
 
 def _section(text: str, name: str) -> list[int]:
@@ -150,9 +156,9 @@ def load_energy(max_hairpin: int = 1000) -> LatticeEnergy:
         mismatch_interior=_mean_mismatch(_section(text, "mismatch_internal")),
         mismatch_1n=_mean_mismatch(_section(text, "mismatch_internal_1n")),
         terminal_au=terminal_au,
-        ninio=ninio[0],
-        max_ninio=ninio[2],
-        ml_closing=ml[2],
-        ml_intern=ml[4],
+        ninio=int(ninio[0]),
+        max_ninio=int(ninio[2]),
+        ml_closing=int(ml[2]),
+        ml_intern=int(ml[4]),
     )
 

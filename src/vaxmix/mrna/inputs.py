@@ -10,14 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from vaxmix.common.aminoacids import nonstandard_residues
 from vaxmix.common.errors import InputError
 from vaxmix.common.fasta import read_fasta_entries
 from vaxmix.common.textio import read_json
 
 __all__ = ["ProteinInput", "read_protein_input"]
-
-_AMINO = set("ACDEFGHIKLMNPQRSTVWY")
-
 
 @dataclass
 class ProteinInput:
@@ -49,7 +47,7 @@ def _read_fasta(path: Path, record: str | None) -> ProteinInput:
         text = line.upper().replace(" ", "")
         if text.endswith("*"):
             text = text[:-1]
-        bad = sorted(set(text) - _AMINO)
+        bad = nonstandard_residues(text)
         if bad:
             raise InputError(f"non-standard amino-acid letters {''.join(bad)!r}", path=path,
                              line=lineno, field="sequence")
@@ -68,7 +66,7 @@ def _read_construct(path: Path) -> ProteinInput:
     if not isinstance(data, dict) or not isinstance(data.get("protein"), str):
         raise InputError("construct JSON needs a string 'protein'", path=path, field="protein")
     protein = data["protein"].strip().upper().rstrip("*")
-    bad = sorted(set(protein) - _AMINO)
+    bad = nonstandard_residues(protein)
     if bad:
         raise InputError(f"non-standard amino-acid letters {''.join(bad)!r}", path=path,
                          field="protein")

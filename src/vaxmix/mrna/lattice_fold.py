@@ -11,9 +11,10 @@ textbook Zuker recursions (Zuker & Stiegler, NAR 1981;9:133) with codon-consiste
 
 Codon consistency: DP cells ``X[i, j−i, s, t]`` carry the states of both ends. Two neighbouring
 positions of the same unit must share a state; across a unit boundary they are free. Unpaired
-stretches are charged with :func:`_gap`, which gives the partial units at both ends the states of
-their paired neighbours and every whole unit in between its cheapest codon (an unpaired codon has
-no energy term in this model, so its best choice is the cheapest one).
+stretches are charged with :func:`~vaxmix.mrna.lattice_loops.unpaired_cost`, which gives the
+partial units at both ends the states of their paired neighbours and every whole unit in between
+its cheapest codon (an unpaired codon has no energy term in this model, so its best choice is the
+cheapest one).
 
 Limits, all user-visible: base-pair span ≤ ``max_span`` (CDSfold's ``-w``; keeps time and memory
 linear in length), interior loops ≤ ``max_loop`` unpaired nucleotides, the simplified energy
@@ -21,8 +22,9 @@ model of :mod:`vaxmix.mrna.energy_params`. The result is exact for that model an
 ViennaRNA re-scores the designed sequence without them.
 """
 
-# The numba kernels below take long positional lists of arrays and ints (numba ignores
-# annotations) and use (i, j, k, l) for pair indices as the folding literature does.
+# The fill kernel takes records (NamedTuples of arrays: the lattice, the energy model; see
+# vaxmix.mrna.lattice_loops) and ints; numba ignores annotations, so it has none. It uses
+# (i, j, k, l) for pair indices as the folding literature does.
 # ruff: noqa: ANN001, E741
 
 from __future__ import annotations
@@ -32,11 +34,18 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit, prange
 
-from vaxmix.mrna.energy_params import PAIR_TYPE, LatticeEnergy
+from vaxmix.mrna.energy_params import LatticeEnergy
+from vaxmix.mrna.lattice_loops import (
+    INF,
+    DPTables,
+    LatticeArrays,
+    hairpin_loop,
+    interior_loop,
+    unpaired_cost,
+)
+from vaxmix.mrna.lattice_traceback import trace_optimum
 
 __all__ = ["LatticeInput", "LatticeResult", "fold_lattice"]
-
-INF = 100_000_000
 
 
 @dataclass
@@ -73,97 +82,40 @@ class LatticeResult:
     objective: int
 
 
-@njit(cache=True, inline="always")
-def _gap(i, j, a, b, unit, cost, head, tail, ubp):
-    """Node cost of positions i+1..j−1 left unpaired, given states a at i and b at j."""
-    if unit[i] == unit[j]:
-        if a != b:
-            return INF
-        return head[j, a] - head[i, a] - cost[i, a]
-    return tail[i, a] + ubp[unit[j]] - ubp[unit[i] + 1] + head[j, b]
-
-
-@njit(cache=True, inline="always")
-def _hairpin(i, j, a, b, pt, unit, nst, nuc, cost, head, tail, ubp, ucost, ubest, hairpin, tau,
-             mmh):
-    """Hairpin loop closed by (i, j) in states (a, b), plus its unpaired node costs.
-
-    The terminal mismatch (i+1, j−1) is exact: a mismatch codon not shared with i or j is
-    chosen jointly with the mismatch energy. Returns (value, state of that codon at i+1 or −1,
-    state at j−1 or −1).
-    """
-    u = j - i - 1
-    g = _gap(i, j, a, b, unit, cost, head, tail, ubp)
-    if g >= INF:
-        return INF, -1, -1
-    if u == 3:
-        return hairpin[3] + tau[pt] + g, -1, -1
-    x = i + 1
-    y = j - 1
-    ux = unit[x]
-    uy = unit[y]
-    sx = a if ux == unit[i] else (b if ux == unit[j] else -1)
-    sy = b if uy == unit[j] else (a if uy == unit[i] else -1)
-    if sx >= 0 and sy >= 0:
-        return hairpin[u] + mmh[pt, nuc[x, sx], nuc[y, sy]] + g, -1, -1
-    best = INF
-    bx = -1
-    by = -1
-    if sx < 0 and sy < 0 and ux == uy:
-        for s in range(nst[x]):
-            c = g - ubest[ux] + ucost[ux, s] + mmh[pt, nuc[x, s], nuc[y, s]]
-            if c < best:
-                best = c
-                bx = s
-                by = s
-    elif sx < 0 and sy < 0:
-        for s in range(nst[x]):
-            for t in range(nst[y]):
-                c = (g - ubest[ux] - ubest[uy] + ucost[ux, s] + ucost[uy, t]
-                     + mmh[pt, nuc[x, s], nuc[y, t]])
-                if c < best:
-                    best = c
-                    bx = s
-                    by = t
-    elif sx < 0:
-        for s in range(nst[x]):
-            c = g - ubest[ux] + ucost[ux, s] + mmh[pt, nuc[x, s], nuc[y, sy]]
-            if c < best:
-                best = c
-                bx = s
-    else:
-        for t in range(nst[y]):
-            c = g - ubest[uy] + ucost[uy, t] + mmh[pt, nuc[x, sx], nuc[y, t]]
-            if c < best:
-                best = c
-                by = t
-    return hairpin[u] + best, bx, by
-
-
-@njit(cache=True, inline="always")
-def _eint(pt, rpt, u1, u2, stack, bulge, interior, int11, mmi, mm1n, tau, ninio, maxninio):
-    """Model energy of the interior loop closed by pair type pt with inner reversed type rpt."""
-    if u1 == 0 and u2 == 0:
-        return stack[pt, rpt]
-    if u1 == 0 or u2 == 0:
-        u = u1 + u2
-        if u == 1:
-            return bulge[1] + stack[pt, rpt]
-        return bulge[u] + tau[pt] + tau[rpt]
-    if u1 == 1 and u2 == 1:
-        return int11[pt, rpt]
-    asym = abs(u1 - u2) * ninio
-    if asym > maxninio:
-        asym = maxninio
-    if u1 == 1 or u2 == 1:
-        return interior[u1 + u2] + asym + mm1n[pt] + mm1n[rpt]
-    return interior[u1 + u2] + asym + mmi[pt] + mmi[rpt]
-
-
 @njit(cache=True, parallel=True)
-def _fill(unit, nst, nuc, cost, pairable, head, tail, ubp, ucost, ubest, W, L, ptab,
-          stack, hairpin, bulge, interior, int11, mmh, mmi, mm1n, tau, ninio, maxninio,
-          mlc, mli):
+def _fill(lat, W, L, e):
+    """Fill the DP tables (:class:`DPTables`, as a plain tuple) for spans up to W, loops up to L.
+
+    Kept as one kernel: all the design time is spent in this ``prange`` body (every span ``d``
+    fills V, WM1, M2 and WM for all ``i``), and cutting it into separately compiled functions
+    changes what numba's parfor pass and LLVM optimise together; such a split has not been
+    measured to run as fast, so it is not made (issue 18). The loop energies it shares with the
+    traceback are the inlined helpers of :mod:`vaxmix.mrna.lattice_loops`.
+    """
+    unit = lat.unit
+    nst = lat.nst
+    nuc = lat.nuc
+    cost = lat.cost
+    pairable = lat.pairable
+    head = lat.head
+    tail = lat.tail
+    ubp = lat.ubp
+    ucost = lat.ucost
+    ubest = lat.ubest
+    ptab = e.pair_type
+    stack = e.stack
+    hairpin = e.hairpin
+    int11 = e.int11
+    mmh = e.mismatch_hairpin
+    bulge = e.bulge
+    interior = e.interior
+    mmi = e.mismatch_interior
+    mm1n = e.mismatch_1n
+    tau = e.terminal_au
+    ninio = e.ninio
+    maxninio = e.max_ninio
+    mlc = e.ml_closing
+    mli = e.ml_intern
     n = unit.shape[0]
     S = nuc.shape[1]
     V = np.full((n, W + 1, S, S), INF, np.int32)
@@ -232,8 +184,9 @@ def _fill(unit, nst, nuc, cost, pairable, head, tail, ubp, ucost, ubest, W, L, p
                         pt = ptab[nuc[i, a], nuc[j, b]]
                         if pt == 0:
                             continue
-                        best, _hx, _hy = _hairpin(i, j, a, b, pt, unit, nst, nuc, cost, head,
-                                                  tail, ubp, ucost, ubest, hairpin, tau, mmh)
+                        best, _hx, _hy = hairpin_loop(i, j, a, b, pt, unit, nst, nuc, cost,
+                                                     head, tail, ubp, ucost, ubest,
+                                                     hairpin, tau, mmh)
                         base_free = tail[i, a] + head[j, b]
                         cand = base_free + sep0 + tau[pt]
                         if cand < best:
@@ -262,7 +215,7 @@ def _fill(unit, nst, nuc, cost, pairable, head, tail, ubp, ucost, ubest, W, L, p
                                 for s in range(nst[k]):
                                     if tk and s != a:
                                         continue
-                                    gl = _gap(i, k, a, s, unit, cost, head, tail, ubp)
+                                    gl = unpaired_cost(i, k, a, s, unit, cost, head, tail, ubp)
                                     if gl >= INF:
                                         continue
                                     for t in range(nst[l]):
@@ -271,13 +224,15 @@ def _fill(unit, nst, nuc, cost, pairable, head, tail, ubp, ucost, ubest, W, L, p
                                         v = V[k, l - k, s, t]
                                         if v >= INF:
                                             continue
-                                        gr = _gap(l, j, t, b, unit, cost, head, tail, ubp)
+                                        gr = unpaired_cost(l, j, t, b, unit, cost, head, tail,
+                                                           ubp)
                                         if gr >= INF:
                                             continue
                                         rpt = ptab[nuc[l, t], nuc[k, s]]
-                                        e = _eint(pt, rpt, u1, u2, stack, bulge, interior,
-                                                  int11, mmi, mm1n, tau, ninio, maxninio)
-                                        cand = e + gl + gr + v
+                                        e_int = interior_loop(pt, rpt, u1, u2, stack, bulge,
+                                                              interior, int11, mmi, mm1n, tau,
+                                                              ninio, maxninio)
+                                        cand = e_int + gl + gr + v
                                         if cand < best:
                                             best = cand
                         # multiloop closed by (i, j)
@@ -423,275 +378,6 @@ def _renamed(fn, name: str):
 _fill_serial = njit(cache=True)(_renamed(_fill.py_func, "_fill_serial"))
 
 
-@njit(cache=True)
-def _fill_gap(x, y, sx, sy, unit, best_state, states):
-    for q in range(x + 1, y):
-        if unit[q] == unit[x]:
-            states[q] = sx
-        elif unit[q] == unit[y]:
-            states[q] = sy
-        else:
-            states[q] = best_state[unit[q]]
-
-
-@njit(cache=True)
-def _traceback(unit, nst, nuc, cost, head, tail, ubp, ucost, ubest, best_state, W, L, ptab,
-               stack, hairpin, bulge, interior, int11, mmh, mmi, mm1n, tau, ninio, maxninio,
-               mlc, mli, V, WM1, WM, M2, WMr, WM1l, WMl, WM1r, VG, F, Fmin):
-    n = unit.shape[0]
-    states = np.full(n, -1, np.int64)
-    pairs = np.full(n, -1, np.int64)
-    # stack entries: kind, i, j, a, b ; kinds 1=V 2=WM 3=WM1 4=M2 ; -1 in a/b = any state
-    stk = np.zeros((4 * n + 16, 5), np.int64)
-    top = 0
-    # exterior
-    j = n - 1
-    t = -1
-    for tt in range(nst[j]):
-        if F[n, tt] == Fmin[n]:
-            t = tt
-            break
-    while j >= 0:
-        target = F[j + 1, t]
-        tied = j > 0 and unit[j - 1] == unit[j]
-        prev = F[j, t] if tied else Fmin[j]
-        if prev < INF and prev + cost[j, t] == target:
-            states[j] = t
-            if j > 0:
-                if tied:
-                    nt = t
-                else:
-                    nt = 0
-                    for tt in range(nst[j - 1]):
-                        if F[j, tt] == Fmin[j]:
-                            nt = tt
-                            break
-                t = nt
-            j -= 1
-            continue
-        found = False
-        for i in range(max(0, j - W), j - 3):
-            tiedi = i > 0 and unit[i - 1] == unit[i]
-            for s in range(nst[i]):
-                v = V[i, j - i, s, t]
-                if v >= INF:
-                    continue
-                left = F[i, s] if tiedi else Fmin[i]
-                if left >= INF:
-                    continue
-                pt = ptab[nuc[i, s], nuc[j, t]]
-                if left + v + tau[pt] == target:
-                    stk[top, 0] = 1
-                    stk[top, 1] = i
-                    stk[top, 2] = j
-                    stk[top, 3] = s
-                    stk[top, 4] = t
-                    top += 1
-                    if i > 0:
-                        if tiedi:
-                            t = s
-                        else:
-                            t = 0
-                            for tt in range(nst[i - 1]):
-                                if F[i, tt] == Fmin[i]:
-                                    t = tt
-                                    break
-                    j = i - 1
-                    found = True
-                    break
-            if found:
-                break
-        if not found:
-            raise RuntimeError("exterior traceback failed")
-    while top > 0:
-        top -= 1
-        kind = stk[top, 0]
-        i = stk[top, 1]
-        j = stk[top, 2]
-        a = stk[top, 3]
-        b = stk[top, 4]
-        d = j - i
-        if kind == 1:  # V
-            states[i] = a
-            states[j] = b
-            pairs[i] = j
-            pairs[j] = i
-            pt = ptab[nuc[i, a], nuc[j, b]]
-            target = V[i, d, a, b] - cost[i, a] - cost[j, b]
-            hv, hx, hy = _hairpin(i, j, a, b, pt, unit, nst, nuc, cost, head, tail, ubp, ucost,
-                                  ubest, hairpin, tau, mmh)
-            if hv == target:
-                _fill_gap(i, j, a, b, unit, best_state, states)
-                if hx >= 0:
-                    q = i + 1
-                    while unit[q] == unit[i + 1]:
-                        states[q] = hx
-                        q += 1
-                if hy >= 0:
-                    q = j - 1
-                    while unit[q] == unit[j - 1]:
-                        states[q] = hy
-                        q -= 1
-                continue
-            done = False
-            kmax = min(i + L + 2, j - 4)
-            for k in range(i + 1, kmax):
-                u1 = k - i - 1
-                tk = unit[k] == unit[i]
-                for l in range(j - 1, k + 3, -1):
-                    u2 = j - l - 1
-                    if u1 + u2 > L:
-                        break
-                    for s in range(nst[k]):
-                        if tk and s != a:
-                            continue
-                        gl = _gap(i, k, a, s, unit, cost, head, tail, ubp)
-                        if gl >= INF:
-                            continue
-                        for t in range(nst[l]):
-                            if unit[l] == unit[j] and t != b:
-                                continue
-                            v = V[k, l - k, s, t]
-                            if v >= INF:
-                                continue
-                            gr = _gap(l, j, t, b, unit, cost, head, tail, ubp)
-                            if gr >= INF:
-                                continue
-                            rpt = ptab[nuc[l, t], nuc[k, s]]
-                            e = _eint(pt, rpt, u1, u2, stack, bulge, interior, int11, mmi,
-                                      mm1n, tau, ninio, maxninio)
-                            if e + gl + gr + v == target:
-                                _fill_gap(i, k, a, s, unit, best_state, states)
-                                _fill_gap(l, j, t, b, unit, best_state, states)
-                                stk[top, 0] = 1
-                                stk[top, 1] = k
-                                stk[top, 2] = l
-                                stk[top, 3] = s
-                                stk[top, 4] = t
-                                top += 1
-                                done = True
-                                break
-                        if done:
-                            break
-                    if done:
-                        break
-                if done:
-                    break
-            if done:
-                continue
-            # multiloop
-            p = i + 1
-            q = j - 1
-            rem = target - mlc - mli - tau[pt]
-            found = False
-            s_lo = a if unit[p] == unit[i] else 0
-            s_hi = a + 1 if unit[p] == unit[i] else nst[p]
-            t_lo = b if unit[q] == unit[j] else 0
-            t_hi = b + 1 if unit[q] == unit[j] else nst[q]
-            for s in range(s_lo, s_hi):
-                for t in range(t_lo, t_hi):
-                    if M2[p, q - p, s, t] == rem:
-                        stk[top, 0] = 4
-                        stk[top, 1] = p
-                        stk[top, 2] = q
-                        stk[top, 3] = s
-                        stk[top, 4] = t
-                        top += 1
-                        found = True
-                        break
-                if found:
-                    break
-            if not found:
-                raise RuntimeError("V traceback failed")
-        elif kind == 4:  # M2
-            target = M2[i, d, a, b]
-            found = False
-            for u in range(i + 5, j - 3):
-                tiedu = unit[u - 1] == unit[u]
-                for x in range(nst[u - 1]):
-                    left = WM[i, u - 1 - i, a, x]
-                    if left >= INF:
-                        continue
-                    for y in range(nst[u]):
-                        if tiedu and y != x:
-                            continue
-                        right = WM1[u, j - u, y, b]
-                        if right < INF and left + right == target:
-                            stk[top, 0] = 2
-                            stk[top, 1] = i
-                            stk[top, 2] = u - 1
-                            stk[top, 3] = a
-                            stk[top, 4] = x
-                            top += 1
-                            stk[top, 0] = 3
-                            stk[top, 1] = u
-                            stk[top, 2] = j
-                            stk[top, 3] = y
-                            stk[top, 4] = b
-                            top += 1
-                            found = True
-                            break
-                    if found:
-                        break
-                if found:
-                    break
-            if not found:
-                raise RuntimeError("M2 traceback failed")
-        elif kind == 3:  # WM1
-            target = WM1[i, d, a, b]
-            v = V[i, d, a, b]
-            if v < INF and v + mli + tau[ptab[nuc[i, a], nuc[j, b]]] == target:
-                stk[top, 0] = 1
-                stk[top, 1] = i
-                stk[top, 2] = j
-                stk[top, 3] = a
-                stk[top, 4] = b
-                top += 1
-                continue
-            states[j] = b
-            tiedj = unit[j - 1] == unit[j]
-            nb = b
-            if not tiedj:
-                for tt in range(nst[j - 1]):
-                    if WM1[i, d - 1, a, tt] == WM1r[i, d - 1, a]:
-                        nb = tt
-                        break
-            stk[top, 0] = 3
-            stk[top, 1] = i
-            stk[top, 2] = j - 1
-            stk[top, 3] = a
-            stk[top, 4] = nb
-            top += 1
-        else:  # WM
-            target = WM[i, d, a, b]
-            if WM1[i, d, a, b] == target:
-                stk[top, 0] = 3
-            elif M2[i, d, a, b] == target:
-                stk[top, 0] = 4
-            else:
-                states[i] = a
-                tiedi = unit[i + 1] == unit[i]
-                na = a
-                if not tiedi:
-                    for ss in range(nst[i + 1]):
-                        if WM[i + 1, d - 1, ss, b] == WMl[i + 1, d - 1, b]:
-                            na = ss
-                            break
-                stk[top, 0] = 2
-                stk[top, 1] = i + 1
-                stk[top, 2] = j
-                stk[top, 3] = na
-                stk[top, 4] = b
-                top += 1
-                continue
-            stk[top, 1] = i
-            stk[top, 2] = j
-            stk[top, 3] = a
-            stk[top, 4] = b
-            top += 1
-    return states, pairs
-
-
 def _prefix_tables(lat: LatticeInput) -> tuple[np.ndarray, ...]:
     """Within-unit head/tail sums, unit costs per state, cheapest state per unit and prefix
     sums of unit optima."""
@@ -749,20 +435,14 @@ def fold_lattice(
     nuc = lat.nuc.astype(np.int64)
     cost = lat.cost.astype(np.int64)
     pairable = lat.pairable.astype(np.bool_)
-    e = energy
-    params = (PAIR_TYPE, e.stack, e.hairpin, e.bulge, e.interior, e.int11, e.mismatch_hairpin,
-              e.mismatch_interior, e.mismatch_1n, e.terminal_au, int(e.ninio), int(e.max_ninio),
-              int(e.ml_closing), int(e.ml_intern))
     if len(energy.hairpin) <= W:
         raise ValueError("energy tables too short for max_span; load_energy(max_hairpin=...)")
     if W < 4:
         states = best_state[unit]
         return LatticeResult(states, np.full(n, -1), int(ubp[-1]))
+    tables = LatticeArrays(unit, nst, nuc, cost, pairable, head, tail, ubp, ucost, ubest,
+                           best_state)
     filler = _fill if n >= 400 else _fill_serial  # threads only pay off on long inputs
-    tables = filler(unit, nst, nuc, cost, pairable, head, tail, ubp, ucost, ubest, W, L,
-                    *params)
-    V, WM1, WM, M2, WMr, WM1l, WMl, WM1r, _m2r, _m2l, VG, F, Fmin = tables
-    states, pairs = _traceback(unit, nst, nuc, cost, head, tail, ubp, ucost, ubest, best_state,
-                               W, L, *params,
-                               V, WM1, WM, M2, WMr, WM1l, WMl, WM1r, VG, F, Fmin)
-    return LatticeResult(states=states, pairs=pairs, objective=int(Fmin[n]))
+    dp = DPTables(*filler(tables, W, L, energy))
+    states, pairs = trace_optimum(tables, W, L, energy, dp)
+    return LatticeResult(states=states, pairs=pairs, objective=int(dp.Fmin[n]))

@@ -17,26 +17,12 @@ from typing import TYPE_CHECKING
 from vaxmix.common.progress import stage_note
 from vaxmix.mrna.codons import CodonTable, cai, translate
 from vaxmix.mrna.constraints import gc_windows
+from vaxmix.mrna.folding import fold_mfe
 
 if TYPE_CHECKING:
-    from vaxmix.mrna.design import MrnaDesign
+    from vaxmix.mrna.records import MrnaDesign
 
-__all__ = ["compute_qc", "fold_mfe"]
-
-
-def fold_mfe(seq: str, dangles: int, m1psi: bool = False) -> tuple[str, float]:
-    """ViennaRNA MFE structure and energy (kcal/mol) of ``seq`` at 37 °C."""
-    import RNA
-
-    md = RNA.md()
-    md.dangles = dangles
-    fc = RNA.fold_compound(seq, md)
-    if m1psi:
-        sites = [k + 1 for k, c in enumerate(seq) if c == "U"]
-        if sites:
-            fc.sc_mod_json(RNA.parameter_set_rna_mod_n1methylpseudouridine_dutta, sites)
-    structure, mfe = fc.mfe()
-    return structure, float(mfe)
+__all__ = ["compute_qc"]
 
 
 def _fold_task(args: tuple[str, int, bool]) -> tuple[str, float]:

@@ -20,6 +20,7 @@ import numpy as np
 from vaxmix.common.progress import stage_note
 from vaxmix.mrna.codons import CodonLattice
 from vaxmix.mrna.constraints import ConstraintConfig, Violation, check_sequence
+from vaxmix.mrna.folding import fold_mfe
 
 __all__ = ["RepairResult", "open_start_region", "repair_codons"]
 
@@ -193,8 +194,6 @@ def open_start_region(
     (fewest swaps on ties), with the number of swaps they carry and the folds made
     (``{(mrna, 2, False): (structure, mfe)}``, reused by the QC).
     """
-    from vaxmix.mrna.qc import fold_mfe
-
     flank = config.start_flank
     lo, hi = max(0, cds_start - flank), cds_start + flank
     folds: dict = {}

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from vaxmix.common.atomic import staged_output
 from vaxmix.common.provenance import package_versions
-from vaxmix.mrna.design import MrnaDesign
+from vaxmix.mrna.records import MrnaDesign
 
 __all__ = ["SCHEMA", "qc_rows", "write_design"]
 
