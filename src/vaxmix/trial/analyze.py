@@ -208,6 +208,41 @@ def _lesions_by_subject(lesions: pd.DataFrame, skip: bool, subjects: pd.DataFram
             lesions = lesions[lesions["subject"] != subject]
 
 
+@dataclass
+class _Collected:
+    """What the analysis steps accumulate: tables, ADaM datasets, endpoints, notes, warnings.
+
+    One record handed from step to step, so each step appends in the order the report shows.
+    """
+
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    adam: dict[str, pd.DataFrame] = field(default_factory=dict)
+    endpoints: list[dict] = field(default_factory=list)
+    survival: list[dict] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    data_warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Responses:
+    """The overall responses the efficacy endpoints start from, and the subjects they cover.
+
+    Built either from lesion measurements (RECIST re-derived) or from recorded RS/ADRS
+    responses; the subject table, its description and the start-date column can change on the
+    way (subjects skipped, a baseline-date start), so they travel with the responses.
+    """
+
+    ovr: pd.DataFrame | None
+    measurable: list[str]
+    timepoints: pd.DataFrame | None
+    source: str
+    measurable_flag: pd.Series | None
+    subjects: pd.DataFrame | None
+    subject_source: str
+    reference: str | None
+    skipped: list[dict] = field(default_factory=list)
+
+
 def analyze_trial(
     sdtm_dir: Path | None = None, adam_dir: Path | None = None,
     lesions_csv: Path | None = None, elispot_csv: Path | None = None,
@@ -218,173 +253,25 @@ def analyze_trial(
     t0 = time.perf_counter()
     data = read_trial_folders(sdtm_dir, adam_dir)
     inputs = list(data.paths)
-    tables: dict[str, pd.DataFrame] = {}
-    endpoints: list[dict] = []
-    survival: list[dict] = []
-    notes: list[str] = []
-    skipped: list[dict] = []
-    adam: dict[str, pd.DataFrame] = {}
-    cut = options.data_cut
-    data_warnings: list[str] = []
+    out = _Collected()
     subjects, subject_source = subject_level(data.adam.get("adsl"), data.sdtm.get("dm"),
                                              options.population)
     reference = _reference_column(subjects, options.start_ref)
-
-    lesions = None
-    if lesions_csv is not None:
-        lesions = lesions_from_csv(lesions_csv)
-        inputs.append(Path(lesions_csv))
-    elif "tu" in data.sdtm and "tr" in data.sdtm:
-        lesions = lesions_from_sdtm(
-            data.sdtm["tu"], data.sdtm["tr"], SdtmLesionMapping(evaluator=options.evaluator)
-        )
-    measurable_flag = None
+    lesions = _read_lesions(data, lesions_csv, options, inputs)
     if lesions is not None:
-        lesions, skipped = _lesions_by_subject(lesions, options.skip_bad_subjects, subjects,
-                                               reference, data_warnings)
-        if skipped and subjects is not None:
-            gone = {s["subject"] for s in skipped}
-            subjects = subjects[~subjects["USUBJID"].isin(gone)].reset_index(drop=True)
-            subject_source += f", less {len(gone)} subject(s) excluded for invalid lesion data"
-        if cut:
-            lesions = lesions[lesions["date"] <= pd.Timestamp(cut)]
-        timepoints = timepoint_responses(lesions, options.recist)
-        tables["adtr"] = timepoints
-        base = timepoints[timepoints["is_baseline"]]
-        if subjects is None:
-            subjects = pd.DataFrame({"USUBJID": sorted(timepoints["subject"].unique())})
-            # without ADSL/DM the last scan is the last date the subject is known alive
-            subjects["LSTALVDT"] = subjects["USUBJID"].map(
-                timepoints.groupby("subject")["date"].max())
-            subject_source = ("subjects with lesion data (no ADSL/DM: last known alive = last "
-                              "tumour assessment)")
-        if reference is None or subjects[reference].isna().all():
-            # no randomisation / first-dose date given: the baseline scan is the start
-            subjects["BASEDT"] = subjects["USUBJID"].map(base.groupby("subject")["date"].min())
-            reference = "BASEDT"
-        post = timepoints[~timepoints["is_baseline"]]
-        ovr = pd.DataFrame({
-            "USUBJID": post["subject"].astype(str), "ADT": post["date"],
-            "ADTF": post["date_flag"].where(post["date_flag"] != "", None),
-            "AVALC": post["overall_response"], "VISIT": post["visit"],
-            "VISITNUM": post["visitnum"]})
-        response_source = "derived from lesion measurements (RECIST 1.1)"
-        measurable = sorted(timepoints.loc[timepoints["n_target"] > 0, "subject"].unique())
-        measurable_flag = pd.Series("Y", index=measurable, dtype=object)
-        if options.irecist:
-            from vaxmix.trial.irecist import irecist_best_response, irecist_timepoints
-
-            start = subjects.set_index("USUBJID")[reference]
-            timepoints = irecist_timepoints(timepoints, options.recist)
-            tables["adtr"] = timepoints
-            tables["ibor"] = irecist_best_response(timepoints, start, options.recist)
+        resp = _responses_from_lesions(lesions, subjects, subject_source, reference, options,
+                                       out)
     elif "rs" in data.sdtm or "adrs" in data.adam:
-        if "rs" in data.sdtm:
-            ovr, found = ovr_from_rs(data.sdtm["rs"], options.evaluator, options.date_rules,
-                                     options.unusable_dates)
-            data_warnings.extend(found)
-            if "tu" in data.sdtm:
-                measurable_flag = measurable_from_tu(data.sdtm["tu"], options.evaluator)
-        else:
-            ovr = ovr_from_adrs(data.adam["adrs"])
-        response_source = (f"overall responses recorded by {options.evaluator} (RS/ADRS), "
-                           "not re-derived")
-        measurable = []
-        timepoints = None
-        if subjects is None:
-            raise InputError("overall responses without ADSL or DM: the start date (RANDDT / "
-                             "TRTSDT) that the SD window and PFS count from is unknown; give "
-                             "--adam with ADSL or DM in --sdtm", field="--adam")
+        resp = _recorded_responses(data, subjects, subject_source, reference, options, out)
     else:
-        ovr, measurable, timepoints, response_source = None, [], None, ""
-
-    if ovr is not None:
-        if reference is None:
-            raise InputError("no randomisation or treatment start date (ADSL RANDDT/TRTSDT, "
-                             "DM RFXSTDTC) to count from", field="--start-ref")
-        known = set(subjects["USUBJID"])
-        stray = sorted(set(ovr["USUBJID"]) - known)
-        if stray:
-            data_warnings.append(
-                f"{len(stray)} subject(s) with tumour assessments are not in the analysis "
-                f"population ({subject_source}) and are not analysed: {', '.join(stray[:5])}"
-                + (" ..." if len(stray) > 5 else ""))
-            ovr = ovr[ovr["USUBJID"].isin(known)]
-        if cut:
-            ovr = ovr[~(ovr["ADT"] > pd.Timestamp(cut))]
-            subjects = _cut_subjects(subjects, pd.Timestamp(cut))
-        rules = options.response_rules(reference)
-        pd_dates = read_pd_source(options.pd_source) if options.pd_source else None
-        adrs = derive_adrs(ovr, subjects, rules, measurable_flag, pd_source=pd_dates)
-        tte_start = {k: reference for k in ("OS", "PFS", "TTP", "TTR")}
-        tte_start.update(options.tte_start)
-        endpoints_tte = tuple(options.tte_endpoints)
-        if options.dor_basis == "confirmed" and "CRSD" not in endpoints_tte:
-            endpoints_tte += ("CRSD",)  # the report's DOR; RSD stays the template's
-        tte_rules = TteRules(start_date=tte_start, dor_paramcd=options.dor_paramcd,
-                             dor_basis="unconfirmed",
-                             max_missed_days=options.max_missed_days, endpoints=endpoints_tte)
-        adtte = derive_adtte(adrs, subjects, tte_rules, subjects.attrs.get("path"))
-        data_warnings.extend(_follow_up_checks(subjects, adrs, reference))
-        adam["ADRS"], adam["ADTTE"] = adrs, adtte
-        if timepoints is not None:
-            adam["ADTR"] = derive_adtr(timepoints, subjects, rules.evaluator_label)
-        bor = subject_summary(adrs)
-        tables["adrs_bor"] = bor
-        tables["adrs_ovr"] = adrs.loc[adrs["PARAMCD"] == "OVR",
-                                      ["USUBJID", "ADT", "AVALC", "ANL01FL", "ANL02FL"]]
-        data_warnings.extend(_crpr_signal(adrs))
-        evaluable = list(subjects["USUBJID"])
-        endpoints.extend(_response_endpoints(bor, evaluable, measurable, timepoints, options,
-                                             response_source, subject_source))
-        dose = _dose_levels(data)
-        if not dose.empty:
-            tables["response_by_dose"] = _response_by_dose(bor, evaluable, dose, options.level)
-        tte = _tte_table(adtte, "CRSD" if options.dor_basis == "confirmed"
-                         else options.dor_paramcd)
-        censoring = dict(CENSORING_RULES)
-        dor_label = f"Duration of response ({options.dor_basis} responders)"
-        if lesions is None and "adtte" in data.adam:
-            tte = _tte_from_adtte(data.adam["adtte"])
-            censoring = {k: f"as derived in the supplied ADTTE ({v})"
-                         for k, v in censoring.items()}
-            dor_label = "Duration of response (supplied ADTTE)"
-            notes.append("Time-to-event endpoints taken from the supplied ADTTE, not re-derived.")
-        tables["adtte"] = tte
-        start_label = {"BASEDT": "baseline tumour assessment date"}.get(
-            reference, f"{subject_source.split()[0]}.{reference}")
-        for param, label in (("PFS", "Progression-free survival"),
-                             ("OS", "Overall survival"), ("DOR", dor_label)):
-            rows = tte[tte["param"] == param]
-            km = kaplan_meier(rows["days"], rows["event"], options.level, param)
-            survival.append({"id": param, "label": label, "censoring": censoring[param],
-                             "start": start_label if param != "DOR" else
-                             "first CR/PR date", "data_cut": cut,
-                             **{k: v for k, v in km.items() if k != "curve"}})
-            tables[f"km_{param.lower()}"] = pd.DataFrame(km["curve"])
-        start_source = start_label
-    else:
-        start_source = ""
-        response_source = response_source or ""
-
-    if "ae" in data.sdtm or "adae" in data.adam:
-        endpoints.extend(_safety(data, tables, options, notes))
-    if elispot_csv is not None:
-        endpoints.extend(_immune(elispot_csv, tables, options))
-        inputs.append(Path(elispot_csv))
-    if titers_csv is not None:
-        endpoints.extend(_serology(titers_csv, tables, options))
-        inputs.append(Path(titers_csv))
-    for claim in options.claims:
-        endpoints.append(rate_endpoint(
-            f"claim_{len(endpoints)}", claim.label,
-            "a rate stated elsewhere, shown with its exact interval; its assay, target and "
-            "positivity rule are not stated", claim.x, claim.n,
-            "claim_immune" if claim.kind == "immune" else "claim", "as stated", cut,
-            options.level))
-    if skipped:
-        notes.append(f"{len(skipped)} subject(s) excluded for invalid lesion data; see "
-                     "skipped_subjects in provenance.")
+        resp = _Responses(None, [], None, "", None, subjects, subject_source, reference)
+    start_source = ""
+    if resp.ovr is not None:
+        start_source = _efficacy(data, resp, lesions is None, options, out)
+    _other_endpoints(data, elispot_csv, titers_csv, options, inputs, out)
+    if resp.skipped:
+        out.notes.append(f"{len(resp.skipped)} subject(s) excluded for invalid lesion data; see "
+                         "skipped_subjects in provenance.")
     provenance = {
         "schema": "vaxmix.trial_provenance/1",
         "inputs": [{"path": str(p), "sha256": sha256_file(p)} for p in inputs],
@@ -393,17 +280,231 @@ def analyze_trial(
                        "recist": asdict(options.recist),
                        "claims": [asdict(c) for c in options.claims],
                        "start_date_source": start_source,
-                       "response_source": response_source,
-                       "population": subject_source},
-        "data_warnings": data_warnings,
+                       "response_source": resp.source or "",
+                       "population": resp.subject_source},
+        "data_warnings": out.data_warnings,
         "versions": package_versions(("lifelines", "statsmodels", "matplotlib")),
-        "skipped_subjects": skipped,
+        "skipped_subjects": resp.skipped,
         "seconds": round(time.perf_counter() - t0, 3),
     }
-    notes.extend(f"Data warning: {w}" for w in data_warnings)
-    report = build_report(endpoints, cut, provenance, survival, notes=notes,
-                          small_n=options.small_n)
-    return TrialResults(tables, report, inputs, skipped, adam)
+    out.notes.extend(f"Data warning: {w}" for w in out.data_warnings)
+    report = build_report(out.endpoints, options.data_cut, provenance, out.survival,
+                          notes=out.notes, small_n=options.small_n)
+    return TrialResults(out.tables, report, inputs, resp.skipped, out.adam)
+
+
+def _read_lesions(data: TrialData, lesions_csv: Path | None, options: AnalysisOptions,
+                  inputs: list[Path]) -> pd.DataFrame | None:
+    """Lesion measurements from the minimal CSV (preferred) or SDTM TU+TR; ``None`` if neither.
+
+    The CSV is added to ``inputs`` so its checksum lands in the provenance.
+    """
+    if lesions_csv is not None:
+        lesions = lesions_from_csv(lesions_csv)
+        inputs.append(Path(lesions_csv))
+        return lesions
+    if "tu" in data.sdtm and "tr" in data.sdtm:
+        return lesions_from_sdtm(
+            data.sdtm["tu"], data.sdtm["tr"], SdtmLesionMapping(evaluator=options.evaluator)
+        )
+    return None
+
+
+def _responses_from_lesions(lesions: pd.DataFrame, subjects: pd.DataFrame | None,
+                            subject_source: str, reference: str | None,
+                            options: AnalysisOptions, out: _Collected) -> _Responses:
+    """Re-derive RECIST 1.1 time-point responses from the lesion measurements.
+
+    Validates the lesions (skipping faulty subjects when asked), applies the data cut, and
+    falls back to the lesion subjects and the baseline scan date when no ADSL/DM or start date
+    was given; with iRECIST the time points are re-read under iRECIST too.
+    """
+    lesions, skipped = _lesions_by_subject(lesions, options.skip_bad_subjects, subjects,
+                                           reference, out.data_warnings)
+    if skipped and subjects is not None:
+        gone = {s["subject"] for s in skipped}
+        subjects = subjects[~subjects["USUBJID"].isin(gone)].reset_index(drop=True)
+        subject_source += f", less {len(gone)} subject(s) excluded for invalid lesion data"
+    if options.data_cut:
+        lesions = lesions[lesions["date"] <= pd.Timestamp(options.data_cut)]
+    timepoints = timepoint_responses(lesions, options.recist)
+    out.tables["adtr"] = timepoints
+    base = timepoints[timepoints["is_baseline"]]
+    if subjects is None:
+        subjects = pd.DataFrame({"USUBJID": sorted(timepoints["subject"].unique())})
+        # without ADSL/DM the last scan is the last date the subject is known alive
+        subjects["LSTALVDT"] = subjects["USUBJID"].map(
+            timepoints.groupby("subject")["date"].max())
+        subject_source = ("subjects with lesion data (no ADSL/DM: last known alive = last "
+                          "tumour assessment)")
+    if reference is None or subjects[reference].isna().all():
+        # no randomisation / first-dose date given: the baseline scan is the start
+        subjects["BASEDT"] = subjects["USUBJID"].map(base.groupby("subject")["date"].min())
+        reference = "BASEDT"
+    post = timepoints[~timepoints["is_baseline"]]
+    ovr = pd.DataFrame({
+        "USUBJID": post["subject"].astype(str), "ADT": post["date"],
+        "ADTF": post["date_flag"].where(post["date_flag"] != "", None),
+        "AVALC": post["overall_response"], "VISIT": post["visit"],
+        "VISITNUM": post["visitnum"]})
+    measurable = sorted(timepoints.loc[timepoints["n_target"] > 0, "subject"].unique())
+    measurable_flag = pd.Series("Y", index=measurable, dtype=object)
+    if options.irecist:
+        from vaxmix.trial.irecist import irecist_best_response, irecist_timepoints
+
+        start = subjects.set_index("USUBJID")[reference]
+        timepoints = irecist_timepoints(timepoints, options.recist)
+        out.tables["adtr"] = timepoints
+        out.tables["ibor"] = irecist_best_response(timepoints, start, options.recist)
+    return _Responses(ovr, measurable, timepoints,
+                      "derived from lesion measurements (RECIST 1.1)", measurable_flag,
+                      subjects, subject_source, reference, skipped)
+
+
+def _recorded_responses(data: TrialData, subjects: pd.DataFrame | None, subject_source: str,
+                        reference: str | None, options: AnalysisOptions,
+                        out: _Collected) -> _Responses:
+    """Overall responses as the evaluator recorded them (SDTM RS, else ADaM ADRS).
+
+    They are taken as given, not re-derived; without ADSL/DM their start date is unknown, so
+    that is an input error.
+    """
+    measurable_flag = None
+    if "rs" in data.sdtm:
+        ovr, found = ovr_from_rs(data.sdtm["rs"], options.evaluator, options.date_rules,
+                                 options.unusable_dates)
+        out.data_warnings.extend(found)
+        if "tu" in data.sdtm:
+            measurable_flag = measurable_from_tu(data.sdtm["tu"], options.evaluator)
+    else:
+        ovr = ovr_from_adrs(data.adam["adrs"])
+    response_source = (f"overall responses recorded by {options.evaluator} (RS/ADRS), "
+                       "not re-derived")
+    if subjects is None:
+        raise InputError("overall responses without ADSL or DM: the start date (RANDDT / "
+                         "TRTSDT) that the SD window and PFS count from is unknown; give "
+                         "--adam with ADSL or DM in --sdtm", field="--adam")
+    return _Responses(ovr, [], None, response_source, measurable_flag, subjects,
+                      subject_source, reference)
+
+
+def _efficacy(data: TrialData, resp: _Responses, no_lesions: bool, options: AnalysisOptions,
+              out: _Collected) -> str:
+    """Response and time-to-event endpoints from the overall responses; returns the start label.
+
+    Derives ADRS/ADTTE, the best overall response per subject, the response-rate endpoints
+    (overall and by dose), and the PFS/OS/DOR Kaplan-Meier summaries.
+    """
+    adrs, adtte, subjects = _derive_adam(resp, options, out)
+    bor = subject_summary(adrs)
+    out.tables["adrs_bor"] = bor
+    out.tables["adrs_ovr"] = adrs.loc[adrs["PARAMCD"] == "OVR",
+                                      ["USUBJID", "ADT", "AVALC", "ANL01FL", "ANL02FL"]]
+    out.data_warnings.extend(_crpr_signal(adrs))
+    evaluable = list(subjects["USUBJID"])
+    out.endpoints.extend(_response_endpoints(bor, evaluable, resp.measurable, resp.timepoints,
+                                             options, resp.source, resp.subject_source))
+    dose = _dose_levels(data)
+    if not dose.empty:
+        out.tables["response_by_dose"] = _response_by_dose(bor, evaluable, dose, options.level)
+    return _survival_endpoints(data, adtte, no_lesions, resp, options, out)
+
+
+def _derive_adam(resp: _Responses, options: AnalysisOptions, out: _Collected
+                 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """ADRS and ADTTE (admiral-style) from the overall responses; ``(adrs, adtte, subjects)``.
+
+    Responses of subjects outside the analysis population are dropped with a warning, and
+    the data cut is applied to responses and follow-up before anything is derived.
+    """
+    reference, subjects, ovr = resp.reference, resp.subjects, resp.ovr
+    cut = options.data_cut
+    if reference is None:
+        raise InputError("no randomisation or treatment start date (ADSL RANDDT/TRTSDT, "
+                         "DM RFXSTDTC) to count from", field="--start-ref")
+    known = set(subjects["USUBJID"])
+    stray = sorted(set(ovr["USUBJID"]) - known)
+    if stray:
+        out.data_warnings.append(
+            f"{len(stray)} subject(s) with tumour assessments are not in the analysis "
+            f"population ({resp.subject_source}) and are not analysed: {', '.join(stray[:5])}"
+            + (" ..." if len(stray) > 5 else ""))
+        ovr = ovr[ovr["USUBJID"].isin(known)]
+    if cut:
+        ovr = ovr[~(ovr["ADT"] > pd.Timestamp(cut))]
+        subjects = _cut_subjects(subjects, pd.Timestamp(cut))
+    rules = options.response_rules(reference)
+    pd_dates = read_pd_source(options.pd_source) if options.pd_source else None
+    adrs = derive_adrs(ovr, subjects, rules, resp.measurable_flag, pd_source=pd_dates)
+    tte_start = {k: reference for k in ("OS", "PFS", "TTP", "TTR")}
+    tte_start.update(options.tte_start)
+    endpoints_tte = tuple(options.tte_endpoints)
+    if options.dor_basis == "confirmed" and "CRSD" not in endpoints_tte:
+        endpoints_tte += ("CRSD",)  # the report's DOR; RSD stays the template's
+    tte_rules = TteRules(start_date=tte_start, dor_paramcd=options.dor_paramcd,
+                         dor_basis="unconfirmed",
+                         max_missed_days=options.max_missed_days, endpoints=endpoints_tte)
+    adtte = derive_adtte(adrs, subjects, tte_rules, subjects.attrs.get("path"))
+    out.data_warnings.extend(_follow_up_checks(subjects, adrs, reference))
+    out.adam["ADRS"], out.adam["ADTTE"] = adrs, adtte
+    if resp.timepoints is not None:
+        out.adam["ADTR"] = derive_adtr(resp.timepoints, subjects, rules.evaluator_label)
+    return adrs, adtte, subjects
+
+
+def _survival_endpoints(data: TrialData, adtte: pd.DataFrame, no_lesions: bool,
+                        resp: _Responses, options: AnalysisOptions, out: _Collected) -> str:
+    """Kaplan-Meier summaries for PFS, OS and DOR; returns the label of the start date.
+
+    Without lesion data a supplied ADTTE is used as is (and said so) rather than the one
+    derived from recorded responses.
+    """
+    tte = _tte_table(adtte, "CRSD" if options.dor_basis == "confirmed"
+                     else options.dor_paramcd)
+    censoring = dict(CENSORING_RULES)
+    dor_label = f"Duration of response ({options.dor_basis} responders)"
+    if no_lesions and "adtte" in data.adam:
+        tte = _tte_from_adtte(data.adam["adtte"])
+        censoring = {k: f"as derived in the supplied ADTTE ({v})"
+                     for k, v in censoring.items()}
+        dor_label = "Duration of response (supplied ADTTE)"
+        out.notes.append("Time-to-event endpoints taken from the supplied ADTTE, not re-derived.")
+    out.tables["adtte"] = tte
+    start_label = {"BASEDT": "baseline tumour assessment date"}.get(
+        resp.reference, f"{resp.subject_source.split()[0]}.{resp.reference}")
+    for param, label in (("PFS", "Progression-free survival"),
+                         ("OS", "Overall survival"), ("DOR", dor_label)):
+        rows = tte[tte["param"] == param]
+        km = kaplan_meier(rows["days"], rows["event"], options.level, param)
+        out.survival.append({"id": param, "label": label, "censoring": censoring[param],
+                             "start": start_label if param != "DOR" else
+                             "first CR/PR date", "data_cut": options.data_cut,
+                             **{k: v for k, v in km.items() if k != "curve"}})
+        out.tables[f"km_{param.lower()}"] = pd.DataFrame(km["curve"])
+    return start_label
+
+
+def _other_endpoints(data: TrialData, elispot_csv: Path | None, titers_csv: Path | None,
+                     options: AnalysisOptions, inputs: list[Path], out: _Collected) -> None:
+    """Safety, immune response, serology and stated-claim endpoints, each when its data exist.
+
+    Independent of the tumour responses; the ELISpot and titre files join ``inputs``.
+    """
+    if "ae" in data.sdtm or "adae" in data.adam:
+        out.endpoints.extend(_safety(data, out.tables, options, out.notes))
+    if elispot_csv is not None:
+        out.endpoints.extend(_immune(elispot_csv, out.tables, options))
+        inputs.append(Path(elispot_csv))
+    if titers_csv is not None:
+        out.endpoints.extend(_serology(titers_csv, out.tables, options))
+        inputs.append(Path(titers_csv))
+    for claim in options.claims:
+        out.endpoints.append(rate_endpoint(
+            f"claim_{len(out.endpoints)}", claim.label,
+            "a rate stated elsewhere, shown with its exact interval; its assay, target and "
+            "positivity rule are not stated", claim.x, claim.n,
+            "claim_immune" if claim.kind == "immune" else "claim", "as stated",
+            options.data_cut, options.level))
 
 
 _ADTTE_PARAMS = {"PFS": "PFS", "OS": "OS", "RSD": "DOR", "DOR": "DOR", "DURRSP": "DOR"}
