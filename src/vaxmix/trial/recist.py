@@ -324,14 +324,15 @@ def _with_visits_and_changes(out: pd.DataFrame, assess: pd.DataFrame) -> pd.Data
     """Attach each assessment's visit and date, and the percent changes from baseline/nadir.
 
     Changes are given only where the target sum is complete; the output columns and their
-    order are the documented table.
+    order are the documented table. They are computed from the merged frame's own columns:
+    the merge renumbers the rows, so series taken before it would pair each change with
+    another assessment's sums whenever the lesion rows were not in subject/date order.
     """
     subj = _SUBJ
-    total, nad, base_sum = out["sum_mm"], out["nadir_mm"], out["baseline_sum_mm"]
-    complete = (out["n_target"] > 0) & (out["n_target_measured"] == out["n_target"])
     out = out.merge(assess[[*subj, "order", "visit", "visitnum", "date", "date_flag"]],
                     on=[*subj, "order"])
-    full = complete & (out["n_target"] > 0)
+    total, nad, base_sum = out["sum_mm"], out["nadir_mm"], out["baseline_sum_mm"]
+    full = (out["n_target"] > 0) & (out["n_target_measured"] == out["n_target"])
     out["pchg_baseline"] = (100.0 * (total - base_sum) / base_sum).where(full & (base_sum > 0))
     out["chg_nadir_mm"] = (total - nad).where(full)
     out["pchg_nadir"] = (100.0 * (total - nad) / nad).where(full & (nad > 0))
