@@ -17,10 +17,10 @@ from importlib import import_module
 
 # Lazy exports: ``vaxmix --help`` imports ``vaxmix.trial.commands`` and must not pay for pandas.
 _EXPORTS = {
-    "AnalysisOptions": "analyze", "TrialResults": "analyze", "analyze_trial": "analyze",
+    "AnalysisOptions": "options", "TrialResults": "options", "analyze_trial": "analyze",
     "ResponseRules": "adam", "TteRules": "adam", "derive_adrs": "adam", "derive_adtte": "adam",
     "derive_adtr": "adam", "DateRules": "dates", "write_adam": "export",
-    "write_outputs": "analyze", "best_overall_response": "bor",
+    "write_outputs": "outputs", "best_overall_response": "bor",
     "lesions_from_csv": "lesions", "lesions_from_sdtm": "lesions",
     "validate_lesions": "lesions", "RecistConfig": "recist", "timepoint_responses": "recist",
     "SCHEMA": "report", "Claim": "report", "build_report": "report",

@@ -1,30 +1,38 @@
 """End-to-end trial analysis: read → derive RECIST responses → endpoints → report and files.
 
-``analyze_trial`` returns every table (ADaM-like) and the report dict; ``write_outputs`` writes
-them under ``OUT/trial/`` atomically (a failed run leaves nothing partial).
+``analyze_trial`` returns every table (ADaM-like) and the report dict; ``write_outputs``
+(:mod:`vaxmix.trial.outputs`, re-exported here) writes them under ``OUT/trial/`` atomically (a
+failed run leaves nothing partial). The settings and result records live in
+:mod:`vaxmix.trial.options`, the non-time-to-event endpoint builders in
+:mod:`vaxmix.trial.endpoints`.
 """
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
-from vaxmix.common.atomic import staged_output
 from vaxmix.common.errors import InputError
 from vaxmix.common.provenance import package_versions, sha256_file
 from vaxmix.trial.adam import (
-    ResponseRules,
     TteRules,
     derive_adrs,
     derive_adtr,
     derive_adtte,
     subject_summary,
 )
-from vaxmix.trial.dates import DateRules, parse_iso_dates
+from vaxmix.trial.dates import parse_iso_dates
+from vaxmix.trial.endpoints import (
+    dose_levels,
+    immune_endpoints,
+    response_by_dose,
+    response_endpoints,
+    safety_endpoints,
+    serology_endpoints,
+)
 from vaxmix.trial.io import TrialData, read_trial_folders
 from vaxmix.trial.lesions import (
     LesionDataError,
@@ -33,8 +41,10 @@ from vaxmix.trial.lesions import (
     lesions_from_sdtm,
     validate_lesions,
 )
-from vaxmix.trial.recist import RecistConfig, timepoint_responses
-from vaxmix.trial.report import Claim, build_report, rate_endpoint, render_html
+from vaxmix.trial.options import AnalysisOptions, TrialResults
+from vaxmix.trial.outputs import write_outputs
+from vaxmix.trial.recist import timepoint_responses
+from vaxmix.trial.report import build_report, rate_endpoint
 from vaxmix.trial.sources import (
     measurable_from_tu,
     ovr_from_adrs,
@@ -46,70 +56,6 @@ from vaxmix.trial.stats import kaplan_meier
 from vaxmix.trial.tte import CENSORING_RULES
 
 __all__ = ["AnalysisOptions", "TrialResults", "analyze_trial", "write_outputs"]
-
-
-@dataclass
-class AnalysisOptions:
-    """Everything that shapes the analysis, recorded in the provenance."""
-
-    evaluator: str = "INVESTIGATOR"
-    start_ref: str = "auto"
-    recist: RecistConfig = field(default_factory=RecistConfig)
-    irecist: bool = False
-    data_cut: str | None = None
-    dor_basis: str = "confirmed"
-    skip_bad_subjects: bool = False
-    small_n: int = 30
-    level: float = 0.95
-    claims: list[Claim] = field(default_factory=list)
-    elispot_rule: str = "dfr_eq"
-    boin_target: float = 0.30
-    ctcae_version: str = "5.0"
-    population: str | None = None
-    date_rules: DateRules = field(default_factory=DateRules)
-    unusable_dates: str = "error"
-    same_date: str = "error"
-    accept_sd: bool = False
-    missing_as_ne: bool = False
-    early_response_as_ne: bool = False
-    clinben_values: tuple[str, ...] = ("CR", "PR", "SD", "NON-CR/NON-PD")
-    keep_after_pd: bool = False
-    tte_start: dict[str, str] = field(default_factory=dict)
-    max_missed_days: int | None = None
-    dor_paramcd: str = "RSD"
-    tte_endpoints: tuple[str, ...] = ("OS", "PFS", "RSD", "TTP")
-    pd_source: str | None = None  # table of USUBJID, ADT: a separate progression source
-
-    def response_rules(self, reference_date: str) -> ResponseRules:
-        """The admiralonco-style response options these settings imply."""
-        label = "Investigator" if self.evaluator.upper() == "INVESTIGATOR" else \
-            self.evaluator.title()
-        return ResponseRules(
-            reference_date=reference_date, sd_min_days=self.recist.sd_min_days,
-            confirm_days=self.recist.confirm_days, max_ne_between=self.recist.max_ne_between,
-            accept_sd=self.accept_sd, missing_as_ne=self.missing_as_ne,
-            early_response_as_ne=self.early_response_as_ne,
-            clinben_values=tuple(self.clinben_values), same_date=self.same_date,
-            keep_after_pd=self.keep_after_pd, evaluator_label=label)
-
-
-@dataclass
-class TrialResults:
-    """All derived tables and the report."""
-
-    tables: dict[str, pd.DataFrame]
-    report: dict
-    inputs: list[Path]
-    skipped: list[dict]
-    adam: dict[str, pd.DataFrame] = field(default_factory=dict)
-
-
-def _date_series(frame: pd.DataFrame | None, column: str) -> pd.Series:
-    if frame is None or column not in frame.columns:
-        return pd.Series(dtype="datetime64[ns]")
-    dates, _, _ = parse_iso_dates(frame[column])
-    return pd.Series(dates.to_numpy(), index=frame["USUBJID"].astype(str)).dropna()
-
 
 def _reference_column(subjects: pd.DataFrame | None, start_ref: str) -> str | None:
     """The subject-level date column responses and PFS/OS count from."""
@@ -208,6 +154,41 @@ def _lesions_by_subject(lesions: pd.DataFrame, skip: bool, subjects: pd.DataFram
             lesions = lesions[lesions["subject"] != subject]
 
 
+@dataclass
+class _Collected:
+    """What the analysis steps accumulate: tables, ADaM datasets, endpoints, notes, warnings.
+
+    One record handed from step to step, so each step appends in the order the report shows.
+    """
+
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    adam: dict[str, pd.DataFrame] = field(default_factory=dict)
+    endpoints: list[dict] = field(default_factory=list)
+    survival: list[dict] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    data_warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Responses:
+    """The overall responses the efficacy endpoints start from, and the subjects they cover.
+
+    Built either from lesion measurements (RECIST re-derived) or from recorded RS/ADRS
+    responses; the subject table, its description and the start-date column can change on the
+    way (subjects skipped, a baseline-date start), so they travel with the responses.
+    """
+
+    ovr: pd.DataFrame | None
+    measurable: list[str]
+    timepoints: pd.DataFrame | None
+    source: str
+    measurable_flag: pd.Series | None
+    subjects: pd.DataFrame | None
+    subject_source: str
+    reference: str | None
+    skipped: list[dict] = field(default_factory=list)
+
+
 def analyze_trial(
     sdtm_dir: Path | None = None, adam_dir: Path | None = None,
     lesions_csv: Path | None = None, elispot_csv: Path | None = None,
@@ -218,173 +199,25 @@ def analyze_trial(
     t0 = time.perf_counter()
     data = read_trial_folders(sdtm_dir, adam_dir)
     inputs = list(data.paths)
-    tables: dict[str, pd.DataFrame] = {}
-    endpoints: list[dict] = []
-    survival: list[dict] = []
-    notes: list[str] = []
-    skipped: list[dict] = []
-    adam: dict[str, pd.DataFrame] = {}
-    cut = options.data_cut
-    data_warnings: list[str] = []
+    out = _Collected()
     subjects, subject_source = subject_level(data.adam.get("adsl"), data.sdtm.get("dm"),
                                              options.population)
     reference = _reference_column(subjects, options.start_ref)
-
-    lesions = None
-    if lesions_csv is not None:
-        lesions = lesions_from_csv(lesions_csv)
-        inputs.append(Path(lesions_csv))
-    elif "tu" in data.sdtm and "tr" in data.sdtm:
-        lesions = lesions_from_sdtm(
-            data.sdtm["tu"], data.sdtm["tr"], SdtmLesionMapping(evaluator=options.evaluator)
-        )
-    measurable_flag = None
+    lesions = _read_lesions(data, lesions_csv, options, inputs)
     if lesions is not None:
-        lesions, skipped = _lesions_by_subject(lesions, options.skip_bad_subjects, subjects,
-                                               reference, data_warnings)
-        if skipped and subjects is not None:
-            gone = {s["subject"] for s in skipped}
-            subjects = subjects[~subjects["USUBJID"].isin(gone)].reset_index(drop=True)
-            subject_source += f", less {len(gone)} subject(s) excluded for invalid lesion data"
-        if cut:
-            lesions = lesions[lesions["date"] <= pd.Timestamp(cut)]
-        timepoints = timepoint_responses(lesions, options.recist)
-        tables["adtr"] = timepoints
-        base = timepoints[timepoints["is_baseline"]]
-        if subjects is None:
-            subjects = pd.DataFrame({"USUBJID": sorted(timepoints["subject"].unique())})
-            # without ADSL/DM the last scan is the last date the subject is known alive
-            subjects["LSTALVDT"] = subjects["USUBJID"].map(
-                timepoints.groupby("subject")["date"].max())
-            subject_source = ("subjects with lesion data (no ADSL/DM: last known alive = last "
-                              "tumour assessment)")
-        if reference is None or subjects[reference].isna().all():
-            # no randomisation / first-dose date given: the baseline scan is the start
-            subjects["BASEDT"] = subjects["USUBJID"].map(base.groupby("subject")["date"].min())
-            reference = "BASEDT"
-        post = timepoints[~timepoints["is_baseline"]]
-        ovr = pd.DataFrame({
-            "USUBJID": post["subject"].astype(str), "ADT": post["date"],
-            "ADTF": post["date_flag"].where(post["date_flag"] != "", None),
-            "AVALC": post["overall_response"], "VISIT": post["visit"],
-            "VISITNUM": post["visitnum"]})
-        response_source = "derived from lesion measurements (RECIST 1.1)"
-        measurable = sorted(timepoints.loc[timepoints["n_target"] > 0, "subject"].unique())
-        measurable_flag = pd.Series("Y", index=measurable, dtype=object)
-        if options.irecist:
-            from vaxmix.trial.irecist import irecist_best_response, irecist_timepoints
-
-            start = subjects.set_index("USUBJID")[reference]
-            timepoints = irecist_timepoints(timepoints, options.recist)
-            tables["adtr"] = timepoints
-            tables["ibor"] = irecist_best_response(timepoints, start, options.recist)
+        resp = _responses_from_lesions(lesions, subjects, subject_source, reference, options,
+                                       out)
     elif "rs" in data.sdtm or "adrs" in data.adam:
-        if "rs" in data.sdtm:
-            ovr, found = ovr_from_rs(data.sdtm["rs"], options.evaluator, options.date_rules,
-                                     options.unusable_dates)
-            data_warnings.extend(found)
-            if "tu" in data.sdtm:
-                measurable_flag = measurable_from_tu(data.sdtm["tu"], options.evaluator)
-        else:
-            ovr = ovr_from_adrs(data.adam["adrs"])
-        response_source = (f"overall responses recorded by {options.evaluator} (RS/ADRS), "
-                           "not re-derived")
-        measurable = []
-        timepoints = None
-        if subjects is None:
-            raise InputError("overall responses without ADSL or DM: the start date (RANDDT / "
-                             "TRTSDT) that the SD window and PFS count from is unknown; give "
-                             "--adam with ADSL or DM in --sdtm", field="--adam")
+        resp = _recorded_responses(data, subjects, subject_source, reference, options, out)
     else:
-        ovr, measurable, timepoints, response_source = None, [], None, ""
-
-    if ovr is not None:
-        if reference is None:
-            raise InputError("no randomisation or treatment start date (ADSL RANDDT/TRTSDT, "
-                             "DM RFXSTDTC) to count from", field="--start-ref")
-        known = set(subjects["USUBJID"])
-        stray = sorted(set(ovr["USUBJID"]) - known)
-        if stray:
-            data_warnings.append(
-                f"{len(stray)} subject(s) with tumour assessments are not in the analysis "
-                f"population ({subject_source}) and are not analysed: {', '.join(stray[:5])}"
-                + (" ..." if len(stray) > 5 else ""))
-            ovr = ovr[ovr["USUBJID"].isin(known)]
-        if cut:
-            ovr = ovr[~(ovr["ADT"] > pd.Timestamp(cut))]
-            subjects = _cut_subjects(subjects, pd.Timestamp(cut))
-        rules = options.response_rules(reference)
-        pd_dates = read_pd_source(options.pd_source) if options.pd_source else None
-        adrs = derive_adrs(ovr, subjects, rules, measurable_flag, pd_source=pd_dates)
-        tte_start = {k: reference for k in ("OS", "PFS", "TTP", "TTR")}
-        tte_start.update(options.tte_start)
-        endpoints_tte = tuple(options.tte_endpoints)
-        if options.dor_basis == "confirmed" and "CRSD" not in endpoints_tte:
-            endpoints_tte += ("CRSD",)  # the report's DOR; RSD stays the template's
-        tte_rules = TteRules(start_date=tte_start, dor_paramcd=options.dor_paramcd,
-                             dor_basis="unconfirmed",
-                             max_missed_days=options.max_missed_days, endpoints=endpoints_tte)
-        adtte = derive_adtte(adrs, subjects, tte_rules, subjects.attrs.get("path"))
-        data_warnings.extend(_follow_up_checks(subjects, adrs, reference))
-        adam["ADRS"], adam["ADTTE"] = adrs, adtte
-        if timepoints is not None:
-            adam["ADTR"] = derive_adtr(timepoints, subjects, rules.evaluator_label)
-        bor = subject_summary(adrs)
-        tables["adrs_bor"] = bor
-        tables["adrs_ovr"] = adrs.loc[adrs["PARAMCD"] == "OVR",
-                                      ["USUBJID", "ADT", "AVALC", "ANL01FL", "ANL02FL"]]
-        data_warnings.extend(_crpr_signal(adrs))
-        evaluable = list(subjects["USUBJID"])
-        endpoints.extend(_response_endpoints(bor, evaluable, measurable, timepoints, options,
-                                             response_source, subject_source))
-        dose = _dose_levels(data)
-        if not dose.empty:
-            tables["response_by_dose"] = _response_by_dose(bor, evaluable, dose, options.level)
-        tte = _tte_table(adtte, "CRSD" if options.dor_basis == "confirmed"
-                         else options.dor_paramcd)
-        censoring = dict(CENSORING_RULES)
-        dor_label = f"Duration of response ({options.dor_basis} responders)"
-        if lesions is None and "adtte" in data.adam:
-            tte = _tte_from_adtte(data.adam["adtte"])
-            censoring = {k: f"as derived in the supplied ADTTE ({v})"
-                         for k, v in censoring.items()}
-            dor_label = "Duration of response (supplied ADTTE)"
-            notes.append("Time-to-event endpoints taken from the supplied ADTTE, not re-derived.")
-        tables["adtte"] = tte
-        start_label = {"BASEDT": "baseline tumour assessment date"}.get(
-            reference, f"{subject_source.split()[0]}.{reference}")
-        for param, label in (("PFS", "Progression-free survival"),
-                             ("OS", "Overall survival"), ("DOR", dor_label)):
-            rows = tte[tte["param"] == param]
-            km = kaplan_meier(rows["days"], rows["event"], options.level, param)
-            survival.append({"id": param, "label": label, "censoring": censoring[param],
-                             "start": start_label if param != "DOR" else
-                             "first CR/PR date", "data_cut": cut,
-                             **{k: v for k, v in km.items() if k != "curve"}})
-            tables[f"km_{param.lower()}"] = pd.DataFrame(km["curve"])
-        start_source = start_label
-    else:
-        start_source = ""
-        response_source = response_source or ""
-
-    if "ae" in data.sdtm or "adae" in data.adam:
-        endpoints.extend(_safety(data, tables, options, notes))
-    if elispot_csv is not None:
-        endpoints.extend(_immune(elispot_csv, tables, options))
-        inputs.append(Path(elispot_csv))
-    if titers_csv is not None:
-        endpoints.extend(_serology(titers_csv, tables, options))
-        inputs.append(Path(titers_csv))
-    for claim in options.claims:
-        endpoints.append(rate_endpoint(
-            f"claim_{len(endpoints)}", claim.label,
-            "a rate stated elsewhere, shown with its exact interval; its assay, target and "
-            "positivity rule are not stated", claim.x, claim.n,
-            "claim_immune" if claim.kind == "immune" else "claim", "as stated", cut,
-            options.level))
-    if skipped:
-        notes.append(f"{len(skipped)} subject(s) excluded for invalid lesion data; see "
-                     "skipped_subjects in provenance.")
+        resp = _Responses(None, [], None, "", None, subjects, subject_source, reference)
+    start_source = ""
+    if resp.ovr is not None:
+        start_source = _efficacy(data, resp, lesions is None, options, out)
+    _other_endpoints(data, elispot_csv, titers_csv, options, inputs, out)
+    if resp.skipped:
+        out.notes.append(f"{len(resp.skipped)} subject(s) excluded for invalid lesion data; see "
+                         "skipped_subjects in provenance.")
     provenance = {
         "schema": "vaxmix.trial_provenance/1",
         "inputs": [{"path": str(p), "sha256": sha256_file(p)} for p in inputs],
@@ -393,17 +226,231 @@ def analyze_trial(
                        "recist": asdict(options.recist),
                        "claims": [asdict(c) for c in options.claims],
                        "start_date_source": start_source,
-                       "response_source": response_source,
-                       "population": subject_source},
-        "data_warnings": data_warnings,
+                       "response_source": resp.source or "",
+                       "population": resp.subject_source},
+        "data_warnings": out.data_warnings,
         "versions": package_versions(("lifelines", "statsmodels", "matplotlib")),
-        "skipped_subjects": skipped,
+        "skipped_subjects": resp.skipped,
         "seconds": round(time.perf_counter() - t0, 3),
     }
-    notes.extend(f"Data warning: {w}" for w in data_warnings)
-    report = build_report(endpoints, cut, provenance, survival, notes=notes,
-                          small_n=options.small_n)
-    return TrialResults(tables, report, inputs, skipped, adam)
+    out.notes.extend(f"Data warning: {w}" for w in out.data_warnings)
+    report = build_report(out.endpoints, options.data_cut, provenance, out.survival,
+                          notes=out.notes, small_n=options.small_n)
+    return TrialResults(out.tables, report, inputs, resp.skipped, out.adam)
+
+
+def _read_lesions(data: TrialData, lesions_csv: Path | None, options: AnalysisOptions,
+                  inputs: list[Path]) -> pd.DataFrame | None:
+    """Lesion measurements from the minimal CSV (preferred) or SDTM TU+TR; ``None`` if neither.
+
+    The CSV is added to ``inputs`` so its checksum lands in the provenance.
+    """
+    if lesions_csv is not None:
+        lesions = lesions_from_csv(lesions_csv)
+        inputs.append(Path(lesions_csv))
+        return lesions
+    if "tu" in data.sdtm and "tr" in data.sdtm:
+        return lesions_from_sdtm(
+            data.sdtm["tu"], data.sdtm["tr"], SdtmLesionMapping(evaluator=options.evaluator)
+        )
+    return None
+
+
+def _responses_from_lesions(lesions: pd.DataFrame, subjects: pd.DataFrame | None,
+                            subject_source: str, reference: str | None,
+                            options: AnalysisOptions, out: _Collected) -> _Responses:
+    """Re-derive RECIST 1.1 time-point responses from the lesion measurements.
+
+    Validates the lesions (skipping faulty subjects when asked), applies the data cut, and
+    falls back to the lesion subjects and the baseline scan date when no ADSL/DM or start date
+    was given; with iRECIST the time points are re-read under iRECIST too.
+    """
+    lesions, skipped = _lesions_by_subject(lesions, options.skip_bad_subjects, subjects,
+                                           reference, out.data_warnings)
+    if skipped and subjects is not None:
+        gone = {s["subject"] for s in skipped}
+        subjects = subjects[~subjects["USUBJID"].isin(gone)].reset_index(drop=True)
+        subject_source += f", less {len(gone)} subject(s) excluded for invalid lesion data"
+    if options.data_cut:
+        lesions = lesions[lesions["date"] <= pd.Timestamp(options.data_cut)]
+    timepoints = timepoint_responses(lesions, options.recist)
+    out.tables["adtr"] = timepoints
+    base = timepoints[timepoints["is_baseline"]]
+    if subjects is None:
+        subjects = pd.DataFrame({"USUBJID": sorted(timepoints["subject"].unique())})
+        # without ADSL/DM the last scan is the last date the subject is known alive
+        subjects["LSTALVDT"] = subjects["USUBJID"].map(
+            timepoints.groupby("subject")["date"].max())
+        subject_source = ("subjects with lesion data (no ADSL/DM: last known alive = last "
+                          "tumour assessment)")
+    if reference is None or subjects[reference].isna().all():
+        # no randomisation / first-dose date given: the baseline scan is the start
+        subjects["BASEDT"] = subjects["USUBJID"].map(base.groupby("subject")["date"].min())
+        reference = "BASEDT"
+    post = timepoints[~timepoints["is_baseline"]]
+    ovr = pd.DataFrame({
+        "USUBJID": post["subject"].astype(str), "ADT": post["date"],
+        "ADTF": post["date_flag"].where(post["date_flag"] != "", None),
+        "AVALC": post["overall_response"], "VISIT": post["visit"],
+        "VISITNUM": post["visitnum"]})
+    measurable = sorted(timepoints.loc[timepoints["n_target"] > 0, "subject"].unique())
+    measurable_flag = pd.Series("Y", index=measurable, dtype=object)
+    if options.irecist:
+        from vaxmix.trial.irecist import irecist_best_response, irecist_timepoints
+
+        start = subjects.set_index("USUBJID")[reference]
+        timepoints = irecist_timepoints(timepoints, options.recist)
+        out.tables["adtr"] = timepoints
+        out.tables["ibor"] = irecist_best_response(timepoints, start, options.recist)
+    return _Responses(ovr, measurable, timepoints,
+                      "derived from lesion measurements (RECIST 1.1)", measurable_flag,
+                      subjects, subject_source, reference, skipped)
+
+
+def _recorded_responses(data: TrialData, subjects: pd.DataFrame | None, subject_source: str,
+                        reference: str | None, options: AnalysisOptions,
+                        out: _Collected) -> _Responses:
+    """Overall responses as the evaluator recorded them (SDTM RS, else ADaM ADRS).
+
+    They are taken as given, not re-derived; without ADSL/DM their start date is unknown, so
+    that is an input error.
+    """
+    measurable_flag = None
+    if "rs" in data.sdtm:
+        ovr, found = ovr_from_rs(data.sdtm["rs"], options.evaluator, options.date_rules,
+                                 options.unusable_dates)
+        out.data_warnings.extend(found)
+        if "tu" in data.sdtm:
+            measurable_flag = measurable_from_tu(data.sdtm["tu"], options.evaluator)
+    else:
+        ovr = ovr_from_adrs(data.adam["adrs"])
+    response_source = (f"overall responses recorded by {options.evaluator} (RS/ADRS), "
+                       "not re-derived")
+    if subjects is None:
+        raise InputError("overall responses without ADSL or DM: the start date (RANDDT / "
+                         "TRTSDT) that the SD window and PFS count from is unknown; give "
+                         "--adam with ADSL or DM in --sdtm", field="--adam")
+    return _Responses(ovr, [], None, response_source, measurable_flag, subjects,
+                      subject_source, reference)
+
+
+def _efficacy(data: TrialData, resp: _Responses, no_lesions: bool, options: AnalysisOptions,
+              out: _Collected) -> str:
+    """Response and time-to-event endpoints from the overall responses; returns the start label.
+
+    Derives ADRS/ADTTE, the best overall response per subject, the response-rate endpoints
+    (overall and by dose), and the PFS/OS/DOR Kaplan-Meier summaries.
+    """
+    adrs, adtte, subjects = _derive_adam(resp, options, out)
+    bor = subject_summary(adrs)
+    out.tables["adrs_bor"] = bor
+    out.tables["adrs_ovr"] = adrs.loc[adrs["PARAMCD"] == "OVR",
+                                      ["USUBJID", "ADT", "AVALC", "ANL01FL", "ANL02FL"]]
+    out.data_warnings.extend(_crpr_signal(adrs))
+    evaluable = list(subjects["USUBJID"])
+    out.endpoints.extend(response_endpoints(bor, evaluable, resp.measurable, resp.timepoints,
+                                             options, resp.source, resp.subject_source))
+    dose = dose_levels(data)
+    if not dose.empty:
+        out.tables["response_by_dose"] = response_by_dose(bor, evaluable, dose, options.level)
+    return _survival_endpoints(data, adtte, no_lesions, resp, options, out)
+
+
+def _derive_adam(resp: _Responses, options: AnalysisOptions, out: _Collected
+                 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """ADRS and ADTTE (admiral-style) from the overall responses; ``(adrs, adtte, subjects)``.
+
+    Responses of subjects outside the analysis population are dropped with a warning, and
+    the data cut is applied to responses and follow-up before anything is derived.
+    """
+    reference, subjects, ovr = resp.reference, resp.subjects, resp.ovr
+    cut = options.data_cut
+    if reference is None:
+        raise InputError("no randomisation or treatment start date (ADSL RANDDT/TRTSDT, "
+                         "DM RFXSTDTC) to count from", field="--start-ref")
+    known = set(subjects["USUBJID"])
+    stray = sorted(set(ovr["USUBJID"]) - known)
+    if stray:
+        out.data_warnings.append(
+            f"{len(stray)} subject(s) with tumour assessments are not in the analysis "
+            f"population ({resp.subject_source}) and are not analysed: {', '.join(stray[:5])}"
+            + (" ..." if len(stray) > 5 else ""))
+        ovr = ovr[ovr["USUBJID"].isin(known)]
+    if cut:
+        ovr = ovr[~(ovr["ADT"] > pd.Timestamp(cut))]
+        subjects = _cut_subjects(subjects, pd.Timestamp(cut))
+    rules = options.response_rules(reference)
+    pd_dates = read_pd_source(options.pd_source) if options.pd_source else None
+    adrs = derive_adrs(ovr, subjects, rules, resp.measurable_flag, pd_source=pd_dates)
+    tte_start = {k: reference for k in ("OS", "PFS", "TTP", "TTR")}
+    tte_start.update(options.tte_start)
+    endpoints_tte = tuple(options.tte_endpoints)
+    if options.dor_basis == "confirmed" and "CRSD" not in endpoints_tte:
+        endpoints_tte += ("CRSD",)  # the report's DOR; RSD stays the template's
+    tte_rules = TteRules(start_date=tte_start, dor_paramcd=options.dor_paramcd,
+                         dor_basis="unconfirmed",
+                         max_missed_days=options.max_missed_days, endpoints=endpoints_tte)
+    adtte = derive_adtte(adrs, subjects, tte_rules, subjects.attrs.get("path"))
+    out.data_warnings.extend(_follow_up_checks(subjects, adrs, reference))
+    out.adam["ADRS"], out.adam["ADTTE"] = adrs, adtte
+    if resp.timepoints is not None:
+        out.adam["ADTR"] = derive_adtr(resp.timepoints, subjects, rules.evaluator_label)
+    return adrs, adtte, subjects
+
+
+def _survival_endpoints(data: TrialData, adtte: pd.DataFrame, no_lesions: bool,
+                        resp: _Responses, options: AnalysisOptions, out: _Collected) -> str:
+    """Kaplan-Meier summaries for PFS, OS and DOR; returns the label of the start date.
+
+    Without lesion data a supplied ADTTE is used as is (and said so) rather than the one
+    derived from recorded responses.
+    """
+    tte = _tte_table(adtte, "CRSD" if options.dor_basis == "confirmed"
+                     else options.dor_paramcd)
+    censoring = dict(CENSORING_RULES)
+    dor_label = f"Duration of response ({options.dor_basis} responders)"
+    if no_lesions and "adtte" in data.adam:
+        tte = _tte_from_adtte(data.adam["adtte"])
+        censoring = {k: f"as derived in the supplied ADTTE ({v})"
+                     for k, v in censoring.items()}
+        dor_label = "Duration of response (supplied ADTTE)"
+        out.notes.append("Time-to-event endpoints taken from the supplied ADTTE, not re-derived.")
+    out.tables["adtte"] = tte
+    start_label = {"BASEDT": "baseline tumour assessment date"}.get(
+        resp.reference, f"{resp.subject_source.split()[0]}.{resp.reference}")
+    for param, label in (("PFS", "Progression-free survival"),
+                         ("OS", "Overall survival"), ("DOR", dor_label)):
+        rows = tte[tte["param"] == param]
+        km = kaplan_meier(rows["days"], rows["event"], options.level, param)
+        out.survival.append({"id": param, "label": label, "censoring": censoring[param],
+                             "start": start_label if param != "DOR" else
+                             "first CR/PR date", "data_cut": options.data_cut,
+                             **{k: v for k, v in km.items() if k != "curve"}})
+        out.tables[f"km_{param.lower()}"] = pd.DataFrame(km["curve"])
+    return start_label
+
+
+def _other_endpoints(data: TrialData, elispot_csv: Path | None, titers_csv: Path | None,
+                     options: AnalysisOptions, inputs: list[Path], out: _Collected) -> None:
+    """Safety, immune response, serology and stated-claim endpoints, each when its data exist.
+
+    Independent of the tumour responses; the ELISpot and titre files join ``inputs``.
+    """
+    if "ae" in data.sdtm or "adae" in data.adam:
+        out.endpoints.extend(safety_endpoints(data, out.tables, options, out.notes))
+    if elispot_csv is not None:
+        out.endpoints.extend(immune_endpoints(elispot_csv, out.tables, options))
+        inputs.append(Path(elispot_csv))
+    if titers_csv is not None:
+        out.endpoints.extend(serology_endpoints(titers_csv, out.tables, options))
+        inputs.append(Path(titers_csv))
+    for claim in options.claims:
+        out.endpoints.append(rate_endpoint(
+            f"claim_{len(out.endpoints)}", claim.label,
+            "a rate stated elsewhere, shown with its exact interval; its assay, target and "
+            "positivity rule are not stated", claim.x, claim.n,
+            "claim_immune" if claim.kind == "immune" else "claim", "as stated",
+            options.data_cut, options.level))
 
 
 _ADTTE_PARAMS = {"PFS": "PFS", "OS": "OS", "RSD": "DOR", "DOR": "DOR", "DURRSP": "DOR"}
@@ -433,268 +480,3 @@ def _tte_from_adtte(adtte: pd.DataFrame) -> pd.DataFrame:
         "event": (cnsr == 0).astype(int).to_numpy(),
         "description": rows["EVNTDESC"].to_numpy() if "EVNTDESC" in rows.columns else "",
     })
-
-
-def _ovr_from_rs(data: TrialData, evaluator: str) -> tuple[pd.DataFrame, list[str]]:
-    adrs = data.adam.get("adrs")
-    if adrs is not None and "PARAMCD" in adrs.columns:
-        rows = adrs[adrs["PARAMCD"] == "OVR"]
-        if "ANL01FL" in rows.columns:
-            rows = rows[rows["ANL01FL"] == "Y"]
-        date_col, resp_col = "ADT", "AVALC"
-    else:
-        rs = data.sdtm["rs"]
-        rows = rs[rs["RSTESTCD"].str.upper() == "OVRLRESP"]
-        if "RSEVAL" in rows.columns:
-            rows = rows[rows["RSEVAL"].str.upper() == evaluator.upper()]
-            if evaluator.upper() != "INVESTIGATOR" and "RSACPTFL" in rows.columns:
-                rows = rows[rows["RSACPTFL"] == "Y"]
-        if "RSCAT" in rows.columns:
-            rows = rows[~rows["RSCAT"].fillna("").str.upper().str.contains("IRECIST")]
-        date_col, resp_col = "RSDTC", "RSSTRESC"
-    dates, _, _ = parse_iso_dates(rows[date_col])
-    ovr = pd.DataFrame({"subject": rows["USUBJID"].astype(str).to_numpy(),
-                        "date": dates.to_numpy(), "response": rows[resp_col].to_numpy()})
-    return ovr, sorted(ovr["subject"].unique())
-
-
-def _response_endpoints(bor: pd.DataFrame, evaluable: list[str], measurable: list[str],
-                        timepoints: pd.DataFrame | None, options: AnalysisOptions,
-                        source: str, population: str = "") -> list[dict]:
-    cut = options.data_cut
-    cfg = options.recist
-    sub = bor[bor["subject"].isin(evaluable)]
-    n = len(sub)
-    assessed = int((sub["n_assessments"] > 0).sum())
-    denom = (f"all subjects of the analysis population ({population or 'lesion data'}; "
-             f"n = {n}, of whom {assessed} have a post-baseline assessment and "
-             f"{n - assessed} count as non-responders with BOR MISSING/NE); {source}; "
-             f"evaluator {options.evaluator}")
-    confirmed = int(sub["cbor"].isin(["CR", "PR"]).sum())
-    unconfirmed = int(sub["bor"].isin(["CR", "PR"]).sum())
-    dcr = int(sub["cbor"].isin(["CR", "PR", "SD", "NON-CR/NON-PD"]).sum())
-    out = [
-        rate_endpoint("orr_confirmed", "Confirmed ORR (RECIST 1.1)",
-                      f"confirmed CR or PR (repeat assessment ≥ {cfg.confirm_days} days later, "
-                      f"≤ {cfg.max_ne_between} NE between) / evaluable", confirmed, n,
-                      "tumor_response", denom, cut, options.level, confirmed=True),
-        rate_endpoint("orr_unconfirmed", "ORR including unconfirmed responses",
-                      "CR or PR at any assessment, not confirmed / evaluable", unconfirmed, n,
-                      "tumor_response", denom, cut, options.level, confirmed=False,
-                      n_unconfirmed_responders=unconfirmed - confirmed),
-        rate_endpoint("dcr", "Disease control rate",
-                      f"confirmed CR/PR, or SD / NON-CR/NON-PD assessed ≥ {cfg.sd_min_days} days "
-                      "after start / evaluable", dcr, n, "tumor_response", denom, cut,
-                      options.level, confirmed=True),
-    ]
-    if timepoints is not None:
-        post = timepoints[~timepoints["is_baseline"] & timepoints["subject"].isin(measurable)]
-        best = post.groupby("subject")["pchg_baseline"].min()
-        shrink = int((best < 0).sum())
-        out.append(rate_endpoint(
-            "any_shrinkage", "Any target-lesion shrinkage",
-            "best % change in sum of diameters from baseline < 0 (not a RECIST response)",
-            shrink, len(measurable), "tumor_burden",
-            f"subjects with measurable disease at baseline (n = {len(measurable)})", cut,
-            options.level))
-    return out
-
-
-def _response_by_dose(bor: pd.DataFrame, evaluable: list[str], dose: pd.Series,
-                      level: float) -> pd.DataFrame:
-    """Confirmed ORR and DCR per first dose level, each with its exact interval."""
-    from vaxmix.trial.stats import proportion
-
-    frame = bor[bor["subject"].isin(evaluable)].copy()
-    frame["dose_level"] = frame["subject"].map(dose).fillna("unknown")
-    rows = []
-    for level_name, sub in frame.groupby("dose_level", sort=True):
-        orr = proportion(int(sub["cbor"].isin(["CR", "PR"]).sum()), len(sub), level)
-        dcr = proportion(int(sub["cbor"].isin(["CR", "PR", "SD", "NON-CR/NON-PD"]).sum()),
-                         len(sub), level)
-        rows.append({"dose_level": level_name, "n": len(sub),
-                     "confirmed_responders": orr.x, "orr": orr.estimate,
-                     "orr_cp_lower": orr.cp_lower, "orr_cp_upper": orr.cp_upper,
-                     "disease_control": dcr.x, "dcr": dcr.estimate,
-                     "dcr_cp_lower": dcr.cp_lower, "dcr_cp_upper": dcr.cp_upper})
-    return pd.DataFrame(rows)
-
-
-def _safety(data: TrialData, tables: dict, options: AnalysisOptions, notes: list[str]
-            ) -> list[dict]:
-    from vaxmix.trial.safety import (
-        ae_by_term,
-        dlt_summary,
-        max_grade_per_subject,
-        normalise_ae,
-    )
-
-    first_dose = _first_dose(data)
-    raw = data.adam.get("adae") if "adae" in data.adam else data.sdtm["ae"]
-    ae, grade_source = normalise_ae(raw, first_dose if not first_dose.empty else None,
-                                    options.ctcae_version)
-    adsl = data.get("adsl")
-    if adsl is not None and "SAFFL" in adsl.columns:
-        safety_set = sorted(adsl.loc[adsl["SAFFL"] == "Y", "USUBJID"].astype(str))
-        set_def = "ADSL.SAFFL = Y"
-    elif not first_dose.empty:
-        safety_set = sorted(first_dose.index)
-        set_def = "subjects with a first-dose date (EX / DM.RFXSTDTC)"
-    else:
-        safety_set = sorted(ae["subject"].unique())
-        set_def = "subjects with an AE record (no exposure data given)"
-    ae = ae[ae["subject"].isin(safety_set)]
-    if options.data_cut:
-        ae = ae[~(ae["start_date"] > pd.Timestamp(options.data_cut))]
-    tables["ae_max_grade"] = max_grade_per_subject(ae, safety_set)
-    tables["ae_by_term"] = ae_by_term(ae, len(safety_set))
-    teae = ae[ae["treatment_emergent"]]
-    n = len(safety_set)
-    g3 = teae[teae["grade"] >= 3]["subject"].nunique()
-    g3r = teae[(teae["grade"] >= 3) & teae["related"]]["subject"].nunique()
-    denom = f"safety set: {set_def} (n = {n})"
-    out = [
-        rate_endpoint("teae_grade3", "Grade ≥ 3 TEAE", "subjects with a treatment-emergent AE "
-                      "of maximum grade ≥ 3", int(g3), n, "safety", denom, options.data_cut,
-                      options.level, grade_source=grade_source),
-        rate_endpoint("teae_grade3_related", "Grade ≥ 3 treatment-related TEAE",
-                      "subjects with a related treatment-emergent AE of grade ≥ 3", int(g3r), n,
-                      "safety", denom, options.data_cut, options.level,
-                      grade_source=grade_source),
-    ]
-    dose = _dose_levels(data)
-    if not first_dose.empty and not dose.empty:
-        dlt = dlt_summary(ae, first_dose.reindex(safety_set).dropna(), dose)
-        tables["dlt_by_dose"] = _with_boin_decisions(dlt, options.boin_target)
-        out.append(rate_endpoint(
-            "dlt", "Dose-limiting toxicity", "protocol DLT rule: related grade ≥ 3 non-"
-            "haematological or ≥ 4 haematological AE within 28 days of the first dose (or "
-            "DLTFL = Y)", int(dlt["n_dlt"].sum()), int(dlt["n_evaluable"].sum()), "safety",
-            "DLT-evaluable: dosed subjects", options.data_cut, options.level,
-            grade_source=grade_source))
-    notes.append(f"AE grades: {grade_source}.")
-    return out
-
-
-def _with_boin_decisions(dlt: pd.DataFrame, target: float) -> pd.DataFrame:
-    """Add the BOIN decision each dose level's observed DLT rate implies (Liu & Yuan 2015)."""
-    from scipy.stats import beta
-
-    from vaxmix.trial.dose_finding import boin_boundaries
-
-    bounds = boin_boundaries(target)
-    out = dlt.copy()
-    rate = out["n_dlt"] / out["n_evaluable"]
-    out["dlt_rate"] = rate
-    out["boin_decision"] = [
-        "eliminate" if n >= 3 and beta.sf(target, 1 + x, 1 + n - x) > 0.95
-        else "escalate" if r <= bounds.lambda_e
-        else "de-escalate" if r >= bounds.lambda_d else "stay"
-        for n, x, r in zip(out["n_evaluable"], out["n_dlt"], rate, strict=True)
-    ]
-    out["boin_target"] = target
-    return out
-
-
-def _first_dose(data: TrialData) -> pd.Series:
-    ex = data.sdtm.get("ex")
-    if ex is not None and "EXSTDTC" in ex.columns:
-        dates, _, _ = parse_iso_dates(ex["EXSTDTC"])
-        frame = pd.DataFrame({"s": ex["USUBJID"].astype(str), "d": dates})
-        return frame.dropna().groupby("s")["d"].min()
-    for domain, col in (("adsl", "TRTSDT"), ("dm", "RFXSTDTC")):
-        series = _date_series(data.get(domain), col)
-        if not series.empty:
-            return series
-    return pd.Series(dtype="datetime64[ns]")
-
-
-def _dose_levels(data: TrialData) -> pd.Series:
-    ex = data.sdtm.get("ex")
-    if ex is None or "EXDOSE" not in ex.columns:
-        return pd.Series(dtype=str)
-    frame = ex.sort_values("_line")
-    first = frame.groupby("USUBJID").first()
-    unit = first["EXDOSU"].fillna("") if "EXDOSU" in first.columns else ""
-    return (first["EXDOSE"].astype(str) + " " + unit).str.strip()
-
-
-def _immune(path: Path, tables: dict, options: AnalysisOptions) -> list[dict]:
-    from vaxmix.trial.immune import (
-        PositivityRule,
-        call_antigen_responses,
-        immune_response_rates,
-        read_elispot,
-    )
-
-    rule = PositivityRule(method=options.elispot_rule)
-    wells = read_elispot(path)
-    calls = call_antigen_responses(wells, rule)
-    tables["elispot_calls"] = calls
-    out = []
-    for rate in immune_response_rates(calls, rule):
-        out.append(rate_endpoint(
-            f"immune_{rate['target']}", f"ELISpot response: {rate['target'].replace('_', ' ')}",
-            rate["definition"], rate["x"], rate["n"], "immune",
-            "subjects with baseline and post-treatment wells for this target", options.data_cut,
-            options.level, target=rate["target"], rule=rate["rule"],
-            n_de_novo=rate["n_de_novo"], n_boosted=rate["n_boosted"], assay="IFN-γ ELISpot"))
-    return out
-
-
-def _serology(path: Path, tables: dict, options: AnalysisOptions) -> list[dict]:
-    from vaxmix.trial.immune import read_titers, seroconversion_rates
-
-    titers = read_titers(path)
-    tables["nab_titers"] = titers.drop(columns="_line")
-    return [
-        rate_endpoint(
-            f"nab_{rate['virus']}", f"Anti-{rate['virus']} nAb seroconversion",
-            rate["definition"], rate["x"], rate["n"], "immune",
-            "subjects with baseline and post-treatment titres", options.data_cut,
-            options.level, target="viral", assay="neutralising antibody titre")
-        for rate in seroconversion_rates(titers)
-    ]
-
-
-def write_outputs(results: TrialResults, out_dir: Path, plot_format: str = "png",
-                  plots: bool = True) -> Path:
-    """Write ``OUT/trial/``: report.json, report.html, TSV tables, figures and ``adam/``
-    (ADRS, ADTTE, ADTR as CSV, Parquet and SAS XPORT v5)."""
-    with staged_output(out_dir) as stage:
-        folder = stage / "trial"
-        folder.mkdir()
-        for name, table in results.tables.items():
-            table.to_csv(folder / f"{name}.tsv", sep="\t", index=False)
-        if results.adam:
-            from vaxmix.trial.export import write_adam
-
-            write_adam(results.adam, folder / "adam")
-        figures: dict[str, str] = {}
-        if plots:
-            figures = _write_plots(results.tables, folder / "plots", plot_format)
-        report = results.report
-        (folder / "report.json").write_text(json.dumps(report, indent=2, default=str) + "\n")
-        (folder / "report.html").write_text(render_html(report, figures) + "\n")
-    return out_dir / "trial"
-
-
-def _write_plots(tables: dict, folder: Path, fmt: str) -> dict[str, str]:
-    from vaxmix.trial import plots
-
-    figures = {}
-    if "adtr" in tables and "adrs_bor" in tables:
-        tp, bor = tables["adtr"], tables["adrs_bor"]
-        if tp["pchg_baseline"].notna().any():
-            plots.plot_waterfall(tp, bor, folder / f"waterfall.{fmt}")
-            figures["Waterfall: best % change in sum of diameters"] = f"plots/waterfall.{fmt}"
-            plots.plot_spider(tp, folder / f"spider.{fmt}")
-            figures["Spider: % change over time"] = f"plots/spider.{fmt}"
-    if "adtte" in tables and not tables["adtte"].empty:
-        plots.plot_swimmer(tables["adrs_bor"], tables["adtte"], folder / f"swimmer.{fmt}")
-        figures["Swimmer: time on study"] = f"plots/swimmer.{fmt}"
-        for param in ("PFS", "OS", "DOR"):
-            if (tables["adtte"]["param"] == param).any():
-                plots.plot_km(tables["adtte"], param, folder / f"km_{param.lower()}.{fmt}")
-                figures[f"Kaplan–Meier: {param}"] = f"plots/km_{param.lower()}.{fmt}"
-    return figures

@@ -184,7 +184,35 @@ def timepoint_responses(lesions: pd.DataFrame, config: RecistConfig | None = Non
         ``new_lesion``, ``new_equivocal``, ``n_new``, ``new_sum_mm``, ``overall_response``.
     """
     config = config or RecistConfig()
-    subj = ["subject", "evaluator"]
+    frame, assess = _ordered_assessments(lesions)
+    grid = assess[[*_SUBJ, "order"]]
+    out = _target_responses(frame, grid, config)
+    out = _nontarget_responses(frame, grid, out)
+    out = _new_lesions(frame, out)
+    t, n = out["target_response"], out["nontarget_response"]
+    out["overall_response"] = np.select(
+        [out["new_lesion"] | (t == "PD") | (n == "PD"),
+         (t == "NA") & (n == "CR"), (t == "NA") & (n == "NON-CR/NON-PD"), t == "NA",
+         (t == "CR") & n.isin(["CR", "NA"]), t == "CR", t.isin(["PR", "SD"])],
+        ["PD", "CR", "NON-CR/NON-PD", "NE", "CR", "PR", t], default="NE")
+    out["is_baseline"] = out["order"] == 0
+    for column in ("target_response", "nontarget_response", "overall_response"):
+        out[column] = out[column].where(~out["is_baseline"], "")
+    return _with_visits_and_changes(out, assess)
+
+
+# One subject as judged by one evaluator: the unit every RECIST derivation groups by.
+_SUBJ = ["subject", "evaluator"]
+
+
+def _ordered_assessments(lesions: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Number each subject's assessments in time order (0 = baseline).
+
+    Returns the lesion rows with their assessment's ``order`` and one row per assessment
+    (date, visit, visit number, date flag), so every later step can work on a dense
+    subject × assessment grid.
+    """
+    subj = _SUBJ
     frame = lesions.copy()
     frame["_key"] = assessment_keys(frame)
     assess = frame.groupby([*subj, "_key"], sort=False).agg(
@@ -193,9 +221,17 @@ def timepoint_responses(lesions: pd.DataFrame, config: RecistConfig | None = Non
     ).reset_index().sort_values([*subj, "date", "visitnum"], kind="stable")
     assess["order"] = assess.groupby(subj).cumcount()
     frame = frame.merge(assess[[*subj, "_key", "order"]], on=[*subj, "_key"])
-    grid = assess[[*subj, "order"]]
+    return frame, assess
 
-    # target lesions chosen at baseline, measured (or not) at every assessment
+
+def _target_responses(frame: pd.DataFrame, grid: pd.DataFrame,
+                      config: RecistConfig) -> pd.DataFrame:
+    """Target-lesion sums, baseline, nadir and response at every assessment.
+
+    Only lesions chosen as targets at baseline count; a lesion not measured at a visit makes
+    the sum incomplete (NE unless the measured part alone already shows PD).
+    """
+    subj = _SUBJ
     targets = frame[frame["role"] == "target"]
     base_targets = targets[targets["order"] == 0].drop_duplicates([*subj, "lesion_id"])[
         [*subj, "lesion_id", "is_node"]]
@@ -234,8 +270,17 @@ def timepoint_responses(lesions: pd.DataFrame, config: RecistConfig | None = Non
     out["target_response"] = np.select(
         [~has_targets, ~complete & is_pd, ~complete, is_cr, is_pd, is_pr],
         ["NA", "PD", "NE", "CR", "PD", "PR"], default="SD")
+    return out
 
-    # non-target lesions present at baseline, judged qualitatively
+
+def _nontarget_responses(frame: pd.DataFrame, grid: pd.DataFrame,
+                         out: pd.DataFrame) -> pd.DataFrame:
+    """Add the non-target response: lesions present at baseline, judged qualitatively.
+
+    A lesion with no assessment at a visit is "not evaluated", which makes the visit NE
+    rather than silently CR.
+    """
+    subj = _SUBJ
     nontargets = frame[frame["role"] == "non_target"]
     base_nt = nontargets[nontargets["order"] == 0].drop_duplicates([*subj, "lesion_id"])[
         [*subj, "lesion_id"]]
@@ -255,8 +300,12 @@ def timepoint_responses(lesions: pd.DataFrame, config: RecistConfig | None = Non
     out["nontarget_response"] = np.select(
         [nt_n == 0, out["nt_pd"] > 0, out["nt_ne"] > 0, out["nt_present"] == 0],
         ["NA", "PD", "NE", "CR"], default="NON-CR/NON-PD")
+    return out
 
-    # new lesions
+
+def _new_lesions(frame: pd.DataFrame, out: pd.DataFrame) -> pd.DataFrame:
+    """Add new-lesion counts: unequivocal ones (progression) apart from equivocal ones (not)."""
+    subj = _SUBJ
     new = frame[frame["role"] == "new"]
     unequivocal = new[new["state"].isin(["present", "unequivocal_pd"])]
     new_agg = unequivocal.groupby([*subj, "order"]).agg(
@@ -268,19 +317,22 @@ def timepoint_responses(lesions: pd.DataFrame, config: RecistConfig | None = Non
     out["new_sum_mm"] = out["new_sum_mm"].fillna(0.0)
     out["new_lesion"] = out["n_new"] > 0
     out["new_equivocal"] = out["n_equivocal"].fillna(0) > 0
+    return out
 
-    t, n = out["target_response"], out["nontarget_response"]
-    out["overall_response"] = np.select(
-        [out["new_lesion"] | (t == "PD") | (n == "PD"),
-         (t == "NA") & (n == "CR"), (t == "NA") & (n == "NON-CR/NON-PD"), t == "NA",
-         (t == "CR") & n.isin(["CR", "NA"]), t == "CR", t.isin(["PR", "SD"])],
-        ["PD", "CR", "NON-CR/NON-PD", "NE", "CR", "PR", t], default="NE")
-    out["is_baseline"] = out["order"] == 0
-    for column in ("target_response", "nontarget_response", "overall_response"):
-        out[column] = out[column].where(~out["is_baseline"], "")
+
+def _with_visits_and_changes(out: pd.DataFrame, assess: pd.DataFrame) -> pd.DataFrame:
+    """Attach each assessment's visit and date, and the percent changes from baseline/nadir.
+
+    Changes are given only where the target sum is complete; the output columns and their
+    order are the documented table. They are computed from the merged frame's own columns:
+    the merge renumbers the rows, so series taken before it would pair each change with
+    another assessment's sums whenever the lesion rows were not in subject/date order.
+    """
+    subj = _SUBJ
     out = out.merge(assess[[*subj, "order", "visit", "visitnum", "date", "date_flag"]],
                     on=[*subj, "order"])
-    full = complete & (out["n_target"] > 0)
+    total, nad, base_sum = out["sum_mm"], out["nadir_mm"], out["baseline_sum_mm"]
+    full = (out["n_target"] > 0) & (out["n_target_measured"] == out["n_target"])
     out["pchg_baseline"] = (100.0 * (total - base_sum) / base_sum).where(full & (base_sum > 0))
     out["chg_nadir_mm"] = (total - nad).where(full)
     out["pchg_nadir"] = (100.0 * (total - nad) / nad).where(full & (nad > 0))

@@ -333,22 +333,21 @@ def read_vep_vcf(
     path = Path(path)
     header, records, fields = open_vep_vcf(path)
     samples = header.samples
-    if samples and "GT" not in header.format:
-        raise InputError(
-            "no GT FORMAT field: the tumor genotype is needed (add GT, e.g. 0/1)",
-            path=path,
-            field="FORMAT/GT",
-        )
-    tumor_idx = choose_sample(samples, sample, path)
-    normal_idx = choose_sample(samples, normal_sample, path, "normal") if normal_sample else None
-    if normal_idx == tumor_idx:
-        raise InputError(f"the normal sample {normal_sample!r} is also the tumor sample",
-                         path=path, field="--normal-sample")  # fmt: skip
-    tsl_supported = any(
-        _GRCH38_RE.search(value) for key, value in header.meta if key in ("reference", "VEP")
+    tumor_idx, normal_idx = _tumor_and_normal(header, sample, normal_sample, path)
+    reading = _Reading(
+        path=path,
+        fields=fields,
+        has_samples=bool(samples),
+        tumor_idx=tumor_idx,
+        normal_idx=normal_idx,
+        numbers={key: attrs.get("Number", "") for key, attrs in header.format.items()},
+        has={name: name in fields for name in ("MANE_SELECT", "CANONICAL", "HGVSc", "HGVSp")},
+        tsl_supported=any(
+            _GRCH38_RE.search(value) for key, value in header.meta if key in ("reference", "VEP")
+        ),
+        allow_incomplete=allow_incomplete_transcripts,
+        pass_only=pass_only,
     )
-    has = {name: name in fields for name in ("MANE_SELECT", "CANONICAL", "HGVSc", "HGVSp")}
-    numbers = {key: attrs.get("Number", "") for key, attrs in header.format.items()}
     rows: list[dict[str, str]] = []
     skipped: Counter = Counter()
     notes: Counter = Counter()
@@ -356,91 +355,10 @@ def read_vep_vcf(
     n_records = 0
     for rec in records:
         n_records += 1
-        call = rec.call(tumor_idx) if samples else {}
-        gt = parse_genotype(call.get("GT", "."), len(rec.alts), path, rec.line)
-        called = gt.called
-        if not called:
-            skipped["tumor genotype not called"] += 1
-            continue
-        if pass_only and rec.filter not in ("PASS", "."):
-            skipped["record not PASS"] += 1
-            continue
-        csq_value = rec.info_value("CSQ")
-        if not csq_value:
-            skipped["record without CSQ"] += 1
-            continue
-        entries = split_csq(csq_value, fields, path=path, line=rec.line)
-        normal_call = rec.call(normal_idx) if normal_idx is not None else None
-        seen_keys.update(call)
-        if normal_call is not None:
-            seen_keys.update(f"normal:{k}" for k in normal_call)
-        ref, alts = rec.ref, rec.alts
-        for alt_index, alt in enumerate(alts, start=1):
-            if alt_index not in called:
-                skipped["ALT not in tumor genotype"] += 1
-                continue
-            chosen = entries_for_allele(entries, ref, alt, alts)
-            if not chosen:
-                skipped["no CSQ entry for ALT"] += 1
-                continue
-            tdna = coverage(call, len(alts), alt_index, "tumor_dna", path, rec, notes, numbers)
-            trna = coverage(call, len(alts), alt_index, "tumor_rna", path, rec, notes, numbers)
-            if normal_call is not None:
-                normal = coverage(normal_call, len(alts), alt_index, "normal", path, rec, notes,
-                                  numbers)
-            else:
-                normal = (NA, NA)
-            gx = _expression_map(call, "GX", path, rec)
-            tx = _expression_map(call, "TX", path, rec)
-            start, stop = _coordinates(rec.pos, ref, alt)
-            for entry in chosen:
-                row = _transcript_row(entry, ref, alt, allow_incomplete_transcripts, has,
-                                      skipped)  # fmt: skip
-                if row is None:
-                    continue
-                row.update(
-                    chromosome_name=rec.chrom,
-                    start=str(start),
-                    stop=str(stop),
-                    reference=ref,
-                    variant=alt,
-                    transcript_support_level=(
-                        (entry.get("TSL") or NA) if tsl_supported else "Not Supported"
-                    ),
-                    transcript_expression=tx.get(entry.get("Feature", ""), NA),
-                    gene_expression=gx.get(entry.get("Gene", ""), gx.get(row["gene_name"], NA)),
-                    normal_depth=normal[0],
-                    normal_vaf=normal[1],
-                    tdna_depth=tdna[0],
-                    tdna_vaf=tdna[1],
-                    trna_depth=trna[0],
-                    trna_vaf=trna[1],
-                )
-                rows.append(row)
-    # pVACseq numbers the rows of its own variant types as it meets them, before it drops
-    # rows for their biotype, a WildtypeProtein with a stop or no Amino_acids, so numbers have
-    # gaps there; a stop_lost row (vaxmix only) takes the number of the row before it, so the
-    # other rows keep pVACseq's numbers (the variant type in the index keeps it unique).
-    n = 0
-    kept = []
-    for row in rows:
-        if row["variant_type"] != "stop_lost":
-            n += 1
-        if row["variant_type"] == "FS":
-            change = f"{row['protein_position']}{row['reference']}/{row['variant']}"
-        else:
-            change = f"{row['protein_position']}{row['amino_acid_change']}"
-        row["index"] = (
-            f"{n}.{row['gene_name']}.{row['transcript_name']}.{row['variant_type']}.{change}"
-        )
-        drop = row.pop("_drop", None)
-        if drop is None and row["biotype"] != NA and row["biotype"] not in biotypes:
-            drop = f"biotype {row['biotype']}"
-        if drop is None:
-            kept.append(row)
-        else:
-            skipped[drop] += 1
-    table = pd.DataFrame(kept, columns=list(PARSED_VCF_COLUMNS), dtype=object)
+        rows.extend(_record_rows(rec, reading, skipped, notes, seen_keys))
+    table = pd.DataFrame(
+        _number_rows(rows, biotypes, skipped), columns=list(PARSED_VCF_COLUMNS), dtype=object
+    )
     unmeasured = _unmeasured(seen_keys, normal_idx is not None)
     missing = _missing(table, unmeasured)
     if n_records and table.empty:
@@ -460,6 +378,176 @@ def read_vep_vcf(
         unmeasured=unmeasured,
         samples=tuple(samples),
     )
+
+
+@dataclass(frozen=True)
+class _Reading:
+    """What every record of one VCF is read against, fixed once the header is known.
+
+    Bundled so the per-record and per-allele steps take one argument instead of ten.
+    """
+
+    path: Path
+    fields: list[str]
+    has_samples: bool
+    tumor_idx: int
+    normal_idx: int | None
+    numbers: dict[str, str]  # FORMAT key -> declared Number (how AD/AF values are split)
+    has: dict[str, bool]  # which optional CSQ fields VEP wrote
+    tsl_supported: bool  # TSL is only meaningful on GRCh38 annotations
+    allow_incomplete: bool
+    pass_only: bool
+
+
+def _tumor_and_normal(
+    header: VcfHeader, sample: str | None, normal_sample: str | None, path: Path
+) -> tuple[int, int | None]:
+    """The tumor and (optional) normal sample columns, checked before any record is read.
+
+    A VCF with samples but no GT, or a normal that is the tumor, is an input error: the
+    genotype decides which ALT alleles are the tumor's.
+    """
+    samples = header.samples
+    if samples and "GT" not in header.format:
+        raise InputError(
+            "no GT FORMAT field: the tumor genotype is needed (add GT, e.g. 0/1)",
+            path=path,
+            field="FORMAT/GT",
+        )
+    tumor_idx = choose_sample(samples, sample, path)
+    normal_idx = choose_sample(samples, normal_sample, path, "normal") if normal_sample else None
+    if normal_idx == tumor_idx:
+        raise InputError(f"the normal sample {normal_sample!r} is also the tumor sample",
+                         path=path, field="--normal-sample")  # fmt: skip
+    return tumor_idx, normal_idx
+
+
+def _record_rows(
+    rec: VcfRecord, reading: _Reading, skipped: Counter, notes: Counter, seen_keys: set[str]
+) -> list[dict[str, str]]:
+    """The transcript rows of one VCF record (before numbering); skips counted in ``skipped``.
+
+    A record is used only when the tumor genotype is called (and, with ``pass_only``, PASS)
+    and VEP annotated it; each ALT in the tumor genotype then yields its CSQ entries' rows.
+    """
+    path = reading.path
+    call = rec.call(reading.tumor_idx) if reading.has_samples else {}
+    gt = parse_genotype(call.get("GT", "."), len(rec.alts), path, rec.line)
+    called = gt.called
+    if not called:
+        skipped["tumor genotype not called"] += 1
+        return []
+    if reading.pass_only and rec.filter not in ("PASS", "."):
+        skipped["record not PASS"] += 1
+        return []
+    csq_value = rec.info_value("CSQ")
+    if not csq_value:
+        skipped["record without CSQ"] += 1
+        return []
+    entries = split_csq(csq_value, reading.fields, path=path, line=rec.line)
+    normal_call = rec.call(reading.normal_idx) if reading.normal_idx is not None else None
+    seen_keys.update(call)
+    if normal_call is not None:
+        seen_keys.update(f"normal:{k}" for k in normal_call)
+    ref, alts = rec.ref, rec.alts
+    rows: list[dict[str, str]] = []
+    for alt_index, alt in enumerate(alts, start=1):
+        if alt_index not in called:
+            skipped["ALT not in tumor genotype"] += 1
+            continue
+        chosen = entries_for_allele(entries, ref, alt, alts)
+        if not chosen:
+            skipped["no CSQ entry for ALT"] += 1
+            continue
+        rows.extend(
+            _allele_rows(rec, alt_index, alt, chosen, call, normal_call, reading, skipped, notes)
+        )
+    return rows
+
+
+def _allele_rows(
+    rec: VcfRecord,
+    alt_index: int,
+    alt: str,
+    chosen: list[dict[str, str]],
+    call: dict[str, str],
+    normal_call: dict[str, str] | None,
+    reading: _Reading,
+    skipped: Counter,
+    notes: Counter,
+) -> list[dict[str, str]]:
+    """One row per usable CSQ entry of one ALT allele, with its coverage and expression.
+
+    Depth, VAF and expression are read (and checked) once per allele and shared by all its
+    transcripts.
+    """
+    path, numbers, n_alts, ref = reading.path, reading.numbers, len(rec.alts), rec.ref
+    tdna = coverage(call, n_alts, alt_index, "tumor_dna", path, rec, notes, numbers)
+    trna = coverage(call, n_alts, alt_index, "tumor_rna", path, rec, notes, numbers)
+    if normal_call is not None:
+        normal = coverage(normal_call, n_alts, alt_index, "normal", path, rec, notes, numbers)
+    else:
+        normal = (NA, NA)
+    gx = _expression_map(call, "GX", path, rec)
+    tx = _expression_map(call, "TX", path, rec)
+    start, stop = _coordinates(rec.pos, ref, alt)
+    rows: list[dict[str, str]] = []
+    for entry in chosen:
+        row = _transcript_row(entry, ref, alt, reading.allow_incomplete, reading.has, skipped)
+        if row is None:
+            continue
+        row.update(
+            chromosome_name=rec.chrom,
+            start=str(start),
+            stop=str(stop),
+            reference=ref,
+            variant=alt,
+            transcript_support_level=(
+                (entry.get("TSL") or NA) if reading.tsl_supported else "Not Supported"
+            ),
+            transcript_expression=tx.get(entry.get("Feature", ""), NA),
+            gene_expression=gx.get(entry.get("Gene", ""), gx.get(row["gene_name"], NA)),
+            normal_depth=normal[0],
+            normal_vaf=normal[1],
+            tdna_depth=tdna[0],
+            tdna_vaf=tdna[1],
+            trna_depth=trna[0],
+            trna_vaf=trna[1],
+        )
+        rows.append(row)
+    return rows
+
+
+def _number_rows(
+    rows: list[dict[str, str]], biotypes: tuple[str, ...], skipped: Counter
+) -> list[dict[str, str]]:
+    """Give every row pVACseq's Index, then drop the rows pVACseq numbers but does not keep.
+
+    pVACseq numbers the rows of its own variant types as it meets them, before it drops rows
+    for their biotype, a WildtypeProtein with a stop or no Amino_acids, so numbers have gaps
+    there; a stop_lost row (vaxmix only) takes the number of the row before it, so the other
+    rows keep pVACseq's numbers (the variant type in the index keeps it unique).
+    """
+    n = 0
+    kept = []
+    for row in rows:
+        if row["variant_type"] != "stop_lost":
+            n += 1
+        if row["variant_type"] == "FS":
+            change = f"{row['protein_position']}{row['reference']}/{row['variant']}"
+        else:
+            change = f"{row['protein_position']}{row['amino_acid_change']}"
+        row["index"] = (
+            f"{n}.{row['gene_name']}.{row['transcript_name']}.{row['variant_type']}.{change}"
+        )
+        drop = row.pop("_drop", None)
+        if drop is None and row["biotype"] != NA and row["biotype"] not in biotypes:
+            drop = f"biotype {row['biotype']}"
+        if drop is None:
+            kept.append(row)
+        else:
+            skipped[drop] += 1
+    return kept
 
 
 def _unmeasured(seen_keys: set[str], has_normal: bool) -> tuple[str, ...]:

@@ -143,9 +143,54 @@ def fit_4pl(dose: np.ndarray, viability: np.ndarray, config: FitConfig | None = 
     means = np.array([y[x == level].mean() for level in levels])
     if means.max() - means.min() < config.flat_range:
         flags.append("flat")
-    bottom0, top0 = _start(x, y)
-    if bottom0 >= top0:
-        bottom0, top0 = min(bottom0, top0 - 1.0), max(top0, bottom0 + 1.0)
+    lower, upper = _bounds(config, lo_x, hi_x)
+    best = _best_of_starts(x, y, lower, upper, config, flat="flat" in flags)
+    if best is None or not best.success or not np.all(np.isfinite(best.x)):
+        return _failed_fit(n, flags, means, lo_x, hi_x)
+    params = best.x
+    bottom, top, hill, log_mid = (float(v) for v in params)
+    rmse = float(math.sqrt(2.0 * best.cost / n))
+    dof = n - 4
+    cov, se = _covariance(best, dof, flags)
+    at_bound = [
+        name
+        for name, value, lo, hi in zip(
+            ("bottom", "top", "hill", "log_ec50"), params, lower, upper, strict=True
+        )
+        if min(value - lo, hi - value) < 1e-6 * max(1.0, abs(hi - lo))
+    ]
+    if at_bound:
+        flags.append("at_bound:" + ",".join(at_bound))
+    if bottom >= top and "flat" not in flags:
+        flags.append("flat")
+    log_abs, log_report, censored = _censor_ec50(
+        _absolute_log_ec50(params), flags, means, lo_x, hi_x
+    )
+    ci: tuple[float, float] | None = None
+    if log_abs is not None and cov is not None and not censored:
+        ci = _ec50_ci(params, log_abs, cov, dof, config, flags)
+    return FitResult(
+        n_points=n,
+        converged=True,
+        bottom=bottom,
+        top=top,
+        hill=hill,
+        log_ec50_relative=log_mid,
+        log_ec50=log_report,
+        log_ec50_ci=ci,
+        ec50_censored=censored,
+        rmse=rmse,
+        param_se=se,
+        flags=tuple(flags),
+    )
+
+
+def _bounds(config: FitConfig, lo_x: float, hi_x: float) -> tuple[list[float], list[float]]:
+    """Lower and upper parameter bounds (bottom, top, hill, log midpoint) for the optimiser.
+
+    The midpoint may sit ``ec50_margin_log`` decades outside the tested doses, no further, so
+    an extrapolated EC50 stays finite and is then reported as censored.
+    """
     lower = [
         config.bottom_bounds[0],
         config.top_bounds[0],
@@ -158,6 +203,26 @@ def fit_4pl(dose: np.ndarray, viability: np.ndarray, config: FitConfig | None = 
         config.hill_bounds[1],
         hi_x + config.ec50_margin_log,
     ]
+    return lower, upper
+
+
+def _best_of_starts(
+    x: np.ndarray,
+    y: np.ndarray,
+    lower: list[float],
+    upper: list[float],
+    config: FitConfig,
+    flat: bool,
+) -> optimize.OptimizeResult | None:
+    """Least-squares fit from ``n_starts`` midpoints; the lowest-cost result, or ``None``.
+
+    4PL fits have local minima along the midpoint, so several starts spread over the tested
+    doses are tried with the analytic Jacobian; a start the solver rejects is skipped.
+    """
+    bottom0, top0 = _start(x, y)
+    if bottom0 >= top0:
+        bottom0, top0 = min(bottom0, top0 - 1.0), max(top0, bottom0 + 1.0)
+    lo_x, hi_x = float(x.min()), float(x.max())
 
     def residuals(p: np.ndarray) -> np.ndarray:
         return four_pl(x, *p) - y
@@ -172,7 +237,7 @@ def fit_4pl(dose: np.ndarray, viability: np.ndarray, config: FitConfig | None = 
 
     # A flat curve leaves hill and midpoint unidentifiable and the optimiser crawls along the
     # valley; its EC50 is censored anyway, so looser tolerances lose nothing and save ~10x time.
-    tolerance = 1e-6 if "flat" in flags else 1e-8
+    tolerance = 1e-6 if flat else 1e-8
     best = None
     for mid in np.linspace(lo_x, hi_x, config.n_starts):
         start = np.clip([bottom0, top0, 1.0, mid], np.add(lower, 1e-9), np.subtract(upper, 1e-9))
@@ -191,19 +256,35 @@ def fit_4pl(dose: np.ndarray, viability: np.ndarray, config: FitConfig | None = 
             continue
         if best is None or result.cost < best.cost:
             best = result
-    if best is None or not best.success or not np.all(np.isfinite(best.x)):
-        flags.append("non_convergent")
-        nan = float("nan")
-        censored, log_report = "", None
-        if "flat" in flags:  # the data alone say whether half the cells died
-            censored, log_report = ("<", lo_x) if means.max() < 50.0 else (">", hi_x)
-        return FitResult(
-            n, False, nan, nan, nan, nan, log_report, None, censored, nan, {}, tuple(flags)
-        )
-    params = best.x
-    bottom, top, hill, log_mid = (float(v) for v in params)
-    rmse = float(math.sqrt(2.0 * best.cost / n))
-    dof = n - 4
+    return best
+
+
+def _failed_fit(
+    n: int, flags: list[str], means: np.ndarray, lo_x: float, hi_x: float
+) -> FitResult:
+    """The result of a fit that did not converge: no parameters, flagged ``non_convergent``.
+
+    A flat curve still says, from the data alone, whether half the cells died, so its EC50 is
+    reported censored at the tested range's edge.
+    """
+    flags.append("non_convergent")
+    nan = float("nan")
+    censored, log_report = "", None
+    if "flat" in flags:  # the data alone say whether half the cells died
+        censored, log_report = ("<", lo_x) if means.max() < 50.0 else (">", hi_x)
+    return FitResult(
+        n, False, nan, nan, nan, nan, log_report, None, censored, nan, {}, tuple(flags)
+    )
+
+
+def _covariance(
+    best: optimize.OptimizeResult, dof: int, flags: list[str]
+) -> tuple[np.ndarray | None, dict[str, float]]:
+    """Parameter covariance and standard errors from the Jacobian at the optimum.
+
+    ``(None, {})`` with a flag when there are too few points or the matrix is singular: no
+    confidence interval is then claimed.
+    """
     se: dict[str, float] = {}
     cov = None
     if dof > 0:
@@ -225,21 +306,18 @@ def fit_4pl(dose: np.ndarray, viability: np.ndarray, config: FitConfig | None = 
             flags.append("singular_covariance")
     else:
         flags.append("too_few_points_for_ci")
-    at_bound = [
-        name
-        for name, value, lo, hi in zip(
-            ("bottom", "top", "hill", "log_ec50"), params, lower, upper, strict=True
-        )
-        if min(value - lo, hi - value) < 1e-6 * max(1.0, abs(hi - lo))
-    ]
-    if at_bound:
-        flags.append("at_bound:" + ",".join(at_bound))
-    if bottom >= top and "flat" not in flags:
-        flags.append("flat")
+    return cov, se
 
-    log_abs = _absolute_log_ec50(params)
+
+def _censor_ec50(
+    log_abs: float | None, flags: list[str], means: np.ndarray, lo_x: float, hi_x: float
+) -> tuple[float | None, float, str]:
+    """Decide what EC50 to report: ``(log_abs, log_report, censored)``.
+
+    An EC50 outside the tested doses (or none, on a flat curve) is reported as a bound at the
+    range's edge with ``>``/``<`` rather than an extrapolated number.
+    """
     censored = ""
-    ci: tuple[float, float] | None = None
     if "flat" in flags:
         # no dose response: the EC50 is not identifiable whatever the optimiser returned
         all_killed = bool(means.max() < 50.0)
@@ -257,36 +335,37 @@ def fit_4pl(dose: np.ndarray, viability: np.ndarray, config: FitConfig | None = 
         log_report = lo_x
     else:
         log_report = log_abs
-    if log_abs is not None and cov is not None and not censored:
-        step = 1e-6
-        grad = np.zeros(4)
-        for i in range(4):
-            shifted = params.copy()
-            shifted[i] += step
-            moved = _absolute_log_ec50(shifted)
-            grad[i] = ((moved if moved is not None else log_abs) - log_abs) / step
-        se_abs = float(math.sqrt(max(grad @ cov @ grad, 0.0)))
-        t_crit = float(special.stdtrit(dof, 0.975))  # Student t quantile
-        ci = (log_abs - t_crit * se_abs, log_abs + t_crit * se_abs)
-        if not (math.isfinite(ci[0]) and math.isfinite(ci[1])) or ci[1] - ci[0] > 100.0:
-            ci = None  # no information about the EC50: say so rather than print 10^±1000
-            flags.append("ci_unbounded")
-        elif ci[1] - ci[0] > config.wide_ci_log:
-            flags.append("wide_ci")
-    return FitResult(
-        n_points=n,
-        converged=True,
-        bottom=bottom,
-        top=top,
-        hill=hill,
-        log_ec50_relative=log_mid,
-        log_ec50=log_report,
-        log_ec50_ci=ci,
-        ec50_censored=censored,
-        rmse=rmse,
-        param_se=se,
-        flags=tuple(flags),
-    )
+    return log_abs, log_report, censored
+
+
+def _ec50_ci(
+    params: np.ndarray,
+    log_abs: float,
+    cov: np.ndarray,
+    dof: int,
+    config: FitConfig,
+    flags: list[str],
+) -> tuple[float, float] | None:
+    """95 % CI of the absolute log EC50 by the delta method (numeric gradient, Student t).
+
+    ``None`` with ``ci_unbounded`` when the interval carries no information.
+    """
+    step = 1e-6
+    grad = np.zeros(4)
+    for i in range(4):
+        shifted = params.copy()
+        shifted[i] += step
+        moved = _absolute_log_ec50(shifted)
+        grad[i] = ((moved if moved is not None else log_abs) - log_abs) / step
+    se_abs = float(math.sqrt(max(grad @ cov @ grad, 0.0)))
+    t_crit = float(special.stdtrit(dof, 0.975))  # Student t quantile
+    ci = (log_abs - t_crit * se_abs, log_abs + t_crit * se_abs)
+    if not (math.isfinite(ci[0]) and math.isfinite(ci[1])) or ci[1] - ci[0] > 100.0:
+        ci = None  # no information about the EC50: say so rather than print 10^±1000
+        flags.append("ci_unbounded")
+    elif ci[1] - ci[0] > config.wide_ci_log:
+        flags.append("wide_ci")
+    return ci
 
 
 def activity_auc(dose: np.ndarray, viability: np.ndarray) -> float:

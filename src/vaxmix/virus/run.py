@@ -132,47 +132,105 @@ def run_panel(
     panel_config = panel_config or PanelConfig()
     catalog: Catalog = load_catalog(inputs.catalog)
 
-    profile = rna = None
-    single_cell_summary = None
-    if inputs.expression is not None:
-        profile = read_expression(inputs.expression, inputs.gene_column, inputs.tpm_column)
-        reference = (
-            _read_reference(inputs.reference_expression) if inputs.reference_expression else None
-        )
-        fractions = None
-        n_cells = None
-        if inputs.single_cell is not None:
-            from vaxmix.virus.singlecell import receptor_cell_fractions
-
-            receptors = {r.gene for v in catalog for r in v.receptors}
-            fractions, n_cells = receptor_cell_fractions(
-                inputs.single_cell, receptors, inputs.cell_type_column
-            )
-        rna = score_rna(catalog, profile, rna_config, reference, fractions)
-        single_cell_summary = (
-            None if fractions is None else {"tumor_cells": n_cells, "receptor_fraction": fractions}
-        )
-    assay = None
-    if inputs.plates:
-        tables = []
-        for plate, layout in inputs.plates:
-            wells = read_plate(plate, layout, plate_options)
-            validate_controls(wells, known_viruses=catalog.viruses)
-            tables.append(wells)
-        # two files may carry the same plate ID (e.g. both named plate.csv): keep them apart
-        ids = [set(t["plate_id"]) for t in tables]
-        if sum(len(s) for s in ids) > len(set().union(*ids)):
-            for number, table in enumerate(tables, start=1):
-                table["plate_id"] = table["plate_id"] + f"#{number}"
-        wells = pd.concat(tables, ignore_index=True)
-        assay = analyse_plates(wells, assay_config)
+    profile, rna, single_cell_summary = _score_expression(inputs, catalog, rna_config)
+    assay = _analyse_assay(inputs, catalog, plate_options, assay_config)
     serology = None
     if inputs.serology is not None:
         from vaxmix.virus.serology import read_serology
 
         serology = read_serology(inputs.serology, catalog.viruses)
     panel = select_panel(catalog, inputs.indication, rna, assay, panel_config, serology)
+    input_records = _input_records(inputs)
 
+    outputs: list[str] = []
+    with staged_output(out_dir) as stage:
+        if rna is not None and profile is not None:
+            outputs += _write_rna_scores(stage, rna, profile, catalog, rna_config, plots)
+        if assay is not None:
+            outputs += _write_assay_tables(stage, assay, plots)
+        document = {
+            "schema": SCHEMA,
+            "simulated": inputs.simulated is not None,
+            "data_origin": inputs.simulated or "inputs supplied by the user (see provenance)",
+            **panel.to_dict(),
+            "rna": _rna_document(rna),
+            "expression_summary": _expression_summary(profile),
+            "single_cell": single_cell_summary,
+            "curves": [] if assay is None else assay.curves.to_dict(orient="records"),
+            "plate_qc": [] if assay is None else assay.qc.to_dict(orient="records"),
+            "selectivity": [] if assay is None else assay.selectivity.to_dict(orient="records"),
+            "references": {k: catalog.references[k] for k in sorted(catalog.references)},
+            "provenance": {
+                "inputs": input_records,
+                "parameters": _parameters(plate_options, rna_config, assay_config, panel_config),
+                "versions": package_versions(("matplotlib", "anndata")),
+                "seconds": round(time.perf_counter() - started, 3),
+                "outputs": sorted([*outputs, "panel.json"]),
+            },
+        }
+        with open(stage / "panel.json", "w", encoding="utf-8") as handle:
+            json.dump(_clean(document), handle, indent=2, ensure_ascii=False)
+            handle.write("\n")
+        outputs.append("panel.json")
+    return PanelRun(panel, rna, assay, profile, outputs, inputs.simulated)
+
+
+def _score_expression(
+    inputs: PanelInputs, catalog: Catalog, rna_config: RnaScoringConfig
+) -> tuple[ExpressionProfile | None, dict[str, RnaEvidence] | None, dict | None]:
+    """Read the tumor expression (and single-cell data) and score every virus on RNA.
+
+    Returns ``(profile, rna, single_cell_summary)``, all ``None`` without an expression table:
+    the panel then ranks on ex vivo data alone and says so.
+    """
+    if inputs.expression is None:
+        return None, None, None
+    profile = read_expression(inputs.expression, inputs.gene_column, inputs.tpm_column)
+    reference = (
+        _read_reference(inputs.reference_expression) if inputs.reference_expression else None
+    )
+    fractions = None
+    n_cells = None
+    if inputs.single_cell is not None:
+        from vaxmix.virus.singlecell import receptor_cell_fractions
+
+        receptors = {r.gene for v in catalog for r in v.receptors}
+        fractions, n_cells = receptor_cell_fractions(
+            inputs.single_cell, receptors, inputs.cell_type_column
+        )
+    rna = score_rna(catalog, profile, rna_config, reference, fractions)
+    single_cell_summary = (
+        None if fractions is None else {"tumor_cells": n_cells, "receptor_fraction": fractions}
+    )
+    return profile, rna, single_cell_summary
+
+
+def _analyse_assay(
+    inputs: PanelInputs, catalog: Catalog, plate_options: PlateOptions, assay_config: AssayConfig
+) -> AssayResult | None:
+    """Read and validate every plate, then fit the killing curves; ``None`` without plates.
+
+    Plates from different files are pooled into one table, so a plate ID used twice is made
+    unique per file first (otherwise two plates' wells would be fitted as one).
+    """
+    if not inputs.plates:
+        return None
+    tables = []
+    for plate, layout in inputs.plates:
+        wells = read_plate(plate, layout, plate_options)
+        validate_controls(wells, known_viruses=catalog.viruses)
+        tables.append(wells)
+    # two files may carry the same plate ID (e.g. both named plate.csv): keep them apart
+    ids = [set(t["plate_id"]) for t in tables]
+    if sum(len(s) for s in ids) > len(set().union(*ids)):
+        for number, table in enumerate(tables, start=1):
+            table["plate_id"] = table["plate_id"] + f"#{number}"
+    wells = pd.concat(tables, ignore_index=True)
+    return analyse_plates(wells, assay_config)
+
+
+def _input_records(inputs: PanelInputs) -> list[dict]:
+    """Checksum every input file the run read, for panel.json's provenance."""
     input_records = []
     for role, path in (
         ("expression", inputs.expression),
@@ -185,106 +243,113 @@ def run_panel(
     ):
         if path is not None:
             input_records.append({"role": role, "path": str(path), "sha256": sha256_file(path)})
+    return input_records
 
+
+def _write_rna_scores(
+    stage: Path,
+    rna: dict[str, RnaEvidence],
+    profile: ExpressionProfile,
+    catalog: Catalog,
+    rna_config: RnaScoringConfig,
+    plots: bool,
+) -> list[str]:
+    """Write rna_scores.tsv (and the receptor heatmap); return the file names written."""
     outputs: list[str] = []
-    with staged_output(out_dir) as stage:
-        if rna is not None and profile is not None:
-            rows = []
-            for virus_id, ev in rna.items():
-                rows.append(
-                    {
-                        "virus_id": virus_id,
-                        "gate": ev.gate,
-                        "score": ev.score,
-                        "defense_broken": ev.defense_broken,
-                        "broken_steps": ";".join(
-                            s.name for s in ev.defense_steps if s.state == "broken"
-                        ),
-                        "receptor_tpm": ";".join(
-                            f"{g}={'NA' if t is None else round(t, 3)}"
-                            for g, t in ev.receptor_tpm.items()
-                        ),
-                        "isg_mean_log2tpm": ev.isg_mean_log2tpm,
-                        "isg_z": ev.isg_z,
-                        "reasons": " | ".join(ev.reasons),
-                    }
-                )
-            pd.DataFrame(rows).to_csv(stage / "rna_scores.tsv", sep="\t", index=False)
-            outputs.append("rna_scores.tsv")
-            if plots:
-                from vaxmix.virus.plots import plot_receptor_heatmap
+    rows = []
+    for virus_id, ev in rna.items():
+        rows.append(
+            {
+                "virus_id": virus_id,
+                "gate": ev.gate,
+                "score": ev.score,
+                "defense_broken": ev.defense_broken,
+                "broken_steps": ";".join(s.name for s in ev.defense_steps if s.state == "broken"),
+                "receptor_tpm": ";".join(
+                    f"{g}={'NA' if t is None else round(t, 3)}" for g, t in ev.receptor_tpm.items()
+                ),
+                "isg_mean_log2tpm": ev.isg_mean_log2tpm,
+                "isg_z": ev.isg_z,
+                "reasons": " | ".join(ev.reasons),
+            }
+        )
+    pd.DataFrame(rows).to_csv(stage / "rna_scores.tsv", sep="\t", index=False)
+    outputs.append("rna_scores.tsv")
+    if plots:
+        from vaxmix.virus.plots import plot_receptor_heatmap
 
-                outputs += [
-                    p.name
-                    for p in plot_receptor_heatmap(
-                        catalog, profile, stage / "receptor_heatmap", rna_config.receptor_tpm
-                    )
-                ]
-        if assay is not None:
-            for name, table in (
-                ("curves", assay.curves),
-                ("plate_qc", assay.qc),
-                ("selectivity", assay.selectivity),
-            ):
-                table.to_csv(stage / f"{name}.tsv", sep="\t", index=False)
-                outputs.append(f"{name}.tsv")
-            assay.wells.drop(columns=["source"]).to_csv(stage / "wells.tsv", sep="\t", index=False)
-            outputs.append("wells.tsv")
-            if plots:
-                from vaxmix.virus.plots import plot_dose_response
+        outputs += [
+            p.name
+            for p in plot_receptor_heatmap(
+                catalog, profile, stage / "receptor_heatmap", rna_config.receptor_tpm
+            )
+        ]
+    return outputs
 
-                outputs += [p.name for p in plot_dose_response(assay, stage / "dose_response")]
-        document = {
-            "schema": SCHEMA,
-            "simulated": inputs.simulated is not None,
-            "data_origin": inputs.simulated or "inputs supplied by the user (see provenance)",
-            **panel.to_dict(),
-            "rna": {
-                vid: {
-                    "gate": ev.gate,
-                    "score": ev.score,
-                    "receptor_tpm": ev.receptor_tpm,
-                    "receptor_cell_fraction": ev.receptor_cell_fraction,
-                    "defense_steps": [asdict(s) for s in ev.defense_steps],
-                    "isg_mean_log2tpm": ev.isg_mean_log2tpm,
-                    "isg_z": ev.isg_z,
-                    "reasons": list(ev.reasons),
-                    "model": "vaxmix.virus.rna_scoring heuristic (prediction, not measurement)",
-                }
-                for vid, ev in (rna or {}).items()
-            },
-            "expression_summary": None
-            if profile is None
-            else {
-                "rows": profile.n_rows,
-                "unresolved_rows": profile.n_unresolved,
-                "gene_columns": list(profile.gene_columns),
-                "tpm_column": profile.value_column,
-                "renamed_to_hgnc": profile.renamed,
-            },
-            "single_cell": single_cell_summary,
-            "curves": [] if assay is None else assay.curves.to_dict(orient="records"),
-            "plate_qc": [] if assay is None else assay.qc.to_dict(orient="records"),
-            "selectivity": [] if assay is None else assay.selectivity.to_dict(orient="records"),
-            "references": {k: catalog.references[k] for k in sorted(catalog.references)},
-            "provenance": {
-                "inputs": input_records,
-                "parameters": {
-                    "plate": {
-                        k: (sorted(v) if isinstance(v, frozenset) else v)
-                        for k, v in asdict(plate_options).items()
-                    },
-                    "rna": asdict(rna_config),
-                    "assay": asdict(assay_config),
-                    "panel": asdict(panel_config),
-                },
-                "versions": package_versions(("matplotlib", "anndata")),
-                "seconds": round(time.perf_counter() - started, 3),
-                "outputs": sorted([*outputs, "panel.json"]),
-            },
+
+def _write_assay_tables(stage: Path, assay: AssayResult, plots: bool) -> list[str]:
+    """Write the curve, QC, selectivity and well tables (and dose-response plots); return names."""
+    outputs: list[str] = []
+    for name, table in (
+        ("curves", assay.curves),
+        ("plate_qc", assay.qc),
+        ("selectivity", assay.selectivity),
+    ):
+        table.to_csv(stage / f"{name}.tsv", sep="\t", index=False)
+        outputs.append(f"{name}.tsv")
+    assay.wells.drop(columns=["source"]).to_csv(stage / "wells.tsv", sep="\t", index=False)
+    outputs.append("wells.tsv")
+    if plots:
+        from vaxmix.virus.plots import plot_dose_response
+
+        outputs += [p.name for p in plot_dose_response(assay, stage / "dose_response")]
+    return outputs
+
+
+def _rna_document(rna: dict[str, RnaEvidence] | None) -> dict:
+    """panel.json's per-virus RNA evidence, labelled as a model prediction."""
+    return {
+        vid: {
+            "gate": ev.gate,
+            "score": ev.score,
+            "receptor_tpm": ev.receptor_tpm,
+            "receptor_cell_fraction": ev.receptor_cell_fraction,
+            "defense_steps": [asdict(s) for s in ev.defense_steps],
+            "isg_mean_log2tpm": ev.isg_mean_log2tpm,
+            "isg_z": ev.isg_z,
+            "reasons": list(ev.reasons),
+            "model": "vaxmix.virus.rna_scoring heuristic (prediction, not measurement)",
         }
-        with open(stage / "panel.json", "w", encoding="utf-8") as handle:
-            json.dump(_clean(document), handle, indent=2, ensure_ascii=False)
-            handle.write("\n")
-        outputs.append("panel.json")
-    return PanelRun(panel, rna, assay, profile, outputs, inputs.simulated)
+        for vid, ev in (rna or {}).items()
+    }
+
+
+def _expression_summary(profile: ExpressionProfile | None) -> dict | None:
+    """How the expression table was read (rows, unresolved genes, columns, HGNC renames)."""
+    if profile is None:
+        return None
+    return {
+        "rows": profile.n_rows,
+        "unresolved_rows": profile.n_unresolved,
+        "gene_columns": list(profile.gene_columns),
+        "tpm_column": profile.value_column,
+        "renamed_to_hgnc": profile.renamed,
+    }
+
+
+def _parameters(
+    plate_options: PlateOptions,
+    rna_config: RnaScoringConfig,
+    assay_config: AssayConfig,
+    panel_config: PanelConfig,
+) -> dict:
+    """Every setting the run used, JSON-ready (frozensets as sorted lists), for provenance."""
+    return {
+        "plate": {
+            k: (sorted(v) if isinstance(v, frozenset) else v)
+            for k, v in asdict(plate_options).items()
+        },
+        "rna": asdict(rna_config),
+        "assay": asdict(assay_config),
+        "panel": asdict(panel_config),
+    }

@@ -194,6 +194,10 @@ def _ex_vivo_summary(virus_id: str, assay: AssayResult) -> dict | None:
     }
 
 
+# One ranked candidate: (tier, score, virus, reasons, cautions).
+_Candidate = tuple[int, float, Virus, list[str], list[str]]
+
+
 def select_panel(
     catalog: Catalog,
     indication: str,
@@ -221,6 +225,38 @@ def select_panel(
         (:func:`vaxmix.virus.serology.read_serology`); ``None`` when not measured.
     """
     config = config or PanelConfig()
+    _check_request(catalog, indication, config)
+    missing = _missing_inputs(catalog, rna, assay, serology)
+    label = _INDICATION_LABEL[indication]
+    candidates: list[_Candidate] = []
+    rejections: list[PanelRejection] = []
+    for virus in catalog:
+        outcome = _assess_virus(virus, indication, label, rna, assay, config, serology)
+        if isinstance(outcome, PanelRejection):
+            rejections.append(outcome)
+        else:
+            candidates.append(outcome)
+    candidates.sort(key=lambda c: (c[0], c[1]), reverse=True)
+    picks = _pick_panel(candidates, indication, config, rejections)
+    order = {c[2].id: i for i, c in enumerate(candidates)}
+    rejections.sort(key=lambda r: (r.tier == 0, order.get(r.virus_id, 10**6), r.virus_id))
+    return VirusPanel(
+        indication,
+        tuple(picks),
+        tuple(rejections),
+        tuple(missing),
+        config,
+        catalog.version,
+        _panel_notes(serology, config),
+    )
+
+
+def _check_request(catalog: Catalog, indication: str, config: PanelConfig) -> None:
+    """Stop on an unknown indication or an exclusion naming no catalog virus.
+
+    Both are user typos that would otherwise silently select a panel for nothing (or keep a
+    virus the user meant to exclude), so they are input errors before any scoring.
+    """
     if indication not in INDICATIONS:
         raise InputError(
             f"unknown indication {indication!r}; use one of {', '.join(INDICATIONS)}",
@@ -231,6 +267,19 @@ def select_panel(
         raise InputError(
             f"excluded virus(es) not in catalog: {', '.join(unknown)}", field="exclude"
         )
+
+
+def _missing_inputs(
+    catalog: Catalog,
+    rna: dict[str, RnaEvidence] | None,
+    assay: AssayResult | None,
+    serology: dict[str, float] | None,
+) -> list[str]:
+    """Name every patient input the panel was chosen without.
+
+    The panel reports what it did not see (no plate, no RNA, no serology, no matched normal,
+    untested viruses) so a reader never takes an RNA-only ranking for a measured one.
+    """
     missing: list[str] = []
     if assay is None:
         missing.append("ex vivo assay plate (viruses ranked on RNA evidence only)")
@@ -245,132 +294,163 @@ def select_panel(
         untested = [v.id for v in catalog if v.id not in tested]
         if untested:
             missing.append(f"ex vivo data for {len(untested)} catalog viruses (ranked on RNA only)")
-    label = _INDICATION_LABEL[indication]
-    candidates: list[tuple[int, float, Virus, list[str], list[str]]] = []
-    rejections: list[PanelRejection] = []
-    for virus in catalog:
-        reasons: list[str] = []
-        cautions: list[str] = list(virus.cautions)
-        evidence = virus.evidence[indication]
-        bonus = _EVIDENCE_BONUS[evidence.level]
-        ev_text = f"clinical evidence in {label}: {evidence.level.replace('_', ' ')}" + (
-            f" — {evidence.note}" if evidence.note else ""
-        )
-        if evidence.level == "negative":
-            cautions.append(f"no positive clinical evidence in {label}: {evidence.note}")
-        elif evidence.level in ("none", "claims_only"):
-            cautions.append(f"no peer-reviewed clinical evidence in {label}")
-        if virus.id in config.exclude:
-            rejections.append(
-                PanelRejection(virus.id, virus.name, 0, None, ("excluded by the user",))
-            )
-            continue
-        titre = (serology or {}).get(virus.id)
-        if titre is not None and titre >= config.max_nab_titer:
-            rejections.append(
-                PanelRejection(
-                    virus.id,
-                    virus.name,
-                    0,
-                    None,
-                    (
-                        f"pre-existing neutralising antibodies 1:{titre:g} >= 1:"
-                        f"{config.max_nab_titer:g} (CALM exclusion threshold, R20): "
-                        "intravenous virus would be neutralised",
-                    ),
-                )
-            )
-            continue
-        if titre is not None:
-            reasons.append(
-                f"neutralising antibody titre 1:{titre:g} (< 1:{config.max_nab_titer:g})"
-            )
-        ex = _ex_vivo_summary(virus.id, assay) if assay is not None else None
-        rna_ev = rna.get(virus.id) if rna is not None else None
-        rna_lines = [f"RNA: {line}" for line in rna_ev.reasons] if rna_ev else []
-        if ex is not None:
-            reasons.extend(ex["lines"])
-            if ex["reference_failed"]:
-                cautions.append(
-                    "reference line (e.g. Vero) not killed on the plate: "
-                    "virus stock may be inactive"
-                )
-            if ex["call"] == "resistant":
-                rejections.append(
-                    PanelRejection(
-                        virus.id,
-                        virus.name,
-                        0,
-                        None,
-                        ("patient's tumor cells resistant ex vivo", *ex["lines"], *rna_lines),
-                    )
-                )
-                continue
-            if (
-                ex["selectivity"] is not None
-                and ex["selectivity"] <= 0
-                and ex["selectivity_bound"] != ">="
-            ):
-                rejections.append(
-                    PanelRejection(
-                        virus.id,
-                        virus.name,
-                        0,
-                        None,
-                        (
-                            "not selective: kills the patient's normal cells "
-                            "at least as readily as the tumor",
-                            *ex["lines"],
-                        ),
-                    )
-                )
-                continue
-            tier = 3 if ex["call"] == "sensitive" else 2
-            score = (tier - 1) + ex["activity"]
-            if ex["selectivity"] is not None:
-                score += config.selectivity_weight * min(max(ex["selectivity"], 0.0), 2.0)
-            if rna_ev is not None and rna_ev.gate == "fail":
-                cautions.append(
-                    "RNA entry gate failed, yet tumor cells were killed ex vivo "
-                    "(ex vivo result takes precedence)"
-                )
-            reasons.extend(rna_lines)
-        elif rna_ev is not None:
-            if rna_ev.gate == "fail":
-                rejections.append(
-                    PanelRejection(
-                        virus.id,
-                        virus.name,
-                        0,
-                        0.0,
-                        (
-                            "RNA entry gate failed: " + rna_ev.reasons[0],
-                            *rna_lines[1:],
-                            "not tested ex vivo",
-                        ),
-                    )
-                )
-                continue
-            tier, score = 1, rna_ev.score
-            reasons.append("not tested ex vivo: ranked on tumor RNA only")
-            reasons.extend(rna_lines)
-        else:
-            rejections.append(
-                PanelRejection(
-                    virus.id,
-                    virus.name,
-                    0,
-                    None,
-                    ("no patient data: not tested ex vivo and no expression table",),
-                )
-            )
-            continue
-        reasons.append(ev_text)
-        if virus.enteromix_component:
-            reasons.append("component of the reported Enteromix mix (developer statements, R1)")
-        candidates.append((tier, round(score + bonus, 4), virus, reasons, cautions))
+    return missing
 
-    candidates.sort(key=lambda c: (c[0], c[1]), reverse=True)
+
+def _assess_virus(
+    virus: Virus,
+    indication: str,
+    label: str,
+    rna: dict[str, RnaEvidence] | None,
+    assay: AssayResult | None,
+    config: PanelConfig,
+    serology: dict[str, float] | None,
+) -> _Candidate | PanelRejection:
+    """Rank one virus for the patient, or say why it is rejected.
+
+    The gates run in a fixed order (user exclusion, neutralising antibodies, ex vivo result,
+    else RNA, else no data), so each rejection names the first reason that applies.
+    """
+    cautions: list[str] = list(virus.cautions)
+    evidence = virus.evidence[indication]
+    bonus = _EVIDENCE_BONUS[evidence.level]
+    ev_text = f"clinical evidence in {label}: {evidence.level.replace('_', ' ')}" + (
+        f" — {evidence.note}" if evidence.note else ""
+    )
+    if evidence.level == "negative":
+        cautions.append(f"no positive clinical evidence in {label}: {evidence.note}")
+    elif evidence.level in ("none", "claims_only"):
+        cautions.append(f"no peer-reviewed clinical evidence in {label}")
+    if virus.id in config.exclude:
+        return PanelRejection(virus.id, virus.name, 0, None, ("excluded by the user",))
+    reasons: list[str] = []
+    titre = (serology or {}).get(virus.id)
+    if titre is not None and titre >= config.max_nab_titer:
+        return PanelRejection(
+            virus.id,
+            virus.name,
+            0,
+            None,
+            (
+                f"pre-existing neutralising antibodies 1:{titre:g} >= 1:"
+                f"{config.max_nab_titer:g} (CALM exclusion threshold, R20): "
+                "intravenous virus would be neutralised",
+            ),
+        )
+    if titre is not None:
+        reasons.append(f"neutralising antibody titre 1:{titre:g} (< 1:{config.max_nab_titer:g})")
+    ex = _ex_vivo_summary(virus.id, assay) if assay is not None else None
+    rna_ev = rna.get(virus.id) if rna is not None else None
+    if ex is not None:
+        ranked = _rank_ex_vivo(virus, ex, rna_ev, config, reasons, cautions)
+    elif rna_ev is not None:
+        ranked = _rank_rna_only(virus, rna_ev, reasons)
+    else:
+        ranked = PanelRejection(
+            virus.id,
+            virus.name,
+            0,
+            None,
+            ("no patient data: not tested ex vivo and no expression table",),
+        )
+    if isinstance(ranked, PanelRejection):
+        return ranked
+    tier, score = ranked
+    reasons.append(ev_text)
+    if virus.enteromix_component:
+        reasons.append("component of the reported Enteromix mix (developer statements, R1)")
+    return (tier, round(score + bonus, 4), virus, reasons, cautions)
+
+
+def _rna_lines(rna_ev: RnaEvidence | None) -> list[str]:
+    """The RNA evidence's reasons, prefixed so a reader can tell them from ex vivo lines."""
+    return [f"RNA: {line}" for line in rna_ev.reasons] if rna_ev else []
+
+
+def _rank_ex_vivo(
+    virus: Virus,
+    ex: dict,
+    rna_ev: RnaEvidence | None,
+    config: PanelConfig,
+    reasons: list[str],
+    cautions: list[str],
+) -> tuple[int, float] | PanelRejection:
+    """Tier and score a virus tested on the patient's cells (appends to reasons/cautions).
+
+    A measured ex vivo result outranks any RNA prediction: resistant or non-selective viruses
+    are rejected here, and a failed RNA gate only becomes a caution.
+    """
+    rna_lines = _rna_lines(rna_ev)
+    reasons.extend(ex["lines"])
+    if ex["reference_failed"]:
+        cautions.append(
+            "reference line (e.g. Vero) not killed on the plate: virus stock may be inactive"
+        )
+    if ex["call"] == "resistant":
+        return PanelRejection(
+            virus.id,
+            virus.name,
+            0,
+            None,
+            ("patient's tumor cells resistant ex vivo", *ex["lines"], *rna_lines),
+        )
+    if ex["selectivity"] is not None and ex["selectivity"] <= 0 and ex["selectivity_bound"] != ">=":
+        return PanelRejection(
+            virus.id,
+            virus.name,
+            0,
+            None,
+            (
+                "not selective: kills the patient's normal cells "
+                "at least as readily as the tumor",
+                *ex["lines"],
+            ),
+        )
+    tier = 3 if ex["call"] == "sensitive" else 2
+    score = (tier - 1) + ex["activity"]
+    if ex["selectivity"] is not None:
+        score += config.selectivity_weight * min(max(ex["selectivity"], 0.0), 2.0)
+    if rna_ev is not None and rna_ev.gate == "fail":
+        cautions.append(
+            "RNA entry gate failed, yet tumor cells were killed ex vivo "
+            "(ex vivo result takes precedence)"
+        )
+    reasons.extend(rna_lines)
+    return tier, score
+
+
+def _rank_rna_only(
+    virus: Virus, rna_ev: RnaEvidence, reasons: list[str]
+) -> tuple[int, float] | PanelRejection:
+    """Tier 1 for a virus not tested ex vivo: rank it on tumor RNA (appends to reasons).
+
+    A failed receptor gate rejects it, since nothing measured says the virus can enter.
+    """
+    rna_lines = _rna_lines(rna_ev)
+    if rna_ev.gate == "fail":
+        return PanelRejection(
+            virus.id,
+            virus.name,
+            0,
+            0.0,
+            ("RNA entry gate failed: " + rna_ev.reasons[0], *rna_lines[1:], "not tested ex vivo"),
+        )
+    reasons.append("not tested ex vivo: ranked on tumor RNA only")
+    reasons.extend(rna_lines)
+    return 1, rna_ev.score
+
+
+def _pick_panel(
+    candidates: list[_Candidate],
+    indication: str,
+    config: PanelConfig,
+    rejections: list[PanelRejection],
+) -> list[PanelPick]:
+    """Take the ranked candidates in order, one virus per entry receptor, up to the panel size.
+
+    Viruses sharing a receptor compete for the same cells, so only the best of each is kept;
+    every candidate not picked is appended to ``rejections`` with the reason.
+    """
     picks: list[PanelPick] = []
     used_receptors: dict[str, str] = {}
     for tier, score, virus, reasons, cautions in candidates:
@@ -420,7 +500,12 @@ def select_panel(
                 tuple(dict.fromkeys(cautions)),
             )
         )
-    notes = (
+    return picks
+
+
+def _panel_notes(serology: dict[str, float] | None, config: PanelConfig) -> tuple[str, str]:
+    """The panel's fixed caveats: the score is a heuristic, and what serology did."""
+    return (
         "Scores are a transparent heuristic (tiers: ex vivo sensitive > ex vivo intermediate "
         "> RNA only); "
         "RNA scores are predictions, not measurements.",
@@ -430,9 +515,4 @@ def select_panel(
             if serology is None
             else f"titres >= 1:{config.max_nab_titer:g} rejected."
         ),
-    )
-    order = {c[2].id: i for i, c in enumerate(candidates)}
-    rejections.sort(key=lambda r: (r.tier == 0, order.get(r.virus_id, 10**6), r.virus_id))
-    return VirusPanel(
-        indication, tuple(picks), tuple(rejections), tuple(missing), config, catalog.version, notes
     )
