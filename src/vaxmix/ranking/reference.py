@@ -20,14 +20,13 @@ one pass over the proteome, however many epitopes are asked about.
 
 from __future__ import annotations
 
-import gzip
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from vaxmix.common.errors import InputError
+from vaxmix.common.fasta import iter_fasta_entries
 from vaxmix.peptides.windows import STANDARD_AMINO_ACIDS
 
 __all__ = ["ReferenceProteome", "mutated_kmers", "read_reference_proteome", "reference_matches"]
@@ -52,37 +51,24 @@ class ReferenceProteome:
 def read_reference_proteome(path: Path) -> ReferenceProteome:
     """Read a protein FASTA (plain or gzipped) in one streaming pass.
 
-    Raises :class:`InputError` naming the file (and line) when it is empty or not FASTA.
+    Records come from :func:`vaxmix.common.fasta.iter_fasta_entries`, so a file that is not
+    FASTA, not UTF-8, has a header without an identifier or no record at all is an
+    :class:`InputError` naming the file and line. Residues are upper-cased; a character that is
+    not ASCII becomes one unmatchable residue.
     """
     ids: list[str] = []
     descriptions: list[str] = []
     chunks: list[bytes] = []
     starts: list[int] = []
     position = 0
-    opener = gzip.open if str(path).endswith(".gz") else open
-    try:
-        with opener(path, "rb") as handle:
-            for number, raw in enumerate(handle, start=1):
-                line = raw.strip()
-                if not line:
-                    continue
-                if line.startswith(b">"):
-                    header = line[1:].decode("utf-8", "replace")
-                    ids.append(header.split()[0] if header.split() else "")
-                    descriptions.append(header)
-                    chunks.append(b"*")
-                    position += 1
-                    starts.append(position)
-                elif not ids:
-                    raise InputError("not a FASTA file: sequence before the first '>' header",
-                                     path=path, line=number)
-                else:
-                    chunks.append(line.upper())
-                    position += len(line)
-    except (OSError, EOFError) as exc:
-        raise InputError(f"cannot read the reference proteome: {exc}", path=path) from exc
-    if not ids:
-        raise InputError("the reference proteome has no FASTA record", path=path)
+    for entry in iter_fasta_entries(path, "reference proteome"):
+        ids.append(entry.identifier)
+        descriptions.append(entry.header)
+        sequence = entry.sequence.encode("ascii", "replace").upper()
+        chunks.append(b"*")
+        chunks.append(sequence)
+        starts.append(position + 1)
+        position += 1 + len(sequence)
     residues = np.frombuffer(b"".join(chunks) + b"*", dtype=np.uint8)
     return ReferenceProteome(ids, descriptions, residues, np.array(starts, dtype=np.int64),
                              Path(path))  # fmt: skip
