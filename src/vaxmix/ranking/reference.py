@@ -26,14 +26,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from vaxmix.common.aminoacids import AMINO_ACID_SET, AMINO_ACIDS
 from vaxmix.common.fasta import iter_fasta_entries
-from vaxmix.peptides.windows import STANDARD_AMINO_ACIDS
 
 __all__ = ["ReferenceProteome", "mutated_kmers", "read_reference_proteome", "reference_matches"]
 
-_ALPHABET = "".join(sorted(STANDARD_AMINO_ACIDS))
 _CODE = np.full(256, 31, dtype=np.int64)  # 31: anything else (X, U, *, separators)
-for _i, _aa in enumerate(_ALPHABET):
+for _i, _aa in enumerate(AMINO_ACIDS):
     _CODE[ord(_aa)] = _i
 
 
@@ -153,7 +152,7 @@ def reference_matches(
     keys = list(zip(epitopes["MT Epitope Seq"].astype(str),
                     epitopes["Mutation Position"].astype(str), strict=True))  # fmt: skip
     windows = {key: mutated_kmers(key[0], key[1], k) for key in dict.fromkeys(keys)}
-    queries = sorted({w for ws in windows.values() for w in ws if set(w) <= STANDARD_AMINO_ACIDS})
+    queries = sorted({w for ws in windows.values() for w in ws if set(w) <= AMINO_ACID_SET})
     if not queries:
         return pd.DataFrame(columns=columns)
     query_codes = _encode(queries)  # sorted, since the queries are sorted
