@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import csv
 import json
+import re
+from html import escape as html_escape
 
 from Bio.Seq import Seq
 
@@ -45,4 +48,14 @@ def test_full_demo_writes_every_stage_and_they_agree(tmp_path, capsys):
 
     html = (out / "report.html").read_text()
     assert "<script src=" not in html and "http://" not in html.split("<body", 1)[0]
-    assert protein[:30] in html or "construct" in html.lower()
+    # the report shows the designed construct's protein whole, exactly as construct.json has it
+    shown = re.findall(r'<pre class="seq">(.*?)</pre>', html, re.S)
+    assert [re.sub(r"\s+", "", seq) for seq in shown] == [protein]
+    # ... and names every selected long peptide (selection.tsv), each drawn on the construct map
+    with open(out / "vaccine" / "selection.tsv", newline="") as handle:
+        selection = list(csv.DictReader(handle, delimiter="\t"))
+    assert selection and len(selection) == sum(e["kind"] == "peptide" for e in elements)
+    construct_map = html.split('<figure id="construct-map">', 1)[1].split("</figure>", 1)[0]
+    for row in selection:
+        assert row["sequence"] in protein
+        assert f"<title>{html_escape(row['name'])} (peptide) " in construct_map
