@@ -7,11 +7,15 @@ import json
 import re
 from html import escape as html_escape
 
+import pytest
 from Bio.Seq import Seq
 
 from vaxmix.cli import main
 
 
+# the whole demo with a 20-peptide mRNA design: the slowest test of the suite (7 min at load 9,
+# `--durations`, 2026-12-03)
+@pytest.mark.slow
 def test_full_demo_writes_every_stage_and_they_agree(tmp_path, capsys):
     out = tmp_path / "demo"
     assert main(["demo", "--out", str(out)]) == 0

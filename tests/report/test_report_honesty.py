@@ -16,7 +16,8 @@ import pytest
 
 from vaxmix.report import write_report
 
-pytestmark = pytest.mark.browser
+# the demo_run fixture runs pipeline, design and virus panel (52 s setup at load 9)
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 # Two variants of the demo named in issue 16 (variant IDs of aggregated.tsv: chrom-start-stop-
 # ref-alt). CBWD2's class I best peptide lies on ENST00000259199, its class II one on
