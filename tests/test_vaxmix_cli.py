@@ -1,7 +1,8 @@
+import argparse
 import subprocess
 import sys
 
-from vaxmix.cli import main
+from vaxmix.cli import build_parser, main
 
 
 def test_help_lists_commands(capsys):
@@ -21,3 +22,13 @@ def test_python_m_vaxmix_version():
         [sys.executable, "-m", "vaxmix", "--version"], capture_output=True, text=True, check=True
     )
     assert out.stdout.startswith("vaxmix ")
+
+
+
+def test_every_command_module_registers():
+    """Every stage's sub-commands are registered: none is skipped as "not built"."""
+    parser = build_parser()
+    subparsers = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    expected = {"run", "demo", "design", "mhc", "mhc2", "mrna", "virus", "trial", "report"}
+    expected |= {"registry", "serve", "cohort"}
+    assert expected <= set(subparsers.choices)

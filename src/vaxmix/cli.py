@@ -38,7 +38,12 @@ COMMAND_MODULES: tuple[str, ...] = (
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """Assemble the parser from every stage that is installed and importable."""
+    """Assemble the parser from every stage's ``commands`` module.
+
+    Every module in ``COMMAND_MODULES`` is imported unconditionally: they import only the
+    standard library and vaxmix itself, so a failed import means a broken installation, and it
+    must fail loudly rather than leave a sub-command silently missing from ``vaxmix --help``.
+    """
     parser = argparse.ArgumentParser(
         prog="vaxmix",
         description="Design a personalized cancer vaccine from one patient's tumor data.",
@@ -46,13 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"vaxmix {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module_name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name is not None and module_name.startswith(exc.name):
-                continue  # that stage is not built yet
-            raise
-        module.register(subparsers)
+        importlib.import_module(module_name).register(subparsers)
     return parser
 
 

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import csv
 import json
+import re
+from html import escape as html_escape
 
+import pytest
 from Bio.Seq import Seq
 
 from vaxmix.cli import main
 
 
+# the whole demo with a 20-peptide mRNA design: the slowest test of the suite (7 min at load 9,
+# `--durations`, 2026-12-03)
+@pytest.mark.slow
 def test_full_demo_writes_every_stage_and_they_agree(tmp_path, capsys):
     out = tmp_path / "demo"
     assert main(["demo", "--out", str(out)]) == 0
@@ -45,4 +52,14 @@ def test_full_demo_writes_every_stage_and_they_agree(tmp_path, capsys):
 
     html = (out / "report.html").read_text()
     assert "<script src=" not in html and "http://" not in html.split("<body", 1)[0]
-    assert protein[:30] in html or "construct" in html.lower()
+    # the report shows the designed construct's protein whole, exactly as construct.json has it
+    shown = re.findall(r'<pre class="seq">(.*?)</pre>', html, re.S)
+    assert [re.sub(r"\s+", "", seq) for seq in shown] == [protein]
+    # ... and names every selected long peptide (selection.tsv), each drawn on the construct map
+    with open(out / "vaccine" / "selection.tsv", newline="") as handle:
+        selection = list(csv.DictReader(handle, delimiter="\t"))
+    assert selection and len(selection) == sum(e["kind"] == "peptide" for e in elements)
+    construct_map = html.split('<figure id="construct-map">', 1)[1].split("</figure>", 1)[0]
+    for row in selection:
+        assert row["sequence"] in protein
+        assert f"<title>{html_escape(row['name'])} (peptide) " in construct_map

@@ -66,3 +66,27 @@ def test_not_a_fasta_is_an_input_error(tmp_path):
     assert error.value.line == 1 and str(path) in str(error.value.path)
     with pytest.raises(InputError):
         read_reference_proteome(_fasta(tmp_path, "", gz=False))
+
+
+def test_proteome_read_is_the_same_plain_or_gzipped_and_residues_are_concatenated(tmp_path):
+    plain_dir, gz_dir = tmp_path / "plain", tmp_path / "gz"
+    plain_dir.mkdir(), gz_dir.mkdir()
+    plain = read_reference_proteome(_fasta(plain_dir, PROTEOME, gz=False))
+    packed = read_reference_proteome(_fasta(gz_dir, PROTEOME))
+    # by hand: "*" before each protein and at the end; wrapped lines joined
+    expected = b"*MKSIINFEKLQQ*AAASIINFEKLRRRSIINFEKL*GGGGSIIN*FEKLGGGGXIINFEKLM*"
+    for proteome in (plain, packed):
+        assert proteome.residues.tobytes() == expected
+        assert proteome.starts.tolist() == [1, 14, 37, 46]
+    assert packed.descriptions[0] == "P1 pep transcript:ENST00000000001.4 gene_symbol:OWN"
+
+
+def test_proteome_errors_name_file_and_line(tmp_path):
+    with pytest.raises(InputError) as error:
+        read_reference_proteome(_fasta(tmp_path, ">P1\nAAAA\n>\nCCCC\n"))
+    assert error.value.line == 3 and "header without identifier" in str(error.value)
+    latin1 = tmp_path / "latin1.fa"
+    latin1.write_bytes(">P1 caf\xe9\nAAAA\n".encode("latin-1"))
+    with pytest.raises(InputError) as error:
+        read_reference_proteome(latin1)
+    assert error.value.line == 1 and "not UTF-8 text: byte 0xE9" in str(error.value)

@@ -1,4 +1,9 @@
-"""Fixtures: a run folder built from pVACseq's HCC1395 tables (see data/SOURCE.md)."""
+"""Fixtures: a run folder built from pVACseq's HCC1395 tables (see data/SOURCE.md).
+
+Most report tests read a real ``vaxmix design`` output instead (``designed_run`` in
+tests/conftest.py); this folder remains for the tests of pVACseq's own class II tables and for
+tests/store (which builds it with its own helper).
+"""
 
 from __future__ import annotations
 
@@ -30,11 +35,6 @@ def add_class2_tables(run: Path) -> Path:
     shutil.copytree(CLASS2_DATA, run / "MHC_Class_II")
     _gunzip(run / "MHC_Class_II" / "all_epitopes.tsv.gz")
     return run
-
-
-@pytest.fixture
-def hcc1395_run(tmp_path: Path) -> Path:
-    return build_run_folder(tmp_path / "HCC1395_run")
 
 
 @pytest.fixture

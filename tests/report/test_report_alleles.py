@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from html.parser import HTMLParser
+from importlib import resources
 from pathlib import Path
 
 import pytest
@@ -59,12 +60,30 @@ def _with_names(run_dir: Path, records: list[dict]) -> str:
     return write_report(run_dir).read_text(encoding="utf-8")
 
 
-def test_provenance_lists_alleles_as_given_with_status_and_why(hcc1395_run: Path) -> None:
-    # The records as `vaxmix run` writes them (the allele module's own report of these names).
+def test_provenance_lists_the_runs_own_alleles(designed_run: Path) -> None:
+    """The real run's table: every allele of the shipped HLA file, with its file line, used."""
+    hla = resources.files("vaxmix.pipeline") / "data" / "example_patient" / "hla_alleles.txt"
+    given = {
+        line.strip(): number
+        for number, line in enumerate(hla.read_text().splitlines(), start=1)
+        if line.strip() and not line.startswith("#")
+    }
+    rows = _allele_rows((designed_run / "report.html").read_text(encoding="utf-8"))
+    assert set(rows) == set(given) and len(given) == 4
+    for allele, number in given.items():
+        mhc_class = "II" if allele.startswith("HLA-D") else "I"
+        assert rows[allele][:6] == [allele, f"hla_alleles.txt line {number}", allele, mhc_class,
+                                    "expressed", "used"]  # fmt: skip
+
+
+def test_provenance_lists_alleles_as_given_with_status_and_why(designed_run_copy: Path) -> None:
+    # Unusual names the example lacks (null, questionable, a spelling, an unsupported gene):
+    # their records as `vaxmix run` writes them (the allele module's own report of these
+    # names), put into a copy of the real run.json.
     records, _, _ = allele_report(parse_allele_names("A0201,HLA-B*45:01N,B*07:02Q,HLA-A*29:02"))
     records.append({"given": "HLA-E", "source": "hla.tsv", "name": None, "action": "skipped",
                     "reason": "gene not covered by the built-in models"})  # fmt: skip
-    rows = _allele_rows(_with_names(hcc1395_run, records))
+    rows = _allele_rows(_with_names(designed_run_copy, records))
     # Given, From, Read as, Class, Expression, Used?, Why
     assert rows["A0201"][:6] == ["A0201", "--alleles", "HLA-A*02:01", "I", "expressed", "used"]
     assert "read as HLA-A*02:01 (spelling)" in rows["A0201"][6]
@@ -80,18 +99,17 @@ def test_provenance_lists_alleles_as_given_with_status_and_why(hcc1395_run: Path
     assert len(rows) == 5
 
 
-def test_no_allele_table_without_allele_names(hcc1395_run: Path) -> None:
+def test_no_allele_table_without_allele_names(designed_run_copy: Path) -> None:
     """A run folder written before run.json had ``allele_names`` shows no empty table."""
-    html = write_report(hcc1395_run).read_text(encoding="utf-8")
+    run = json.loads((designed_run_copy / "run.json").read_text())
+    del run["allele_names"]  # deliberately an older run.json
+    (designed_run_copy / "run.json").write_text(json.dumps(run))
+    html = write_report(designed_run_copy).read_text(encoding="utf-8")
     assert 'id="allele-names"' not in html
-    run = json.loads((hcc1395_run / "run.json").read_text())
-    del run["allele_names"]
-    (hcc1395_run / "run.json").write_text(json.dumps(run))
-    assert 'id="allele-names"' not in write_report(hcc1395_run).read_text(encoding="utf-8")
 
 
-def test_allele_names_that_are_not_records_are_refused(hcc1395_run: Path) -> None:
+def test_allele_names_that_are_not_records_are_refused(designed_run_copy: Path) -> None:
     """run.json is checked on read (RunRecord): a non-record entry is an error naming it."""
     with pytest.raises(InputError) as caught:
-        _with_names(hcc1395_run, ["not a record", 3])
+        _with_names(designed_run_copy, ["not a record", 3])
     assert caught.value.field == "allele_names[0]"

@@ -1,10 +1,18 @@
-"""Class II in the report: values checked against pVACseq's HCC1395 class II tables read here."""
+"""Class II in the report, checked against the class II tables read here.
+
+Most tests read the real ``vaxmix design`` output (``designed_run``, tests/conftest.py: class II
+tables made by vaxmix-mhc2, with binding cores). The ``hcc1395_class2_run`` tests keep
+pVACseq's own HCC1395 class II tables (tests/report/data/SOURCE.md) because what they check is
+the report of tables vaxmix did not make (no core column, other predictors); that fixture's
+run.json is hand-made, as a pVACseq result folder has none.
+"""
 
 from __future__ import annotations
 
 import csv
 import json
 import re
+import shutil
 from collections import Counter
 from pathlib import Path
 
@@ -31,6 +39,67 @@ def _class2_json(text: str) -> dict:
 def _class2_rows(text: str) -> list[tuple[str, str]]:
     table = re.search(r'<table id="class2-table".*?</table>', text, re.S).group(0)
     return re.findall(r'<tr data-index="([^"]+)" data-tier="([^"]+)"', table)
+
+
+def test_class2_section_follows_the_real_class2_tables(designed_run: Path) -> None:
+    aggregated = _rows(designed_run / CLASS2 / "aggregated.tsv")
+    epitopes = _rows(designed_run / CLASS2 / "all_epitopes.tsv")
+    run = json.loads((designed_run / "run.json").read_text())
+    text = (designed_run / "report.html").read_text(encoding="utf-8")
+    rows = _class2_rows(text)
+    assert aggregated and [index for index, _ in rows] == [r["Index"] for r in aggregated]
+    assert Counter(tier for _, tier in rows) == Counter(r["Tier"] for r in aggregated)
+    assert f'<dd id="n-class2-candidates">{len(aggregated)}</dd>' in text
+    n_pass = sum(r["Tier"] == "Pass" for r in aggregated)
+    assert n_pass > 0 and f'<dd id="n-class2-pass">{n_pass}</dd>' in text
+    assert f'<dd id="class2-alleles">{", ".join(run["class2_alleles"])}</dd>' in text
+    models = sorted({r["Prediction Model"] for r in epitopes})
+    assert models == ["vaxmix-mhc2 1.0"]
+    assert f'<dd id="class2-models">{", ".join(models)}</dd>' in text
+    assert "MHC_Class_II/aggregated.tsv" in text  # checksum listed under Provenance
+    assert "<th>Core (predicted)</th>" in text  # the tables carry vaxmix-mhc2's cores
+
+
+def test_real_class2_peptides_sorted_by_ic50_with_their_written_cores(designed_run: Path) -> None:
+    epitopes = _rows(designed_run / CLASS2 / "all_epitopes.tsv")
+    data = _class2_json((designed_run / "report.html").read_text(encoding="utf-8"))
+    columns = data["epitopes"]["columns"]
+    assert "core" in columns and data["epitopes"]["rows"]
+    for index, shown in data["epitopes"]["rows"].items():
+        # file order, stably sorted by Median MT IC50 Score, the first 15
+        expected = sorted((r for r in epitopes if r["Index"] == index),
+                          key=lambda r: float(r["Median MT IC50 Score"]))[:15]  # fmt: skip
+        got = [dict(zip(columns, row, strict=True)) for row in shown]
+        assert [(p["mt_peptide"], p["allele"], p["core"]) for p in got] == [
+            (r["MT Epitope Seq"], r["HLA Allele"], r["MT Core"]) for r in expected
+        ]
+
+
+def test_vaccine_class2_counts_and_junction_binders_by_class(designed_run: Path) -> None:
+    design = json.loads((designed_run / "vaccine" / "design.json").read_text())
+    text = (designed_run / "report.html").read_text(encoding="utf-8")
+    facts = re.search(r'<dl class="facts" id="class2-design">(.*?)</dl>', text, re.S).group(1)
+    pairs = dict(re.findall(r"<dt>(.*?)</dt><dd>(.*?)</dd>", facts))
+    assert pairs["Class II molecules"] == ", ".join(design["class2"]["alleles"])
+    assert pairs["Class II epitopes in the selected long peptides"] == str(
+        design["class2"]["epitopes_in_selection"]
+    )
+    by_class = design["verification"]["binders_by_class"]
+    assert pairs["Junction binders, class I (predicted)"] == str(by_class["class I"])
+    assert pairs["Junction binders, class II (predicted)"] == str(by_class["class II"])
+    assert pairs["Junction check models"] == ", ".join(design["verification"]["model"])
+
+
+def test_run_without_class2_has_no_class2_section(designed_run_copy: Path) -> None:
+    # a class I-only run: the class II tables and the design (which used them) taken out
+    for part in (CLASS2, "combined", "vaccine", "mrna", "virus"):
+        shutil.rmtree(designed_run_copy / part)
+    run_json = designed_run_copy / "run.json"
+    run = json.loads(run_json.read_text())
+    run["class2_alleles"] = []
+    run_json.write_text(json.dumps(run))
+    text = write_report(designed_run_copy).read_text(encoding="utf-8")
+    assert 'id="class2' not in text and 'href="#class2"' not in text
 
 
 def test_class2_section_follows_the_class2_tables(hcc1395_class2_run: Path) -> None:
@@ -70,12 +139,6 @@ def test_class2_peptides_per_candidate_sorted_by_ic50(hcc1395_class2_run: Path) 
     assert {p["allele"] for p in got} == {"DRB1*04:05"}
     assert got[0]["ic50_mt"] == pytest.approx(float(expected[0]["Median MT IC50 Score"]))
     assert "core" not in columns
-
-
-def test_run_without_class2_has_no_class2_section(hcc1395_run: Path) -> None:
-    text = write_report(hcc1395_run).read_text(encoding="utf-8")
-    assert 'id="class2' not in text and 'href="#class2"' not in text
-    assert "Class II" not in text
 
 
 def _relabel_as_vaxmix(run: Path) -> None:
@@ -141,24 +204,3 @@ def test_core_column_of_the_table_is_shown_as_written(hcc1395_class2_run: Path) 
         for values in peptides:
             p = dict(zip(columns, values, strict=True))
             assert p["core"] == p["mt_peptide"][2:11]
-
-
-def test_vaccine_class2_counts_and_junction_binders_by_class(hcc1395_class2_run: Path) -> None:
-    design = {
-        "schema": "vaxmix.vaccine_design/1",
-        "n_peptides": 5,
-        "class2": {"alleles": ["HLA-DRB1*04:05"], "epitopes_in_selection": 37},
-        "verification": {
-            "binders": 3,
-            "binders_by_class": {"class I": 1, "class II": 2},
-            "model": ["vaxmix-mhc1 1.1.0", "vaxmix-mhc2 1.0"],
-        },
-    }
-    (hcc1395_class2_run / "vaccine" / "design.json").write_text(json.dumps(design))
-    text = write_report(hcc1395_class2_run).read_text(encoding="utf-8")
-    facts = re.search(r'<dl class="facts" id="class2-design">(.*?)</dl>', text, re.S).group(1)
-    pairs = dict(re.findall(r"<dt>(.*?)</dt><dd>(.*?)</dd>", facts))
-    assert pairs["Class II epitopes in the selected long peptides"] == "37"
-    assert pairs["Junction binders, class I (predicted)"] == "1"
-    assert pairs["Junction binders, class II (predicted)"] == "2"
-    assert pairs["Junction check models"] == "vaxmix-mhc1 1.1.0, vaxmix-mhc2 1.0"

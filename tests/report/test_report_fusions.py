@@ -1,6 +1,7 @@
 """The report's "Gene fusions" section: fusion candidates as a kind of their own.
 
-The run folder is the HCC1395 report fixture plus a ``fusions/`` folder written by the real
+The run folder is a copy of the real ``vaxmix design`` output (``designed_run_copy``,
+tests/conftest.py) plus a ``fusions/`` folder written by the real
 fusion stage (:mod:`vaxmix.pipeline.fusions`) from one hand-made inframe fusion scored by a
 fake predictor whose only binder is known by construction: ``YLWRSIQDV`` (spans the junction
 ``...AYLW | RSIQDV...``) binds HLA-A*02:01 at 20 nM; every other (peptide, molecule) is 20000 nM.
@@ -67,8 +68,8 @@ def _section(html: str) -> str:
     return match.group(1)
 
 
-def test_fusion_section_shows_the_aggregated_rows_with_the_model(hcc1395_run):
-    run = add_fusions(hcc1395_run)
+def test_fusion_section_shows_the_aggregated_rows_with_the_model(designed_run_copy):
+    run = add_fusions(designed_run_copy)
     html = render_report(load_run(run))
     section = _section(html)
     assert 'href="#fusions"' in html
@@ -92,28 +93,35 @@ def test_fusion_section_shows_the_aggregated_rows_with_the_model(hcc1395_run):
     assert "Gene fusions" in html and "fusions/MHC_Class_I/aggregated.tsv" in html  # checksum
 
 
-def test_no_fusion_section_without_fusions(hcc1395_run):
-    html = render_report(load_run(hcc1395_run))
+def test_no_fusion_section_without_fusions(designed_run_copy):
+    html = render_report(load_run(designed_run_copy))
     assert 'id="fusions"' not in html and 'href="#fusions"' not in html
 
 
-def test_vaccine_reasons_show_the_kind(hcc1395_run):
-    run = add_fusions(hcc1395_run)
-    pd.DataFrame({
-        "gene": ["GENEA--GENEB", "CBWD2"], "variant": [INDEX, "2-113"],
-        "kind": ["fusion", "snv/indel"], "in_vaccine": [True, False],
-        "long_peptide": ["F1", ""], "reason": ["selected", "below the value cut"],
-    }).to_csv(run / "vaccine" / "candidates.tsv", sep="\t", index=False)  # fmt: skip
+def test_vaccine_reasons_show_the_kind(designed_run_copy):
+    run = add_fusions(designed_run_copy)
+    # the design's own candidates.tsv, plus a row for the fusion in the writer's columns
+    path = run / "vaccine" / "candidates.tsv"
+    candidates = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False)
+    assert set(candidates["in_vaccine"]) <= {"yes", "no"}  # the writer's spelling
+    fusion = dict.fromkeys(candidates.columns, "") | {
+        "variant": INDEX, "gene": "GENEA--GENEB", "kind": "fusion", "in_vaccine": "yes",
+        "long_peptide": "F1", "reason": "selected",
+    }  # fmt: skip
+    pd.concat([candidates, pd.DataFrame([fusion])]).to_csv(path, sep="\t", index=False)
     html = render_report(load_run(run))
     table = re.search(r'id="vaccine-candidates-table">(.*?)</table>', html, re.S)
     assert table and "<th>Kind</th>" in table.group(1)
-    assert f'data-variant="{INDEX}" data-in-vaccine="True" data-kind="fusion"' in table.group(1)
+    assert f'data-variant="{INDEX}" data-in-vaccine="yes" data-kind="fusion"' in table.group(1)
+    first = candidates.iloc[0]
+    assert (f'data-variant="{first["variant"]}" data-in-vaccine="{first["in_vaccine"]}" '
+            f'data-kind="{first["kind"]}"') in table.group(1)
 
 
-def test_fusion_table_without_required_column_is_refused(hcc1395_run):
+def test_fusion_table_without_required_column_is_refused(designed_run_copy):
     from vaxmix.common.errors import InputError
 
-    run = add_fusions(hcc1395_run)
+    run = add_fusions(designed_run_copy)
     path = run / "fusions/MHC_Class_I/aggregated.tsv"
     table = pd.read_csv(path, sep="\t", dtype=str).drop(columns=["Best Peptide"])
     table.to_csv(path, sep="\t", index=False)

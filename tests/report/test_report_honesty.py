@@ -2,8 +2,9 @@
 
 The ``demo_run`` fixture runs the real demo without the mRNA stage (pipeline on the HCC1395
 example, vaccine design, the virus stage's simulated example, report), so what is checked is
-what ``vaxmix demo`` writes. mRNA plots are checked on the committed ``hcc1395_run`` fixture
-(it has an mRNA design). Every test writes screenshots into its ``tmp_path`` and checks them.
+what ``vaxmix demo`` writes. mRNA plots are checked on the ``designed_run`` fixture
+(tests/conftest.py: a real ``vaxmix design`` output with an mRNA design). Every test writes
+screenshots into its ``tmp_path`` and checks them.
 """
 
 from __future__ import annotations
@@ -14,9 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from vaxmix.report import write_report
-
-pytestmark = pytest.mark.browser
+# the demo_run fixture runs pipeline, design and virus panel (52 s setup at load 9)
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 # Two variants of the demo named in issue 16 (variant IDs of aggregated.tsv: chrom-start-stop-
 # ref-alt). CBWD2's class I best peptide lies on ENST00000259199, its class II one on
@@ -198,16 +198,10 @@ def _overlaps(boxes: list[dict]) -> list[tuple[int, int]]:
             if boxes[i]["x"] + boxes[i]["width"] > boxes[i + 1]["x"]]  # fmt: skip
 
 
-def test_mrna_axis_labels_legible_and_qc_units(browser, hcc1395_run: Path,
+def test_mrna_axis_labels_legible_and_qc_units(browser, designed_run: Path,
                                                tmp_path: Path) -> None:
-    mrna_json = hcc1395_run / "mrna" / "mrna.json"
-    mrna = json.loads(mrna_json.read_text())
-    mrna["segments"] = [{"name": "5'UTR", "start": 1, "end": 50},  # 801 nt, as vaxmix mrna
-                        {"name": "CDS", "start": 51, "end": 750},
-                        {"name": "3'UTR", "start": 751, "end": 801}]  # fmt: skip
-    mrna_json.write_text(json.dumps(mrna))
-    report = write_report(hcc1395_run)
-    context, page = _open(browser, report)
+    mrna = json.loads((designed_run / "mrna" / "mrna.json").read_text())
+    context, page = _open(browser, designed_run / "report.html")  # as `vaxmix design` wrote it
     for figure in ("#mrna-map", "#structure-plot", "#construct-map"):
         ticks = page.eval_on_selector_all(
             f"{figure} svg text.tick",
@@ -221,12 +215,17 @@ def test_mrna_axis_labels_legible_and_qc_units(browser, hcc1395_run: Path,
         assert "position" in page.locator(f"{figure} svg").inner_html()
         _shot(page, figure, tmp_path / f"{figure[1:]}.png")
     facts = page.locator("#mrna-facts").inner_text()
-    assert "-375.8 kcal/mol" in facts and "801 nt" in facts  # values of the fixture's mrna.json
+    # values of the run's mrna.json (full-mRNA MFE with dangles=0, rounded to 0.1)
+    mfe = round(mrna["qc"]["mfe_mrna_d0"], 1)
+    assert f"{mfe:g} kcal/mol" in facts and f"{len(mrna['mrna'])} nt" in facts
     labels = page.locator("#mrna-facts dt").all_inner_texts()
     assert labels and not [t for t in labels if "_" in t or t.startswith("qc.")]
     checks = page.locator("#mrna-qc tbody td:first-child").all_inner_texts()
-    assert "Minimum free energy (predicted) (kcal/mol)" in checks
-    assert "CDS length (nt)" in checks and "MFE per nucleotide (predicted) (kcal/mol/nt)" in checks
+    with open(designed_run / "mrna" / "qc.tsv", newline="") as handle:
+        assert len(checks) == len(list(csv.DictReader(handle, delimiter="\t")))  # every item
+    assert not [t for t in checks if "_" in t]  # labels, not qc.tsv's item keys
+    assert "CDS length (nt)" in checks
+    assert "MFE of the full mRNA, dangles=0 (predicted) (kcal/mol)" in checks
     assert "True" not in page.locator("#mrna-qc").inner_text()
     _no_page_overflow(page)
     context.close()

@@ -192,7 +192,7 @@ def test_agfusion_cds_without_protein_and_empty_protein(tmp_path):
     folder = _copy_agfusion(tmp_path)
     sub = folder / "AMD1-110875215_REV3L-111368028"
     (sub / "AMD1-REV3L_protein.fa").write_text("")
-    with pytest.raises(InputError, match="empty protein FASTA"):
+    with pytest.raises(InputError, match="AGFusion protein FASTA: no FASTA record"):
         read_agfusion_dir(folder)
     (sub / "AMD1-REV3L_protein.fa").unlink()
     (sub / "AMD1-REV3L_cds.fa").write_text(">x\nATG\n")

@@ -29,8 +29,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from vaxmix.common.aminoacids import AMINO_ACID_SET
 from vaxmix.common.errors import InputError
-from vaxmix.peptides.windows import STANDARD_AMINO_ACIDS
 
 __all__ = [
     "KYTE_DOOLITTLE",
@@ -136,7 +136,7 @@ def parse_problematic_amino_acids(
     for entry in entries:
         text = entry.strip().upper()
         residues, _, position = text.partition(":")
-        if not residues or set(residues) - STANDARD_AMINO_ACIDS:
+        if not residues or set(residues) - AMINO_ACID_SET:
             raise InputError(f"problematic amino acid entry {entry!r}: use one-letter codes of "
                              "the 20 standard residues", field=field)
         if not _:

@@ -24,10 +24,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["STANDARD_AMINO_ACIDS", "Window", "WindowSkip", "build_window",
-           "first_protein_position"]
+from vaxmix.common.aminoacids import AMINO_ACID_SET
 
-STANDARD_AMINO_ACIDS = frozenset("ACDEFGHIKLMNPQRSTVWY")
+__all__ = ["Window", "WindowSkip", "build_window", "first_protein_position"]
 
 
 @dataclass(frozen=True)
@@ -86,9 +85,9 @@ def _wildtype_subsequence(position: int, wildtype: str, span: int, flank: int) -
 
 
 def _trim(window: str) -> str:
-    if window and window[0] not in STANDARD_AMINO_ACIDS:
+    if window and window[0] not in AMINO_ACID_SET:
         window = window[1:]
-    if window and window[-1] not in STANDARD_AMINO_ACIDS:
+    if window and window[-1] not in AMINO_ACID_SET:
         window = window[:-1]
     return window
 
@@ -162,8 +161,8 @@ def build_window(
         else:
             shift = 0
     mutant, wildtype = _trim(mutant), _trim(wildtype)
-    if any(r not in STANDARD_AMINO_ACIDS for r in mutant) or any(
-        r not in STANDARD_AMINO_ACIDS for r in wildtype
+    if any(r not in AMINO_ACID_SET for r in mutant) or any(
+        r not in AMINO_ACID_SET for r in wildtype
     ):
         return WindowSkip("non-standard amino acid in the window")
     if len(mutant) < length or len(wildtype) < length:
@@ -200,7 +199,7 @@ def _stop_lost_window(
     mutant, wildtype = _trim(mutant_protein[begin:end]), _trim(wildtype_protein[begin:])
     if len(mutant) <= len(wildtype):
         return WindowSkip("stop_lost adds no residue")
-    if any(r not in STANDARD_AMINO_ACIDS for r in mutant + wildtype):
+    if any(r not in AMINO_ACID_SET for r in mutant + wildtype):
         return WindowSkip("non-standard amino acid in the window")
     if len(mutant) < length:
         return WindowSkip("window shorter than the epitope length")

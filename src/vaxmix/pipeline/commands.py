@@ -5,9 +5,13 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from vaxmix.common.epitope_lengths import CLASS1_LENGTHS, CLASS2_LENGTHS
 from vaxmix.pipeline.fusion_args import add_fusion_arguments, fusion_config_from_args
 
 __all__ = ["add_run_arguments", "config_from_args", "register"]
+
+_CLASS1_DEFAULT = ",".join(map(str, CLASS1_LENGTHS))
+_CLASS2_DEFAULT = ",".join(map(str, CLASS2_LENGTHS))
 
 _RANKING_OPTIONS: tuple[tuple[str, str, type, str], ...] = (
     ("--binding-threshold", "binding_threshold", float, "IC50 cutoff, nM (500)"),
@@ -80,9 +84,10 @@ def add_run_arguments(
         ("--alleles", {"default": "", "help": "comma-separated HLA alleles: class I, and class II "
                        "(HLA-DRB1*15:01, HLA-DQA1*01:02-DQB1*06:02), which also runs class II"}),
         ("--hla-file", {"type": Path, "help": "OptiType / arcasHLA / HLA-HD output"}),
-        ("--lengths", {"default": "8,9,10,11", "help": "epitope lengths (8,9,10,11)"}),
-        ("--class2-lengths", {"default": "12,13,14,15,16,17,18",
-                              "help": "class II epitope lengths (12-18; with class II alleles)"}),
+        ("--lengths", {"default": _CLASS1_DEFAULT,
+                       "help": f"class I epitope lengths ({_CLASS1_DEFAULT})"}),
+        ("--class2-lengths", {"default": _CLASS2_DEFAULT, "help": "class II epitope lengths "
+                              f"({_CLASS2_DEFAULT}; with class II alleles)"}),
         ("--out", {"type": Path, "required": True, "help": "output folder (new, empty, or a "
                    "previous vaxmix run with --overwrite)"}),
         ("--overwrite", {"action": "store_true", "help": "replace a previous vaxmix run in "
@@ -185,7 +190,7 @@ def config_from_args(args: argparse.Namespace) -> object:
         alleles=tuple(a for a in args.alleles.split(",") if a.strip()),
         hla_file=args.hla_file,
         lengths=_parse_lengths(args.lengths),
-        class2_lengths=_parse_lengths(getattr(args, "class2_lengths", "12,13,14,15,16,17,18"),
+        class2_lengths=_parse_lengths(getattr(args, "class2_lengths", _CLASS2_DEFAULT),
                                       "--class2-lengths"),
         downstream_length=downstream,
         biotypes=tuple(b for b in args.biotypes.split(",") if b),

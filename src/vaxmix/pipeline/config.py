@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from vaxmix.common.epitope_lengths import CLASS1_LENGTHS, CLASS2_LENGTHS
 from vaxmix.ranking.config import RankingConfig
 
 __all__ = ["PipelineConfig"]
@@ -27,9 +28,9 @@ class PipelineConfig:
     hla_file
         OptiType / arcasHLA / HLA-HD output or a plain list.
     lengths
-        Class I epitope lengths (default 8–11, as pVACseq).
+        Class I epitope lengths (default ``CLASS1_LENGTHS``, 8–11 as pVACseq's ``-e1``).
     class2_lengths
-        Class II epitope lengths (default 12–18, pVACseq's ``-e2``).
+        Class II epitope lengths (default ``CLASS2_LENGTHS``, 12–18 as pVACseq's ``-e2``).
     downstream_length
         Frameshift residues past the variant (pVACseq ``-d``: 1000; ``None`` = full).
     biotypes, allow_incomplete_transcripts, pass_only
@@ -64,8 +65,8 @@ class PipelineConfig:
     normal_sample: str | None = None
     alleles: tuple[str, ...] = ()
     hla_file: Path | None = None
-    lengths: tuple[int, ...] = (8, 9, 10, 11)
-    class2_lengths: tuple[int, ...] = (12, 13, 14, 15, 16, 17, 18)
+    lengths: tuple[int, ...] = CLASS1_LENGTHS
+    class2_lengths: tuple[int, ...] = CLASS2_LENGTHS
     downstream_length: int | None = 1000
     biotypes: tuple[str, ...] = ("protein_coding",)
     allow_incomplete_transcripts: bool = False

@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
 
+from vaxmix.common.epitope_lengths import CLASS1_LENGTHS
 from vaxmix.pipeline.config import PipelineConfig
 from vaxmix.pipeline.run import PipelineResult, Predictor, run_pipeline
 
@@ -28,7 +29,7 @@ def example_patient_files() -> Iterator[tuple[Path, Path]]:
         yield Path(vcf), Path(hla)
 
 
-def example_config(vcf: Path, hla_file: Path, lengths: tuple[int, ...] = (8, 9, 10, 11)) -> (
+def example_config(vcf: Path, hla_file: Path, lengths: tuple[int, ...] = CLASS1_LENGTHS) -> (
     PipelineConfig
 ):
     """The demo's configuration: pVACseq defaults, tumor and normal samples of HCC1395."""

@@ -2,10 +2,12 @@
 
 Column names follow pVACseq's ``all_epitopes.tsv`` where the meaning is the same. The predictor
 (:func:`vaxmix.mhc.predict` by default) returns, per peptide × allele, a predicted IC50
-(``affinity_nm``), a presentation score and one per-allele percentile rank — of the predicted
-affinity for the class I predictor, of the presentation score for the class II predictor (see
-docs/mhc.md and docs/mhc_class2.md). They fill pVACseq's "IC50 Score" family and, with that one
-rank, both its "Percentile" and "Presentation Percentile" families. With one predictor the Best
+(``affinity_nm``), a presentation score and one per-allele percentile rank. For the class I
+predictor (vaxmix-mhc1 1.2.0 on) that rank is the mean of the affinity-head and presentation-head
+percentiles, re-ranked against the same per-allele background peptides (docs/mhc.md, "Percentile
+calibration"); for the class II predictor it is the rank of the presentation score
+(docs/mhc_class2.md). They fill pVACseq's "IC50 Score" family and, with that one rank, both its
+"Percentile" and "Presentation Percentile" families. With one predictor the Best
 and Median columns equal that predictor's values; every score is a prediction, and the
 ``Prediction Model`` column names the model and version that made it. A predictor that also
 returns a binding ``core`` (the class II predictor) adds ``MT Core`` and ``WT Core``.

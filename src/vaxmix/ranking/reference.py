@@ -20,21 +20,19 @@ one pass over the proteome, however many epitopes are asked about.
 
 from __future__ import annotations
 
-import gzip
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from vaxmix.common.errors import InputError
-from vaxmix.peptides.windows import STANDARD_AMINO_ACIDS
+from vaxmix.common.aminoacids import AMINO_ACID_SET, AMINO_ACIDS
+from vaxmix.common.fasta import iter_fasta_entries
 
 __all__ = ["ReferenceProteome", "mutated_kmers", "read_reference_proteome", "reference_matches"]
 
-_ALPHABET = "".join(sorted(STANDARD_AMINO_ACIDS))
 _CODE = np.full(256, 31, dtype=np.int64)  # 31: anything else (X, U, *, separators)
-for _i, _aa in enumerate(_ALPHABET):
+for _i, _aa in enumerate(AMINO_ACIDS):
     _CODE[ord(_aa)] = _i
 
 
@@ -52,37 +50,24 @@ class ReferenceProteome:
 def read_reference_proteome(path: Path) -> ReferenceProteome:
     """Read a protein FASTA (plain or gzipped) in one streaming pass.
 
-    Raises :class:`InputError` naming the file (and line) when it is empty or not FASTA.
+    Records come from :func:`vaxmix.common.fasta.iter_fasta_entries`, so a file that is not
+    FASTA, not UTF-8, has a header without an identifier or no record at all is an
+    :class:`InputError` naming the file and line. Residues are upper-cased; a character that is
+    not ASCII becomes one unmatchable residue.
     """
     ids: list[str] = []
     descriptions: list[str] = []
     chunks: list[bytes] = []
     starts: list[int] = []
     position = 0
-    opener = gzip.open if str(path).endswith(".gz") else open
-    try:
-        with opener(path, "rb") as handle:
-            for number, raw in enumerate(handle, start=1):
-                line = raw.strip()
-                if not line:
-                    continue
-                if line.startswith(b">"):
-                    header = line[1:].decode("utf-8", "replace")
-                    ids.append(header.split()[0] if header.split() else "")
-                    descriptions.append(header)
-                    chunks.append(b"*")
-                    position += 1
-                    starts.append(position)
-                elif not ids:
-                    raise InputError("not a FASTA file: sequence before the first '>' header",
-                                     path=path, line=number)
-                else:
-                    chunks.append(line.upper())
-                    position += len(line)
-    except (OSError, EOFError) as exc:
-        raise InputError(f"cannot read the reference proteome: {exc}", path=path) from exc
-    if not ids:
-        raise InputError("the reference proteome has no FASTA record", path=path)
+    for entry in iter_fasta_entries(path, "reference proteome"):
+        ids.append(entry.identifier)
+        descriptions.append(entry.header)
+        sequence = entry.sequence.encode("ascii", "replace").upper()
+        chunks.append(b"*")
+        chunks.append(sequence)
+        starts.append(position + 1)
+        position += 1 + len(sequence)
     residues = np.frombuffer(b"".join(chunks) + b"*", dtype=np.uint8)
     return ReferenceProteome(ids, descriptions, residues, np.array(starts, dtype=np.int64),
                              Path(path))  # fmt: skip
@@ -167,7 +152,7 @@ def reference_matches(
     keys = list(zip(epitopes["MT Epitope Seq"].astype(str),
                     epitopes["Mutation Position"].astype(str), strict=True))  # fmt: skip
     windows = {key: mutated_kmers(key[0], key[1], k) for key in dict.fromkeys(keys)}
-    queries = sorted({w for ws in windows.values() for w in ws if set(w) <= STANDARD_AMINO_ACIDS})
+    queries = sorted({w for ws in windows.values() for w in ws if set(w) <= AMINO_ACID_SET})
     if not queries:
         return pd.DataFrame(columns=columns)
     query_codes = _encode(queries)  # sorted, since the queries are sorted

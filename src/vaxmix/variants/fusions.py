@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from vaxmix.common.errors import InputError
+from vaxmix.common.fasta import read_fasta_entries
 
 __all__ = [
     "ARRIBA_COLUMNS",
@@ -314,25 +315,12 @@ def read_arriba_tsv(path: str | Path, starfusion: str | Path | None = None) -> l
 
 def _read_fasta(path: Path) -> list[tuple[str, str, int]]:
     """(description, sequence, header line) of each record; empty sequences are an error."""
-    records: list[tuple[str, list[str], int]] = []
-    with _open_text(path) as handle:
-        for line_no, text in enumerate(handle, start=1):
-            text = text.strip()
-            if not text:
-                continue
-            if text.startswith(">"):
-                records.append((text[1:], [], line_no))
-            elif not records:
-                raise InputError("sequence before the first '>' header (not FASTA)", path, line_no)
-            else:
-                records[-1][1].append(text)
-    if not records:
-        raise InputError("empty protein FASTA (truncated AGFusion output?)", path)
     out = []
-    for description, chunks, line_no in records:
-        if not chunks:
-            raise InputError("record has no sequence (truncated AGFusion output?)", path, line_no)
-        out.append((description, "".join(chunks), line_no))
+    for entry in read_fasta_entries(path, "AGFusion protein FASTA"):
+        if not entry.sequence_lines:
+            raise InputError("record has no sequence (truncated AGFusion output?)", path,
+                             entry.line)  # fmt: skip
+        out.append((entry.header, entry.sequence, entry.line))
     return out
 
 
