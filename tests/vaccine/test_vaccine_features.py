@@ -73,3 +73,24 @@ def test_design_clonal_vaf_is_the_tiers_clonal_vaf(hcc_dir, predict):
     assert chosen["clonality"] == pytest.approx(min(1.0, chosen["dna_vaf"] / by_hand))
     result = design_vaccine(hcc_dir, DesignConfig(n_peptides=2, purity=0.8), predict=predict)
     assert result.summary["clonal_vaf"] == pytest.approx(0.4)
+
+
+def test_design_takes_the_runs_tumor_purity(designed_run_copy, predict):
+    """A purity given to ``vaxmix run`` (run.json parameters.ranking.tumor_purity) is the one
+    the tiers used; a design from that folder without --purity uses it too: 0.6 / 2 = 0.3."""
+    import json
+
+    from vaxmix.vaccine.config import DesignConfig
+    from vaxmix.vaccine.design import design_vaccine
+
+    run_json = designed_run_copy / "run.json"
+    run = json.loads(run_json.read_text())
+    run["parameters"]["ranking"]["tumor_purity"] = 0.6
+    run_json.write_text(json.dumps(run))
+    result = design_vaccine(designed_run_copy, DesignConfig(n_peptides=2), predict=predict)
+    assert result.summary["clonal_vaf"] == pytest.approx(0.3)
+    # the design's own --purity wins, and the disagreement is said
+    result = design_vaccine(designed_run_copy, DesignConfig(n_peptides=2, purity=0.8),
+                            predict=predict)  # fmt: skip
+    assert result.summary["clonal_vaf"] == pytest.approx(0.4)
+    assert any("differs from the run's tumor purity 0.6" in w for w in result.warnings)

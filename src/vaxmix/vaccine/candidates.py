@@ -170,10 +170,19 @@ def build_candidates(
     """
     preset = load_preset(config.preset)
     epitopes, per_variant_vaf = _run_epitopes(tables)
-    # the tiers' clonal VAF (pVACseq's estimate, vaxmix.ranking) on the same DNA VAFs
-    clonal_vaf = estimate_vaf_clonal(per_variant_vaf, config.purity)
+    # the tiers' clonal VAF (pVACseq's estimate, vaxmix.ranking) on the same DNA VAFs and
+    # the same purity: the design's --purity, else the one the run's tiers used
+    purity = config.purity if config.purity is not None else tables.tumor_purity
+    if config.purity is not None and tables.tumor_purity not in (None, config.purity):
+        warnings_before = [f"design purity {config.purity:g} differs from the run's tumor "
+                           f"purity {tables.tumor_purity:g}: the vaccine's clonality and the "
+                           "tiers' use different clonal VAFs"]  # fmt: skip
+    else:
+        warnings_before = []
+    clonal_vaf = estimate_vaf_clonal(per_variant_vaf, purity)
     featured = epitope_features(epitopes, clonal_vaf)
     scored, warnings = score_epitopes(featured, preset, tables.paths.get("all_epitopes"))
+    warnings = warnings_before + warnings
     spelled = {raw: spell_allele(raw) for raw in scored["allele"].unique()}
     scored["allele"] = scored["allele"].map(spelled)
     eligible = scored.assign(mutation=mutation_keys(scored))  # kept for per-variant reasons

@@ -132,6 +132,21 @@ class RunTables:
     fusion_epitopes: pd.DataFrame | None = None
     fusion_aggregated: pd.DataFrame | None = None  # fusions/MHC_Class_I/aggregated.tsv
     fusion_class2_aggregated: pd.DataFrame | None = None  # fusions/MHC_Class_II/aggregated.tsv
+    #: ``vaxmix run --tumor-purity`` as recorded in run.json (None: not given, or a pVACseq
+    #: folder); the tiers' clonal VAF was estimated with it, so the design uses it too.
+    tumor_purity: float | None = None
+
+
+def _run_tumor_purity(parameters: dict, path: Path) -> float | None:
+    """``parameters.ranking.tumor_purity`` of run.json (None when the run was given none)."""
+    ranking = parameters.get("ranking")
+    value = ranking.get("tumor_purity") if isinstance(ranking, dict) else None
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 1:
+        raise InputError(f"tumor purity {value!r} is not a fraction in (0, 1]", path=path,
+                         field="parameters.ranking.tumor_purity")  # fmt: skip
+    return float(value)
 
 
 def _header(path: Path) -> list[str]:
@@ -355,6 +370,8 @@ def read_run_folder(run_dir: str | Path) -> RunTables:
         paths["class2_aggregated"] = class2_aggregated_path
     tables = RunTables(variants, epitopes, aggregated, alleles, paths, class2_epitopes,
                        class2_alleles, class2_aggregated)  # fmt: skip
+    if record is not None:
+        tables.tumor_purity = _run_tumor_purity(record.parameters, layout.run_json)
     if layout.fusions.is_dir():
         records, fusion_epitopes, fusion_paths = read_fusions(layout.fusions, metric)
         tables.fusion_records, tables.fusion_epitopes = records, fusion_epitopes
