@@ -21,6 +21,7 @@ from markupsafe import Markup
 
 from vaxmix import __version__
 from vaxmix.common.atomic import atomic_write
+from vaxmix.common.runfolder import CLASS1_FOLDER, CLASS2_FOLDER
 from vaxmix.common.runrecord import RunRecord
 from vaxmix.report import svg
 from vaxmix.report.loaders import (
@@ -189,7 +190,7 @@ FUSION_COLUMNS: tuple[tuple[str, str], ...] = (
     ("Expr", "Expression (FFPM)"),
     ("Tier", "Tier"),
 )
-FUSION_CLASS_TITLES = {"MHC_Class_I": "Class I", "MHC_Class_II": "Class II"}
+FUSION_CLASS_TITLES = {CLASS1_FOLDER: "Class I", CLASS2_FOLDER: "Class II"}
 
 
 def _fusion_section(folder: LoadedRun) -> dict[str, Any] | None:

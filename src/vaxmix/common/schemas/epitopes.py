@@ -11,6 +11,7 @@ reader (vaccine, report, registry) takes the same column for the same candidate.
 
 from __future__ import annotations
 
+from vaxmix.common.runfolder import CLASS2_FOLDER, COMBINED_FOLDER
 from vaxmix.common.schemas.core import BOOL, FLOAT, INT, STR, Column, ColumnGroup, Table
 
 __all__ = [
@@ -27,8 +28,6 @@ __all__ = [
     "epitope_tables",
 ]
 
-CLASS2_FOLDER = "MHC_Class_II"
-COMBINED_FOLDER = "combined"
 #: pVACseq's ``--top-score-metric`` values; ``median`` is its default.
 BINDING_METRICS = ("median", "lowest")
 DEFAULT_METRIC = "median"

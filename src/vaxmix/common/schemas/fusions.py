@@ -8,6 +8,7 @@ with no fusion epitope writes an empty file (no header).
 
 from __future__ import annotations
 
+from vaxmix.common.runfolder import CLASS1_FOLDER, CLASS2_FOLDER, COMBINED_FOLDER, FUSION_FOLDER
 from vaxmix.common.schemas.core import FLOAT, INT, STR, Column, ColumnGroup, Table
 
 __all__ = [
@@ -19,7 +20,6 @@ __all__ = [
     "fusion_tables",
 ]
 
-FUSION_FOLDER = "fusions"
 V = "vaxmix"
 
 FUSION_RECORD_COLUMNS: tuple[Column, ...] = (
@@ -115,7 +115,7 @@ def fusion_tables() -> dict[str, Table]:
     tables = {"fusions/fusions": Table("fusions/fusions", "fusions/fusions.tsv",
                                        FUSION_RECORD_COLUMNS, "vaxmix.pipeline.fusions",
                                        parquet=True, meaning="one row per fusion")}  # fmt: skip
-    for folder in ("MHC_Class_I", "MHC_Class_II", "combined"):
+    for folder in (CLASS1_FOLDER, CLASS2_FOLDER, COMBINED_FOLDER):
         for stem, columns in (("all_epitopes", FUSION_EPITOPE_COLUMNS),
                               ("filtered", FUSION_EPITOPE_COLUMNS),
                               ("aggregated", FUSION_AGGREGATED_COLUMNS)):  # fmt: skip
