@@ -127,7 +127,10 @@ def add_run_arguments(
         ("--allow-missing-vaf", {"action": "store_true", "help": "let a missing depth or "
                                  "VAF pass the depth/VAF cut-offs and clonal/expression tier "
                                  "tests, as pVACseq does (default: it fails them)"}),
-        ("--top-score-metric", {"choices": ("median", "lowest"), "default": "median"}),
+        ("--top-score-metric", {"choices": ("median", "lowest"),
+                                "help": "binding columns the filters, tiers and the vaccine "
+                                "rank on, as pVACseq (default: median; `design --run-dir`: "
+                                "the run's)"}),
         ("--percentile-strategy", {"choices": ("conservative", "exploratory"),
                                    "default": "conservative"}),
     )  # fmt: skip
@@ -168,7 +171,7 @@ def config_from_args(args: argparse.Namespace) -> object:
     overrides = {dest: getattr(args, dest) for _, dest, _, _ in _RANKING_OPTIONS
                  if getattr(args, dest) is not None}  # fmt: skip
     ranking = RankingConfig(
-        top_score_metric=args.top_score_metric,
+        top_score_metric=args.top_score_metric or "median",
         percentile_strategy=args.percentile_strategy,
         allele_specific_anchors=getattr(args, "allele_specific_anchors", False),
         allele_specific_binding_thresholds=getattr(args, "allele_specific_binding_thresholds",

@@ -163,6 +163,9 @@ def _overrides(args: argparse.Namespace) -> dict[str, object]:
         "trafficking": args.trafficking,
         "elements": str(args.elements) if args.elements else None,
         "purity": args.purity,
+        # from a finished run (--run-dir) the run's metric is the default; with a VCF the
+        # run is made here with the requested metric and the design reads it from run.json
+        "top_score_metric": args.top_score_metric if args.run_dir is not None else None,
         "max_total_cysteines": args.max_total_cysteines,
         "junction_max_affinity_nm": args.junction_max_affinity,
         "junction_max_percentile": args.junction_max_percentile,

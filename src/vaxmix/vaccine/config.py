@@ -53,7 +53,14 @@ class DesignConfig:
     max_cysteines_per_peptide, max_total_cysteines, forbid_n_terminal_qec
         Manufacturability constraints on the selected windows.
     purity
-        Tumour purity (0-1) for clonality; default: estimated from the DNA VAF distribution.
+        Tumour purity (0-1) for clonality; default: the purity the run's tiers used
+        (``vaxmix run --tumor-purity``), else estimated from the DNA VAFs (pVACseq's rule).
+    top_score_metric
+        Which binding columns of the epitope tables are read (pVACseq's
+        ``--top-score-metric``: ``median`` or ``lowest``). Default: the run's (run.json, or a
+        pVACseq folder's ``log/inputs.yml``), else pVACseq's default ``median``. A value that
+        contradicts the run's is refused: the tiers and the vaccine would rank on different
+        numbers.
     exact_limit
         Largest number of peptides ordered exactly by Held-Karp (at most 18); beyond it the
         subtour-cut MILP is tried within ``order_time_limit_s``.
@@ -98,6 +105,7 @@ class DesignConfig:
     max_total_cysteines: int | None = None
     forbid_n_terminal_qec: bool = False
     purity: float | None = None
+    top_score_metric: str | None = None
     exact_limit: int = 16
     order_time_limit_s: float = 10.0
     repair_rounds: int = 5
@@ -135,6 +143,9 @@ class DesignConfig:
                               field="class2_junction_lengths")
         if not self.linkers:
             raise ConfigError("at least one linker (e.g. none) is needed", field="linkers")
+        if self.top_score_metric not in (None, "median", "lowest"):
+            raise ConfigError(f"top_score_metric must be median or lowest, got "
+                              f"{self.top_score_metric!r}", field="top_score_metric")  # fmt: skip
         if self.purity is not None and not 0 < self.purity <= 1:
             raise ConfigError(f"purity must be in (0, 1], got {self.purity}", field="purity")
         if not 1 <= self.exact_limit <= 18:

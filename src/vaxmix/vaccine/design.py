@@ -109,6 +109,7 @@ def _summary(
     return {
         "preset": {"name": preset.name, "source": preset.source, "path": preset.path},
         "clonal_vaf": pool.info["clonal_vaf"],
+        "binding_metric": tables.metric,
         "candidates": {"mutations": int(windows["mutation"].nunique()),
                        "windows": int((~windows["dominated"]).sum()),
                        "fallback_windows": int(windows["dominated"].sum()),
@@ -170,7 +171,8 @@ def design_vaccine(
     predict = predict or _default_predict()
     timings["import_predictor"] = time.perf_counter() - t
     t = time.perf_counter()
-    tables = run if isinstance(run, RunTables) else read_run_folder(run)
+    tables = (run if isinstance(run, RunTables)
+              else read_run_folder(run, config.top_score_metric))  # fmt: skip
     alleles, tables = design_alleles(tables, config)
     timings["read"] = time.perf_counter() - t
     t = time.perf_counter()

@@ -34,6 +34,7 @@ from vaxmix.common.runrecord import RunRecord
 from vaxmix.common.schemas import (
     AGGREGATED,
     ALL_EPITOPES,
+    BINDING_METRICS,
     DEFAULT_METRIC,
     FUSION_AGGREGATED,
     FUSION_EPITOPES,
@@ -135,6 +136,8 @@ class RunTables:
     #: ``vaxmix run --tumor-purity`` as recorded in run.json (None: not given, or a pVACseq
     #: folder); the tiers' clonal VAF was estimated with it, so the design uses it too.
     tumor_purity: float | None = None
+    #: the binding metric the tables were read with (pVACseq's ``--top-score-metric``)
+    metric: str = DEFAULT_METRIC
 
 
 def _run_tumor_purity(parameters: dict, path: Path) -> float | None:
@@ -312,11 +315,52 @@ def _first_existing(folder: Path, names: tuple[str, ...]) -> Path | None:
     return None
 
 
-def read_run_folder(run_dir: str | Path) -> RunTables:
+def _pvacseq_metric(folder: Path) -> str | None:
+    """``top_score_metric`` of a pVACseq result folder's ``log/inputs.yml`` (pVACseq records
+    its parameters there), None when the folder has no such file or it names no metric."""
+    import yaml
+
+    path = folder / "log" / "inputs.yml"
+    if not path.is_file():
+        return None
+    try:
+        inputs = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise InputError(f"unreadable pVACseq parameters ({exc})", path=path) from exc
+    metric = inputs.get("top_score_metric") if isinstance(inputs, dict) else None
+    if metric is None:
+        return None
+    if metric not in BINDING_METRICS:
+        raise InputError(f"top_score_metric {metric!r} is not one of {', '.join(BINDING_METRICS)}",
+                         path=path, field="top_score_metric")  # fmt: skip
+    return str(metric)
+
+
+def resolve_metric(record: RunRecord | None, folder: Path, requested: str | None) -> str:
+    """The binding metric to read the run's tables with: the run's own (run.json, else a
+    pVACseq folder's ``log/inputs.yml``); ``requested`` (``vaxmix design --top-score-metric``)
+    where the run names none; pVACseq's default ``median`` where neither does. A request that
+    contradicts the run's metric is refused: the tiers were ranked on the other columns."""
+    if record is not None:
+        recorded: str | None = run_metric(record.parameters)
+        source = "run.json"
+    else:
+        recorded, source = _pvacseq_metric(folder), "log/inputs.yml"
+    if recorded is not None and requested is not None and requested != recorded:
+        raise InputError(
+            f"the run was ranked with --top-score-metric {recorded} ({source}); designing "
+            f"from it with {requested} would rank the vaccine on other numbers than the tiers",
+            path=folder, field="--top-score-metric",
+        )
+    return recorded or requested or DEFAULT_METRIC
+
+
+def read_run_folder(run_dir: str | Path, metric: str | None = None) -> RunTables:
     """Read ``variants.tsv``, ``all_epitopes.tsv`` and (optional) ``aggregated.tsv`` of a run.
 
     pVACseq's file names (``*.all_epitopes.tsv``, ``*.aggregated.tsv``, the parsed ``*.tsv``)
-    are accepted too, so its result folder can be designed from directly.
+    are accepted too, so its result folder can be designed from directly. ``metric`` is the
+    binding metric asked for (:func:`resolve_metric`).
     """
     layout = RunFolder(Path(run_dir))
     folder = layout.root
@@ -342,7 +386,7 @@ def read_run_folder(run_dir: str | Path) -> RunTables:
     # a vaxmix run's record (pVACseq folders have none): its "alleles" are the class I alleles
     # (empty for a class II-only run), its "class2_alleles" the class II molecules
     record = RunRecord.from_json(layout.run_json) if layout.run_json.is_file() else None
-    metric = run_metric(record.parameters if record is not None else None)
+    metric = resolve_metric(record, folder, metric)
     epitopes = read_epitopes(epitopes_path, metric=metric)
     variants = read_variants(variants_path)
     aggregated = None
@@ -370,6 +414,7 @@ def read_run_folder(run_dir: str | Path) -> RunTables:
         paths["class2_aggregated"] = class2_aggregated_path
     tables = RunTables(variants, epitopes, aggregated, alleles, paths, class2_epitopes,
                        class2_alleles, class2_aggregated)  # fmt: skip
+    tables.metric = metric
     if record is not None:
         tables.tumor_purity = _run_tumor_purity(record.parameters, layout.run_json)
     if layout.fusions.is_dir():
