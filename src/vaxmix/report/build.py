@@ -262,15 +262,12 @@ def _class2_design(design: dict[str, Any] | None) -> list[tuple[str, Any]]:
 def _zero_based(elements: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Copies of the elements with 0-based, end-exclusive ``start``/``end``.
 
-    ``construct.json`` and ``mrna.json`` segments may be 1-based inclusive (the first element
-    starts at 1) or 0-based end-exclusive (it starts at 0); both are accepted.
+    ``construct.json`` elements (:class:`vaxmix.vaccine.construct.Element`) and ``mrna.json``
+    segments (:func:`vaxmix.mrna.writers.write_design`) are written 1-based and inclusive.
     """
     kept = [dict(e) for e in elements if isinstance(e, dict) and "start" in e and "end" in e]
-    if kept and min(int(e["start"]) for e in kept) == 1:
-        for element in kept:
-            element["start"] = int(element["start"]) - 1
     for element in kept:
-        element["start"], element["end"] = int(element["start"]), int(element["end"])
+        element["start"], element["end"] = int(element["start"]) - 1, int(element["end"])
         element.setdefault("kind", "")
         element.setdefault("name", "")
     return kept
@@ -278,7 +275,7 @@ def _zero_based(elements: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def _construct_section(construct: dict[str, Any]) -> dict[str, Any]:
     elements = _zero_based(list(construct.get("elements", [])))
-    protein = str(construct.get("protein") or construct.get("sequence") or "")
+    protein = str(construct.get("protein") or "")
     length = len(protein) or max((e["end"] for e in elements), default=0)
     return {
         "elements": elements,
@@ -294,7 +291,7 @@ def _mrna_map(mrna: dict[str, Any]) -> Markup | None:
     segments = _zero_based(list(mrna.get("segments") or []))
     if not segments:
         return None
-    sequence = mrna.get("mrna") or mrna.get("sequence") or ""
+    sequence = mrna.get("mrna") or ""
     length = len(sequence) if isinstance(sequence, str) and sequence else segments[-1]["end"]
     drawing = svg.construct_map(segments, length, title="mRNA map", unit="nt")
     return Markup(drawing)  # built with escaped text
@@ -305,7 +302,6 @@ def _mrna_structure(mrna: dict[str, Any]) -> tuple[str, str] | None:
     qc = mrna.get("qc") if isinstance(mrna.get("qc"), dict) else {}
     for label, value in (
         ("full mRNA, MFE structure (dangles=2)", qc.get("mrna_structure_d2")),
-        ("predicted structure", mrna.get("structure")),
         ("design DP structure", mrna.get("dp_structure")),
     ):
         if isinstance(value, str) and value and set(value) <= set("().[]{}<>"):
@@ -505,13 +501,11 @@ def _mrna_qc(frame: Any) -> dict[str, Any] | None:
         return None
     table = _table(frame)
     assert table is not None
-    for name in ("item", "metric"):
-        if name in frame.columns:
-            at = list(frame.columns).index(name)
-            for row in table["rows"]:
-                row[at] = _qc_item(str(row[at]))
-    names = {"item": "Check", "metric": "Check", "value": "Value", "status": "Status",
-             "threshold": "Threshold", "pass": "Pass"}  # fmt: skip
+    if "item" in frame.columns:  # item/value/status, as vaxmix.mrna.writers writes qc.tsv
+        at = list(frame.columns).index("item")
+        for row in table["rows"]:
+            row[at] = _qc_item(str(row[at]))
+    names = {"item": "Check", "value": "Value", "status": "Status"}
     table["columns"] = [names.get(c, c) for c in table["columns"]]
     return table
 
@@ -590,20 +584,16 @@ def _allele_names(run: RunRecord) -> list[dict[str, str]]:
     return rows
 
 
-def _virus_rows(panel: dict[str, Any] | None, *keys: str) -> list[dict[str, Any]]:
-    """Virus records under the first of ``keys`` that ``panel.json`` has (``picks`` today)."""
-    for key in keys:
-        rows = (panel or {}).get(key)
-        if isinstance(rows, list):
-            return [row for row in rows if isinstance(row, dict)]
-    return []
+def _virus_rows(panel: dict[str, Any] | None, key: str) -> list[dict[str, Any]]:
+    """Virus records under ``key`` of ``panel.json`` (``picks``, ``rejections``:
+    :meth:`vaxmix.virus.select.Panel.to_dict`)."""
+    rows = (panel or {}).get(key)
+    return [row for row in rows if isinstance(row, dict)] if isinstance(rows, list) else []
 
 
 def _virus_notes(panel: dict[str, Any] | None) -> list[str]:
     panel = panel or {}
     notes = [str(n) for n in panel.get("notes") or []]
-    if panel.get("note"):
-        notes.insert(0, str(panel["note"]))
     notes += [f"missing input: {m}" for m in panel.get("missing_inputs") or []]
     return notes
 
@@ -667,7 +657,7 @@ def build_context(folder: LoadedRun) -> dict[str, Any]:
         "structure_plot": None,
         "structure_label": "",
         "virus": folder.virus_panel,
-        "virus_rows": _virus_rows(folder.virus_panel, "picks", "viruses", "panel"),
+        "virus_rows": _virus_rows(folder.virus_panel, "picks"),
         "virus_rejections": _virus_rows(folder.virus_panel, "rejections"),
         "virus_notes": _virus_notes(folder.virus_panel),
         "virus_simulated": (str((folder.virus_panel or {}).get("data_origin") or "simulated data")
