@@ -64,14 +64,14 @@ def variant_details(folder: LoadedRun, indexes: set[str]) -> dict[str, dict[str,
 
 EPITOPE_DETAIL_FIELDS = (
     "allele",
-    "mt_peptide",
+    "peptide",
     "wt_peptide",
     "length",
     "mutation_position",
-    "ic50_mt",
-    "ic50_wt",
-    "percentile_mt",
-    "percentile_wt",
+    "mt_ic50",
+    "wt_ic50",
+    "mt_percentile",
+    "wt_percentile",
     "fold_change",
 )
 
@@ -114,7 +114,7 @@ def class2_section(folder: LoadedRun) -> dict[str, Any] | None:
     indexes = {c["variant_index"] for c in candidates}
     grouped = epitope_records(folder, indexes=indexes, class2=True)
     models = class2_models(folder)
-    in_table = any(row.get("core") for rows in grouped.values() for row in rows)
+    in_table = any(row.get("mt_core") for rows in grouped.values() for row in rows)
     core_note = ""
     if in_table:
         core_note = "binding core as written in the run's class II table"
@@ -123,12 +123,12 @@ def class2_section(folder: LoadedRun) -> dict[str, Any] | None:
 
         model = core_source(folder.record, models)
         if model is not None:
-            pairs = [(r["mt_peptide"], r["allele"]) for rows in grouped.values() for r in rows]
+            pairs = [(r["peptide"], r["allele"]) for rows in grouped.values() for r in rows]
             pairs += [(c["best_peptide"], c["allele"]) for c in candidates]
             cores = recompute_cores(pairs)
             for rows in grouped.values():
                 for row in rows:
-                    row["core"] = cores.get((str(row["mt_peptide"]), str(row["allele"])))
+                    row["mt_core"] = cores.get((str(row["peptide"]), str(row["allele"])))
             for candidate in candidates:
                 candidate["core"] = cores.get((candidate["best_peptide"], candidate["allele"]))
             core_note = (
@@ -136,12 +136,12 @@ def class2_section(folder: LoadedRun) -> dict[str, Any] | None:
                 "peptides: the run's tables do not store it)"
             )
     if in_table:
-        best = {(str(r["mt_peptide"]), str(r["allele"])): r.get("core") for rows in
+        best = {(str(r["peptide"]), str(r["allele"])): r.get("mt_core") for rows in
                 grouped.values() for r in rows}  # fmt: skip
         for candidate in candidates:
             candidate["core"] = best.get((candidate["best_peptide"], candidate["allele"]))
     has_core = bool(core_note)
-    fields = (*EPITOPE_DETAIL_FIELDS, "core") if has_core else EPITOPE_DETAIL_FIELDS
+    fields = (*EPITOPE_DETAIL_FIELDS, "mt_core") if has_core else EPITOPE_DETAIL_FIELDS
     tiers = tier_counts(candidates)
     return {
         "candidates": candidates,
