@@ -101,6 +101,43 @@ def vaccine_reasons(folder: LoadedRun) -> dict[str, dict[str, str]]:
     }  # fmt: skip
 
 
+def attach_cores(
+    folder: LoadedRun,
+    grouped: dict[str, list[dict[str, Any]]],
+    candidates: list[dict[str, Any]],
+    models: list[str],
+) -> str:
+    """Set ``mt_core`` on the shown class II peptides and ``core`` on the candidates; return
+    where the cores come from (empty: no core is shown).
+
+    The table's ``MT Core`` column when it has one, else the shipped model's prediction when
+    that model made the run's predictions (:mod:`vaxmix.report.cores`).
+    """
+    if any(row.get("mt_core") for rows in grouped.values() for row in rows):
+        best = {(str(r["peptide"]), str(r["allele"])): r.get("mt_core") for rows in
+                grouped.values() for r in rows}  # fmt: skip
+        for candidate in candidates:
+            candidate["core"] = best.get((candidate["best_peptide"], candidate["allele"]))
+        return "binding core as written in the run's class II table"
+    from vaxmix.report.cores import core_source, recompute_cores
+
+    model = core_source(folder.record, models)
+    if model is None:
+        return ""
+    pairs = [(r["peptide"], r["allele"]) for rows in grouped.values() for r in rows]
+    pairs += [(c["best_peptide"], c["allele"]) for c in candidates]
+    cores = recompute_cores(pairs)
+    for rows in grouped.values():
+        for row in rows:
+            row["mt_core"] = cores.get((str(row["peptide"]), str(row["allele"])))
+    for candidate in candidates:
+        candidate["core"] = cores.get((candidate["best_peptide"], candidate["allele"]))
+    return (
+        f"binding core predicted by {model} (recomputed by the report for the shown "
+        "peptides: the run's tables do not store it)"
+    )
+
+
 def class2_section(folder: LoadedRun) -> dict[str, Any] | None:
     """The class II candidates, their peptides and cores; ``None`` for a class I-only run.
 
@@ -114,32 +151,7 @@ def class2_section(folder: LoadedRun) -> dict[str, Any] | None:
     indexes = {c["variant_index"] for c in candidates}
     grouped = epitope_records(folder, indexes=indexes, class2=True)
     models = class2_models(folder)
-    in_table = any(row.get("mt_core") for rows in grouped.values() for row in rows)
-    core_note = ""
-    if in_table:
-        core_note = "binding core as written in the run's class II table"
-    else:
-        from vaxmix.report.cores import core_source, recompute_cores
-
-        model = core_source(folder.record, models)
-        if model is not None:
-            pairs = [(r["peptide"], r["allele"]) for rows in grouped.values() for r in rows]
-            pairs += [(c["best_peptide"], c["allele"]) for c in candidates]
-            cores = recompute_cores(pairs)
-            for rows in grouped.values():
-                for row in rows:
-                    row["mt_core"] = cores.get((str(row["peptide"]), str(row["allele"])))
-            for candidate in candidates:
-                candidate["core"] = cores.get((candidate["best_peptide"], candidate["allele"]))
-            core_note = (
-                f"binding core predicted by {model} (recomputed by the report for the shown "
-                "peptides: the run's tables do not store it)"
-            )
-    if in_table:
-        best = {(str(r["peptide"]), str(r["allele"])): r.get("mt_core") for rows in
-                grouped.values() for r in rows}  # fmt: skip
-        for candidate in candidates:
-            candidate["core"] = best.get((candidate["best_peptide"], candidate["allele"]))
+    core_note = attach_cores(folder, grouped, candidates, models)
     has_core = bool(core_note)
     fields = (*EPITOPE_DETAIL_FIELDS, "mt_core") if has_core else EPITOPE_DETAIL_FIELDS
     tiers = tier_counts(candidates)
