@@ -269,11 +269,11 @@ def test_one_binding_rule_for_vaccine_report_registry_and_ranking():
     for metric in ("median", "lowest"):
         vaccine, report = epitope_columns(metric), epitope_fields(metric)
         ranking = metric_columns(RankingConfig(top_score_metric=metric))
-        assert vaccine["affinity_nm"] == report["ic50_mt"] == ranking["IC50 MT"]
-        assert vaccine["wt_affinity_nm"] == report["ic50_wt"] == ranking["IC50 WT"]
-        assert vaccine["percentile"] == report["percentile_mt"] == ranking["%ile MT"]
+        assert vaccine["affinity_nm"] == report["mt_ic50"] == ranking["IC50 MT"]
+        assert vaccine["wt_affinity_nm"] == report["wt_ic50"] == ranking["IC50 WT"]
+        assert vaccine["percentile"] == report["mt_percentile"] == ranking["%ile MT"]
         assert fusion_epitope_columns(metric)["affinity_nm"] == \
-            fusion_epitope_fields(metric)["ic50_mt"]
+            fusion_epitope_fields(metric)["mt_ic50"]
     assert run_metric(None) == "median"
     assert run_metric({"ranking": {"top_score_metric": "lowest"}}) == "lowest"
     with pytest.raises(ValueError):
@@ -306,12 +306,12 @@ def test_vaccine_and_report_follow_the_runs_metric(tmp_path, run_dir):
     table["Best MT IC50 Score"], table["Median MT IC50 Score"] = "7.5", "99.5"
     table.to_csv(run / "all_epitopes.tsv", sep="\t", index=False)
     assert read_run_folder(run).epitopes["affinity_nm"].tolist() == [99.5]  # median
-    assert epitope_records(load_run(run))["x"][0]["ic50_mt"] == 99.5
+    assert epitope_records(load_run(run))["x"][0]["mt_ic50"] == 99.5
     record = json.loads((run / "run.json").read_text())
     record["parameters"]["ranking"]["top_score_metric"] = "lowest"
     (run / "run.json").write_text(json.dumps(record))
     assert read_run_folder(run).epitopes["affinity_nm"].tolist() == [7.5]  # lowest = Best
-    assert epitope_records(load_run(run))["x"][0]["ic50_mt"] == 7.5
+    assert epitope_records(load_run(run))["x"][0]["mt_ic50"] == 7.5
 
 
 # ---------------------------------------------------------------- (c) pVACseq's names

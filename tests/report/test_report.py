@@ -141,10 +141,10 @@ def test_detail_json_holds_peptides_per_candidate_sorted_by_ic50(designed_run: P
         expected = sorted((r for r in epitopes if r["Index"] == index),
                           key=lambda r: float(r["Median MT IC50 Score"]))[:15]  # fmt: skip
         got = [dict(zip(columns, row, strict=True)) for row in data["epitopes"]["rows"][index]]
-        assert [(p["mt_peptide"], p["allele"]) for p in got] == [
+        assert [(p["peptide"], p["allele"]) for p in got] == [
             (r["MT Epitope Seq"], r["HLA Allele"]) for r in expected
         ]
-        assert [p["ic50_mt"] for p in got] == pytest.approx(
+        assert [p["mt_ic50"] for p in got] == pytest.approx(
             [float(r["Median MT IC50 Score"]) for r in expected]
         )
         assert data["variants"][index]["tdna_vaf"] == variants[index]["tdna_vaf"]
@@ -156,7 +156,7 @@ def test_per_variant_cap_keeps_the_lowest_ic50(designed_run: Path) -> None:
     grouped = epitope_records(load_run(designed_run), per_variant=2)
     assert grouped and all(len(v) <= 2 for v in grouped.values())
     for peptides in grouped.values():
-        values = [p["ic50_mt"] for p in peptides]
+        values = [p["mt_ic50"] for p in peptides]
         assert values == sorted(values)
 
 

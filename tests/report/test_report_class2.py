@@ -64,13 +64,13 @@ def test_real_class2_peptides_sorted_by_ic50_with_their_written_cores(designed_r
     epitopes = _rows(designed_run / CLASS2 / "all_epitopes.tsv")
     data = _class2_json((designed_run / "report.html").read_text(encoding="utf-8"))
     columns = data["epitopes"]["columns"]
-    assert "core" in columns and data["epitopes"]["rows"]
+    assert "mt_core" in columns and data["epitopes"]["rows"]
     for index, shown in data["epitopes"]["rows"].items():
         # file order, stably sorted by Median MT IC50 Score, the first 15
         expected = sorted((r for r in epitopes if r["Index"] == index),
                           key=lambda r: float(r["Median MT IC50 Score"]))[:15]  # fmt: skip
         got = [dict(zip(columns, row, strict=True)) for row in shown]
-        assert [(p["mt_peptide"], p["allele"], p["core"]) for p in got] == [
+        assert [(p["peptide"], p["allele"], p["mt_core"]) for p in got] == [
             (r["MT Epitope Seq"], r["HLA Allele"], r["MT Core"]) for r in expected
         ]
 
@@ -135,10 +135,10 @@ def test_class2_peptides_per_candidate_sorted_by_ic50(hcc1395_class2_run: Path) 
     )
     columns = data["epitopes"]["columns"]
     got = [dict(zip(columns, row, strict=True)) for row in data["epitopes"]["rows"][fnd]]
-    assert [p["mt_peptide"] for p in got] == [r["MT Epitope Seq"] for r in expected][:15]
+    assert [p["peptide"] for p in got] == [r["MT Epitope Seq"] for r in expected][:15]
     assert {p["allele"] for p in got} == {"DRB1*04:05"}
-    assert got[0]["ic50_mt"] == pytest.approx(float(expected[0]["Median MT IC50 Score"]))
-    assert "core" not in columns
+    assert got[0]["mt_ic50"] == pytest.approx(float(expected[0]["Median MT IC50 Score"]))
+    assert "mt_core" not in columns
 
 
 def _relabel_as_vaxmix(run: Path) -> None:
@@ -164,14 +164,14 @@ def test_cores_recomputed_with_the_model_that_made_the_run(hcc1395_class2_run: P
     text = write_report(hcc1395_class2_run).read_text(encoding="utf-8")
     data = _class2_json(text)
     columns = data["epitopes"]["columns"]
-    assert "core" in columns
+    assert "mt_core" in columns
     shown = [dict(zip(columns, row, strict=True)) for rows in data["epitopes"]["rows"].values()
              for row in rows]  # fmt: skip
-    peptides = sorted({p["mt_peptide"] for p in shown})
+    peptides = sorted({p["peptide"] for p in shown})
     expected = predict(peptides, ["HLA-DRB1*04:05"]).set_index("peptide")["core"].to_dict()
     for p in shown:
-        assert len(p["core"]) == 9 and p["core"] in p["mt_peptide"]
-        assert p["core"] == expected[p["mt_peptide"]]
+        assert len(p["mt_core"]) == 9 and p["mt_core"] in p["peptide"]
+        assert p["mt_core"] == expected[p["peptide"]]
     best = {c["best_peptide"]: c["core"] for c in data["candidates"]}
     assert all(best[peptide] == expected[peptide] for peptide in best)
     assert "<th>Core (predicted)</th>" in text and "predicted by vaxmix-mhc2 1.0" in text
@@ -185,7 +185,7 @@ def test_no_core_when_the_run_used_a_custom_model(hcc1395_class2_run: Path) -> N
     run.setdefault("parameters", {})["class2_model"] = "/models/my_class2.npz"
     run_json.write_text(json.dumps(run))
     text = write_report(hcc1395_class2_run).read_text(encoding="utf-8")
-    assert "core" not in _class2_json(text)["epitopes"]["columns"]
+    assert "mt_core" not in _class2_json(text)["epitopes"]["columns"]
     assert "No binding core is shown" in text
 
 
@@ -203,4 +203,4 @@ def test_core_column_of_the_table_is_shown_as_written(hcc1395_class2_run: Path) 
     for peptides in data["epitopes"]["rows"].values():
         for values in peptides:
             p = dict(zip(columns, values, strict=True))
-            assert p["core"] == p["mt_peptide"][2:11]
+            assert p["mt_core"] == p["peptide"][2:11]

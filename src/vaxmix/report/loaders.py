@@ -37,6 +37,7 @@ from vaxmix.common.schemas import (
     ALL_EPITOPES,
     DEFAULT_METRIC,
     FUSION_AGGREGATED,
+    Column,
     binding_columns,
     run_metric,
 )
@@ -102,30 +103,37 @@ NUMERIC_CANDIDATE_FIELDS = frozenset(
 
 
 
+# all_epitopes.tsv columns the report reads besides the binding ones (pVACseq names).
+EPITOPE_COLUMNS = (
+    "Index",
+    "HLA Allele",
+    "Peptide Length",
+    "Mutation Position",
+    "MT Epitope Seq",
+    "WT Epitope Seq",
+    "Tumor DNA VAF",
+    "Tumor RNA VAF",
+    "Gene Expression",
+    "Transcript Expression",
+    "Best MT IC50 Score Method",
+    "MT Core",  # vaxmix's class II predictor (pVACseq writes no core)
+)
+# The binding fields, by their key in binding_columns().
+BINDING_FIELDS = ("mt_ic50", "wt_ic50", "mt_percentile", "wt_percentile", "fold_change")
+
+
 def epitope_fields(metric: str = DEFAULT_METRIC) -> dict[str, str]:
-    """Report field -> all_epitopes.tsv column (declared in :mod:`vaxmix.common.schemas`); the
-    binding fields follow ``metric`` (:func:`vaxmix.common.schemas.binding_columns`, the same
+    """Field -> all_epitopes.tsv column, keyed by the schema's snake_case key
+    (:data:`vaxmix.common.schemas.ALL_EPITOPES`: ``peptide``, ``allele``, ``variant_index``...);
+    the binding fields (``mt_ic50``, ``wt_ic50``, ``mt_percentile``, ``wt_percentile``,
+    ``fold_change``) follow ``metric`` (:func:`vaxmix.common.schemas.binding_columns`, the same
     rule as the vaccine's reader)."""
+    keys = {column.name: column.key for column in ALL_EPITOPES.columns
+            if isinstance(column, Column)}  # fmt: skip
     binding = binding_columns(metric)
-    return {
-        "variant_index": "Index",
-        "allele": "HLA Allele",
-        "length": "Peptide Length",
-        "mutation_position": "Mutation Position",
-        "mt_peptide": "MT Epitope Seq",
-        "wt_peptide": "WT Epitope Seq",
-        "ic50_mt": binding["mt_ic50"],
-        "ic50_wt": binding["wt_ic50"],
-        "percentile_mt": binding["mt_percentile"],
-        "percentile_wt": binding["wt_percentile"],
-        "fold_change": binding["fold_change"],
-        "tumor_dna_vaf": "Tumor DNA VAF",
-        "tumor_rna_vaf": "Tumor RNA VAF",
-        "gene_expression": "Gene Expression",
-        "transcript_expression": "Transcript Expression",
-        "method": "Best MT IC50 Score Method",
-        "core": "MT Core",  # vaxmix's class II predictor (pVACseq writes no core)
-    }
+    fields = {keys[name]: name for name in EPITOPE_COLUMNS}
+    fields.update({key: binding[key] for key in BINDING_FIELDS})
+    return fields
 
 
 # Report field -> all_epitopes.tsv column under pVACseq's default metric (median).
@@ -133,15 +141,15 @@ EPITOPE_FIELDS: dict[str, str] = epitope_fields()
 NUMERIC_EPITOPE_FIELDS = frozenset(
     {
         "length",
-        "ic50_mt",
-        "ic50_wt",
-        "percentile_mt",
-        "percentile_wt",
+        "mt_ic50",
+        "wt_ic50",
+        "mt_percentile",
+        "wt_percentile",
         "fold_change",
-        "tumor_dna_vaf",
-        "tumor_rna_vaf",
-        "gene_expression",
-        "transcript_expression",
+        "dna_vaf",
+        "rna_vaf",
+        "gene_expression_tpm",
+        "transcript_expression_tpm",
     }
 )
 
@@ -430,8 +438,8 @@ def epitope_records(
     table = frame[list(columns.values())].rename(columns={v: k for k, v in columns.items()})
     for key in NUMERIC_EPITOPE_FIELDS & set(table.columns):
         table[key] = pd.to_numeric(table[key], errors="coerce")
-    if "ic50_mt" in table.columns:
-        table = table.sort_values(["variant_index", "ic50_mt"], kind="stable",
+    if "mt_ic50" in table.columns:
+        table = table.sort_values(["variant_index", "mt_ic50"], kind="stable",
                                   na_position="last")  # fmt: skip
     table = table.groupby("variant_index", sort=False).head(per_variant)
     table = table.astype(object).where(table.notna(), None)
@@ -482,7 +490,7 @@ def class1_models(folder: LoadedRun) -> list[str]:
         return list(folder.record.prediction.class1_models)
     frame = folder.epitopes
     if frame is not None:
-        column = EPITOPE_FIELDS["method"]
+        column = EPITOPE_FIELDS["best_mt_ic50_score_method"]
         if column in frame.columns:
             return sorted(set(frame[column]) - {"", "NA", "None"})
     return []
@@ -498,7 +506,7 @@ def class2_models(folder: LoadedRun) -> list[str]:
         return list(folder.record.prediction.class2_models)
     frame = folder.class2_epitopes
     if frame is not None:
-        column = EPITOPE_FIELDS["method"]
+        column = EPITOPE_FIELDS["best_mt_ic50_score_method"]
         if column in frame.columns:
             return sorted(set(frame[column]) - {"", "NA", "None"})
     return []

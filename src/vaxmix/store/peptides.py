@@ -62,9 +62,9 @@ def candidate_peptides(
             fields = (fusion_epitope_fields(metric) if kind == "fusion"
                       else epitope_fields(metric))  # fmt: skip
             columns = _columns(header, fields)
-            table.ic50_column = header[columns["ic50_mt"]] if "ic50_mt" in columns else ""
+            table.ic50_column = header[columns["mt_ic50"]] if "mt_ic50" in columns else ""
             table.percentile_column = (
-                header[columns["percentile_mt"]] if "percentile_mt" in columns else ""
+                header[columns["mt_percentile"]] if "mt_percentile" in columns else ""
             )
             if "variant_index" not in columns:
                 table.note = f"{relative} has no Index column"
@@ -77,7 +77,7 @@ def candidate_peptides(
                     key: _value(key, row[i] if i < len(row) else "") for key, i in columns.items()
                 }
                 table.total += 1
-                ic50 = record.get("ic50_mt")
+                ic50 = record.get("mt_ic50")
                 item = (-(ic50 if ic50 is not None else float("inf")), -n, record)
                 if len(best) < limit:
                     heapq.heappush(best, item)
@@ -96,9 +96,9 @@ def fusion_epitope_fields(metric: str = DEFAULT_METRIC) -> dict[str, str]:
     return {
         "variant_index": "Index",
         "allele": "HLA Allele",
-        "mt_peptide": "Epitope Seq",
-        "ic50_mt": binding["mt_ic50"],
-        "percentile_mt": binding["mt_percentile"],
+        "peptide": "Epitope Seq",
+        "mt_ic50": binding["mt_ic50"],
+        "mt_percentile": binding["mt_percentile"],
         "mutation_position": "Junction Position",
     }
 

@@ -125,7 +125,7 @@ function setup(tableId, dataId, filterId, tierId, shownId, detailId) {
     });
     if (!peps.length) { detail.appendChild(el("p", "No peptide rows for this candidate.", "muted")); return; }
     var byAllele = {};
-    var hasCore = cols.indexOf("core") !== -1;
+    var hasCore = cols.indexOf("mt_core") !== -1;
     peps.forEach(function (p) { (byAllele[p.allele] = byAllele[p.allele] || []).push(p); });
     Object.keys(byAllele).sort().forEach(function (allele) {
       detail.appendChild(el("h3", allele + " (" + byAllele[allele].length + " peptides)"));
@@ -138,17 +138,17 @@ function setup(tableId, dataId, filterId, tierId, shownId, detailId) {
       var tb = t.createTBody();
       byAllele[allele].forEach(function (p) {
         var r = tb.insertRow();
-        r.appendChild(el("td", p.mt_peptide, "mono"));
-        if (hasCore) { r.appendChild(el("td", p.core, "mono core")); }
+        r.appendChild(el("td", p.peptide, "mono"));
+        if (hasCore) { r.appendChild(el("td", p.mt_core, "mono core")); }
         r.appendChild(el("td", p.wt_peptide, "mono"));
         r.appendChild(el("td", fmt(p.length)));
         r.appendChild(el("td", p.mutation_position));
-        r.appendChild(el("td", fmt(p.ic50_mt)));
-        var b1 = el("td"); b1.appendChild(bar(p.ic50_mt)); r.appendChild(b1);
-        r.appendChild(el("td", fmt(p.ic50_wt)));
-        var b2 = el("td"); b2.appendChild(bar(p.ic50_wt, "wt")); r.appendChild(b2);
-        r.appendChild(el("td", fmt(p.percentile_mt)));
-        r.appendChild(el("td", fmt(p.percentile_wt)));
+        r.appendChild(el("td", fmt(p.mt_ic50)));
+        var b1 = el("td"); b1.appendChild(bar(p.mt_ic50)); r.appendChild(b1);
+        r.appendChild(el("td", fmt(p.wt_ic50)));
+        var b2 = el("td"); b2.appendChild(bar(p.wt_ic50, "wt")); r.appendChild(b2);
+        r.appendChild(el("td", fmt(p.mt_percentile)));
+        r.appendChild(el("td", fmt(p.wt_percentile)));
         r.appendChild(el("td", fmt(p.fold_change)));
       });
       detail.appendChild(t);
