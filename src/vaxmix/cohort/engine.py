@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 import sys
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -120,6 +120,101 @@ def _import(registry: object, outcome: PatientOutcome, sample: str | None) -> st
     return f"run {run_id}" + ("" if created else " (already imported)")
 
 
+
+@dataclass
+class _DaskSettings:
+    """Where the patients run: an existing scheduler, or a LocalCluster of this shape."""
+
+    scheduler: str | None
+    n_workers: int | None
+    threads_per_worker: int
+
+
+@dataclass
+class _ClusterInfo:
+    """What the cohort summary records about the cluster that ran it."""
+
+    workers: int = 0
+    startup_s: float = 0.0
+    dashboard: str | None = None
+
+
+def _register(store: object | None, outcome: PatientOutcome, samples: dict[str, str | None],
+              registry_cells: dict[str, str]) -> None:
+    """Import a finished patient into the registry (when one is given) as soon as it is done,
+    so an interrupted cohort still registers the patients that finished."""
+    if store is not None and outcome.status in ("ok", "skipped"):
+        registry_cells[outcome.patient_id] = _import(store, outcome,
+                                                     samples[outcome.patient_id])  # fmt: skip
+
+
+def _run_on_dask(
+    tasks: list[PatientTask],
+    settings: _DaskSettings,
+    started: float,
+    outcomes: dict[str, PatientOutcome],
+    info: _ClusterInfo,
+    on_done: Callable[[PatientOutcome], None],
+) -> None:
+    """Submit one Dask task per patient and collect outcomes as they finish.
+
+    A worker that dies (memory, signal) fails its patient only; Ctrl-C stops collecting, and
+    the caller lists the unfinished patients as interrupted. The cluster is closed either way.
+    """
+    from distributed import as_completed
+
+    from vaxmix.common.progress import progress
+
+    client, cluster, info.workers = _client(settings.scheduler, settings.n_workers,
+                                            settings.threads_per_worker)  # fmt: skip
+    try:
+        info.startup_s = time.perf_counter() - started
+        info.dashboard = _dashboard_link(client)
+        print(f"vaxmix cohort: {len(tasks)} patients on {info.workers} Dask workers; dashboard "
+              f"{info.dashboard or 'off (pip install bokeh>=3.1 to get one)'}",
+              file=sys.stderr)  # fmt: skip
+        futures = {client.submit(run_patient, task, key=f"vaxmix-patient-{task.patient_id}-"
+                                 f"{time.time_ns()}", pure=False): task for task in tasks}
+        bar = progress(as_completed(futures), desc="vaxmix cohort", total=len(futures))
+        for future in _until_interrupted(bar):
+            task = futures[future]
+            try:
+                outcome = future.result()
+            except Exception as exc:  # the worker died (memory, signal): that patient only
+                outcome = PatientOutcome(task.patient_id, "failed", str(task.out_dir),
+                                         error=f"worker lost: {type(exc).__name__}: {exc}")
+            outcomes[task.patient_id] = outcome
+            on_done(outcome)
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+
+def _cohort_meta(manifest: Path, options: str, design: bool, mrna: bool, force: bool,
+                 registry: str | None, settings: _DaskSettings, info: _ClusterInfo,
+                 wall_s: float, failed: int, min_patients: int) -> dict[str, object]:
+    """The cohort's provenance record (``cohort/cohort.json``): how it was run, on what."""
+    return {
+        "schema": "vaxmix.cohort/1",
+        "vaxmix_version": __version__,
+        "manifest": str(manifest),
+        "options": options,
+        "design": design,
+        "mrna": design and mrna,
+        "force": force,
+        "registry": registry,
+        "scheduler": settings.scheduler or "LocalCluster",
+        "n_workers": info.workers,
+        "threads_per_worker": settings.threads_per_worker if settings.scheduler is None else None,
+        "wall_s": round(wall_s, 3),
+        "startup_s": round(info.startup_s, 3),
+        "failed": failed,
+        "min_patients": min_patients,
+    }
+
+
 def run_cohort(
     manifest: str | Path,
     out_dir: str | Path,
@@ -166,7 +261,6 @@ def run_cohort(
     InputError
         When the manifest as a whole is unusable (nothing is run then).
     """
-    from vaxmix.common.progress import progress
 
     started = time.perf_counter()
     out_dir = Path(out_dir).resolve()
@@ -184,39 +278,12 @@ def run_cohort(
                          force, mrna) for s in specs if s.config is not None]  # fmt: skip
     samples = {s.patient_id: getattr(s.config, "sample", None) for s in specs}
     registry_cells: dict[str, str] = {}
-    dashboard = None
-    workers = 0
-    startup_s = 0.0
-    interrupted = False
+    cluster_info = _ClusterInfo()
     if tasks:
-        client, cluster, workers = _client(scheduler, n_workers, threads_per_worker)
-        try:
-            startup_s = time.perf_counter() - started
-            dashboard = _dashboard_link(client)
-            print(f"vaxmix cohort: {len(tasks)} patients on {workers} Dask workers; dashboard "
-                  f"{dashboard or 'off (pip install bokeh>=3.1 to get one)'}",
-                  file=sys.stderr)  # fmt: skip
-            from distributed import as_completed
-
-            futures = {client.submit(run_patient, task, key=f"vaxmix-patient-{task.patient_id}-"
-                                     f"{time.time_ns()}", pure=False): task for task in tasks}
-            bar = progress(as_completed(futures), desc="vaxmix cohort", total=len(futures))
-            for future in _until_interrupted(bar):
-                task = futures[future]
-                try:
-                    outcome = future.result()
-                except Exception as exc:  # the worker died (memory, signal): that patient only
-                    outcome = PatientOutcome(task.patient_id, "failed", str(task.out_dir),
-                                             error=f"worker lost: {type(exc).__name__}: {exc}")
-                outcomes[task.patient_id] = outcome
-                if store is not None and outcome.status in ("ok", "skipped"):
-                    registry_cells[task.patient_id] = _import(store, outcome,
-                                                              samples[task.patient_id])
-            interrupted = len(outcomes) < len(specs)
-        finally:
-            client.close()
-            if cluster is not None:
-                cluster.close()
+        _run_on_dask(tasks, _DaskSettings(scheduler, n_workers, threads_per_worker), started,
+                     outcomes, cluster_info, lambda outcome: _register(
+                         store, outcome, samples, registry_cells))  # fmt: skip
+    interrupted = bool(tasks) and len(outcomes) < len(specs)
     for task in tasks:  # only after Ctrl-C: the summary still lists every patient
         outcomes.setdefault(task.patient_id, PatientOutcome(
             task.patient_id, "failed", str(task.out_dir), error="interrupted before it finished"))
@@ -226,26 +293,13 @@ def run_cohort(
     failed = sum(o.status == "failed" for o in ordered) + sum(
         c.startswith("error") for c in registry_cells.values())
     wall = time.perf_counter() - started
-    meta = {
-        "schema": "vaxmix.cohort/1",
-        "vaxmix_version": __version__,
-        "manifest": str(manifest),
-        "options": options,
-        "design": design,
-        "mrna": design and mrna,
-        "force": force,
-        "registry": registry,
-        "scheduler": scheduler or "LocalCluster",
-        "n_workers": workers,
-        "threads_per_worker": threads_per_worker if scheduler is None else None,
-        "wall_s": round(wall, 3),
-        "startup_s": round(startup_s, 3),
-        "failed": failed,
-        "min_patients": min_patients,
-    }
+    meta = _cohort_meta(manifest, options, design, mrna, force, registry,
+                        _DaskSettings(scheduler, n_workers, threads_per_worker), cluster_info,
+                        wall, failed, min_patients)  # fmt: skip
     files = write_cohort_view(out_dir / "cohort", manifest, ordered, registry_cells, meta,
                               min_patients)  # fmt: skip
     if interrupted:
         raise KeyboardInterrupt
-    return CohortResult(out_dir, ordered, files, wall, startup_s, workers, dashboard, failed,
+    return CohortResult(out_dir, ordered, files, wall, cluster_info.startup_s,
+                        cluster_info.workers, cluster_info.dashboard, failed,
                         {"registry": registry_cells, "outcomes": [asdict(o) for o in ordered]})
