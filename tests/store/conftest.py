@@ -40,9 +40,9 @@ def cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
     """
     from argon2 import PasswordHasher, profiles
 
-    from vaxmix.store import service
+    from vaxmix.store import users
 
-    monkeypatch.setattr(service, "_HASHER", PasswordHasher.from_parameters(profiles.CHEAPEST))
+    monkeypatch.setattr(users, "_HASHER", PasswordHasher.from_parameters(profiles.CHEAPEST))
 
 
 @pytest.fixture
