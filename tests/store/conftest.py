@@ -123,6 +123,14 @@ def loaded(registry: Registry, hcc1395_run: Path) -> Registry:
 
 
 @pytest.fixture
+def real_loaded(registry: Registry, designed_run: Path) -> Registry:
+    """A registry with the real ``vaxmix demo --core-only`` + ``vaxmix design`` run imported
+    (tests/conftest.py ``designed_run``) and the three users; for tests that need *a* valid run.
+    Importing only reads the folder, so the shared session folder is used as is."""
+    return load_registry(registry, designed_run)
+
+
+@pytest.fixture
 def live_server(loaded: Registry) -> Iterator[str]:
     """The app served by uvicorn on 127.0.0.1 in a thread; stopped at the end of the test."""
     from vaxmix.store.app import create_app
