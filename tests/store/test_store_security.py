@@ -30,6 +30,13 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from fastapi.testclient import TestClient
 
+@pytest.fixture
+def loaded(real_loaded: Registry) -> Registry:
+    """These tests need only *a* valid run: the real designed run (tests/store/conftest.py
+    ``real_loaded``) instead of the hand-made folder."""
+    return real_loaded
+
+
 
 def _api_login(client, username: str, password: str | None = None):
     return client.post(
