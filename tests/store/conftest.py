@@ -40,9 +40,9 @@ def cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
     """
     from argon2 import PasswordHasher, profiles
 
-    from vaxmix.store import service
+    from vaxmix.store import users
 
-    monkeypatch.setattr(service, "_HASHER", PasswordHasher.from_parameters(profiles.CHEAPEST))
+    monkeypatch.setattr(users, "_HASHER", PasswordHasher.from_parameters(profiles.CHEAPEST))
 
 
 @pytest.fixture
@@ -120,6 +120,14 @@ def registry(db_url: str) -> Iterator[Registry]:
 def loaded(registry: Registry, hcc1395_run: Path) -> Registry:
     """A registry with the HCC1395 run imported and three users (admin, reviewer, viewer)."""
     return load_registry(registry, hcc1395_run)
+
+
+@pytest.fixture
+def real_loaded(registry: Registry, designed_run: Path) -> Registry:
+    """A registry with the real ``vaxmix demo --core-only`` + ``vaxmix design`` run imported
+    (tests/conftest.py ``designed_run``) and the three users; for tests that need *a* valid run.
+    Importing only reads the folder, so the shared session folder is used as is."""
+    return load_registry(registry, designed_run)
 
 
 @pytest.fixture

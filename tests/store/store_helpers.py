@@ -27,6 +27,17 @@ def load_registry(registry, run: Path):
     return registry
 
 
+def aggregated_rows(run: Path, mhc_class: str = "I") -> list[dict[str, str]]:
+    """The rows of a run folder's class I or class II ``aggregated.tsv``, as written."""
+    import csv
+
+    path = run / ("aggregated.tsv" if mhc_class == "I" else "MHC_Class_II/aggregated.tsv")
+    if not path.is_file():
+        return []
+    with open(path, newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle, delimiter="\t"))
+
+
 def build_run_folder(target: Path) -> Path:
     """The HCC1395 fixture run folder of tests/report (see tests/report/data/SOURCE.md)."""
     shutil.copytree(RUN_DATA, target)

@@ -101,8 +101,9 @@ def test_import_of_a_missing_folder_leaves_no_database(tmp_path: Path, capsys) -
 
 
 def test_import_that_fails_later_removes_the_database_it_created(
-    tmp_path: Path, hcc1395_run: Path, capsys
+    tmp_path: Path, designed_run_copy: Path, capsys
 ) -> None:
+    hcc1395_run = designed_run_copy  # a real run folder, broken on purpose below
     (hcc1395_run / "aggregated.tsv").write_text("ID\tIndex\n1\n")  # no Gene/Tier columns
     db = tmp_path / "r.sqlite"
     assert main(["registry", "import", str(hcc1395_run), "--db", str(db)]) == 2

@@ -7,6 +7,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
+import pytest
 from sqlalchemy import select
 
 from vaxmix.store.audit import verify_chain
@@ -17,6 +18,13 @@ from vaxmix.store.service import add_user
 REVIEWERS = 20
 DECISIONS_EACH = 5
 PASSWORD = "parallel-pass-1"
+
+
+@pytest.fixture
+def loaded(real_loaded: Registry) -> Registry:
+    """These tests need only *a* valid run: the real designed run (tests/store/conftest.py
+    ``real_loaded``) instead of the hand-made folder."""
+    return real_loaded
 
 
 def test_parallel_reviewers_lose_no_write(live_server: str, loaded: Registry) -> None:

@@ -18,7 +18,7 @@ from sqlalchemy import select, text
 from store_helpers import PASSWORDS, serve_in_thread, signed_in
 
 from vaxmix.cli import main
-from vaxmix.store import service
+from vaxmix.store import service, users
 from vaxmix.store.app import create_app
 from vaxmix.store.commands import serve_options
 from vaxmix.store.db import Registry
@@ -29,6 +29,13 @@ from vaxmix.store.security import LoginThrottle, TrustedProxies, client_address
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from fastapi.testclient import TestClient
+
+@pytest.fixture
+def loaded(real_loaded: Registry) -> Registry:
+    """These tests need only *a* valid run: the real designed run (tests/store/conftest.py
+    ``real_loaded``) instead of the hand-made folder."""
+    return real_loaded
+
 
 
 def _api_login(client, username: str, password: str | None = None):
@@ -69,8 +76,8 @@ class SlowHasher:
 def test_sign_in_hashing_leaves_other_users_served_and_is_bounded(
     loaded: Registry, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    slow = SlowHasher(service._HASHER, seconds=1.0)
-    monkeypatch.setattr(service, "_HASHER", slow)
+    slow = SlowHasher(users._HASHER, seconds=1.0)
+    monkeypatch.setattr(users, "_HASHER", slow)
     app = create_app(loaded, hash_gate=HashGate(concurrency=2))
     with serve_in_thread(app, **serve_options("127.0.0.1", 0)) as url:
         viewer = httpx.Client(base_url=url, timeout=30, trust_env=False)
@@ -100,8 +107,8 @@ def test_sign_in_hashing_leaves_other_users_served_and_is_bounded(
 def test_a_full_hash_queue_is_refused_not_queued(
     loaded: Registry, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    slow = SlowHasher(service._HASHER, seconds=0.8)
-    monkeypatch.setattr(service, "_HASHER", slow)
+    slow = SlowHasher(users._HASHER, seconds=0.8)
+    monkeypatch.setattr(users, "_HASHER", slow)
     app = create_app(loaded, hash_gate=HashGate(concurrency=1, max_waiting=2))
     with serve_in_thread(app) as url:
 
