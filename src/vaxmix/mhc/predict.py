@@ -28,11 +28,11 @@ from vaxmix.mhc.encoding import MAX_LENGTH, MIN_LENGTH
 from vaxmix.mhc.model import Ensemble, default_ensemble, load_ensemble, target_to_nm
 from vaxmix.mhc.protocol import COLUMNS as BASE_COLUMNS
 from vaxmix.mhc.protocol import (
+    LabelledModel,
     check_alleles,
     check_peptides,
     check_results,
     empty_result,
-    split_model_label,
 )
 
 __all__ = [
@@ -207,7 +207,7 @@ def predict(
 
 
 @dataclass(frozen=True)
-class ClassIPredictor:
+class ClassIPredictor(LabelledModel):
     """The built-in class I model as a :class:`vaxmix.mhc.protocol.Predictor`.
 
     ``ClassIPredictor()(peptides, alleles)`` is ``predict(peptides, alleles)``; ``model`` (an
@@ -226,14 +226,6 @@ class ClassIPredictor:
         calibrations = (_default_calibrations() if self.model is None
                         else _calibrations_for(str(self.model)))  # fmt: skip
         return calibrations.model.name
-
-    @property
-    def name(self) -> str:
-        return split_model_label(self._label())[0]
-
-    @property
-    def version(self) -> str:
-        return split_model_label(self._label())[1]
 
     def supported_alleles(self) -> list[str]:
         """The two-field HLA-A/B/C alleles with a pseudosequence (IPD-IMGT/HLA 3.58)."""

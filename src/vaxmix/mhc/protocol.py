@@ -41,6 +41,7 @@ from vaxmix.common.errors import InputError, VaxmixError
 __all__ = [
     "COLUMNS",
     "FunctionPredictor",
+    "LabelledModel",
     "PredictFn",
     "Predictor",
     "PredictorMismatch",
@@ -206,6 +207,23 @@ def split_model_label(label: str) -> tuple[str, str]:
     """``("vaxmix-mhc1", "1.2.0")`` of a ``model`` column value ``"vaxmix-mhc1 1.2.0"``."""
     name, _, version = label.rpartition(" ")
     return (name, version) if name else (label, "")
+
+
+class LabelledModel:
+    """``name`` and ``version`` read from the model label the loaded calibration carries
+    (``"vaxmix-mhc1 1.2.0"``), written once for the class I and class II models; each
+    defines ``_label`` (which loads its model on first use)."""
+
+    def _label(self) -> str:
+        raise NotImplementedError
+
+    @property
+    def name(self) -> str:
+        return split_model_label(self._label())[0]
+
+    @property
+    def version(self) -> str:
+        return split_model_label(self._label())[1]
 
 
 def empty_result(columns: Sequence[str]) -> pd.DataFrame:

@@ -19,11 +19,11 @@ from vaxmix.mhc.model import target_to_nm
 from vaxmix.mhc.predict import cross_layout
 from vaxmix.mhc.protocol import COLUMNS as BASE_COLUMNS
 from vaxmix.mhc.protocol import (
+    LabelledModel,
     check_alleles,
     check_peptides,
     check_results,
     empty_result,
-    split_model_label,
 )
 
 __all__ = ["COLUMNS", "LENGTHS", "ClassIIPredictor", "predict", "validate_peptides"]
@@ -133,7 +133,7 @@ def predict(
 
 
 @dataclass(frozen=True)
-class ClassIIPredictor:
+class ClassIIPredictor(LabelledModel):
     """The built-in class II model as a :class:`vaxmix.mhc.protocol.Predictor`.
 
     ``ClassIIPredictor()(peptides, alleles)`` is ``predict(peptides, alleles)``; ``model`` (an
@@ -149,14 +149,6 @@ class ClassIIPredictor:
         calibrations = (_default_calibrations() if self.model is None
                         else _calibrations_for(str(self.model)))  # fmt: skip
         return calibrations.model.name
-
-    @property
-    def name(self) -> str:
-        return split_model_label(self._label())[0]
-
-    @property
-    def version(self) -> str:
-        return split_model_label(self._label())[1]
 
     def supported_alleles(self) -> list[str]:
         """The chains with groove residues: a DR beta chain is a molecule by itself (DRA*01:01
